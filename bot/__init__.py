@@ -1,0 +1,1 @@
+"""entraide: a chat bot that keeps mutual-aid communities alive."""

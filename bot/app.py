@@ -1,0 +1,135 @@
+"""The composition root: one `Engine` wires storage, clock, words, services, outbox and scheduler.
+
+Transports (console, Discord cogs, later Signal) hold an Engine and call its methods; they never
+reach past it into storage.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from bot.clock import Clock
+from bot.commands.dispatch import run_click, run_command
+from bot.commands.registry import Actor, Reply
+from bot.config import Config
+from bot.context import Community
+from bot.i18n import Translator
+from bot.outbox import Dispatcher, Transport
+from bot.scheduler import Job, Scheduler
+from bot.services.activity import ActivityRecorder
+from storage import members as members_repo
+from storage.database import Database, InstanceLock, open_database
+
+log = logging.getLogger(__name__)
+
+# Each area: a service module (rules, jobs, events) and a command module (the text face).
+AREAS = ("profiles", "onboarding", "requests", "engagement", "polls", "moderation", "vitality", "privacy")
+COMMAND_MODULES = ("core",) + AREAS
+
+
+def load_command_modules() -> None:
+    for area in COMMAND_MODULES:
+        importlib.import_module(f"bot.commands.{area}")
+
+
+def collect_jobs(ctx: Community) -> list[Job]:
+    jobs: list[Job] = []
+    for area in AREAS:
+        module = importlib.import_module(f"bot.services.{area}")
+        if hasattr(module, "jobs"):
+            jobs.extend(module.jobs(ctx))
+    return jobs
+
+
+class Engine:
+    """The bot's core, whatever the platform."""
+
+    def __init__(self, ctx: Community, transport: Transport, lock: InstanceLock | None = None) -> None:
+        load_command_modules()
+        self.ctx = ctx
+        self.lock = lock
+        self.activity = ActivityRecorder(ctx)
+        self.dispatcher = Dispatcher(ctx.db, ctx.clock, transport, ctx.config.delivery, self._dm_closed)
+        self.scheduler = Scheduler(ctx, collect_jobs(ctx), self.dispatcher, before_job=self.activity.flush)
+
+    @classmethod
+    async def open(
+        cls, config: Config, db_path: Path | str, clock: Clock, transport: Transport,
+        guild_id: str = "console", single_instance: bool = True,
+    ) -> Engine:
+        lock = None
+        if single_instance:
+            lock = InstanceLock(Path(db_path))
+            lock.acquire()
+        try:
+            db = await open_database(db_path, synchronous=config.database.synchronous)
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+        translator = Translator(config.community.locale, config.community.timezone)
+        ctx = Community(db=db, clock=clock, config=config, i18n=translator, guild_id=guild_id)
+        return cls(ctx, transport, lock)
+
+    async def start(self) -> None:
+        """What a real start-up does: deliver what a crash left pending, catch up missed periods."""
+        await self.dispatcher.deliver_due()
+        await self.scheduler.catch_up()
+
+    async def close(self) -> None:
+        try:
+            await self.activity.flush()
+        finally:
+            self.scheduler.stop_alarm()
+            await self.ctx.db.close()
+            if self.lock:
+                self.lock.release()
+
+    async def _dm_closed(self, platform_id: str) -> None:
+        async with self.ctx.db.transaction() as tx:
+            member = await members_repo.by_platform_id(tx, self.ctx.guild_id, platform_id)
+            if member is not None:
+                await members_repo.update_fields(tx, member.id, dms_closed=1)
+
+    # What transports call -------------------------------------------------------------------
+
+    async def command(self, actor: Actor, name: str, options: dict[str, Any] | None) -> Reply:
+        return await run_command(self.ctx, actor, name, options, self.activity)
+
+    async def click(self, actor: Actor, custom_id: str, values: list[str] | None = None) -> Reply:
+        return await run_click(self.ctx, actor, custom_id, values, self.activity)
+
+    async def member_joined(self, platform_id: str, handle: str, locale: str | None) -> None:
+        from bot.services import onboarding
+
+        await onboarding.member_joined(self.ctx, platform_id, handle, locale)
+        self.activity.forget(platform_id)
+
+    async def member_left(self, platform_id: str) -> None:
+        from bot.services import onboarding
+
+        await self.activity.flush()
+        await onboarding.member_left(self.ctx, platform_id)
+
+    async def message_seen(self, platform_id: str) -> None:
+        await self.activity.message(platform_id)
+
+    async def roles_changed(self, platform_id: str, handle: str, add: list[str], remove: list[str]) -> None:
+        """Mirror the platform's roles (the console's simulated server keeps them here)."""
+        async with self.ctx.db.transaction() as tx:
+            from bot.services.members import ensure_member
+
+            member = await ensure_member(tx, self.ctx, platform_id, handle)
+            for role in add:
+                await members_repo.add_role(tx, member.id, role)
+            for role in remove:
+                await members_repo.remove_role(tx, member.id, role)
+
+    async def roles_of(self, platform_id: str) -> frozenset[str]:
+        member = await members_repo.by_platform_id(self.ctx.db.reader, self.ctx.guild_id, platform_id)
+        return await members_repo.roles(self.ctx.db.reader, member.id) if member else frozenset()
+
+    async def deliver(self) -> int:
+        return await self.dispatcher.deliver_due()

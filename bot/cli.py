@@ -1,0 +1,172 @@
+"""`entraide run | console | demo | check-config | migrate | backup | export | import-profiles`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+from storage.database import DatabaseError
+
+EXIT_USAGE = 2
+
+
+def default_config_path() -> str | None:
+    for candidate in ("config.toml",):
+        if Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config or default_config_path())
+
+
+def _db_path(args: argparse.Namespace, config: Config) -> str:
+    return args.db or config.database.path
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.transports.console import parse_instant, run_console
+
+    config = _config(args)
+    if args.start:
+        try:
+            start = parse_instant(args.start, config.community.tz)
+        except Exception as exc:
+            print(f"--start: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        start = datetime.now(config.community.tz).replace(second=0, microsecond=0)
+    db = args.db or str(Path(tempfile.mkdtemp(prefix="entraide-console-")) / "console.sqlite")
+    asyncio.run(run_console(config, db, start, args.jsonl))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        print("No Discord token: create a bot at https://discord.com/developers/applications, copy its "
+              "token and start again with DISCORD_TOKEN=<token> entraide run (see the README).",
+              file=sys.stderr)
+        return EXIT_USAGE
+    from cogs.bot import run_bot
+
+    return run_bot(config, _db_path(args, config), token, sync=args.sync)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(_config(args)))
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _config(args)
+    print(f"Configuration OK: community “{config.community.name}”, locale {config.community.locale}, "
+          f"timezone {config.community.timezone}.")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from storage.database import open_database
+
+    async def migrate() -> int:
+        config = _config(args)
+        db = await open_database(_db_path(args, config), synchronous=config.database.synchronous)
+        try:
+            version = await db.schema_version()
+        finally:
+            await db.close()
+        print(f"Database {_db_path(args, config)} is at schema version {version}.")
+        return 0
+
+    return asyncio.run(migrate())
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from storage.database import open_database
+
+    async def backup() -> int:
+        config = _config(args)
+        db = await open_database(_db_path(args, config), synchronous=config.database.synchronous)
+        try:
+            await db.backup_to(args.target)
+        finally:
+            await db.close()
+        print(f"Backup written to {args.target}.")
+        return 0
+
+    return asyncio.run(backup())
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.export import export_community
+
+    config = _config(args)
+    return asyncio.run(export_community(config, _db_path(args, config), args.output, args.guild))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="entraide", description="A bot that keeps mutual-aid communities alive.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--config", help="configuration file (default: ./config.toml if present)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("run", cmd_run, "run the bot on Discord (DISCORD_TOKEN from the environment)")
+    p.add_argument("--db", help="SQLite file (default: database.path from the config)")
+    p.add_argument("--sync", choices=("guild", "global", "none"), default="guild",
+                   help="sync slash commands to the configured guild (instant) or globally")
+    p = add("console", cmd_console, "run the bot locally against a simulated server")
+    p.add_argument("--jsonl", action="store_true", help="machine mode: JSON lines in and out")
+    p.add_argument("--db", help="SQLite file (default: a temporary file)")
+    p.add_argument("--start", help="simulated start time, ISO 8601 (default: now)")
+    add("demo", cmd_demo, "a scripted month in the life of a small community")
+    add("check-config", cmd_check_config, "validate the configuration and exit")
+    p = add("migrate", cmd_migrate, "apply database migrations")
+    p.add_argument("--db")
+    p = add("backup", cmd_backup, "copy the live database with SQLite's online backup")
+    p.add_argument("--db")
+    p.add_argument("target", help="where to write the backup")
+    p = add("export", cmd_export, "export the audit log and the vitality indicators as JSON")
+    p.add_argument("--db")
+    p.add_argument("--guild", default=None, help="community id (default: the configured guild, or console)")
+    p.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
+    try:
+        from bot.importer import add_import_command
+
+        add_import_command(add)
+    except ImportError:
+        pass
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    quiet = args.command == "console" and getattr(args, "jsonl", False)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else (logging.ERROR if quiet else logging.WARNING),
+        stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

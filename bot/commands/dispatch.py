@@ -1,0 +1,96 @@
+"""Running a command or a click: parse, check who may, call the handler, always one reply."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.commands.options import parse_options
+from bot.commands.registry import COMMANDS, Actor, Invocation, Reply, find_button
+from bot.context import Community
+from bot.errors import DomainError, denied, invalid, not_found
+from bot.services.activity import ActivityRecorder
+from bot.services.members import ensure_member, is_animator
+from storage import members as members_repo
+
+log = logging.getLogger(__name__)
+MAX_NAME = 64
+
+
+def error_reply(ctx: Community, locale: str, err: DomainError) -> Reply:
+    detail = ctx.t(locale, err.detail_key, **err.params) if err.detail_key else ""
+    text = ctx.t(locale, f"common.error.{err.code}", detail=detail)
+    return Reply(ok=False, text=text.strip(), error=err.code, data={})
+
+
+def _locale(ctx: Community, actor: Actor, member_locale: str | None) -> str:
+    return ctx.i18n.locale_or_default(member_locale or actor.locale)
+
+
+async def _caller(ctx: Community, actor: Actor) -> Invocation:
+    member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, actor.platform_id)
+    if member is None:
+        async with ctx.db.transaction() as tx:
+            member = await ensure_member(tx, ctx, actor.platform_id, actor.handle, actor.locale)
+    return Invocation(
+        ctx=ctx, actor=actor, member=member, options={},
+        locale=_locale(ctx, actor, member.locale),
+        is_animator=is_animator(ctx, actor.roles, actor.manage_guild),
+    )
+
+
+async def run_command(
+    ctx: Community, actor: Actor, name: str, raw_options: dict[str, Any] | None,
+    activity: ActivityRecorder | None = None,
+) -> Reply:
+    """The one answer to a command, `ok` or an error code; a refused command changes nothing."""
+    locale = _locale(ctx, actor, None)
+    name = " ".join(str(name or "").lower().split())[:MAX_NAME]
+    spec = COMMANDS.get(name)
+    try:
+        if spec is None:
+            return Reply(ok=False, error="invalid_input", data={},
+                         text=ctx.t(locale, "common.unknown_command", command=name or "?"))
+        if raw_options is not None and not isinstance(raw_options, dict):
+            raise invalid("common.detail.bad_text", option="options")
+        options = parse_options(spec.options, raw_options)
+        inv = await _caller(ctx, actor)
+        locale = inv.locale
+        if activity is not None:
+            await activity.record(inv.member.id, actions=1)
+        if spec.animator and not inv.is_animator:
+            raise denied("common.detail.animator_only")
+        inv.options = options
+        return await spec.handler(inv)
+    except DomainError as err:
+        return error_reply(ctx, locale, err)
+    except Exception:
+        log.exception("command %r failed", name)
+        return Reply(ok=False, error="invalid_input", data={}, text=ctx.t(locale, "common.error.internal"))
+
+
+async def run_click(
+    ctx: Community, actor: Actor, custom_id: str, values: list[str] | None,
+    activity: ActivityRecorder | None = None,
+) -> Reply:
+    """A button or select: same rules as the command it twins."""
+    locale = _locale(ctx, actor, None)
+    try:
+        if not isinstance(custom_id, str) or len(custom_id) > 100:
+            raise not_found("common.detail.unknown_component", custom_id="?")
+        found = find_button(custom_id)
+        if found is None:
+            raise not_found("common.detail.unknown_component", custom_id=custom_id[:100])
+        spec, argument = found
+        inv = await _caller(ctx, actor)
+        locale = inv.locale
+        if activity is not None:
+            await activity.record(inv.member.id, actions=1)
+        if spec.animator and not inv.is_animator:
+            raise denied("common.detail.animator_only")
+        clean_values = [str(v)[:100] for v in (values or []) if isinstance(v, str | int)]
+        return await spec.handler(inv, argument, clean_values)
+    except DomainError as err:
+        return error_reply(ctx, locale, err)
+    except Exception:
+        log.exception("click %r failed", custom_id)
+        return Reply(ok=False, error="invalid_input", data={}, text=ctx.t(locale, "common.error.internal"))

@@ -1,0 +1,2 @@
+"""engagement commands (filled in by its feature issue)."""
+from __future__ import annotations

@@ -1,0 +1,78 @@
+"""Option parsing: plain JSON values (console) or typed values (Discord) → validated Python values."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.commands.registry import Option
+from bot.errors import invalid
+from bot.mentions import has_forbidden_characters
+
+TRUE = {"true", "yes", "oui", "1", "on", "vrai", "y", "o"}
+FALSE = {"false", "no", "non", "0", "off", "faux", "n"}
+MAX_CSV_ITEMS = 50
+
+
+def parse_options(specs: tuple[Option, ...], raw: dict[str, Any] | None) -> dict[str, Any]:
+    """Validate every option; a problem raises `invalid_input` naming the option."""
+    raw = dict(raw or {})
+    by_name = {spec.name: spec for spec in specs}
+    for name in raw:
+        if name not in by_name:
+            raise invalid("common.detail.unknown_option", option=str(name)[:40])
+    parsed: dict[str, Any] = {}
+    for spec in specs:
+        value = raw.get(spec.name)
+        if value is None or (isinstance(value, str) and not value.strip() and spec.kind != "text"):
+            if spec.required:
+                raise invalid("common.detail.missing_option", option=spec.name)
+            continue
+        parsed[spec.name] = parse_value(spec, value)
+        if spec.required and parsed[spec.name] in ("", []):
+            raise invalid("common.detail.missing_option", option=spec.name)
+    return parsed
+
+
+def parse_value(spec: Option, value: Any) -> Any:
+    if spec.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | str) and str(value).strip().lower() in TRUE:
+            return True
+        if isinstance(value, int | str) and str(value).strip().lower() in FALSE:
+            return False
+        raise invalid("common.detail.bad_bool", option=spec.name)
+    if spec.kind == "int":
+        if isinstance(value, bool):
+            raise invalid("common.detail.bad_int", option=spec.name)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 12:
+            return int(value.strip())
+        raise invalid("common.detail.bad_int", option=spec.name)
+    if isinstance(value, bool | int | float) and spec.kind in ("text", "member", "choice"):
+        value = str(value)
+    if isinstance(value, list) and spec.kind == "csv":
+        value = ",".join(str(v) for v in value)
+    if not isinstance(value, str):
+        raise invalid("common.detail.bad_text", option=spec.name)
+    text = clean_text(spec, value)
+    if spec.kind == "csv":
+        items = [item.strip() for item in text.split(",")]
+        items = [item for item in items if item]
+        if len(items) > MAX_CSV_ITEMS:
+            raise invalid("common.detail.too_long", option=spec.name, max=spec.max_len)
+        return items
+    if spec.kind == "choice" and spec.choices and text not in spec.choices:
+        raise invalid("common.detail.bad_text", option=spec.name)
+    if spec.kind == "member":
+        return text.lstrip("@").strip()
+    return text
+
+
+def clean_text(spec: Option, value: str) -> str:
+    """Refuse over-long text and control or bidi characters; trim surrounding spaces."""
+    if len(value) > spec.max_len:
+        raise invalid("common.detail.too_long", option=spec.name, max=spec.max_len)
+    if has_forbidden_characters(value, allow_newlines=spec.kind == "text"):
+        raise invalid("common.detail.bad_text", option=spec.name)
+    return value.strip()

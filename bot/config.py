@@ -1,0 +1,208 @@
+"""Configuration: `config.example.toml` → pydantic models, validated once; a bad key stops start-up."""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class ConfigError(Exception):
+    """One sentence naming the key that is wrong."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_hhmm(value: str) -> str:
+    if not HHMM.match(value):
+        raise ValueError("expected a time HH:MM, e.g. 10:00")
+    return value
+
+
+class Community(Section):
+    name: str = "Entraide"
+    guild_id: str = ""
+    locale: str = "fr"
+    timezone: str = "Europe/Paris"
+    charter: str = ""
+    charter_file: str = ""
+    deepening_session: str = ""
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in ("fr", "en"):
+            raise ValueError("expected fr or en")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r}") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Channels(Section):
+    welcome: str = "welcome"
+    help_requests: str = "help-requests"
+    general: str = "general"
+    mod_log: str = "mod-log"
+    animators: str = "animators"
+
+
+class Roles(Section):
+    member: str = "member"
+    animators: list[str] = Field(default_factory=lambda: ["animator"])
+    member_of_the_month: str = "member-of-the-month"
+
+
+class Schedule(Section):
+    weekly_digest_day: str = "mon"
+    weekly_digest_time: str = "10:00"
+    weekly_nudges_day: str = "wed"
+    weekly_nudges_time: str = "18:00"
+    daily_time: str = "09:00"
+    catch_up_grace_hours: float = Field(default=6, ge=0)
+
+    @field_validator("weekly_digest_day", "weekly_nudges_day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        if value not in WEEKDAYS:
+            raise ValueError(f"expected one of {', '.join(WEEKDAYS)}")
+        return value
+
+    _hhmm = field_validator("weekly_digest_time", "weekly_nudges_time", "daily_time")(
+        classmethod(lambda cls, v: _check_hhmm(v))
+    )
+
+
+class Onboarding(Section):
+    checkin_days: list[int] = Field(default_factory=lambda: [7, 30, 180])
+    farewell: bool = True
+    godparent_min_days: int = Field(default=14, ge=0)
+    godparent_max_godchildren: int = Field(default=3, ge=1)
+    godparent_quiet_days: int = Field(default=60, ge=1)
+
+
+class Requests(Section):
+    helpers_per_round: int = Field(default=3, ge=1, le=25)
+    round_after_hours: float = Field(default=12, gt=0)
+    urgent_round_after_hours: float = Field(default=2, gt=0)
+    escalate_after_rounds: int = Field(default=2, ge=1)
+    max_helpers: int = Field(default=1, ge=1)
+    fatigue_cap: int = Field(default=5, ge=1)
+    fatigue_window_days: int = Field(default=7, ge=1)
+    fairness_window_days: int = Field(default=14, ge=1)
+    followup_after_days: int = Field(default=7, ge=1)
+    max_open_per_member: int = Field(default=3, ge=1)
+    max_new_per_day: int = Field(default=5, ge=1)
+    max_thanks_per_day: int = Field(default=10, ge=1)
+
+
+class Nudges(Section):
+    enabled: bool = True
+    quiet_weeks_before_hello: int = Field(default=4, ge=1)
+    hello_every_weeks: int = Field(default=8, ge=1)
+    profile_stale_days: int = Field(default=180, ge=1)
+
+
+class Motm(Section):
+    open_day: int = Field(default=1, ge=1, le=28)
+    open_time: str = "10:00"
+    duration_days: int = Field(default=7, ge=1, le=27)
+    nomination_days: int = Field(default=3, ge=0)
+    thanks_nominees: int = Field(default=5, ge=0)
+    max_nominees: int = Field(default=10, ge=1, le=25)
+    voter_min_days: int = Field(default=7, ge=0)
+    exclude_last_winner: bool = True
+    max_nominations_per_day: int = Field(default=3, ge=1)
+
+    _hhmm = field_validator("open_time")(classmethod(lambda cls, v: _check_hhmm(v)))
+
+
+class Moderation(Section):
+    retention_days: int = Field(default=365, ge=1)
+    max_timeout_minutes: int = Field(default=40320, ge=1, le=40320)
+
+
+class Privacy(Section):
+    retention_days_after_leave: int = Field(default=90, ge=0)
+
+
+class Delivery(Section):
+    burst: int = Field(default=10, ge=1)
+    rate_per_minute: float = Field(default=20, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=30, gt=0)
+
+
+class Skills(Section):
+    aliases: dict[str, str] = Field(default_factory=dict)
+
+
+class Database(Section):
+    path: str = "entraide.sqlite"
+    synchronous: str = "FULL"
+
+    @field_validator("synchronous")
+    @classmethod
+    def _sync(cls, value: str) -> str:
+        if value.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError("expected OFF, NORMAL, FULL or EXTRA")
+        return value.upper()
+
+
+class Config(Section):
+    community: Community = Field(default_factory=Community)
+    channels: Channels = Field(default_factory=Channels)
+    roles: Roles = Field(default_factory=Roles)
+    schedule: Schedule = Field(default_factory=Schedule)
+    onboarding: Onboarding = Field(default_factory=Onboarding)
+    requests: Requests = Field(default_factory=Requests)
+    nudges: Nudges = Field(default_factory=Nudges)
+    motm: Motm = Field(default_factory=Motm)
+    moderation: Moderation = Field(default_factory=Moderation)
+    privacy: Privacy = Field(default_factory=Privacy)
+    delivery: Delivery = Field(default_factory=Delivery)
+    skills: Skills = Field(default_factory=Skills)
+    database: Database = Field(default_factory=Database)
+
+
+def parse_config(data: dict[str, Any], source: str = "config") -> Config:
+    """Validate a parsed TOML document; the first problem becomes one sentence naming its key."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"{source}: unknown key '{key}' (see config.example.toml).") from None
+        raise ConfigError(f"{source}: bad value for '{key}': {err['msg']}.") from None
+
+
+def load_config(path: Path | str | None) -> Config:
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,40 @@
+"""What every service call needs: the community's database, clock, config and words."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, to_epoch
+from bot.config import Config
+from bot.i18n import Translator
+from storage.database import Database
+
+
+@dataclass
+class Community:
+    db: Database
+    clock: Clock
+    config: Config
+    i18n: Translator
+    guild_id: str
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def now_ts(self) -> int:
+        return to_epoch(self.clock.now())
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.config.community.tz
+
+    @property
+    def locale(self) -> str:
+        return self.config.community.locale
+
+    def local(self, when: datetime | None = None) -> datetime:
+        return (when or self.now()).astimezone(self.tz)
+
+    def t(self, locale: str | None, key: str, /, **params: object) -> str:
+        return self.i18n.t(locale, key, **params)

@@ -1,0 +1,97 @@
+"""Words live in catalogues: `bot/i18n/<locale>/<area>.toml`, merged into dotted keys.
+
+A value may be a table `{one = "...", other = "..."}`: the plural form is chosen by Babel from
+the `count` placeholder. Dates and numbers are formatted per locale with Babel.
+"""
+from __future__ import annotations
+
+import string
+import tomllib
+from datetime import datetime
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_decimal
+
+LOCALES = ("fr", "en")
+PLURAL_FORMS = {"zero", "one", "two", "few", "many", "other"}
+
+
+def _flatten(prefix: str, table: dict[str, Any], into: dict[str, Any]) -> None:
+    for key, value in table.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and not (set(value) <= PLURAL_FORMS and "other" in value):
+            _flatten(full, value, into)
+        else:
+            into[full] = value
+
+
+def load_catalogue(locale: str) -> dict[str, Any]:
+    """Every `<area>.toml` of one locale, flattened to `area.key` entries."""
+    merged: dict[str, Any] = {}
+    for entry in sorted(resources.files("bot.i18n").joinpath(locale).iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            area = entry.name[: -len(".toml")]
+            _flatten(area, tomllib.loads(entry.read_text(encoding="utf-8")), merged)
+    return merged
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+class Translator:
+    """Looks up and formats a catalogue message for a locale, falling back to the default one."""
+
+    def __init__(self, default_locale: str = "fr", timezone: str = "Europe/Paris") -> None:
+        self.default_locale = default_locale
+        self.tz = ZoneInfo(timezone)
+        self.catalogues = {loc: load_catalogue(loc) for loc in LOCALES}
+
+    def locale_or_default(self, locale: str | None) -> str:
+        if locale:
+            short = locale.split("-")[0].split("_")[0].lower()
+            if short in self.catalogues:
+                return short
+        return self.default_locale
+
+    def t(self, locale: str | None, key: str, /, **params: Any) -> str:
+        loc = self.locale_or_default(locale)
+        value = self.catalogues[loc].get(key)
+        if value is None:
+            value = self.catalogues[self.default_locale].get(key, key)
+        if isinstance(value, dict):
+            count = params.get("count", 0)
+            form = Locale.parse(loc).plural_form(abs(count)) if isinstance(count, int | float) else "other"
+            value = value.get(form, value["other"])
+        if isinstance(value, list):
+            value = "\n".join(value)
+        try:
+            return str(value).format(**params)
+        except (KeyError, IndexError, ValueError):
+            return str(value)
+
+    def has(self, key: str) -> bool:
+        return key in self.catalogues[self.default_locale]
+
+    def datetime(self, locale: str | None, when: datetime, tz: ZoneInfo | None = None) -> str:
+        loc = self.locale_or_default(locale)
+        return babel_format_datetime(when.astimezone(tz or self.tz), "medium", locale=loc)
+
+    def date(self, locale: str | None, when: datetime, tz: ZoneInfo | None = None) -> str:
+        loc = self.locale_or_default(locale)
+        return babel_format_datetime(when.astimezone(tz or self.tz), "d MMMM y", locale=loc)
+
+    def number(self, locale: str | None, value: float) -> str:
+        return format_decimal(value, locale=self.locale_or_default(locale))
+
+    def join(self, locale: str | None, items: list[str]) -> str:
+        if not items:
+            return "—"
+        if len(items) == 1:
+            return items[0]
+        word = self.t(locale, "common.and")
+        return f"{', '.join(items[:-1])} {word} {items[-1]}"

@@ -1,0 +1,195 @@
+"""Jobs keyed by period: each run records `job:period` in the transaction that writes its messages.
+
+APScheduler triggers compute due times; in production APScheduler is only the alarm clock, and
+with the simulated clock `advance_to` walks the same triggers in time order. Both paths call
+`run_job`, so a period runs at most once, restarts and catch-up included.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.clock import to_epoch
+from bot.context import Community
+from bot.outbox import Dispatcher, fault_point
+from storage import jobs as jobs_repo
+
+log = logging.getLogger(__name__)
+
+JobBody = Callable[[aiosqlite.Connection, Community, datetime], Awaitable[None]]
+NextDue = Callable[[Community, datetime], Awaitable[datetime | None]]
+
+
+def iso_week(local: datetime) -> str:
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def period_week(local: datetime) -> str:
+    return iso_week(local)
+
+
+def period_day(local: datetime) -> str:
+    return local.strftime("%Y-%m-%d")
+
+
+def period_hour(local: datetime) -> str:
+    return local.strftime("%Y-%m-%dT%H")
+
+
+def period_month(local: datetime) -> str:
+    return local.strftime("%Y-%m")
+
+
+def period_instant(local: datetime) -> str:
+    return local.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: when it fires, which period a firing belongs to, and what it does."""
+
+    name: str
+    trigger: BaseTrigger
+    period: Callable[[datetime], str]
+    body: JobBody
+    next_due: NextDue | None = None  # for jobs whose due times live in our tables (reminders)
+
+    def key(self, ctx: Community, fire_time: datetime) -> str:
+        return f"{self.name}:{self.period(fire_time.astimezone(ctx.tz))}"
+
+    async def next_fire(self, ctx: Community, after: datetime) -> datetime | None:
+        """The first due time strictly after `after`."""
+        if self.next_due is not None:
+            return await self.next_due(ctx, after)
+        return self.trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+
+    def fire_times_between(self, start: datetime, end: datetime) -> list[datetime]:
+        """Trigger times in [start, end] (for catch-up); dynamic jobs answer with `end` alone."""
+        if self.next_due is not None:
+            return [end]
+        times = []
+        t = self.trigger.get_next_fire_time(None, start)
+        while t is not None and t <= end:
+            times.append(t)
+            t = self.trigger.get_next_fire_time(None, t + timedelta(microseconds=1))
+        return times
+
+
+def cron(ctx_tz: str, **fields: object) -> CronTrigger:
+    return CronTrigger(timezone=ctx_tz, **fields)
+
+
+class Scheduler:
+    """Runs the registered jobs once per period and delivers what they wrote."""
+
+    def __init__(
+        self, ctx: Community, jobs: list[Job], dispatcher: Dispatcher,
+        before_job: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.ctx, self.jobs, self.dispatcher = ctx, jobs, dispatcher
+        self.before_job = before_job
+        self.cursor: dict[str, datetime] = {}
+        self._alarm: AsyncIOScheduler | None = None
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(hours=self.ctx.config.schedule.catch_up_grace_hours)
+
+    async def run_job(self, job: Job, fire_time: datetime) -> bool:
+        """Run one period of a job unless it already ran; True when it ran now."""
+        key = job.key(self.ctx, fire_time)
+        if self.before_job is not None:
+            await self.before_job()
+        async with self.ctx.db.transaction() as tx:
+            if job.next_due is None:
+                if await jobs_repo.has_run(tx, key):
+                    return False
+                await jobs_repo.record_run(tx, key, job.name, self.ctx.now_ts())
+            # A job whose due times live in our tables (reminders) is idempotent by those rows.
+            await job.body(tx, self.ctx, fire_time)
+        log.info("job %s ran", key)
+        fault_point("job:after-commit")
+        return True
+
+    async def catch_up(self) -> None:
+        """At start-up: run periods missed while down within the grace window; skip and log older ones."""
+        now = self.ctx.now()
+        for job in self.jobs:
+            start = now - self.grace
+            if job.next_due is None:
+                earlier = job.trigger.get_next_fire_time(None, start - timedelta(days=62))
+                last_missed = None
+                while earlier is not None and earlier < start:
+                    last_missed = earlier
+                    earlier = job.trigger.get_next_fire_time(None, earlier + timedelta(microseconds=1))
+                if last_missed is not None and not await self._ran(job, last_missed):
+                    log.warning("job %s missed beyond the catch-up window; skipped",
+                                job.key(self.ctx, last_missed))
+            for fire_time in job.fire_times_between(start, now):
+                await self.run_job(job, fire_time)
+            self.cursor[job.name] = now
+        await self.dispatcher.deliver_due()
+
+    async def _ran(self, job: Job, fire_time: datetime) -> bool:
+        return await jobs_repo.has_run(self.ctx.db.reader, job.key(self.ctx, fire_time))
+
+    async def advance_to(self, target: datetime, after_step: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Simulated time: run every job and delivery due up to `target`, in time order."""
+        clock = self.ctx.clock
+        while True:
+            now = clock.now()
+            due: list[tuple[datetime, int, Job | None]] = []
+            for index, job in enumerate(self.jobs):
+                t = await job.next_fire(self.ctx, self.cursor.get(job.name, now))
+                if t is not None:
+                    due.append((max(t, now), index, job))
+            wake = await self.dispatcher.next_wakeup()
+            if wake is not None:
+                due.append((wake, len(self.jobs), None))
+            due = [d for d in due if d[0] <= target]
+            if not due:
+                break
+            when = min(d[0] for d in due)
+            clock.set(when)  # type: ignore[attr-defined]
+            for t, _index, job in sorted(due, key=lambda d: (d[0], d[1])):
+                if t == when and job is not None:
+                    await self.run_job(job, t)
+                    self.cursor[job.name] = t
+            await self.dispatcher.deliver_due()
+            if after_step is not None:
+                await after_step()
+        clock.set(target)  # type: ignore[attr-defined]
+        for job in self.jobs:
+            self.cursor[job.name] = max(self.cursor.get(job.name, target), target)
+        await self.dispatcher.deliver_due()
+
+    def start_alarm(self) -> None:
+        """Production: APScheduler wakes us at each trigger; the run itself is ours (idempotent)."""
+        self._alarm = AsyncIOScheduler(timezone=self.ctx.tz)
+        for job in self.jobs:
+            self._alarm.add_job(
+                self._on_alarm, trigger=job.trigger, args=[job], id=job.name, coalesce=True,
+                max_instances=1, misfire_grace_time=int(self.grace.total_seconds()) or None,
+            )
+        self._alarm.start()
+
+    async def _on_alarm(self, job: Job) -> None:
+        now = self.ctx.now()
+        try:
+            for fire_time in job.fire_times_between(now - self.grace, now):
+                await self.run_job(job, fire_time)
+            await self.dispatcher.deliver_due()
+        except Exception:
+            log.exception("job %s failed at %s", job.name, to_epoch(now))
+
+    def stop_alarm(self) -> None:
+        if self._alarm is not None and self._alarm.running:
+            self._alarm.shutdown(wait=False)

@@ -1,0 +1,1 @@
+"""Services own the community's rules: pure async Python on storage and a clock, no discord import."""

@@ -1,0 +1,2 @@
+"""vitality service (filled in by its feature issue)."""
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Transports: the console here; Discord lives in `cogs/`; Signal later."""

@@ -1,0 +1,344 @@
+"""The console transport: the whole bot against a simulated server, driven by JSON lines or a REPL.
+
+It is a transport like Discord: it turns input lines into Engine calls and prints what the outbox
+delivers. Time moves only through `advance` (see CONSOLE_PROTOCOL.md).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shlex
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TextIO
+
+from bot.app import Engine
+from bot.clock import SimulatedClock
+from bot.commands.registry import Actor, Reply
+from bot.mentions import MENTION_TOKEN
+from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
+from storage import console_server
+
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+EVENT_TYPES = ("join", "leave", "message", "command", "click", "roles", "advance")
+MAX_LINE = 1_000_000
+
+
+class ProtocolError(Exception):
+    """An input line that is not a known event; nothing else happens."""
+
+
+def parse_duration(text: str) -> timedelta:
+    match = DURATION.match(str(text))
+    if not match:
+        raise ProtocolError(f"bad duration {text!r}: use e.g. 90m, 36h, 7d")
+    return timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
+
+
+def parse_instant(text: str, tz: Any) -> datetime:
+    try:
+        when = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise ProtocolError(f"bad date-time {text!r}: use ISO 8601") from None
+    return when if when.tzinfo else when.replace(tzinfo=tz)
+
+
+class ConsoleServer:
+    """The simulated server: prints deliveries through `emit` and holds the engine."""
+
+    def __init__(self, emit: Callable[[dict[str, Any]], None]) -> None:
+        self.emit = emit
+        self.engine: Engine | None = None
+
+    def at(self) -> str:
+        assert self.engine is not None
+        return self.engine.ctx.now().astimezone(self.engine.ctx.tz).isoformat()
+
+    def out(self, obj: dict[str, Any]) -> None:
+        self.emit({"type": obj.pop("type"), "at": self.at(), **obj})
+
+    # Transport -------------------------------------------------------------------------------
+
+    async def deliver(self, message: Outgoing) -> None:
+        assert self.engine is not None
+        payload = message.payload
+        if message.op == "role":
+            key = "added" if payload.get("action") == "add" else "removed"
+            self.out({"type": "role", "user": message.target_id, key: payload.get("role")})
+            return
+        if message.op == "timeout":
+            self.out({"type": "timeout", "user": message.target_id, "until": payload.get("until")})
+            return
+        text = render_mentions(payload.get("text", ""))
+        extra: dict[str, Any] = {}
+        if payload.get("components"):
+            extra["components"] = payload["components"]
+        if payload.get("attachments"):
+            extra["attachments"] = payload["attachments"]
+        if message.target_kind == "dm":
+            ctx = self.engine.ctx
+            if await console_server.dms_closed(ctx.db.reader, ctx.guild_id, message.target_id):
+                raise DMClosed(message.target_id)
+            self.out({"type": "dm", "kind": message.kind, "user": message.target_id, "text": text, **extra})
+        elif message.target_kind == "channel":
+            if payload.get("thread") or payload.get("create_thread"):
+                extra["thread"] = payload.get("thread") or payload.get("create_thread")
+            self.out({"type": "post", "kind": message.kind, "channel": message.target_id, "text": text,
+                      "mentions": list(payload.get("mentions", [])), **extra})
+        else:
+            raise PermanentDeliveryError(f"unknown target {message.target}")
+
+    # Events ----------------------------------------------------------------------------------
+
+    async def actor(self, user: str, name: str | None = None) -> Actor:
+        assert self.engine is not None
+        roles = await self.engine.roles_of(user)
+        return Actor(platform_id=user, handle=name or user, roles=roles)
+
+    async def handle(self, event: Any) -> None:
+        """One input event; raises ProtocolError for lines that are not a known event."""
+        assert self.engine is not None
+        if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES:
+            raise ProtocolError("unknown event type; expected one of " + ", ".join(EVENT_TYPES))
+        kind = event["type"]
+        engine = self.engine
+        if kind == "advance":
+            await engine.activity.flush()
+            target = self._advance_target(event)
+            await engine.scheduler.advance_to(target)
+            return
+        user = event.get("user")
+        if not isinstance(user, str) or not user.strip() or len(user) > 100:
+            raise ProtocolError("this event needs a 'user' (a handle)")
+        if kind == "message":
+            await engine.message_seen(user)
+        elif kind == "join":
+            name = event.get("name") if isinstance(event.get("name"), str) else None
+            locale = event.get("locale") if event.get("locale") in ("fr", "en") else None
+            async with engine.ctx.db.transaction() as tx:
+                await console_server.set_dms_closed(
+                    tx, engine.ctx.guild_id, user, bool(event.get("dms_closed", False))
+                )
+            await engine.member_joined(user, (name or user)[:100], locale)
+        elif kind == "leave":
+            await engine.member_left(user)
+        elif kind == "roles":
+            add = [str(r) for r in event.get("add") or [] if isinstance(r, str)]
+            remove = [str(r) for r in event.get("remove") or [] if isinstance(r, str)]
+            await engine.roles_changed(user, user, add, remove)
+        elif kind == "command":
+            reply = await engine.command(await self.actor(user), str(event.get("command", "")),
+                                         event.get("options") or {})
+            self.print_reply(user, reply)
+        elif kind == "click":
+            values = event.get("values")
+            reply = await engine.click(await self.actor(user), str(event.get("custom_id", "")),
+                                       values if isinstance(values, list) else None)
+            self.print_reply(user, reply)
+        await engine.deliver()
+
+    def _advance_target(self, event: dict[str, Any]) -> datetime:
+        assert self.engine is not None
+        now = self.engine.ctx.now()
+        if "by" in event:
+            delta = parse_duration(event["by"])
+            if delta > timedelta(days=800):
+                raise ProtocolError("advance by at most 800 days at a time")
+            return now + delta
+        if "until" in event:
+            target = parse_instant(event["until"], self.engine.ctx.tz)
+            return max(target, now)
+        raise ProtocolError("advance needs 'by' or 'until'")
+
+    def print_reply(self, user: str, reply: Reply) -> None:
+        obj: dict[str, Any] = {"type": "reply", "user": user, "ok": reply.ok}
+        if not reply.ok:
+            obj["error"] = reply.error
+        obj["text"] = reply.text
+        obj["data"] = reply.data
+        if reply.components:
+            obj["components"] = [c.as_dict() for c in reply.components]
+        if reply.attachments:
+            obj["attachments"] = [a.as_dict() for a in reply.attachments]
+        self.out(obj)
+
+
+def render_mentions(text: str) -> str:
+    """`<@alice>` → `@alice`: on the console a platform id is the handle."""
+    return MENTION_TOKEN.sub(lambda m: "@" + m.group(1), text)
+
+
+def write_json_line(stream: TextIO, obj: dict[str, Any]) -> None:
+    """One line, flushed: a message counts as delivered only once it is written out."""
+    try:
+        line = json.dumps(obj, ensure_ascii=False)
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(obj, ensure_ascii=True)
+    stream.write(line + "\n")
+    stream.flush()
+
+
+async def read_line(stream: Any) -> str | None:
+    raw = await asyncio.get_running_loop().run_in_executor(None, stream.readline, MAX_LINE)
+    if not raw:
+        return None
+    return raw.decode("utf-8", errors="surrogateescape") if isinstance(raw, bytes) else raw
+
+
+async def run_jsonl(server: ConsoleServer, engine: Engine, stdin: Any = None) -> None:
+    """The machine protocol: every line yields its outputs and then exactly one `done`."""
+    stdin = stdin or sys.stdin.buffer
+    server.out({"type": "ready"})
+    while True:
+        line = await read_line(stdin)
+        if line is None:
+            break
+        if not line.strip():
+            continue
+        event_id = None
+        try:
+            try:
+                event = json.loads(line)
+            except (json.JSONDecodeError, RecursionError):
+                raise ProtocolError("not valid JSON") from None
+            if isinstance(event, dict):
+                event_id = event.get("id")
+            await server.handle(event)
+        except ProtocolError as exc:
+            server.out({"type": "protocol_error", "text": str(exc)})
+        except Exception as exc:  # a bug must not kill the session: say so, keep going
+            import logging
+
+            logging.getLogger(__name__).exception("event failed")
+            server.out({"type": "protocol_error", "text": f"internal error: {type(exc).__name__}"})
+        done: dict[str, Any] = {"type": "done"}
+        if event_id is not None and isinstance(event_id, str | int | float):
+            done["id"] = event_id
+        server.out(done)
+
+
+REPL_HELP = """Commands (time moves only when you advance it):
+  :join USER [fr|en]       a member joins          :leave USER        a member leaves
+  :say USER                USER writes a message   :role USER +animator / -animator
+  :click USER CUSTOM_ID    clicks a button         :advance 7d | :until 2026-12-07T10:00
+  USER> COMMAND key=value ...   e.g.  alice> profile set skills="plomberie, cuisine"
+  :quit"""
+
+
+def parse_repl_line(line: str) -> dict[str, Any] | None:
+    """The human REPL's shorthand → the same events as the JSON protocol."""
+    line = line.strip()
+    if not line:
+        return None
+    if line.startswith(":"):
+        parts = shlex.split(line[1:])
+        if not parts:
+            return None
+        verb, args = parts[0], parts[1:]
+        if verb == "join" and args:
+            return {"type": "join", "user": args[0], **({"locale": args[1]} if len(args) > 1 else {})}
+        if verb == "leave" and args:
+            return {"type": "leave", "user": args[0]}
+        if verb == "say" and args:
+            return {"type": "message", "user": args[0], "channel": "general", "text": ""}
+        if verb == "click" and len(args) >= 2:
+            return {"type": "click", "user": args[0], "custom_id": args[1], "values": args[2:] or None}
+        if verb == "role" and len(args) >= 2:
+            add = [a[1:] for a in args[1:] if a.startswith("+")]
+            remove = [a[1:] for a in args[1:] if a.startswith("-")]
+            return {"type": "roles", "user": args[0], "add": add, "remove": remove}
+        if verb == "advance" and args:
+            return {"type": "advance", "by": args[0]}
+        if verb == "until" and args:
+            return {"type": "advance", "until": args[0]}
+        raise ProtocolError(REPL_HELP)
+    if ">" in line:
+        user, rest = line.split(">", 1)
+        words = shlex.split(rest)
+        name_parts = [w for w in words if "=" not in w]
+        options = dict(w.split("=", 1) for w in words if "=" in w)
+        return {"type": "command", "user": user.strip(), "command": " ".join(name_parts), "options": options}
+    raise ProtocolError(REPL_HELP)
+
+
+def format_for_humans(obj: dict[str, Any]) -> str:
+    at = obj.get("at", "")[:16].replace("T", " ")
+    kind = obj.get("type")
+    if kind == "dm":
+        head = f"[{at}] DM → {obj['user']} ({obj['kind']})"
+    elif kind == "post":
+        where = f"#{obj['channel']}" + (f" › {obj['thread']}" if obj.get("thread") else "")
+        head = f"[{at}] {where} ({obj['kind']})"
+    elif kind == "reply":
+        status = "ok" if obj.get("ok") else f"error: {obj.get('error')}"
+        head = f"[{at}] reply → {obj['user']} ({status})"
+    elif kind == "role":
+        change = f"+{obj['added']}" if "added" in obj else f"-{obj.get('removed')}"
+        return f"[{at}] role {obj['user']} {change}"
+    elif kind == "timeout":
+        return f"[{at}] timeout {obj['user']} until {obj['until']}"
+    elif kind in ("done", "ready"):
+        return ""
+    else:
+        return f"[{at}] {kind}: {obj.get('text', '')}"
+    body = obj.get("text", "")
+    buttons = " ".join(f"[{c['label']} → {c['custom_id']}]" for c in obj.get("components", []))
+    return "\n".join(x for x in (head, _indent(body), _indent(buttons)) if x.strip())
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+async def run_repl(server: ConsoleServer, engine: Engine) -> None:
+    print("entraide console — simulated community. Type :help for help.", flush=True)
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, _prompt)
+        if line is None or line.strip() in (":quit", ":q", ":exit"):
+            break
+        try:
+            event = parse_repl_line(line)
+            if event is not None:
+                await server.handle(event)
+        except ProtocolError as exc:
+            print(str(exc), flush=True)
+
+
+def _prompt() -> str | None:
+    try:
+        return input("› ")
+    except EOFError:
+        return None
+
+
+async def run_console(
+    config: Any, db_path: str, start: datetime, jsonl: bool, stdout: TextIO | None = None
+) -> None:
+    out = stdout or sys.stdout
+    if jsonl:
+        server = ConsoleServer(lambda obj: write_json_line(out, obj))
+    else:
+        server = ConsoleServer(lambda obj: _print_human(out, obj))
+    clock = SimulatedClock(start)
+    engine = await Engine.open(config, db_path, clock, server)
+    server.engine = engine
+    try:
+        await engine.start()
+        if jsonl:
+            await run_jsonl(server, engine)
+        else:
+            await run_repl(server, engine)
+    finally:
+        await engine.close()
+
+
+def _print_human(out: TextIO, obj: dict[str, Any]) -> None:
+    text = format_for_humans(obj)
+    if text:
+        out.write(text + "\n")
+        out.flush()

@@ -1,0 +1,36 @@
+"""Activity counters: messages and actions per member per day (never any content)."""
+from __future__ import annotations
+
+import aiosqlite
+
+
+async def add_counts(conn: aiosqlite.Connection, rows: list[tuple[int, str, int, int]]) -> None:
+    """Upsert (member_id, day, messages, actions) increments in one statement batch."""
+    await conn.executemany(
+        "INSERT INTO activity_day (member_id, day, messages, actions) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (member_id, day) DO UPDATE SET messages = messages + excluded.messages, "
+        "actions = actions + excluded.actions",
+        rows,
+    )
+
+
+async def touch_members(conn: aiosqlite.Connection, rows: list[tuple[int, int]]) -> None:
+    """Set last_active_at from (at, member_id) pairs, never moving it backwards."""
+    await conn.executemany(
+        "UPDATE member SET last_active_at = MAX(COALESCE(last_active_at, 0), ?) WHERE id = ?", rows
+    )
+
+
+async def member_id_for(conn: aiosqlite.Connection, guild_id: str, platform_id: str) -> int | None:
+    async with conn.execute(
+        "SELECT id FROM member WHERE guild_id = ? AND platform_id = ?", (guild_id, platform_id)
+    ) as cur:
+        row = await cur.fetchone()
+    return row[0] if row else None
+
+
+async def counts_for(conn: aiosqlite.Connection, member_id: int) -> list[tuple[str, int, int]]:
+    async with conn.execute(
+        "SELECT day, messages, actions FROM activity_day WHERE member_id = ? ORDER BY day", (member_id,)
+    ) as cur:
+        return [(r[0], r[1], r[2]) for r in await cur.fetchall()]

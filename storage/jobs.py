@@ -1,0 +1,34 @@
+"""Job runs: one row per job period, written in the transaction that did the job's work."""
+from __future__ import annotations
+
+import aiosqlite
+
+
+async def has_run(conn: aiosqlite.Connection, key: str) -> bool:
+    async with conn.execute("SELECT 1 FROM job_run WHERE key = ?", (key,)) as cur:
+        return await cur.fetchone() is not None
+
+
+async def record_run(conn: aiosqlite.Connection, key: str, job: str, now: int) -> None:
+    await conn.execute("INSERT INTO job_run (key, job, ran_at) VALUES (?, ?, ?)", (key, job, now))
+
+
+async def runs_of(conn: aiosqlite.Connection, job: str) -> list[str]:
+    async with conn.execute("SELECT key FROM job_run WHERE job = ? ORDER BY ran_at, key", (job,)) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def get_setting(conn: aiosqlite.Connection, guild_id: str, key: str) -> str | None:
+    async with conn.execute(
+        "SELECT value FROM settings WHERE guild_id = ? AND key = ?", (guild_id, key)
+    ) as cur:
+        row = await cur.fetchone()
+    return row[0] if row else None
+
+
+async def set_setting(conn: aiosqlite.Connection, guild_id: str, key: str, value: str) -> None:
+    await conn.execute(
+        "INSERT INTO settings (guild_id, key, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
+        (guild_id, key, value),
+    )

@@ -1,0 +1,92 @@
+"""The outbox table: messages written with the state change that caused them, delivered later."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    guild_id: str
+    kind: str
+    op: str
+    target: str
+    payload: dict[str, Any]
+    paced: bool
+    attempts: int
+    not_before: int
+
+
+async def enqueue(
+    conn: aiosqlite.Connection, *, guild_id: str, kind: str, op: str, target: str,
+    payload: dict[str, Any], paced: bool, not_before: int, now: int, key: str | None = None,
+) -> int | None:
+    """Add one message; with a key, a second message under the same key is ignored (idempotent)."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, key, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, kind, op, target, json.dumps(payload, ensure_ascii=False), int(paced), not_before,
+         key, now),
+    )
+    return cur.lastrowid if cur.rowcount else None
+
+
+async def enqueue_many(conn: aiosqlite.Connection, rows: list[tuple]) -> None:
+    """Bulk insert for jobs: rows of (guild_id, kind, op, target, payload_json, paced, not_before, key, now)."""
+    await conn.executemany(
+        "INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, key, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def _row(row: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        id=row[0], guild_id=row[1], kind=row[2], op=row[3], target=row[4], payload=json.loads(row[5]),
+        paced=bool(row[6]), attempts=row[7], not_before=row[8],
+    )
+
+
+async def due(conn: aiosqlite.Connection, now: int, limit: int = 500) -> list[OutboxRow]:
+    async with conn.execute(
+        "SELECT id, guild_id, kind, op, target, payload, paced, attempts, not_before FROM outbox "
+        "WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+        (now, limit),
+    ) as cur:
+        return [_row(r) for r in await cur.fetchall()]
+
+
+async def next_not_before(conn: aiosqlite.Connection) -> int | None:
+    async with conn.execute("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'") as cur:
+        row = await cur.fetchone()
+    return row[0]
+
+
+async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, now: int) -> None:
+    await conn.execute("UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?", (now, outbox_id))
+
+
+async def reschedule(conn: aiosqlite.Connection, outbox_id: int, attempts: int, not_before: int) -> None:
+    await conn.execute(
+        "UPDATE outbox SET attempts = ?, not_before = ? WHERE id = ?", (attempts, not_before, outbox_id)
+    )
+
+
+async def mark_failed(conn: aiosqlite.Connection, outbox_id: int, attempts: int) -> None:
+    await conn.execute("UPDATE outbox SET status = 'failed', attempts = ? WHERE id = ?", (attempts, outbox_id))
+
+
+async def retarget(conn: aiosqlite.Connection, outbox_id: int, target: str, payload: dict[str, Any]) -> None:
+    await conn.execute(
+        "UPDATE outbox SET target = ?, payload = ? WHERE id = ?",
+        (target, json.dumps(payload, ensure_ascii=False), outbox_id),
+    )
+
+
+async def purge_sent_before(conn: aiosqlite.Connection, before: int) -> int:
+    cur = await conn.execute("DELETE FROM outbox WHERE status != 'pending' AND created_at < ?", (before,))
+    return cur.rowcount
