@@ -20,12 +20,14 @@ from bot.outbox import Dispatcher, Transport
 from bot.scheduler import Job, Scheduler
 from bot.services.activity import ActivityRecorder
 from storage import members as members_repo
-from storage.database import Database, InstanceLock, open_database
+from storage.database import InstanceLock, open_database
 
 log = logging.getLogger(__name__)
 
 # Each area: a service module (rules, jobs, events) and a command module (the text face).
-AREAS = ("profiles", "onboarding", "requests", "engagement", "polls", "moderation", "vitality", "privacy")
+AREAS = (
+    "profiles", "privacy", "onboarding", "requests", "engagement", "reminders", "polls", "moderation", "vitality",
+)
 COMMAND_MODULES = ("core",) + AREAS
 
 

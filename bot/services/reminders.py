@@ -1,0 +1,2 @@
+"""reminders service (filled in by its feature issue)."""
+from __future__ import annotations

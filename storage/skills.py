@@ -1,0 +1,31 @@
+"""The skill catalogue: one row per normalized skill per community."""
+from __future__ import annotations
+
+import aiosqlite
+
+
+async def ensure(conn: aiosqlite.Connection, guild_id: str, key: str, display: str) -> int:
+    await conn.execute(
+        "INSERT OR IGNORE INTO skill (guild_id, key, display) VALUES (?, ?, ?)", (guild_id, key, display)
+    )
+    async with conn.execute("SELECT id FROM skill WHERE guild_id = ? AND key = ?", (guild_id, key)) as cur:
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+async def ids_for_keys(conn: aiosqlite.Connection, guild_id: str, keys: list[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    marks = ",".join("?" * len(keys))
+    async with conn.execute(
+        f"SELECT key, id FROM skill WHERE guild_id = ? AND key IN ({marks})", (guild_id, *keys)
+    ) as cur:
+        return {row[0]: row[1] for row in await cur.fetchall()}
+
+
+async def displays(conn: aiosqlite.Connection, skill_ids: list[int]) -> dict[int, str]:
+    if not skill_ids:
+        return {}
+    marks = ",".join("?" * len(skill_ids))
+    async with conn.execute(f"SELECT id, display FROM skill WHERE id IN ({marks})", skill_ids) as cur:
+        return {row[0]: row[1] for row in await cur.fetchall()}
