@@ -129,6 +129,14 @@ class Engine:
             for role in remove:
                 await members_repo.remove_role(tx, member.id, role)
 
+    async def ensure_member(self, platform_id: str, handle: str, locale: str | None = None) -> None:
+        """Make sure the bot knows a platform user (e.g. a Discord member who joined before the bot)."""
+        from bot.services.members import ensure_member
+
+        if await members_repo.by_platform_id(self.ctx.db.reader, self.ctx.guild_id, platform_id) is None:
+            async with self.ctx.db.transaction() as tx:
+                await ensure_member(tx, self.ctx, platform_id, handle, locale)
+
     async def roles_of(self, platform_id: str) -> frozenset[str]:
         member = await members_repo.by_platform_id(self.ctx.db.reader, self.ctx.guild_id, platform_id)
         return await members_repo.roles(self.ctx.db.reader, member.id) if member else frozenset()

