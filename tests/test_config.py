@@ -1,0 +1,84 @@
+"""Configuration: the example file is valid and complete; a bad key stops start-up with one sentence."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import Config, ConfigError, load_config, parse_config
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+
+def test_the_example_config_loads_and_matches_the_defaults() -> None:
+    loaded = load_config(EXAMPLE)
+    defaults = Config()
+    for section in ("community", "channels", "roles", "schedule", "onboarding", "requests", "nudges", "motm",
+                    "moderation", "privacy", "delivery", "database"):
+        assert getattr(loaded, section) == getattr(defaults, section), section
+
+
+def test_the_example_config_names_every_setting() -> None:
+    document = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    for section, model in Config.model_fields.items():
+        assert section in document, f"[{section}] missing from config.example.toml"
+        for key in model.annotation.model_fields:  # type: ignore[union-attr]
+            assert key in document[section], f"{section}.{key} missing from config.example.toml"
+
+
+def test_the_documented_defaults() -> None:
+    c = Config()
+    assert (c.community.locale, c.community.timezone) == ("fr", "Europe/Paris")
+    assert (c.channels.welcome, c.channels.help_requests, c.channels.general, c.channels.mod_log,
+            c.channels.animators) == ("welcome", "help-requests", "general", "mod-log", "animators")
+    assert (c.roles.member, c.roles.animators, c.roles.member_of_the_month) == (
+        "member", ["animator"], "member-of-the-month")
+    assert (c.schedule.weekly_digest_day, c.schedule.weekly_digest_time) == ("mon", "10:00")
+    assert (c.schedule.weekly_nudges_day, c.schedule.weekly_nudges_time) == ("wed", "18:00")
+    assert c.onboarding.checkin_days == [7, 30, 180]
+    assert (c.requests.helpers_per_round, c.requests.round_after_hours, c.requests.urgent_round_after_hours,
+            c.requests.escalate_after_rounds) == (3, 12, 2, 2)
+    assert (c.onboarding.godparent_min_days, c.onboarding.godparent_max_godchildren) == (14, 3)
+    assert (c.motm.open_day, c.motm.open_time, c.motm.duration_days, c.motm.voter_min_days) == (1, "10:00", 7, 7)
+    assert c.schedule.catch_up_grace_hours == 6
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"requests": {"helpers_per_rond": 3}}, "unknown key 'requests.helpers_per_rond'"),
+        ({"nonsense": {}}, "unknown key 'nonsense'"),
+        ({"requests": {"helpers_per_round": 0}}, "bad value for 'requests.helpers_per_round'"),
+        ({"community": {"timezone": "Mars/Olympus"}}, "bad value for 'community.timezone'"),
+        ({"community": {"locale": "de"}}, "bad value for 'community.locale'"),
+        ({"schedule": {"weekly_digest_day": "monday"}}, "bad value for 'schedule.weekly_digest_day'"),
+        ({"schedule": {"weekly_digest_time": "25:00"}}, "bad value for 'schedule.weekly_digest_time'"),
+    ],
+)
+def test_a_bad_setting_is_named_in_one_sentence(data: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_token_is_not_a_config_key() -> None:
+    with pytest.raises(ConfigError, match="unknown key"):
+        parse_config({"discord": {"token": "abc"}})
+
+
+def test_cli_stops_on_a_bad_config_with_exit_code_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[requests]\nmax_helpers = -1\n", encoding="utf-8")
+    assert main(["check-config", "--config", str(bad)]) == 2
+    assert "requests.max_helpers" in capsys.readouterr().err
+
+
+def test_run_without_a_token_explains_how_to_get_one(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert main(["run", "--config", str(EXAMPLE)]) == 2
+    err = capsys.readouterr().err
+    assert "DISCORD_TOKEN" in err and err.count("\n") == 1

@@ -1,0 +1,102 @@
+"""The console's JSON-lines contract: ready, one done per line, one reply per command, protocol errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.harness import Sim, of
+
+START = "2026-12-01T09:00:00+01:00"
+
+
+def run_console(db: Path, raw: bytes, start: str = START) -> list[dict]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", start],
+        input=raw, capture_output=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    return [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines() if line.strip()]
+
+
+def test_every_line_gets_exactly_one_done_and_ids_are_echoed(tmp_path: Path) -> None:
+    lines = [
+        b'{"type": "join", "user": "alice", "locale": "en", "id": "a"}',
+        b"this is not json",
+        b'{"type": "no-such-event", "id": 7}',
+        b'{"type": "command", "user": "alice", "command": "frobnicate", "id": 8}',
+        b'{"type": "command", "user": "alice", "command": "help", "options": {"nope": 1}, "id": 9}',
+        b'{"type": "click", "user": "alice", "custom_id": "request:claim:999999", "id": 10}',
+        b'[1, 2, 3]',
+        b'{"type": "advance", "by": "forever"}',
+        b'{"type": "command", "user": "alice", "command": "help", "options": {"x": "\xff\xfe"}}',
+        b'{"type": "advance", "by": "1d", "id": 11}',
+    ]
+    outs = run_console(tmp_path / "c.sqlite", b"\n".join(lines) + b"\n")
+    assert outs[0]["type"] == "ready"
+    dones = of(outs, "done")
+    assert len(dones) == len(lines)
+    assert [d.get("id") for d in dones] == ["a", None, 7, 8, 9, 10, None, None, None, 11]
+    assert len(of(outs, "protocol_error")) == 4  # bad JSON, unknown event, a list, a bad duration
+    replies = of(outs, "reply")
+    assert [r["error"] for r in replies] == ["invalid_input", "invalid_input", "not_found", "invalid_input"]
+    assert all(r["text"] for r in replies)
+    assert all("at" in o for o in outs)
+    assert dones[-1]["at"] == "2026-12-02T09:00:00+01:00"
+
+
+def test_unknown_command_is_answered_in_the_members_language(tmp_path: Path) -> None:
+    outs = run_console(tmp_path / "c.sqlite", b'{"type": "join", "user": "zoe", "locale": "en"}\n'
+                       b'{"type": "command", "user": "zoe", "command": "dance"}\n')
+    [reply] = of(outs, "reply")
+    assert reply["ok"] is False and reply["error"] == "invalid_input"
+    assert "dance" in reply["text"] and "help" in reply["text"]
+
+
+def test_state_survives_a_restart_on_the_same_file(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite"
+    accept = b'{"type": "click", "user": "alice", "custom_id": "charter:accept"}\n'
+    run_console(db, b'{"type": "join", "user": "alice"}\n' + accept)
+    outs = run_console(db, accept, start="2026-12-02T09:00:00+01:00")
+    [reply] = of(outs, "reply")
+    assert reply["error"] == "conflict"  # accepted yesterday, remembered
+
+
+async def test_join_sends_the_charter_and_accepting_grants_the_role(sim: Sim) -> None:
+    outs = await sim.join("alice", "fr")
+    [welcome] = of(outs, "dm", kind="welcome", user="alice")
+    assert welcome["components"] == [{"custom_id": "charter:accept", "label": "J'accepte la charte"}]
+    assert of(outs, "role") == []  # no member role before the charter
+    reply = await sim.click("alice", "charter:accept")
+    assert reply["ok"]
+    assert of(sim.last, "role", user="alice", added="member")
+    [public] = of(sim.last, "post", kind="welcome", channel="welcome")
+    assert public["mentions"] == ["alice"] and "@alice" in public["text"]
+
+
+async def test_closed_dms_become_a_mention_in_the_welcome_channel(sim: Sim) -> None:
+    outs = await sim.join("carl", "en", dms_closed=True)
+    assert of(outs, "dm") == []
+    [fallback] = of(outs, "post", kind="welcome", channel="welcome")
+    assert fallback["mentions"] == ["carl"]
+    assert any(c["custom_id"] == "charter:accept" for c in fallback["components"])
+
+
+async def test_a_hostile_name_never_pings_anyone(sim: Sim) -> None:
+    await sim.join("eve", "en", name="@everyone <@&123> @here")
+    await sim.click("eve", "charter:accept")
+    for out in sim.outputs:
+        text = out.get("text", "")
+        assert "@everyone" not in text and "@here" not in text and "<@&" not in text
+        assert set(out.get("mentions", [])) <= {"eve"}
+
+
+async def test_commit_then_crash_before_delivery_delivers_at_restart(sim: Sim) -> None:
+    await sim.join("alice", "en")
+    from bot.outbox import post
+
+    async with sim.ctx.db.transaction() as tx:
+        await post(tx, sim.ctx, "general", "reminder", "committed, not yet delivered")
+    await sim.restart(crash=True)
+    assert [o["text"] for o in of(sim.startup, "post", kind="reminder")] == ["committed, not yet delivered"]

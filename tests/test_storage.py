@@ -1,0 +1,81 @@
+"""Storage: migrations from empty, a newer schema refused, pragmas, single instance, online backup."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.database import Database, DatabaseError, InstanceLock, code_schema_version, open_database
+
+
+async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "a.sqlite")
+    try:
+        assert await db.schema_version() == code_schema_version()
+        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"member", "request", "outbox", "job_run", "mod_case", "poll", "vote"} <= tables
+        assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+        assert await db.integrity_check() == "ok"
+    finally:
+        await db.close()
+
+
+async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "a.sqlite")
+    try:
+        assert await db.migrate() == []
+    finally:
+        await db.close()
+
+
+async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {code_schema_version() + 1}")
+    conn.close()
+    with pytest.raises(DatabaseError, match="newer than this code"):
+        await open_database(path)
+
+
+async def test_a_second_instance_on_the_same_file_is_refused(tmp_path: Path) -> None:
+    first = InstanceLock(tmp_path / "x.sqlite")
+    first.acquire()
+    try:
+        with pytest.raises(DatabaseError, match="already using"):
+            InstanceLock(tmp_path / "x.sqlite").acquire()
+    finally:
+        first.release()
+    again = InstanceLock(tmp_path / "x.sqlite")
+    again.acquire()
+    again.release()
+
+
+async def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "a.sqlite")
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO settings (guild_id, key, value) VALUES ('g', 'k', 'v')")
+                raise RuntimeError("boom")
+        assert await db.fetchall("SELECT * FROM settings") == []
+    finally:
+        await db.close()
+
+
+async def test_online_backup_holds_every_committed_row(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "a.sqlite")
+    try:
+        async with db.transaction() as tx:
+            await tx.executemany("INSERT INTO settings (guild_id, key, value) VALUES ('g', ?, 'v')",
+                                 [(f"k{i}",) for i in range(500)])
+        await db.backup_to(tmp_path / "copy.sqlite")
+    finally:
+        await db.close()
+    copy = await Database(tmp_path / "copy.sqlite").connect()
+    try:
+        assert await copy.integrity_check() == "ok"
+        assert (await copy.fetchone("SELECT COUNT(*) FROM settings"))[0] == 500
+    finally:
+        await copy.close()
