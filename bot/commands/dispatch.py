@@ -26,6 +26,12 @@ def _locale(ctx: Community, actor: Actor, member_locale: str | None) -> str:
     return ctx.i18n.locale_or_default(member_locale or actor.locale)
 
 
+async def _known_locale(ctx: Community, actor: Actor) -> str:
+    """The caller's locale without creating anything (a refusal must change nothing)."""
+    member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, actor.platform_id)
+    return _locale(ctx, actor, member.locale if member else None)
+
+
 async def _caller(ctx: Community, actor: Actor) -> Invocation:
     member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, actor.platform_id)
     if member is None:
@@ -50,6 +56,10 @@ async def run_command(
         if spec is None:
             return Reply(ok=False, error="invalid_input", data={},
                          text=ctx.t(locale, "common.unknown_command", command=name or "?"))
+        # Permission first: a non-animator learns nothing about the options and changes nothing.
+        if spec.animator and not is_animator(ctx, actor.roles, actor.manage_guild):
+            locale = await _known_locale(ctx, actor)
+            raise denied("common.detail.animator_only")
         if raw_options is not None and not isinstance(raw_options, dict):
             raise invalid("common.detail.bad_text", option="options")
         options = parse_options(spec.options, raw_options)
@@ -57,8 +67,6 @@ async def run_command(
         locale = inv.locale
         if activity is not None:
             await activity.record(inv.member.id, actions=1)
-        if spec.animator and not inv.is_animator:
-            raise denied("common.detail.animator_only")
         inv.options = options
         return await spec.handler(inv)
     except DomainError as err:
@@ -81,12 +89,13 @@ async def run_click(
         if found is None:
             raise not_found("common.detail.unknown_component", custom_id=custom_id[:100])
         spec, argument = found
+        if spec.animator and not is_animator(ctx, actor.roles, actor.manage_guild):
+            locale = await _known_locale(ctx, actor)
+            raise denied("common.detail.animator_only")
         inv = await _caller(ctx, actor)
         locale = inv.locale
         if activity is not None:
             await activity.record(inv.member.id, actions=1)
-        if spec.animator and not inv.is_animator:
-            raise denied("common.detail.animator_only")
         clean_values = [str(v)[:100] for v in (values or []) if isinstance(v, str | int)]
         return await spec.handler(inv, argument, clean_values)
     except DomainError as err:
