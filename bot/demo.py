@@ -1,0 +1,97 @@
+"""`entraide demo`: a scripted month in the life of a small community, printed as a transcript.
+
+It runs the real engine and console transport on a temporary SQLite file with the simulated
+clock, so what you read is exactly what members and animators would see.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app import Engine
+from bot.clock import SimulatedClock
+from bot.config import Config
+from bot.transports.console import ConsoleServer, format_for_humans
+
+START = "2026-11-30T09:00:00+01:00"  # a Monday morning, Europe/Paris
+
+SCRIPT: list[tuple[str, dict[str, Any]]] = [
+    ("Camille, the animator, and three long-time members are already here.", {}),
+    ("", {"type": "join", "user": "camille", "locale": "fr"}),
+    ("", {"type": "click", "user": "camille", "custom_id": "charter:accept"}),
+    ("", {"type": "roles", "user": "camille", "add": ["animator"]}),
+    ("", {"type": "join", "user": "bruno", "locale": "fr"}),
+    ("", {"type": "click", "user": "bruno", "custom_id": "charter:accept"}),
+    ("", {"type": "command", "user": "bruno", "command": "profile set",
+          "options": {"skills": "plomberie, bricolage", "languages": "fr", "godparent": True}}),
+    ("", {"type": "join", "user": "aicha", "locale": "fr"}),
+    ("", {"type": "click", "user": "aicha", "custom_id": "charter:accept"}),
+    ("", {"type": "command", "user": "aicha", "command": "profile set",
+          "options": {"skills": "cuisine, traduction", "languages": "fr, ar, en", "godparent": True}}),
+    ("", {"type": "join", "user": "leo", "locale": "en"}),
+    ("", {"type": "click", "user": "leo", "custom_id": "charter:accept"}),
+    ("", {"type": "command", "user": "leo", "command": "profile set",
+          "options": {"skills": "plomberie, numérique", "languages": "en, fr"}}),
+    ("Two weeks and a half go by.", {"type": "advance", "until": "2026-12-17T09:00:00+01:00"}),
+    ("A newcomer arrives: the welcome waits for the charter, then a godparent is found.", {}),
+    ("", {"type": "join", "user": "nina", "locale": "fr"}),
+    ("", {"type": "click", "user": "nina", "custom_id": "charter:accept"}),
+    ("", {"type": "command", "user": "nina", "command": "profile set",
+          "options": {"needs": "plomberie", "languages": "fr"}}),
+    ("Nina's sink leaks: she asks for help, the bot pings the plumbers.", {}),
+    ("", {"type": "command", "user": "nina", "command": "request new",
+          "options": {"title": "Fuite sous l'évier", "details": "L'eau coule depuis ce matin",
+                      "skills": "plomberie", "urgent": False}}),
+    ("", {"type": "click", "user": "bruno", "custom_id": "request:claim:1"}),
+    ("", {"type": "advance", "by": "1d"}),
+    ("", {"type": "command", "user": "nina", "command": "request resolve", "options": {"id": 1, "thanks": "bruno"}}),
+    ("", {"type": "command", "user": "aicha", "command": "thanks",
+          "options": {"member": "leo", "reason": "merci pour l'aide sur l'ordinateur du local"}}),
+    ("Camille schedules the monthly chores get-together.", {}),
+    ("", {"type": "command", "user": "camille", "command": "remind add",
+          "options": {"when": "0 18 * * 4", "text": "Ce soir, rangement collectif du local à 18h !"}}),
+    ("The weeks go by: digest on Mondays, a gentle nudge on Wednesdays, check-ins for Nina.", {}),
+    ("", {"type": "advance", "until": "2027-01-02T09:00:00+01:00"}),
+    ("The member of the month poll opened on the 1st; members vote, then it closes.", {}),
+    ("", {"type": "command", "user": "aicha", "command": "motm vote", "options": {"member": "bruno"}}),
+    ("", {"type": "command", "user": "leo", "command": "motm vote", "options": {"member": "bruno"}}),
+    ("", {"type": "advance", "until": "2027-01-09T09:00:00+01:00"}),
+    ("Camille looks at how the community is doing.", {}),
+    ("", {"type": "command", "user": "camille", "command": "vitality", "options": {"days": 30}}),
+]
+
+
+async def run_demo(config: Config | None = None, out: Any = None) -> int:
+    out = out or sys.stdout
+    config = config or Config()
+    lines: list[str] = []
+
+    def emit(obj: dict[str, Any]) -> None:
+        text = format_for_humans(obj)
+        if text:
+            out.write(text + "\n")
+            lines.append(text)
+
+    server = ConsoleServer(emit)
+    with tempfile.TemporaryDirectory(prefix="entraide-demo-") as folder:
+        clock = SimulatedClock(datetime.fromisoformat(START))
+        engine = await Engine.open(config, Path(folder) / "demo.sqlite", clock, server)
+        server.engine = engine
+        try:
+            await engine.start()
+            for narration, event in SCRIPT:
+                if narration:
+                    out.write(f"\n── {narration}\n")
+                if event:
+                    if event["type"] in ("command", "click"):
+                        what = event.get("command") or event.get("custom_id")
+                        out.write(f"   {event['user']} › {what} {event.get('options', '')}\n")
+                    await server.handle(event)
+            out.flush()
+        finally:
+            await engine.close()
+    out.write("\nThat was a month of entraide. Try it yourself: make console\n")
+    return 0
