@@ -1,0 +1,191 @@
+"""What every cog shares: who acts (Actor from a Discord user), one engine call, the reply rendered.
+
+No community rule lives here: the engine decides, these helpers only translate between Discord and it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.commands.registry import Actor, Reply
+
+if TYPE_CHECKING:
+    from cogs.bot import EntraideBot
+
+log = logging.getLogger(__name__)
+
+# Discord wants a first answer within 3 s: past this, the reply is deferred and sent as a follow-up.
+DEFER_AFTER_SECONDS = 2.0
+MAX_CONTENT = 2000
+
+
+def bot_of(interaction: discord.Interaction) -> EntraideBot:
+    return interaction.client  # type: ignore[return-value]
+
+
+def describe(fallback: str, **extras: Any) -> app_commands.locale_str:
+    """A description the translator localizes: `command=` (its help line) or `key=` (a catalogue key)."""
+    return app_commands.locale_str(fallback[:100], **extras)
+
+
+def role_tokens(member: discord.Member) -> frozenset[str]:
+    """Role names and ids as strings: `[roles] animators` may list either."""
+    tokens: set[str] = set()
+    for role in member.roles:
+        if role.is_default():
+            continue
+        tokens.add(role.name)
+        tokens.add(str(role.id))
+    return frozenset(tokens)
+
+
+async def guild_member(bot: EntraideBot, user: discord.abc.User) -> discord.Member | None:
+    """The user as a member of the community's server (a click in a DM carries only the user)."""
+    if isinstance(user, discord.Member) and str(user.guild.id) == bot.guild_id:
+        return user
+    guild = bot.community_guild()
+    if guild is None:
+        return None
+    member = guild.get_member(user.id)
+    if member is not None:
+        return member
+    try:
+        return await guild.fetch_member(user.id)
+    except (discord.HTTPException, NotImplementedError):
+        return None
+
+
+async def actor_for(interaction: discord.Interaction) -> Actor:
+    """Who acts, as Discord says: id, name, the client's locale, roles and server-management right."""
+    bot = bot_of(interaction)
+    member = await guild_member(bot, interaction.user)
+    roles = role_tokens(member) if member is not None else frozenset()
+    manage = bool(member is not None and member.guild_permissions.manage_guild)
+    return Actor(
+        platform_id=str(interaction.user.id), handle=interaction.user.name,
+        locale=str(interaction.locale.value) if interaction.locale else None,
+        roles=roles, manage_guild=manage,
+    )
+
+
+async def member_ref(interaction: discord.Interaction, user: discord.abc.User | None) -> str | None:
+    """A `member` option for the engine: the platform id, after making sure the bot knows that member."""
+    if user is None:
+        return None
+    await bot_of(interaction).engine.ensure_member(str(user.id), user.name, None)
+    return str(user.id)
+
+
+def build_view(components: list[dict[str, Any]]) -> discord.ui.View | None:
+    """Components from a Reply or an outbox payload → a View of the persistent DynamicItems."""
+    from cogs.views import item_for
+
+    if not components:
+        return None
+    view = discord.ui.View(timeout=None)
+    for component in components[:25]:
+        view.add_item(item_for(component))
+    return view
+
+
+def files_for(attachments: list[dict[str, Any]]) -> list[discord.File]:
+    """Attachments that exist on disk (e.g. the vitality chart) become uploads."""
+    files = []
+    for attachment in attachments:
+        path = attachment.get("path")
+        if path and Path(path).is_file():
+            files.append(discord.File(path, filename=attachment.get("filename") or Path(path).name))
+    return files
+
+
+def reply_content(reply: Reply) -> str:
+    text = reply.text or ("✅" if reply.ok else "⚠️")
+    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
+    """One answer: ephemeral unless the reply is public (errors always ephemeral), never a live ping."""
+    ephemeral = not (reply.ok and reply.public)
+    kwargs: dict[str, Any] = {"content": reply_content(reply), "allowed_mentions": discord.AllowedMentions.none()}
+    view = build_view([c.as_dict() for c in reply.components]) if reply.ok else None
+    if view is not None:
+        kwargs["view"] = view
+    files = files_for([a.as_dict() for a in reply.attachments])
+    if files:
+        kwargs["files"] = files
+    if interaction.response.is_done():
+        await interaction.followup.send(ephemeral=ephemeral, wait=False, **kwargs)
+    else:
+        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+
+
+async def answer(interaction: discord.Interaction, call: Any, *, public_hint: bool = False) -> Reply:
+    """Await one engine call and render its Reply; defer first when it runs past Discord's window."""
+    task = asyncio.ensure_future(call)
+    try:
+        reply = await asyncio.wait_for(asyncio.shield(task), timeout=DEFER_AFTER_SECONDS)
+    except TimeoutError:
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=not public_hint, thinking=True)
+        reply = await task
+    await send_reply(interaction, reply)
+    return reply
+
+
+async def run_command(
+    interaction: discord.Interaction, name: str, options: dict[str, Any] | None = None, *, public_hint: bool = False,
+) -> Reply:
+    """A slash command → `engine.command(actor, name, options)` → the reply. Absent options are left out."""
+    bot = bot_of(interaction)
+    actor = await actor_for(interaction)
+    clean = {key: value for key, value in (options or {}).items() if value is not None}
+    return await answer(interaction, bot.engine.command(actor, name, clean), public_hint=public_hint)
+
+
+async def run_click(interaction: discord.Interaction, custom_id: str, values: list[str] | None = None) -> Reply:
+    """A button or select → `engine.click(actor, custom_id, values)` → the reply."""
+    bot = bot_of(interaction)
+    actor = await actor_for(interaction)
+    return await answer(interaction, bot.engine.click(actor, custom_id, values))
+
+
+OPTION_FALLBACKS = {
+    "skills": "comma-separated skills, e.g. plumbing, cooking",
+    "needs": "comma-separated needs",
+    "languages": "comma-separated languages, e.g. fr, en",
+    "bio": "a few words about you",
+    "timezone": "your timezone, e.g. Europe/Paris",
+    "quiet_hours": "hours without pings, e.g. 22-08",
+    "available": "available to help right now",
+    "godparent": "volunteer as a godparent for newcomers",
+    "nudges": "receive the weekly gentle nudges",
+    "visible": "show your profile in the directory",
+    "member": "a member of the server",
+    "confirm": "must be true: erases your personal data",
+    "skill": "a skill",
+    "title": "what you need, in a few words",
+    "details": "more details",
+    "urgent": "is it urgent?",
+    "mine": "only my requests",
+    "id": "the number shown with it",
+    "thanks": "the member to thank",
+    "reason": "why",
+    "minutes": "how many minutes",
+    "text": "the text",
+    "active": "true: active, false: inactive",
+    "newcomer": "the newcomer",
+    "paused": "true pauses every automatic nudge",
+    "when": "ISO date-time (2026-12-24T18:00) or 5-field cron",
+    "channel": "the channel to post in (default: general)",
+    "days": "how many days back (default 30)",
+}
+
+
+def option_descriptions(*names: str) -> dict[str, app_commands.locale_str]:
+    """Option descriptions for `app_commands.describe`, localized from `discord.option.<name>`."""
+    return {name: describe(OPTION_FALLBACKS[name], key=f"discord.option.{name}") for name in names}

@@ -1,0 +1,175 @@
+"""The Discord bot: the Engine behind slash commands, persistent components, server events and delivery.
+
+`run_bot` is what `entraide run` calls. The bot asks only for the members intent (no message content:
+messages are counted, never read) and pings nobody unless a message names them explicitly.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+import discord
+from discord.ext import commands
+
+from bot.app import Engine
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from cogs.delivery import DiscordDelivery
+from cogs.translator import CatalogueTranslator
+from cogs.views import DYNAMIC_ITEMS
+
+log = logging.getLogger(__name__)
+
+COG_MODULES = (
+    "cogs.community", "cogs.profile", "cogs.request", "cogs.motm", "cogs.mod", "cogs.remind",
+)
+SYNC_CHOICES = ("guild", "global", "none")
+
+
+def bot_intents() -> discord.Intents:
+    """Default intents plus members (privileged, for joins and leaves); never message content."""
+    intents = discord.Intents.default()
+    intents.message_content = False
+    intents.members = True
+    return intents
+
+
+class EntraideBot(commands.Bot):
+    def __init__(
+        self, config: Config, db_path: Path | str, clock: Clock | None = None, *,
+        guild_id: str | None = None, sync: str = "none", deliver_every: float = 1.0, flush_every: float = 5.0,
+        single_instance: bool = True,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=bot_intents(), help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(), chunk_guilds_at_startup=False,
+        )
+        self.config = config
+        self.db_path = db_path
+        self.clock = clock or SystemClock()
+        self.guild_id = str(guild_id or config.community.guild_id)
+        self.sync_mode = sync
+        self.deliver_every = deliver_every
+        self.flush_every = flush_every
+        self.single_instance = single_instance
+        self.engine: Engine = None  # type: ignore[assignment]  # opened in setup_hook
+        self._engine_task: asyncio.Task[None] | None = None
+        self.engine_ready = asyncio.Event()
+
+    def community_guild(self) -> discord.Guild | None:
+        return self.get_guild(int(self.guild_id)) if self.guild_id.isdigit() else None
+
+    async def setup_hook(self) -> None:
+        """Open the engine, load the cogs, register the persistent components and the translator."""
+        self.engine = await Engine.open(
+            self.config, self.db_path, self.clock, DiscordDelivery(self), guild_id=self.guild_id,
+            single_instance=self.single_instance,
+        )
+        for module in COG_MODULES:
+            await self.load_extension(module)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.tree.set_translator(CatalogueTranslator(self.engine.ctx.i18n))
+        await self.sync_commands()
+        self._engine_task = asyncio.create_task(self.run_engine(), name="entraide-engine")
+
+    async def sync_commands(self) -> None:
+        if self.sync_mode == "guild" and self.guild_id.isdigit():
+            guild = discord.Object(int(self.guild_id))
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), self.guild_id)
+        elif self.sync_mode == "global":
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally (may take up to an hour to show)", len(synced))
+
+    async def run_engine(self) -> None:
+        """Once the server is visible: catch up, start the alarm, then deliver and flush on a loop.
+
+        `engine.start()` waits for the gateway because channels are found by name in the guild cache.
+        """
+        await self.wait_until_ready()
+        await self.engine.start()
+        self.engine.scheduler.start_alarm()
+        self.engine_ready.set()
+        last_flush = 0.0
+        loop = asyncio.get_running_loop()
+        while not self.is_closed():
+            try:
+                await self.engine.deliver()
+                if loop.time() - last_flush >= self.flush_every:
+                    await self.engine.activity.flush()
+                    last_flush = loop.time()
+            except Exception:
+                log.exception("delivery loop")
+            await asyncio.sleep(self.deliver_every)
+
+    async def close(self) -> None:
+        if self._engine_task is not None:
+            self._engine_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._engine_task
+        if self.engine is not None:
+            await self.engine.close()
+            self.engine = None  # type: ignore[assignment]
+        await super().close()
+
+    # Server events: each one engine call ------------------------------------------------------
+
+    def _ours(self, guild: discord.Guild | None) -> bool:
+        return guild is not None and str(guild.id) == self.guild_id
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        if self._ours(member.guild) and not member.bot:
+            await self.engine.member_joined(str(member.id), member.name, None)
+
+    async def on_member_remove(self, member: discord.Member) -> None:
+        if self._ours(member.guild) and not member.bot:
+            await self.engine.member_left(str(member.id))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Counted as activity only: the content is neither requested (no intent) nor read."""
+        if self._ours(message.guild) and not message.author.bot and message.webhook_id is None:
+            await self.engine.message_seen(str(message.author.id))
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if not self._ours(after.guild) or after.bot:
+            return
+        old, new = set(before.roles), set(after.roles)
+        if old == new:
+            return
+        added = [role.name for role in new - old if not role.is_default()]
+        removed = [role.name for role in old - new if not role.is_default()]
+        await self.engine.roles_changed(str(after.id), after.name, added, removed)
+
+
+def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "guild") -> int:
+    """`entraide run`: log in, serve until stopped. A bad token or setup gives one clear sentence."""
+    if sync not in SYNC_CHOICES:
+        print(f"--sync must be one of {', '.join(SYNC_CHOICES)}.", file=sys.stderr)
+        return 2
+    if not config.community.guild_id.isdigit():
+        print("Set community.guild_id in the config to your Discord server's id (right-click the server → "
+              "Copy Server ID, with Developer Mode on); see the README, “Run it on Discord”.", file=sys.stderr)
+        return 2
+    bot = EntraideBot(config, db_path, sync=sync)
+
+    async def main() -> None:
+        async with bot:
+            await bot.start(token)
+
+    try:
+        asyncio.run(main())
+    except discord.LoginFailure:
+        print("Discord refused the token: copy the bot token again from the Developer Portal "
+              "(Bot → Reset Token) into DISCORD_TOKEN.", file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print("Discord refused the Server Members intent: enable it in the Developer Portal "
+              "(Bot → Privileged Gateway Intents → Server Members Intent).", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

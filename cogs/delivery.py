@@ -1,0 +1,194 @@
+"""The outbox transport for Discord: one outbox row → one Discord call, failures sorted for the dispatcher.
+
+The dispatcher (bot/outbox.py) owns pacing, retries and the closed-DM fallback; this module only knows
+how Discord says things: 50007 = DMs closed, 40003 = opening DMs too fast, 429/5xx/network = try later.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import discord
+
+from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError, TransientDeliveryError
+from cogs.base import build_view, files_for
+from storage import platform_refs
+
+if TYPE_CHECKING:
+    from cogs.bot import EntraideBot
+
+log = logging.getLogger(__name__)
+
+CANNOT_DM = 50007
+OPENING_DMS_TOO_FAST = 40003
+MAX_CONTENT = 2000
+MAX_THREAD_NAME = 100
+
+
+def thread_ref_key(name: str) -> str:
+    return f"thread:{name}"
+
+
+def classify(exc: BaseException, dm: bool) -> Exception:
+    """A Discord failure → what the dispatcher should do with the row."""
+    if isinstance(exc, discord.HTTPException):
+        if dm and exc.code == CANNOT_DM:
+            return DMClosed(str(exc))
+        if exc.code == OPENING_DMS_TOO_FAST:
+            return TransientDeliveryError(str(exc), slow_down=True)
+        if exc.status == 429:
+            return TransientDeliveryError(str(exc), slow_down=True)
+        if exc.status >= 500:
+            return TransientDeliveryError(str(exc))
+        return PermanentDeliveryError(f"{exc.status} {exc.code}: {exc.text}")
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
+        return TransientDeliveryError(repr(exc))
+    return PermanentDeliveryError(repr(exc))
+
+
+class DiscordDelivery:
+    """`bot.outbox.Transport` for Discord."""
+
+    def __init__(self, bot: EntraideBot) -> None:
+        self.bot = bot
+        self._threads: dict[int, discord.Thread] = {}
+
+    async def deliver(self, message: Outgoing) -> None:
+        dm = message.target_kind == "dm"
+        try:
+            if message.op == "role":
+                await self._change_role(message)
+            elif message.op == "timeout":
+                await self._timeout(message)
+            elif dm:
+                await self._send_dm(message)
+            elif message.target_kind == "channel":
+                await self._post(message)
+            else:
+                raise PermanentDeliveryError(f"unknown target {message.target}")
+        except (DMClosed, TransientDeliveryError, PermanentDeliveryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - every other failure is sorted, never swallowed
+            raise classify(exc, dm) from exc
+
+    # Pieces --------------------------------------------------------------------------------------
+
+    def _guild(self) -> discord.Guild:
+        guild = self.bot.community_guild()
+        if guild is None:  # not connected yet (or the bot was removed): keep the row for later
+            raise TransientDeliveryError(f"guild {self.bot.guild_id} not available")
+        return guild
+
+    def _send_kwargs(self, message: Outgoing) -> dict[str, Any]:
+        payload = message.payload
+        text = str(payload.get("text", "")) or "…"
+        kwargs: dict[str, Any] = {
+            "content": text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…",
+            "nonce": message.id,  # discord.py adds enforce_nonce: a retried send is not posted twice
+            "allowed_mentions": discord.AllowedMentions(
+                everyone=False, roles=False, replied_user=False,
+                users=[discord.Object(int(uid)) for uid in payload.get("mentions") or [] if str(uid).isdigit()],
+            ),
+        }
+        view = build_view(payload.get("components") or [])
+        if view is not None:
+            kwargs["view"] = view
+        files = files_for(payload.get("attachments") or [])
+        if files:
+            kwargs["files"] = files
+        return kwargs
+
+    async def _user(self, user_id: str) -> discord.User:
+        if not user_id.isdigit():
+            raise PermanentDeliveryError(f"not a Discord user id: {user_id}")
+        return self.bot.get_user(int(user_id)) or await self.bot.fetch_user(int(user_id))
+
+    async def _send_dm(self, message: Outgoing) -> None:
+        user = await self._user(message.target_id)
+        await user.send(**self._send_kwargs(message))
+
+    def channel_by_ref(self, guild: discord.Guild, ref: str) -> discord.TextChannel | None:
+        """A configured channel: its id, or its name (as `[channels]` in the config says)."""
+        if ref.isdigit():
+            channel = guild.get_channel(int(ref))
+            return channel if isinstance(channel, discord.TextChannel) else None
+        return discord.utils.get(guild.text_channels, name=ref.lstrip("#"))
+
+    async def _post(self, message: Outgoing) -> None:
+        guild = self._guild()
+        channel = self.channel_by_ref(guild, message.target_id)
+        if channel is None:
+            raise PermanentDeliveryError(f"no channel {message.target_id!r} in the server")
+        payload = message.payload
+        destination: discord.abc.Messageable = channel
+        if payload.get("thread"):
+            destination = await self._thread(guild, str(payload["thread"])) or channel
+        sent = await destination.send(**self._send_kwargs(message))
+        name = payload.get("create_thread")
+        if name and destination is channel:
+            await self._open_thread(guild, sent, str(name))
+
+    async def _open_thread(self, guild: discord.Guild, sent: discord.Message, name: str) -> None:
+        """A public thread on the post, remembered under its name so later updates land in it."""
+        try:
+            thread = await sent.create_thread(name=name[:MAX_THREAD_NAME])
+        except discord.HTTPException as exc:  # the post is out; updates fall back to the channel
+            log.warning("could not open thread %r: %s", name, exc)
+            return
+        self._threads[thread.id] = thread
+        async with self.bot.engine.ctx.db.transaction() as tx:
+            await platform_refs.set_ref(tx, self.bot.guild_id, thread_ref_key(name), str(thread.id))
+
+    async def _thread(self, guild: discord.Guild, name: str) -> discord.Thread | None:
+        ref = await platform_refs.get_ref(self.bot.engine.ctx.db.reader, self.bot.guild_id, thread_ref_key(name))
+        if ref is None:
+            return None
+        thread_id = int(ref)
+        thread = guild.get_thread(thread_id) or self._threads.get(thread_id)
+        if thread is not None:
+            return thread
+        try:
+            found = await guild.fetch_channel(thread_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+        if isinstance(found, discord.Thread):
+            self._threads[found.id] = found
+            return found
+        return None
+
+    async def _member(self, guild: discord.Guild, user_id: str) -> discord.Member:
+        if not user_id.isdigit():
+            raise PermanentDeliveryError(f"not a Discord user id: {user_id}")
+        member = guild.get_member(int(user_id))
+        if member is not None:
+            return member
+        try:
+            return await guild.fetch_member(int(user_id))
+        except discord.NotFound:
+            raise PermanentDeliveryError(f"member {user_id} is not in the server") from None
+
+    def _role(self, guild: discord.Guild, ref: str) -> discord.Role:
+        role = guild.get_role(int(ref)) if ref.isdigit() else discord.utils.get(guild.roles, name=ref)
+        if role is None:
+            raise PermanentDeliveryError(f"no role {ref!r} in the server")
+        return role
+
+    async def _change_role(self, message: Outgoing) -> None:
+        guild = self._guild()
+        member = await self._member(guild, message.target_id)
+        role = self._role(guild, str(message.payload.get("role", "")))
+        if message.payload.get("action") == "remove":
+            if role in member.roles:
+                await member.remove_roles(role, reason="entraide")
+        elif role not in member.roles:
+            await member.add_roles(role, reason="entraide")
+
+    async def _timeout(self, message: Outgoing) -> None:
+        guild = self._guild()
+        member = await self._member(guild, message.target_id)
+        until = datetime.fromisoformat(str(message.payload["until"]))
+        reason = str(message.payload.get("reason") or "")[:500] or None
+        await member.timeout(until, reason=reason)
