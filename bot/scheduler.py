@@ -115,6 +115,7 @@ class Scheduler:
                 await jobs_repo.record_run(tx, key, job.name, self.ctx.now_ts())
             # A job whose due times live in our tables (reminders) is idempotent by those rows.
             await job.body(tx, self.ctx, fire_time)
+            fault_point("job:before-commit")  # crash injection: a job killed mid-way commits nothing
         log.info("job %s ran", key)
         fault_point("job:after-commit")
         return True

@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from bot.clock import to_epoch
 from bot.context import Community
+from bot.outbox import fault_point
 from storage import activity as activity_repo
 
 
@@ -66,6 +67,7 @@ class ActivityRecorder:
         async with self.ctx.db.transaction() as tx:
             existing = await _existing_ids(tx, [r[0] for r in rows])
             await activity_repo.add_counts(tx, [r for r in rows if r[0] in existing])
+            fault_point("activity:mid-flush")
             await activity_repo.touch_members(tx, [s for s in seen if s[1] in existing])
         return flushed
 
