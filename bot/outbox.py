@@ -204,16 +204,22 @@ FaultHook = Callable[[str], None]
 
 
 def fault_point(name: str) -> None:
-    """Crash injection: `ENTRAIDE_FAULT=outbox:after-send:3` dies hard at the 3rd pass of that point."""
+    """Crash injection: `ENTRAIDE_FAULT=outbox:after-send:3` dies hard at the 3rd pass of that point.
+
+    Points: `outbox:after-send` (delivered, not yet marked sent), `job:before-commit` and
+    `job:<job name>:before-commit` (mid-way through a job's batch), `job:after-commit`,
+    `activity:mid-flush`. The count defaults to 1.
+    """
     spec = os.environ.get("ENTRAIDE_FAULT")
     if not spec:
         return
     point, _, count = spec.rpartition(":")
+    if not count.isdigit():
+        point, count = spec, "1"
     if point != name:
         return
-    remaining = int(count or "1")
     _FAULT_COUNTS[name] = _FAULT_COUNTS.get(name, 0) + 1
-    if _FAULT_COUNTS[name] >= remaining:
+    if _FAULT_COUNTS[name] >= int(count):
         os._exit(137)
 
 

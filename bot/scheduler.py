@@ -116,8 +116,10 @@ class Scheduler:
             # A job whose due times live in our tables (reminders) is idempotent by those rows.
             await job.body(tx, self.ctx, fire_time)
             fault_point("job:before-commit")  # crash injection: a job killed mid-way commits nothing
+            fault_point(f"job:{job.name}:before-commit")
         log.info("job %s ran", key)
         fault_point("job:after-commit")
+        fault_point(f"job:{job.name}:after-commit")
         return True
 
     async def catch_up(self) -> None:
