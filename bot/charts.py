@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+def _pyplot() -> Any:
+    """matplotlib is imported on first use: it costs seconds, and start-up must stay fast."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _target(filename: str, directory: Path | None) -> Path:
@@ -19,6 +25,7 @@ def bar_chart(labels: list[str], values: list[float], title: str, filename: str 
               directory: Path | None = None) -> Path:
     """Horizontal bars, one per label (e.g. votes per nominee)."""
     path = _target(filename, directory)
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, max(2.0, 0.5 * len(labels) + 1)), dpi=100)
     ax.barh(labels[::-1], values[::-1], color="#3b7dd8")
     ax.set_title(title)
@@ -33,6 +40,7 @@ def line_chart(x_labels: list[str], series: dict[str, list[float]], title: str,
                filename: str = "chart.png", directory: Path | None = None) -> Path:
     """Several weekly series on one chart (e.g. active members, requests opened and resolved)."""
     path = _target(filename, directory)
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
     for name, values in series.items():
         ax.plot(x_labels, values, marker="o", label=name)

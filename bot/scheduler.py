@@ -128,11 +128,7 @@ class Scheduler:
         for job in self.jobs:
             start = now - self.grace
             if job.next_due is None:
-                earlier = job.trigger.get_next_fire_time(None, start - timedelta(days=62))
-                last_missed = None
-                while earlier is not None and earlier < start:
-                    last_missed = earlier
-                    earlier = job.trigger.get_next_fire_time(None, earlier + timedelta(microseconds=1))
+                last_missed = self._last_fire_before(job, start)
                 if last_missed is not None and not await self._ran(job, last_missed):
                     log.warning("job %s missed beyond the catch-up window; skipped",
                                 job.key(self.ctx, last_missed))
@@ -140,6 +136,23 @@ class Scheduler:
                 await self.run_job(job, fire_time)
             self.cursor[job.name] = now
         await self.dispatcher.deliver_due()
+
+    @staticmethod
+    def _last_fire_before(job: Job, start: datetime) -> datetime | None:
+        """The latest due time before the grace window (only to log a skipped period), looking back a little."""
+        for lookback in (timedelta(hours=2), timedelta(days=2), timedelta(days=40)):
+            t = job.trigger.get_next_fire_time(None, start - lookback)
+            last = None
+            for _ in range(200):
+                if t is None or t >= start:
+                    break
+                last = t
+                t = job.trigger.get_next_fire_time(None, t + timedelta(microseconds=1))
+            else:
+                return last  # a very frequent job: the last one seen is recent enough to report
+            if last is not None:
+                return last
+        return None
 
     async def _ran(self, job: Job, fire_time: datetime) -> bool:
         return await jobs_repo.has_run(self.ctx.db.reader, job.key(self.ctx, fire_time))
