@@ -127,7 +127,7 @@ class Scheduler:
         now = self.ctx.now()
         for job in self.jobs:
             start = now - self.grace
-            if job.next_due is None:
+            if job.next_due is None and await jobs_repo.has_any_run(self.ctx.db.reader, job.name):
                 last_missed = self._last_fire_before(job, start)
                 if last_missed is not None and not await self._ran(job, last_missed):
                     log.warning("job %s missed beyond the catch-up window; skipped",

@@ -32,3 +32,8 @@ async def set_setting(conn: aiosqlite.Connection, guild_id: str, key: str, value
         "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
         (guild_id, key, value),
     )
+
+
+async def has_any_run(conn: aiosqlite.Connection, job: str) -> bool:
+    async with conn.execute("SELECT 1 FROM job_run WHERE job = ? LIMIT 1", (job,)) as cur:
+        return await cur.fetchone() is not None
