@@ -1,2 +1,48 @@
-"""reminders commands (filled in by its feature issue)."""
+"""Reminders' text face: `remind add | list | remove` (animators)."""
 from __future__ import annotations
+
+from bot.clock import from_epoch
+from bot.commands.registry import Invocation, Option, Reply, command, ok
+from bot.mentions import neutralize
+from bot.services import reminders
+from bot.services.reminders import local_iso
+
+
+def _when_text(inv: Invocation, epoch: int | None) -> str:
+    return inv.ctx.i18n.datetime(inv.locale, from_epoch(epoch)) if epoch is not None else "—"
+
+
+@command(
+    "remind add",
+    Option("when", required=True, max_len=100),
+    Option("text", required=True, max_len=1500),
+    Option("channel", max_len=100),
+    animator=True,
+)
+async def remind_add(inv: Invocation) -> Reply:
+    reminder = await reminders.add_reminder(
+        inv.ctx, inv.member, inv.options["when"], inv.options["text"], inv.options.get("channel")
+    )
+    key = "reminders.added_recurring" if reminder.recurring else "reminders.added_once"
+    text = inv.t(key, id=reminder.id, next=_when_text(inv, reminder.next_at),
+                 channel=neutralize(reminder.channel or inv.ctx.config.channels.general))
+    return ok(text, {"reminder_id": reminder.id, "next": local_iso(inv.ctx, reminder.next_at)})
+
+
+@command("remind list", animator=True)
+async def remind_list(inv: Invocation) -> Reply:
+    scheduled = await reminders.list_reminders(inv.ctx)
+    data = [{"reminder_id": r.id, "when": r.spec, "next": local_iso(inv.ctx, r.next_at), "text": r.text}
+            for r in scheduled]
+    if not scheduled:
+        return ok(inv.t("reminders.list_empty"), {"reminders": []})
+    lines = [inv.t("reminders.list_line", id=r.id, next=_when_text(inv, r.next_at), when=neutralize(r.spec),
+                   text=neutralize(r.text[:120])) for r in scheduled]
+    return ok(inv.t("reminders.list_title", count=len(scheduled)) + "\n" + "\n".join(lines), {"reminders": data})
+
+
+@command("remind remove", Option("id", kind="int", required=True), animator=True)
+async def remind_remove(inv: Invocation) -> Reply:
+    reminder_id = inv.options["id"]
+    await reminders.remove_reminder(inv.ctx, inv.member, reminder_id)
+    return ok(inv.t("reminders.removed", id=reminder_id), {"reminder_id": reminder_id})

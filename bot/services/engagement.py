@@ -1,2 +1,271 @@
-"""engagement service (filled in by its feature issue)."""
+"""Engagement: the weekly digest that makes the community's week visible, and gentle weekly nudges.
+
+The digest is one post in the general channel, in the community's language; it is skipped when
+there is nothing to say. Nudges reach one person at a time, rarely: at most one DM per member per
+ISO week (the `nudge` table's UNIQUE(member_id, week)), only to present, active members who keep
+nudges on, never while animators paused them. Each nudge says the first thing that applies:
+a request they could help with, a godchild to check on, a profile to confirm, a gentle hello.
+"""
 from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_epoch, to_epoch
+from bot.context import Community
+from bot.mentions import mention, neutralize
+from bot.outbox import Component, post
+from bot.scheduler import Job, cron, iso_week, period_week
+from bot.services.moderation import record_case
+from storage import engagement as engagement_repo
+from storage import jobs as jobs_repo
+from storage import outbox as outbox_repo
+from storage.engagement import NudgeCandidate, NudgeTarget
+from storage.members import Member
+
+log = logging.getLogger(__name__)
+
+DAY = 86400
+WEEK = 7 * DAY
+PAUSED_SETTING = "nudges.paused"
+
+DIGEST_NEWCOMERS = 20       # mentioned by name; beyond that, "and N more"
+DIGEST_REQUESTS = 5
+DIGEST_THANKED = 5
+DIGEST_REMINDERS = 5
+DIGEST_TITLE_MAX = 80
+
+PING_MEMORY = DAY           # a request someone was pinged for this recently is not nudged again
+GODCHILD_QUIET_DAYS = 14    # a newcomer silent this long deserves a word from their godparent
+GODCHILD_REPEAT_DAYS = 28   # not twice about the same godchild within this
+HELLO_MAX_UNANSWERED = 2    # never a third hello in a row without an answer
+NUDGE_REASONS = ("request", "godchild", "profile", "hello")
+
+
+# Weekly digest ------------------------------------------------------------------------------------
+
+
+def _short(text: str, limit: int = DIGEST_TITLE_MAX) -> str:
+    text = " ".join(text.split())
+    return neutralize(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+async def compose_digest(
+    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime
+) -> tuple[str, list[str]] | None:
+    """The digest's text and the members it pings, or None when the week has nothing to show."""
+    loc = ctx.locale
+    until = to_epoch(fire_time)
+    since = until - WEEK
+    sections: list[str] = []
+    mentions: list[str] = []
+
+    newcomers, newcomer_total = await engagement_repo.newcomers_between(
+        conn, ctx.guild_id, since, until, DIGEST_NEWCOMERS
+    )
+    if newcomers:
+        names = [mention(pid) for pid in newcomers]
+        if newcomer_total > len(newcomers):
+            names.append(ctx.t(loc, "engagement.digest.more_people", count=newcomer_total - len(newcomers)))
+        sections.append(ctx.t(loc, "engagement.digest.newcomers", count=newcomer_total,
+                              names=ctx.i18n.join(loc, names)))
+        mentions.extend(newcomers)
+
+    requests, open_total = await engagement_repo.open_requests(conn, ctx.guild_id, DIGEST_REQUESTS)
+    if requests:
+        lines = [ctx.t(loc, "engagement.digest.requests_title", count=open_total)]
+        for request in requests:
+            key = "engagement.digest.request_urgent" if request.urgent else "engagement.digest.request_line"
+            lines.append(ctx.t(loc, key, id=request.id, title=_short(request.title),
+                               skills=neutralize(request.skills) or "—",
+                               since=ctx.i18n.date(loc, from_epoch(request.created_at))))
+        if open_total > len(requests):
+            lines.append(ctx.t(loc, "engagement.digest.more_requests", count=open_total - len(requests)))
+        sections.append("\n".join(lines))
+
+    thanked, thanks_total = await engagement_repo.thanks_between(conn, ctx.guild_id, since, until, DIGEST_THANKED)
+    if thanks_total:
+        names = [ctx.t(loc, "engagement.digest.thanked_name", name=neutralize(handle), count=count)
+                 if count > 1 else neutralize(handle) for handle, count in thanked]
+        sections.append(ctx.t(loc, "engagement.digest.thanks", count=thanks_total,
+                              names=ctx.i18n.join(loc, names)))
+
+    upcoming = await engagement_repo.reminders_between(conn, ctx.guild_id, until, until + WEEK, DIGEST_REMINDERS)
+    if upcoming:
+        lines = [ctx.t(loc, "engagement.digest.reminders_title")]
+        lines += [ctx.t(loc, "engagement.digest.reminder_line", when=ctx.i18n.datetime(loc, from_epoch(at)),
+                        text=_short(text)) for at, text in upcoming]
+        sections.append("\n".join(lines))
+
+    poll_line = await _poll_section(conn, ctx, since)
+    if poll_line:
+        sections.append(poll_line)
+
+    if not sections:
+        return None
+    header = ctx.t(loc, "engagement.digest.title", community=neutralize(ctx.config.community.name))
+    return "\n\n".join([header, *sections]), mentions
+
+
+async def _poll_section(conn: aiosqlite.Connection, ctx: Community, since: int) -> str | None:
+    """Where the member-of-the-month poll stands: nominations, vote, or last week's winner."""
+    poll = await engagement_repo.latest_poll(conn, ctx.guild_id)
+    loc = ctx.locale
+    if poll is None:
+        return None
+    if poll.status == "nominating":
+        return ctx.t(loc, "engagement.digest.poll_nominating", count=poll.nominees)
+    if poll.status == "open":
+        closes = ctx.i18n.date(loc, from_epoch(poll.closes_at)) if poll.closes_at else "—"
+        return ctx.t(loc, "engagement.digest.poll_open", count=poll.nominees, closes=closes)
+    if poll.closed_at is not None and poll.closed_at >= since and poll.winner_handle:
+        return ctx.t(loc, "engagement.digest.poll_winner", winner=neutralize(poll.winner_handle))
+    return None
+
+
+async def post_weekly_digest(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+    """Job body: one post in general, or nothing when the week was empty."""
+    composed = await compose_digest(tx, ctx, fire_time)
+    week = iso_week(fire_time.astimezone(ctx.tz))
+    if composed is None:
+        log.info("weekly digest %s skipped: nothing to say", week)
+        return
+    text, mentions = composed
+    await post(tx, ctx, ctx.config.channels.general, "weekly-digest", text, mentions=mentions,
+               key=f"weekly-digest:{week}")
+
+
+# Weekly nudges ------------------------------------------------------------------------------------
+
+
+async def nudges_paused(conn: aiosqlite.Connection, ctx: Community) -> bool:
+    return await jobs_repo.get_setting(conn, ctx.guild_id, PAUSED_SETTING) == "1"
+
+
+async def set_nudges_paused(ctx: Community, actor: Member, paused: bool) -> bool:
+    """Animators pause or resume every automatic nudge; audited like every animator action."""
+    async with ctx.db.transaction() as tx:
+        await jobs_repo.set_setting(tx, ctx.guild_id, PAUSED_SETTING, "1" if paused else "0")
+        await record_case(tx, ctx, actor, "nudges", None, "paused" if paused else "resumed")
+    return paused
+
+
+async def turn_nudges_off(ctx: Community, member: Member) -> bool:
+    """The `nudges:off` button: no more nudges for this member, at once. True when it changed."""
+    async with ctx.db.transaction() as tx:
+        return await engagement_repo.set_member_nudges(tx, member.id, False)
+
+
+def off_button(ctx: Community, locale: str) -> Component:
+    return Component("nudges:off", ctx.t(locale, "engagement.nudge.off_button"), style="secondary")
+
+
+def nudge_text(ctx: Community, locale: str, target: NudgeTarget, reason: str, candidate: NudgeCandidate) -> str:
+    name = neutralize(target.handle)
+    if reason == "request":
+        body = ctx.t(locale, "engagement.nudge.request", name=name, title=_short(candidate.subject_text),
+                     id=candidate.subject_id)
+    elif reason == "godchild" and candidate.subject_at is not None:
+        body = ctx.t(locale, "engagement.nudge.godchild_checkin", name=name,
+                     godchild=neutralize(candidate.subject_text), count=candidate.subject_at)
+    elif reason == "godchild":
+        body = ctx.t(locale, "engagement.nudge.godchild_quiet", name=name, godchild=neutralize(candidate.subject_text))
+    elif reason == "profile":
+        since = ctx.i18n.date(locale, from_epoch(candidate.subject_at or 0))
+        body = ctx.t(locale, "engagement.nudge.profile", name=name, since=since)
+    else:
+        body = ctx.t(locale, "engagement.nudge.hello", name=name, community=neutralize(ctx.config.community.name))
+    return body + "\n\n" + ctx.t(locale, "engagement.nudge.off_hint")
+
+
+def _outbox_row(
+    ctx: Community, target: NudgeTarget, reason: str, text: str, components: list[Component], key: str, now: int,
+) -> tuple:
+    """One paced DM as storage/outbox.enqueue_many takes it; closed DMs become a mention (as send_dm does)."""
+    channel = ctx.config.channels.help_requests if reason == "request" else ctx.config.channels.general
+    buttons = [c.as_dict() for c in components]
+    if target.dms_closed:
+        destination = f"channel:{channel}"
+        payload = {"text": f"{mention(target.platform_id)} {text}", "mentions": [target.platform_id],
+                   "components": buttons, "for_user": target.platform_id}
+    else:
+        destination = f"dm:{target.platform_id}"
+        payload = {"text": text, "mentions": [], "components": buttons, "fallback": {"channel": channel}}
+    return (ctx.guild_id, "nudge", "send", destination, json.dumps(payload, ensure_ascii=False), 1, now, key, now)
+
+
+async def choose_nudges(
+    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str
+) -> dict[int, tuple[str, NudgeCandidate]]:
+    """member_id → (reason, candidate): the first rule that applies to each eligible member."""
+    cfg = ctx.config.nudges
+    at = to_epoch(fire_time)
+    checkin_days = ctx.config.onboarding.checkin_days
+    by_rule: dict[str, list[NudgeCandidate]] = {
+        "request": await engagement_repo.request_candidates(conn, ctx.guild_id, week, at - PING_MEMORY),
+        "godchild": await engagement_repo.godchild_candidates(
+            conn, ctx.guild_id, week, now=at, horizon=at + WEEK, checkin_days=checkin_days,
+            quiet_before=at - GODCHILD_QUIET_DAYS * DAY,
+            newcomer_since=at - max([*checkin_days, 1]) * DAY, repeat_since=at - GODCHILD_REPEAT_DAYS * DAY,
+        ),
+        "profile": await engagement_repo.stale_profile_candidates(
+            conn, ctx.guild_id, week, at - cfg.profile_stale_days * DAY
+        ),
+        "hello": await engagement_repo.hello_candidates(
+            conn, ctx.guild_id, week, quiet_before=at - cfg.quiet_weeks_before_hello * WEEK,
+            # a day of slack: a hello due "every 8 weeks" comes on the 8th weekly run, even after a late catch-up
+            last_hello_before=at - cfg.hello_every_weeks * WEEK + DAY, max_unanswered=HELLO_MAX_UNANSWERED,
+        ),
+    }
+    chosen: dict[int, tuple[str, NudgeCandidate]] = {}
+    for reason in NUDGE_REASONS:
+        for candidate in by_rule[reason]:
+            chosen.setdefault(candidate.member_id, (reason, candidate))
+    return chosen
+
+
+async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+    """Job body: at most one paced DM per eligible member, written with a few set-based statements."""
+    if not ctx.config.nudges.enabled or await nudges_paused(tx, ctx):
+        log.info("weekly nudges skipped: %s", "disabled" if not ctx.config.nudges.enabled else "paused")
+        return
+    week = iso_week(fire_time.astimezone(ctx.tz))
+    chosen = await choose_nudges(tx, ctx, fire_time, week)
+    if not chosen:
+        return
+    targets = await engagement_repo.nudge_targets(tx, ctx.guild_id, week)
+    now = ctx.now_ts()
+    outbox_rows: list[tuple] = []
+    nudge_rows: list[tuple[int, str, str, int | None, int]] = []
+    for member_id, (reason, candidate) in sorted(chosen.items()):
+        target = targets.get(member_id)
+        if target is None:
+            continue
+        locale = ctx.i18n.locale_or_default(target.locale)
+        components = [off_button(ctx, locale)]
+        if reason == "request":
+            components.insert(0, Component(f"request:claim:{candidate.subject_id}",
+                                           ctx.t(locale, "engagement.nudge.claim_button")))
+        text = nudge_text(ctx, locale, target, reason, candidate)
+        outbox_rows.append(_outbox_row(ctx, target, reason, text, components, f"nudge:{week}:{member_id}", now))
+        nudge_rows.append((member_id, week, reason, candidate.subject_id, now))
+    await outbox_repo.enqueue_many(tx, outbox_rows)
+    await engagement_repo.record_nudges(tx, nudge_rows)
+    log.info("weekly nudges %s: %d sent", week, len(nudge_rows))
+
+
+def jobs(ctx: Community) -> list[Job]:
+    schedule = ctx.config.schedule
+    tz = ctx.config.community.timezone
+    digest_hour, digest_minute = (int(x) for x in schedule.weekly_digest_time.split(":"))
+    nudge_hour, nudge_minute = (int(x) for x in schedule.weekly_nudges_time.split(":"))
+    return [
+        Job(name="weekly-digest", period=period_week, body=post_weekly_digest,
+            trigger=cron(tz, day_of_week=schedule.weekly_digest_day, hour=digest_hour, minute=digest_minute)),
+        Job(name="weekly-nudges", period=period_week, body=send_weekly_nudges,
+            trigger=cron(tz, day_of_week=schedule.weekly_nudges_day, hour=nudge_hour, minute=nudge_minute)),
+    ]
+

@@ -1,2 +1,200 @@
-"""reminders service (filled in by its feature issue)."""
+"""Reminders: animators' one-off or recurring announcements, posted on time and never twice.
+
+A reminder's `next_at` is its next posting. The `reminders` job posts every reminder due at its
+fire time and moves `next_at` on in the same transaction, so a restart never repeats one; the
+simulated clock jumps straight to the next `next_at` (`next_due`). Recurring reminders are 5-field
+crontab expressions evaluated in the community's timezone, so "every Sunday at 10:00" stays at
+10:00 local time across daylight-saving changes.
+"""
 from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+import aiosqlite
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import from_epoch, to_epoch
+from bot.context import Community
+from bot.errors import invalid, not_found
+from bot.mentions import neutralize
+from bot.outbox import post
+from bot.scheduler import Job, period_instant
+from bot.services.moderation import record_case
+from storage import reminders as reminders_repo
+from storage.members import Member
+from storage.reminders import Reminder
+
+log = logging.getLogger(__name__)
+
+# Standard crontab numbers weekdays from Sunday (0 or 7); APScheduler 3 from Monday: translate by name.
+CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+CHANNEL_NAME = re.compile(r"^[\w-]{1,100}$")
+CHANNEL_MENTION = re.compile(r"^<#(\d{1,30})>$")
+
+
+def _weekday_number(token: str) -> int:
+    token = token.strip().lower()
+    if token in CRON_WEEKDAYS:
+        return CRON_WEEKDAYS.index(token)
+    if token.isdigit() and 0 <= int(token) <= 7:
+        return int(token) % 7
+    raise ValueError(f"bad weekday {token!r}")
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field (0/7 = Sunday, names, ranges, steps) → APScheduler weekday names."""
+    if field == "*":
+        return "*"
+    days: set[int] = set()
+    for item in field.split(","):
+        base, _, step_text = item.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1 or (step_text and not step_text.isdigit()):
+            raise ValueError(f"bad step in {item!r}")
+        if base == "*":
+            first, last = 0, 6
+        elif "-" in base:
+            start, _, end = base.partition("-")
+            first, last = _weekday_number(start), _weekday_number(end)
+            if last == 0 and first > 0:  # `1-7`, `mon-sun`: Sunday closes the range
+                last = 7
+            if last < first:
+                raise ValueError(f"bad range {item!r}")
+        else:
+            first = _weekday_number(base)
+            last = 6 if step_text else first
+        days.update(d % 7 for d in range(first, last + 1, step))
+    return ",".join(CRON_WEEKDAYS[d] for d in sorted(days))
+
+
+def cron_trigger(expr: str, ctx: Community) -> CronTrigger:
+    """A 5-field crontab in the community's timezone; ValueError when it is not one."""
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError("expected 5 fields")
+    fields[4] = crontab_weekdays(fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=ctx.tz)
+
+
+def parse_instant(text: str, ctx: Community) -> datetime | None:
+    """An ISO 8601 date-time (community time when it carries no offset), else None."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=ctx.tz)
+
+
+def next_occurrence(reminder: Reminder, ctx: Community, after: datetime) -> int | None:
+    """The posting after `after` (strictly); None for a one-off or a cron that no longer fires."""
+    if not reminder.recurring:
+        return None
+    try:
+        trigger = cron_trigger(reminder.spec, ctx)
+    except ValueError:
+        log.warning("reminder %s has an unreadable cron %r; stopped", reminder.id, reminder.spec)
+        return None
+    following = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+    return to_epoch(following) if following is not None else None
+
+
+def local_iso(ctx: Community, epoch: int | None) -> str | None:
+    return from_epoch(epoch).astimezone(ctx.tz).isoformat() if epoch is not None else None
+
+
+def clean_channel(ctx: Community, channel: str | None) -> str:
+    """`#general`, `general`, a Discord `<#id>` or id → the channel name; the general one by default."""
+    if not channel:
+        return ctx.config.channels.general
+    channel = channel.strip().lstrip("#")
+    found = CHANNEL_MENTION.match(channel)
+    if found:
+        return found.group(1)
+    if not CHANNEL_NAME.match(channel):
+        raise invalid("reminders.detail.bad_channel", channel=neutralize(channel[:60]))
+    return channel
+
+
+def parse_when(ctx: Community, when: str) -> tuple[str, bool, int]:
+    """`when` → (spec to store, recurring, first posting); invalid_input for a past date or a bad cron."""
+    when = " ".join(when.split())
+    now = ctx.now()
+    instant = parse_instant(when, ctx)
+    if instant is not None:
+        if instant <= now:
+            raise invalid("reminders.detail.in_the_past", when=neutralize(when[:60]))
+        return instant.astimezone(ctx.tz).isoformat(), False, to_epoch(instant)
+    if len(when.split()) != 5:
+        raise invalid("reminders.detail.bad_when", when=neutralize(when[:60]))
+    try:
+        trigger = cron_trigger(when, ctx)
+        first = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
+    except (ValueError, KeyError, IndexError):
+        raise invalid("reminders.detail.bad_cron", when=neutralize(when[:60])) from None
+    if first is None:
+        raise invalid("reminders.detail.bad_cron", when=neutralize(when[:60]))
+    return when, True, to_epoch(first)
+
+
+async def add_reminder(ctx: Community, author: Member, when: str, text: str, channel: str | None) -> Reminder:
+    """Schedule an announcement (animators); audited in the mod-log."""
+    spec, recurring, first = parse_when(ctx, when)
+    target = clean_channel(ctx, channel)
+    if not text.strip():
+        raise invalid("common.detail.missing_option", option="text")
+    async with ctx.db.transaction() as tx:
+        reminder_id = await reminders_repo.insert(
+            tx, ctx.guild_id, author.id, spec, recurring, text.strip(), None if channel is None else target,
+            first, ctx.now_ts(),
+        )
+        await record_case(tx, ctx, author, "remind-add", None, f"#{reminder_id} {spec} → #{target}: {text[:80]}")
+        reminder = await reminders_repo.by_id(tx, ctx.guild_id, reminder_id)
+    assert reminder is not None
+    return reminder
+
+
+async def list_reminders(ctx: Community) -> list[Reminder]:
+    return await reminders_repo.scheduled(ctx.db.reader, ctx.guild_id)
+
+
+async def remove_reminder(ctx: Community, author: Member, reminder_id: int) -> None:
+    async with ctx.db.transaction() as tx:
+        reminder = await reminders_repo.by_id(tx, ctx.guild_id, reminder_id)
+        if reminder is None:
+            raise not_found("reminders.detail.unknown", reminder_id=reminder_id)
+        await reminders_repo.delete(tx, ctx.guild_id, reminder_id)
+        await record_case(tx, ctx, author, "remind-remove", None, f"#{reminder_id} {reminder.text[:80]}")
+
+
+async def post_due_reminders(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+    """Post every reminder due by `fire_time` (within the catch-up grace) and move each to its next time."""
+    fire_ts = to_epoch(fire_time)
+    oldest = fire_ts - int(ctx.config.schedule.catch_up_grace_hours * 3600)
+    updates: list[tuple[int | None, int]] = []
+    for reminder in await reminders_repo.due(tx, ctx.guild_id, fire_ts):
+        assert reminder.next_at is not None
+        if reminder.next_at >= oldest:
+            text = ctx.t(ctx.locale, "reminders.post", text=neutralize(reminder.text))
+            await post(tx, ctx, reminder.channel or ctx.config.channels.general, "reminder", text,
+                       key=f"reminder:{reminder.id}:{reminder.next_at}")
+        else:
+            log.warning("reminder %s due at %s missed beyond the catch-up window; skipped",
+                        reminder.id, local_iso(ctx, reminder.next_at))
+        after = max(fire_time, from_epoch(reminder.next_at))
+        updates.append((next_occurrence(reminder, ctx, after), reminder.id))
+    await reminders_repo.set_many_next(tx, updates)
+
+
+async def next_reminder_due(ctx: Community, after: datetime) -> datetime | None:
+    found = await reminders_repo.earliest_after(ctx.db.reader, ctx.guild_id, to_epoch(after))
+    return from_epoch(found) if found is not None else None
+
+
+def jobs(ctx: Community) -> list[Job]:
+    return [
+        Job(name="reminders", trigger=IntervalTrigger(minutes=1, timezone=ctx.tz), period=period_instant,
+            body=post_due_reminders, next_due=next_reminder_due),
+    ]
