@@ -19,7 +19,8 @@ SAMPLE_V1 = [
     "(1, 'g', 'p1', 'alice', 'fr', 100, 'fr,en', 'jardinière'), (2, 'g', 'p2', 'bob', 'en', 200, 'en', NULL)",
     "INSERT INTO skill (id, guild_id, key, display) VALUES (1, 'g', 'plomberie', 'plomberie')",
     "INSERT INTO member_skill (member_id, skill_id, kind) VALUES (1, 1, 'offer'), (2, 1, 'need')",
-    "INSERT INTO request (id, guild_id, requester_id, title, details, created_at) VALUES (1, 'g', 2, 'Fuite', 'x', 300)",
+    "INSERT INTO request (id, guild_id, requester_id, title, details, created_at) "
+    "VALUES (1, 'g', 2, 'Fuite', 'x', 300)",
     "INSERT INTO request_skill (request_id, skill_id) VALUES (1, 1)",
     "INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (1, 1, 1, 301)",
     "INSERT INTO kudos (guild_id, from_id, to_id, reason, request_id, at) VALUES ('g', 2, 1, 'merci', 1, 400)",
