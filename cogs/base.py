@@ -189,3 +189,25 @@ OPTION_FALLBACKS = {
 def option_descriptions(*names: str) -> dict[str, app_commands.locale_str]:
     """Option descriptions for `app_commands.describe`, localized from `discord.option.<name>`."""
     return {name: describe(OPTION_FALLBACKS[name], key=f"discord.option.{name}") for name in names}
+
+
+class EntraideTree(app_commands.CommandTree):
+    """Even what discord.py refuses before the engine (an option out of range) gets one localized answer."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        bot = bot_of(interaction)
+        words = bot.engine.ctx.i18n
+        locale = str(interaction.locale.value) if interaction.locale else None
+        if isinstance(error, app_commands.TransformerError | app_commands.CommandSignatureMismatch):
+            detail = words.t(locale, "discord.bad_option")
+            text = words.t(locale, "common.error.invalid_input", detail=detail)
+        else:
+            log.error("slash command failed", exc_info=error)
+            text = words.t(locale, "common.error.internal")
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not report a slash command error", exc_info=True)

@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.app import Engine
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from cogs.base import EntraideTree
 from cogs.delivery import DiscordDelivery
 from cogs.translator import CatalogueTranslator
 from cogs.views import DYNAMIC_ITEMS
@@ -41,11 +42,12 @@ class EntraideBot(commands.Bot):
     def __init__(
         self, config: Config, db_path: Path | str, clock: Clock | None = None, *,
         guild_id: str | None = None, sync: str = "none", deliver_every: float = 1.0, flush_every: float = 5.0,
-        single_instance: bool = True,
+        single_instance: bool = True, background: bool = True,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned, intents=bot_intents(), help_command=None,
             allowed_mentions=discord.AllowedMentions.none(), chunk_guilds_at_startup=False,
+            tree_cls=EntraideTree,
         )
         self.config = config
         self.db_path = db_path
@@ -55,6 +57,7 @@ class EntraideBot(commands.Bot):
         self.deliver_every = deliver_every
         self.flush_every = flush_every
         self.single_instance = single_instance
+        self.background = background  # tests drive start-up and delivery themselves
         self.engine: Engine = None  # type: ignore[assignment]  # opened in setup_hook
         self._engine_task: asyncio.Task[None] | None = None
         self.engine_ready = asyncio.Event()
@@ -73,7 +76,8 @@ class EntraideBot(commands.Bot):
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.tree.set_translator(CatalogueTranslator(self.engine.ctx.i18n))
         await self.sync_commands()
-        self._engine_task = asyncio.create_task(self.run_engine(), name="entraide-engine")
+        if self.background:
+            self._engine_task = asyncio.create_task(self.run_engine(), name="entraide-engine")
 
     async def sync_commands(self) -> None:
         if self.sync_mode == "guild" and self.guild_id.isdigit():

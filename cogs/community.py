@@ -27,7 +27,8 @@ class CommunityCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(**option_descriptions("member", "reason"))
     async def thanks(
-        self, interaction: discord.Interaction, member: discord.Member, reason: app_commands.Range[str, 1, 500],
+        self, interaction: discord.Interaction, member: discord.Member,
+        reason: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
         await run_command(interaction, "thanks", {"member": await member_ref(interaction, member), "reason": reason})
 

@@ -24,6 +24,10 @@ class MotmCog(commands.GroupCog, group_name="motm", group_description=describe(
     async def motm_vote(self, interaction: discord.Interaction, member: discord.Member) -> None:
         await run_command(interaction, "motm vote", {"member": await member_ref(interaction, member)})
 
+    @app_commands.command(name="status", description=describe("where the poll stands", command="motm status"))
+    async def motm_status(self, interaction: discord.Interaction) -> None:
+        await run_command(interaction, "motm status")
+
     @app_commands.command(name="open", description=describe("open this month's poll (animators)", command="motm open"))
     async def motm_open(self, interaction: discord.Interaction) -> None:
         await run_command(interaction, "motm open")

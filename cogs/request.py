@@ -19,8 +19,8 @@ class RequestCog(commands.GroupCog, group_name="request", group_description=desc
     @app_commands.describe(**option_descriptions("title", "details", "skills", "urgent"))
     async def request_new(
         self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200],
-        details: app_commands.Range[str, 0, 2000] | None = None,
-        skills: app_commands.Range[str, 0, 500] | None = None, urgent: bool | None = None,
+        skills: app_commands.Range[str, 1, 500], details: app_commands.Range[str, 0, 2000] | None = None,
+        urgent: bool | None = None,
     ) -> None:
         await run_command(interaction, "request new",
                           {"title": title, "details": details, "skills": skills, "urgent": urgent})
