@@ -119,7 +119,7 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     if files:
         kwargs["files"] = files
     if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=ephemeral, wait=False, **kwargs)
+        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
     else:
         await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
 

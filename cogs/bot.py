@@ -136,7 +136,9 @@ class EntraideBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         """Counted as activity only: the content is neither requested (no intent) nor read."""
         if self._ours(message.guild) and not message.author.bot and message.webhook_id is None:
-            await self.engine.message_seen(str(message.author.id))
+            author = str(message.author.id)
+            await self.engine.ensure_member(author, message.author.name)  # members from before the bot
+            await self.engine.message_seen(author)
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if not self._ours(after.guild) or after.bot:

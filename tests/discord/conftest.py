@@ -78,13 +78,19 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         return {"interaction": {"id": str(interaction_id), "type": 2}}
 
     async def execute_webhook(self, webhook_id: int, token: str, *, payload: dict[str, Any] | None = None,
-                              multipart: Any = None, files: Any = None, **_: Any) -> dict[str, Any] | None:
+                              multipart: Any = None, files: Any = None, **_: Any) -> dict[str, Any]:
         if multipart:
             import json
 
             payload = json.loads(multipart[0]["value"])
         self.responses.append(Response("followup", None, payload or {}, list(files or [])))
-        return None
+        return {
+            "id": str(10**17 + next(_ids)), "channel_id": "1", "webhook_id": str(webhook_id), "type": 0,
+            "author": {"id": str(webhook_id), "username": "entraide", "discriminator": "0", "avatar": None},
+            "content": (payload or {}).get("content", ""), "timestamp": "2026-12-01T08:00:00+00:00",
+            "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
+            "attachments": [], "embeds": [], "pinned": False, "flags": (payload or {}).get("flags", 0),
+        }
 
 
 @dataclass

@@ -1,0 +1,33 @@
+"""`entraide run`: clear sentences and non-zero exits when Discord or the config says no."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.config import Config
+from cogs.bot import run_bot
+
+
+def config_with_guild(guild_id: str) -> Config:
+    return Config.model_validate({"community": {"guild_id": guild_id}})
+
+
+def test_a_bad_token_fails_with_one_clear_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def refuse(self: discord.http.HTTPClient, token: str) -> None:
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(discord.http.HTTPClient, "static_login", refuse)
+    code = run_bot(config_with_guild("123456789012345678"), tmp_path / "bot.sqlite", "not-a-token", sync="none")
+    err = capsys.readouterr().err.strip()
+    assert code == 1
+    assert err.count("\n") == 0 and "token" in err and "Traceback" not in err
+
+
+def test_a_missing_guild_id_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_bot(Config(), tmp_path / "bot.sqlite", "token", sync="guild")
+    assert code == 2
+    assert "community.guild_id" in capsys.readouterr().err
