@@ -31,3 +31,12 @@ def test_a_missing_guild_id_is_named(tmp_path: Path, capsys: pytest.CaptureFixtu
     code = run_bot(Config(), tmp_path / "bot.sqlite", "token", sync="guild")
     assert code == 2
     assert "community.guild_id" in capsys.readouterr().err
+
+
+def test_the_readme_permissions_integer_is_the_listed_permissions() -> None:
+    wanted = discord.Permissions(
+        manage_roles=True, moderate_members=True, send_messages=True, create_public_threads=True,
+        send_messages_in_threads=True, embed_links=True, attach_files=True, read_message_history=True,
+    )
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "DISCORD.md").read_text(encoding="utf-8")
+    assert f"`{wanted.value}`" in doc
