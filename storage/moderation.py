@@ -1,7 +1,30 @@
 """Moderation cases: the audit log (actor, action, target, reason, time)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aiosqlite
+
+
+@dataclass(frozen=True)
+class Case:
+    """One audited action, with the handles of who acted and whom it concerned (None when erased)."""
+
+    id: int
+    action: str
+    actor_handle: str | None
+    actor_platform_id: str | None
+    target_handle: str | None
+    target_platform_id: str | None
+    reason: str | None
+    at: int
+    until_at: int | None
+
+
+CASE_SELECT = (
+    "SELECT c.id, c.action, a.handle, a.platform_id, t.handle, t.platform_id, c.reason, c.at, c.until_at "
+    "FROM mod_case c LEFT JOIN member a ON a.id = c.actor_id LEFT JOIN member t ON t.id = c.target_id "
+)
 
 
 async def insert_case(
@@ -15,3 +38,34 @@ async def insert_case(
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
+
+
+def _case(row: aiosqlite.Row) -> Case:
+    return Case(*row)
+
+
+async def cases_about(conn: aiosqlite.Connection, guild_id: str, target_id: int) -> list[Case]:
+    """Every case concerning one member, oldest first (uses the mod_case_target index)."""
+    async with conn.execute(
+        CASE_SELECT + "WHERE c.target_id = ? AND c.guild_id = ? ORDER BY c.at, c.id", (target_id, guild_id)
+    ) as cur:
+        return [_case(row) for row in await cur.fetchall()]
+
+
+async def all_cases(conn: aiosqlite.Connection, guild_id: str) -> list[Case]:
+    """The whole audit log still kept, oldest first (for `entraide export`)."""
+    async with conn.execute(CASE_SELECT + "WHERE c.guild_id = ? ORDER BY c.at, c.id", (guild_id,)) as cur:
+        return [_case(row) for row in await cur.fetchall()]
+
+
+async def count_cases(conn: aiosqlite.Connection, guild_id: str) -> int:
+    async with conn.execute("SELECT COUNT(*) FROM mod_case WHERE guild_id = ?", (guild_id,)) as cur:
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+async def delete_cases_before(conn: aiosqlite.Connection, guild_id: str, before: int) -> int:
+    """Forget cases older than the retention limit; returns how many went."""
+    cur = await conn.execute("DELETE FROM mod_case WHERE guild_id = ? AND at < ?", (guild_id, before))
+    return cur.rowcount or 0
+

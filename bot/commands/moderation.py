@@ -1,2 +1,65 @@
-"""moderation commands (filled in by its feature issue)."""
+"""Moderation's text face: `mod warn`, `mod timeout`, `mod note`, `mod history`, `mod status` (animators)."""
 from __future__ import annotations
+
+from bot.commands.registry import Invocation, Option, Reply, command, ok
+from bot.mentions import neutralize
+from bot.services import moderation
+
+REASON_MAX = 500
+HISTORY_LINES = 15
+
+
+@command("mod warn", Option("member", "member", required=True), Option("reason", required=True, max_len=REASON_MAX),
+         animator=True)
+async def mod_warn(inv: Invocation) -> Reply:
+    o = inv.options
+    case_id, target = await moderation.warn_member(inv.ctx, inv.member, o["member"], o["reason"])
+    return ok(inv.t("moderation.warned", member=neutralize(target.handle), case_id=case_id), {"case_id": case_id})
+
+
+@command("mod timeout", Option("member", "member", required=True), Option("minutes", "int", required=True),
+         Option("reason", max_len=REASON_MAX), animator=True)
+async def mod_timeout(inv: Invocation) -> Reply:
+    o = inv.options
+    case_id, until, target = await moderation.timeout_member(
+        inv.ctx, inv.member, o["member"], o["minutes"], o.get("reason") or None
+    )
+    text = inv.t("moderation.timed_out", member=neutralize(target.handle), case_id=case_id,
+                 until=inv.ctx.i18n.datetime(inv.locale, until))
+    return ok(text, {"case_id": case_id, "until": until.isoformat()})
+
+
+@command("mod note", Option("member", "member", required=True), Option("text", required=True, max_len=REASON_MAX),
+         animator=True)
+async def mod_note(inv: Invocation) -> Reply:
+    o = inv.options
+    case_id, target = await moderation.add_note(inv.ctx, inv.member, o["member"], o["text"])
+    return ok(inv.t("moderation.noted", member=neutralize(target.handle), case_id=case_id), {"case_id": case_id})
+
+
+@command("mod history", Option("member", "member", required=True), animator=True)
+async def mod_history(inv: Invocation) -> Reply:
+    target, cases = await moderation.case_history(inv.ctx, inv.options["member"])
+    who = neutralize(target.handle)
+    if not cases:
+        return ok(inv.t("moderation.history_empty", member=who), {"cases": []})
+    lines = [inv.t("moderation.history_title", member=who, count=len(cases))]
+    hidden = max(0, len(cases) - HISTORY_LINES)
+    if hidden:
+        lines.append(inv.t("moderation.history_more", count=hidden))
+    for case in cases[hidden:]:
+        lines.append(inv.t(
+            "moderation.history_line", case_id=case.case_id, action=case.action,
+            at=inv.ctx.i18n.datetime(inv.locale, case.at), by=neutralize(case.by or "—"),
+            reason=neutralize(case.reason) if case.reason else "—",
+        ))
+    return ok("\n".join(lines), {"cases": [case.as_history() for case in cases]})
+
+
+@command("mod status", Option("member", "member", required=True), Option("active", "bool", required=True),
+         Option("reason", max_len=REASON_MAX), animator=True)
+async def mod_status(inv: Invocation) -> Reply:
+    o = inv.options
+    member = await moderation.set_member_status(inv.ctx, inv.member, o["member"], o["active"], o.get("reason") or None)
+    key = "moderation.now_active" if member.active else "moderation.now_inactive"
+    return ok(inv.t(key, member=neutralize(member.handle)), {"member": member.handle, "active": member.active})

@@ -1,2 +1,53 @@
-"""vitality commands (filled in by its feature issue)."""
+"""Vitality's text face: `vitality days:N` (animators): the indicators, and a weekly chart attached."""
 from __future__ import annotations
+
+from babel.dates import format_date
+
+from bot import charts
+from bot.commands.registry import Invocation, Option, Reply, command, ok
+from bot.mentions import neutralize
+from bot.outbox import Attachment
+from bot.services import vitality
+from bot.services.vitality import Indicators
+
+CHART_FILENAME = "vitality.png"
+SERIES = ("active_members", "newcomers", "requests_opened", "requests_resolved")
+
+
+def _percent(inv: Invocation, share: float | None) -> str:
+    if share is None:
+        return inv.t("vitality.not_applicable")
+    return f"{inv.ctx.i18n.number(inv.locale, round(share * 100))} %"
+
+
+def render_chart(inv: Invocation, indicators: Indicators) -> Attachment:
+    """The weekly series as a PNG (matplotlib, Agg): drawn here, at the edge, from the service's data."""
+    labels = [format_date(point.week_start, "d MMM", locale=inv.locale) for point in indicators.weekly]
+    series = {inv.t(f"vitality.series.{name}"): [float(getattr(point, name)) for point in indicators.weekly]
+              for name in SERIES}
+    path = charts.line_chart(labels, series, inv.t("vitality.chart_title", days=indicators.days),
+                             filename=CHART_FILENAME)
+    return Attachment(CHART_FILENAME, "image/png", str(path))
+
+
+def render_text(inv: Invocation, ind: Indicators) -> str:
+    hours = ind.median_hours_to_first_helper
+    lines = [
+        inv.t("vitality.title", days=ind.days),
+        inv.t("vitality.line.active", count=ind.active_members),
+        inv.t("vitality.line.newcomers", count=ind.newcomers, coverage=_percent(inv, ind.godparent_coverage)),
+        inv.t("vitality.line.retention", share=_percent(inv, ind.retention_30d)),
+        inv.t("vitality.line.requests", opened=ind.requests_opened, resolved=ind.requests_resolved),
+        inv.t("vitality.line.first_helper_none") if hours is None
+        else inv.t("vitality.line.first_helper", hours=inv.ctx.i18n.number(inv.locale, round(hours, 1))),
+        inv.t("vitality.line.reciprocity", count=ind.reciprocity),
+        inv.t("vitality.line.unmet", skills=inv.ctx.i18n.join(inv.locale, [neutralize(s) for s in ind.unmet_skills])
+              if ind.unmet_skills else inv.t("vitality.none")),
+    ]
+    return "\n".join(lines)
+
+
+@command("vitality", Option("days", "int"), animator=True)
+async def show_vitality(inv: Invocation) -> Reply:
+    indicators = await vitality.compute_indicators(inv.ctx, inv.options.get("days"))
+    return ok(render_text(inv, indicators), indicators.as_data(), attachments=[render_chart(inv, indicators)])

@@ -1,13 +1,51 @@
-"""Moderation: every animator action is a case in the audit log and a post in mod-log."""
+"""Moderation: every animator action is a case in the audit log and a post in mod-log.
+
+Firm and fair: a warning or a timeout always tells the member why; a note never reaches them;
+marking someone inactive excludes nobody (they simply get no pings or nudges). Cases are kept
+`moderation.retention_days`, then purged (see `purge_expired_cases`).
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import aiosqlite
 
+from bot.clock import from_epoch
 from bot.context import Community
+from bot.errors import conflict, invalid
 from bot.mentions import neutralize
-from bot.outbox import post
+from bot.outbox import apply_timeout, post, send_dm
+from bot.services.members import member_locale, resolve_member
+from storage import members as members_repo
 from storage import moderation as moderation_repo
 from storage.members import Member
+from storage.moderation import Case
+
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as animators read it: times are aware datetimes in community time."""
+
+    case_id: int
+    action: str
+    by: str | None
+    target: str | None
+    reason: str | None
+    at: datetime
+    until: datetime | None
+
+    def as_history(self) -> dict[str, Any]:
+        """The `mod history` shape from COMMANDS.md."""
+        return {"case_id": self.case_id, "action": self.action, "by": self.by, "reason": self.reason,
+                "at": self.at.isoformat()}
+
+    def as_export(self) -> dict[str, Any]:
+        return {**self.as_history(), "target": self.target,
+                "until": self.until.isoformat() if self.until else None}
 
 
 async def record_case(
@@ -23,5 +61,101 @@ async def record_case(
                  target=neutralize(target.handle) if target else "—",
                  reason=neutralize(reason) if reason else "—",
                  at=ctx.i18n.datetime(loc, ctx.now()))
+    if until is not None:
+        text += " · " + ctx.t(loc, "moderation.log_until", until=ctx.i18n.datetime(loc, from_epoch(until)))
     await post(tx, ctx, ctx.config.channels.mod_log, "mod-log", text)
     return case_id
+
+
+async def _target(tx: aiosqlite.Connection, ctx: Community, actor: Member, ref: str, *,
+                  not_self: bool, present: bool) -> Member:
+    """The member an action is about, refused when it makes no sense (yourself, someone gone)."""
+    target = await resolve_member(tx, ctx, ref)
+    if not_self and target.id == actor.id:
+        raise conflict("moderation.detail.not_yourself")
+    if present and not target.present:
+        raise conflict("moderation.detail.not_present", member=neutralize(target.handle))
+    return target
+
+
+async def warn_member(ctx: Community, actor: Member, target_ref: str, reason: str) -> tuple[int, Member]:
+    """A recorded warning, explained to the member by DM (kind `warning`)."""
+    async with ctx.db.transaction() as tx:
+        target = await _target(tx, ctx, actor, target_ref, not_self=True, present=True)
+        case_id = await record_case(tx, ctx, actor, "warn", target, reason)
+        loc = member_locale(ctx, target)
+        await send_dm(tx, ctx, target, "warning",
+                      ctx.t(loc, "moderation.warning_dm", community=ctx.config.community.name,
+                            reason=neutralize(reason)),
+                      fallback_channel=ctx.config.channels.general)
+    return case_id, target
+
+
+async def timeout_member(
+    ctx: Community, actor: Member, target_ref: str, minutes: int, reason: str | None
+) -> tuple[int, datetime, Member]:
+    """The platform's native timeout (Discord: at most 28 days) plus a case and a DM saying why."""
+    limit = ctx.config.moderation.max_timeout_minutes
+    if not 1 <= minutes <= limit:
+        raise invalid("moderation.detail.bad_minutes", max=limit)
+    async with ctx.db.transaction() as tx:
+        target = await _target(tx, ctx, actor, target_ref, not_self=True, present=True)
+        until = ctx.local(ctx.now() + timedelta(minutes=minutes))
+        until_ts = ctx.now_ts() + minutes * 60
+        case_id = await record_case(tx, ctx, actor, "timeout", target, reason, until=until_ts)
+        await apply_timeout(tx, ctx, target, until, reason or "")
+        loc = member_locale(ctx, target)
+        text = ctx.t(loc, "moderation.timeout_dm", community=ctx.config.community.name,
+                     until=ctx.i18n.datetime(loc, until),
+                     reason=neutralize(reason) if reason else ctx.t(loc, "moderation.no_reason"))
+        await send_dm(tx, ctx, target, "warning", text, fallback_channel=ctx.config.channels.general)
+    return case_id, until, target
+
+
+async def add_note(ctx: Community, actor: Member, target_ref: str, text: str) -> tuple[int, Member]:
+    """A private note for animators: in the audit log and mod-log, never sent to the member."""
+    async with ctx.db.transaction() as tx:
+        target = await _target(tx, ctx, actor, target_ref, not_self=False, present=False)
+        return await record_case(tx, ctx, actor, "note", target, text), target
+
+
+async def set_member_status(
+    ctx: Community, actor: Member, target_ref: str, active: bool, reason: str | None = None
+) -> Member:
+    """Active or inactive (no exclusion: inactive members just get no pings or nudges)."""
+    async with ctx.db.transaction() as tx:
+        target = await _target(tx, ctx, actor, target_ref, not_self=False, present=False)
+        await members_repo.update_fields(tx, target.id, active=1 if active else 0)
+        word = "active" if active else "inactive"
+        await record_case(tx, ctx, actor, "status", target, f"{word} — {reason}" if reason else word)
+        updated = await members_repo.by_id(tx, target.id)
+    assert updated is not None
+    return updated
+
+
+def _view(ctx: Community, case: Case) -> CaseView:
+    return CaseView(
+        case_id=case.id, action=case.action, by=case.actor_handle, target=case.target_handle,
+        reason=case.reason, at=ctx.local(from_epoch(case.at)),
+        until=ctx.local(from_epoch(case.until_at)) if case.until_at is not None else None,
+    )
+
+
+async def case_history(ctx: Community, target_ref: str) -> tuple[Member, list[CaseView]]:
+    """Every case about one member, oldest first (read-only: needs no case of its own)."""
+    reader = ctx.db.reader
+    target = await resolve_member(reader, ctx, target_ref)
+    cases = await moderation_repo.cases_about(reader, ctx.guild_id, target.id)
+    return target, [_view(ctx, case) for case in cases]
+
+
+async def export_audit_log(ctx: Community) -> list[dict[str, Any]]:
+    """The whole audit log still kept, oldest first, for `entraide export`."""
+    cases = await moderation_repo.all_cases(ctx.db.reader, ctx.guild_id)
+    return [_view(ctx, case).as_export() for case in cases]
+
+
+async def purge_expired_cases(tx: aiosqlite.Connection, ctx: Community) -> int:
+    """Forget cases older than `moderation.retention_days` (the privacy job calls this daily)."""
+    before = ctx.now_ts() - ctx.config.moderation.retention_days * DAY
+    return await moderation_repo.delete_cases_before(tx, ctx.guild_id, before)
