@@ -1,2 +1,85 @@
-"""profiles commands (filled in by its feature issue)."""
+"""Profile commands: `profile set`, `profile show`, `directory`, `skills`."""
 from __future__ import annotations
+
+from bot.commands.registry import Invocation, Option, Reply, command, ok
+from bot.mentions import neutralize
+from bot.services import profiles
+from bot.services.profiles import ProfileView
+
+SKILLS_TEXT_LIMIT = 60
+
+
+def _list(inv: Invocation, items: list[str]) -> str:
+    return neutralize(", ".join(items)) if items else inv.t("profiles.none")
+
+
+def _yes_no(inv: Invocation, value: bool) -> str:
+    return inv.t("common.yes") if value else inv.t("common.no")
+
+
+@command(
+    "profile set",
+    Option("skills", "csv", max_len=1000), Option("needs", "csv", max_len=1000),
+    Option("languages", "csv", max_len=200), Option("bio", "text", max_len=profiles.MAX_BIO),
+    Option("timezone", "text", max_len=64), Option("quiet_hours", "text", max_len=20),
+    Option("available", "bool"), Option("godparent", "bool"), Option("nudges", "bool"), Option("visible", "bool"),
+)
+async def profile_set(inv: Invocation) -> Reply:
+    data = await profiles.set_profile(inv.ctx, inv.member, inv.options)
+    text = inv.t("profiles.saved", skills=_list(inv, data["skills"]), needs=_list(inv, data["needs"]))
+    return ok(text, data)
+
+
+def render_profile(inv: Invocation, view: ProfileView) -> str:
+    m = view.member
+    lines = [
+        inv.t("profiles.show.title", member=neutralize(m.handle)),
+        inv.t("profiles.show.skills", skills=_list(inv, view.skills)),
+        inv.t("profiles.show.needs", needs=_list(inv, view.needs)),
+        inv.t("profiles.show.languages", languages=_list(inv, m.language_list)),
+        inv.t("profiles.show.helped", count=view.helped),
+    ]
+    if m.bio:
+        lines.append(inv.t("profiles.show.bio", bio=neutralize(m.bio)))
+    if view.godparent:
+        lines.append(inv.t("profiles.show.godparent", godparent=neutralize(view.godparent)))
+    if view.full:
+        quiet = (inv.t("profiles.show.quiet_range", start=m.quiet_start, end=m.quiet_end)
+                 if m.quiet_start is not None else inv.t("profiles.none"))
+        lines.append(inv.t(
+            "profiles.show.settings", timezone=m.timezone or inv.t("profiles.none"), quiet=quiet,
+            available=_yes_no(inv, m.available), godparent=_yes_no(inv, m.godparent_volunteer),
+            nudges=_yes_no(inv, m.nudges), visible=_yes_no(inv, m.visible),
+        ))
+    return "\n".join(lines)
+
+
+@command("profile show", Option("member", "member", max_len=100))
+async def profile_show(inv: Invocation) -> Reply:
+    view = await profiles.show_profile(inv.ctx, inv.member, inv.is_animator, inv.options.get("member"))
+    return ok(render_profile(inv, view), view.data())
+
+
+@command("directory", Option("skill", "text", required=True, max_len=100))
+async def directory(inv: Invocation) -> Reply:
+    skill = inv.options["skill"]
+    members = await profiles.find_in_directory(inv.ctx, skill)
+    if not members:
+        return ok(inv.t("profiles.directory.empty", skill=neutralize(skill)), {"members": []})
+    text = inv.t("profiles.directory.found", skill=neutralize(skill), count=len(members),
+                 members=neutralize(", ".join(members)))
+    return ok(text, {"members": members})
+
+
+@command("skills")
+async def skills(inv: Invocation) -> Reply:
+    counts = await profiles.list_skills(inv.ctx)
+    data = {"skills": [{"skill": c.skill, "offered": c.offered, "needed": c.needed} for c in counts]}
+    if not counts:
+        return ok(inv.t("profiles.skills.empty"), data)
+    lines = [inv.t("profiles.skills.title", count=len(counts))]
+    lines += [inv.t("profiles.skills.line", skill=neutralize(c.skill), offered=c.offered, needed=c.needed)
+              for c in counts[:SKILLS_TEXT_LIMIT]]
+    if len(counts) > SKILLS_TEXT_LIMIT:
+        lines.append(inv.t("profiles.skills.more", count=len(counts) - SKILLS_TEXT_LIMIT))
+    return ok("\n".join(lines), data)

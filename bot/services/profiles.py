@@ -1,2 +1,217 @@
-"""profiles service (filled in by its feature issue)."""
+"""Profiles: who can do what, who needs what, and how each member wants to be contacted.
+
+One validation (`validate_profile_changes`) serves `profile set` and the spreadsheet import, so a
+profile is never stored in a shape the command would refuse.
+"""
 from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from zoneinfo import available_timezones
+
+import aiosqlite
+
+from bot.context import Community
+from bot.errors import denied, invalid
+from bot.services.members import resolve_member
+from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids
+from storage import members as members_repo
+from storage import profiles as profiles_repo
+from storage.members import Member
+from storage.profiles import NEED, OFFER, SkillCount
+
+log = logging.getLogger(__name__)
+
+MAX_SKILLS = 20
+MAX_NEEDS = 20
+MAX_BIO = 500
+MAX_LANGUAGES = 10
+DIRECTORY_LIMIT = 50
+CLEAR_WORDS = {"-", "none", "aucun", "aucune", "rien", "nothing", "off"}
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+QUIET_HOURS = re.compile(r"^(\d{1,2})(?:[:h]00)?h?\s*-\s*(\d{1,2})(?:[:h]00)?h?$")
+BOOL_FIELDS = {"available": "available", "godparent": "godparent_volunteer", "nudges": "nudges", "visible": "visible"}
+
+
+@dataclass
+class ProfileChanges:
+    """A validated partial update: None means "keep what is stored"."""
+
+    offers: list[tuple[str, str]] | None = None
+    needs: list[tuple[str, str]] | None = None
+    fields: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return self.offers is None and self.needs is None and not self.fields
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """What one viewer may see of one profile."""
+
+    member: Member
+    skills: list[str]
+    needs: list[str]
+    helped: int
+    godparent: str | None
+    full: bool  # the owner or an animator: settings (quiet hours, visibility...) included
+
+    def data(self) -> dict[str, Any]:
+        return {"member": self.member.handle, "skills": self.skills, "needs": self.needs,
+                "languages": self.member.language_list, "helped": self.helped, "godparent": self.godparent}
+
+
+# Validation ------------------------------------------------------------------------------------
+
+def _is_clear(items: list[str]) -> bool:
+    return len(items) == 1 and items[0].strip().casefold() in CLEAR_WORDS
+
+
+def parse_skill_list(ctx: Community, items: list[str], limit: int) -> list[tuple[str, str]]:
+    """Normalized (key, display) pairs; `-` or `none` alone clears the list."""
+    if _is_clear(items):
+        return []
+    return canonical_list(ctx, items, limit)
+
+
+def parse_languages(items: list[str]) -> str:
+    """`fr, EN, ar` → `fr,en,ar` (short codes, lower case, no duplicates)."""
+    if _is_clear(items):
+        return ""
+    codes: list[str] = []
+    for item in items:
+        code = item.strip().lower().replace("_", "-")
+        if not LANGUAGE_CODE.match(code):
+            raise invalid("profiles.bad_language", language=item[:20])
+        if code not in codes:
+            codes.append(code)
+    if len(codes) > MAX_LANGUAGES:
+        raise invalid("profiles.too_many_languages", max=MAX_LANGUAGES)
+    return ",".join(codes)
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def parse_timezone(text: str) -> str | None:
+    """An IANA name (any case) → its canonical spelling; empty or `none` clears it."""
+    text = text.strip()
+    if not text or text.casefold() in CLEAR_WORDS:
+        return None
+    name = _timezones().get(text.casefold())
+    if name is None:
+        raise invalid("profiles.bad_timezone", timezone=text[:60])
+    return name
+
+
+def parse_quiet_hours(text: str) -> tuple[int | None, int | None]:
+    """`22-07` → (22, 7): quiet from 22:00 to 07:00 (may wrap midnight); empty or `none` clears."""
+    text = text.strip().lower()
+    if not text or text in CLEAR_WORDS:
+        return None, None
+    match = QUIET_HOURS.match(text)
+    if not match:
+        raise invalid("profiles.bad_quiet_hours", value=text[:20])
+    start, end = int(match.group(1)), int(match.group(2))
+    if start > 23 or end > 24 or start == end % 24:
+        raise invalid("profiles.bad_quiet_hours", value=text[:20])
+    return start, end % 24
+
+
+def validate_profile_changes(ctx: Community, options: Mapping[str, Any]) -> ProfileChanges:
+    """Every given option checked and normalized; the first problem raises `invalid_input`."""
+    changes = ProfileChanges()
+    if options.get("skills") is not None:
+        changes.offers = parse_skill_list(ctx, list(options["skills"]), MAX_SKILLS)
+    if options.get("needs") is not None:
+        changes.needs = parse_skill_list(ctx, list(options["needs"]), MAX_NEEDS)
+    if options.get("languages") is not None:
+        changes.fields["languages"] = parse_languages(list(options["languages"]))
+    if options.get("bio") is not None:
+        bio = str(options["bio"]).strip()
+        if len(bio) > MAX_BIO:
+            raise invalid("common.detail.too_long", option="bio", max=MAX_BIO)
+        changes.fields["bio"] = bio or None
+    if options.get("timezone") is not None:
+        changes.fields["timezone"] = parse_timezone(str(options["timezone"]))
+    if options.get("quiet_hours") is not None:
+        changes.fields["quiet_start"], changes.fields["quiet_end"] = parse_quiet_hours(str(options["quiet_hours"]))
+    for option, column in BOOL_FIELDS.items():
+        if options.get(option) is not None:
+            changes.fields[column] = int(bool(options[option]))
+    return changes
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+async def apply_profile_changes(
+    tx: aiosqlite.Connection, ctx: Community, member_id: int, changes: ProfileChanges
+) -> None:
+    """Write a validated update inside the caller's transaction (command or import)."""
+    if changes.offers is not None:
+        await profiles_repo.replace_skills(tx, member_id, OFFER, await ensure_skills(tx, ctx, changes.offers))
+    if changes.needs is not None:
+        await profiles_repo.replace_skills(tx, member_id, NEED, await ensure_skills(tx, ctx, changes.needs))
+    await members_repo.update_fields(tx, member_id, profile_updated_at=ctx.now_ts(), **changes.fields)
+
+
+async def set_profile(ctx: Community, member: Member, options: Mapping[str, Any]) -> dict[str, list[str]]:
+    """`profile set`: a partial update of the caller's own profile; returns the lists now stored."""
+    changes = validate_profile_changes(ctx, options)
+    async with ctx.db.transaction() as tx:
+        await apply_profile_changes(tx, ctx, member.id, changes)
+        lists = await profiles_repo.skills_of(tx, member.id)
+    await _after_profile_change(ctx)
+    return {"skills": lists[OFFER], "needs": lists[NEED]}
+
+
+async def _after_profile_change(ctx: Community) -> None:
+    """A new volunteer godparent may serve newcomers who wait; a failure there must not undo the update."""
+    from bot.services import onboarding
+
+    try:
+        await onboarding.serve_waiting_newcomers(ctx)
+    except Exception:
+        log.exception("serve_waiting_newcomers failed after a profile update")
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+async def show_profile(ctx: Community, viewer: Member, viewer_is_animator: bool, ref: str | None) -> ProfileView:
+    """A profile as this viewer may see it.
+
+    A hidden profile (or one of a member who left) is shown only to its owner and to animators;
+    anyone else gets `permission_denied`, the contract's code for another member's profile.
+    """
+    conn = ctx.db.reader
+    target = viewer if not ref else await resolve_member(conn, ctx, ref)
+    is_owner = target.id == viewer.id
+    if not is_owner and not viewer_is_animator and (not target.visible or target.left_at is not None):
+        raise denied("profiles.hidden")
+    lists = await profiles_repo.skills_of(conn, target.id)
+    return ProfileView(
+        member=target, skills=lists[OFFER], needs=lists[NEED],
+        helped=await profiles_repo.helped_count(conn, target.id),
+        godparent=await profiles_repo.handle_of(conn, target.godparent_id),
+        full=is_owner or viewer_is_animator,
+    )
+
+
+async def find_in_directory(ctx: Community, skill: str) -> list[str]:
+    """Handles of visible members offering `skill` (any spelling or alias), best first."""
+    key, _display = canonical(ctx, skill)
+    ids = await find_skill_ids(ctx.db.reader, ctx, [key])
+    if key not in ids:
+        return []
+    return await profiles_repo.directory(ctx.db.reader, ctx.guild_id, ids[key], DIRECTORY_LIMIT)
+
+
+async def list_skills(ctx: Community) -> list[SkillCount]:
+    return await profiles_repo.skill_counts(ctx.db.reader, ctx.guild_id)

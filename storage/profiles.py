@@ -1,0 +1,115 @@
+"""Profiles: a member's offered and needed skills, the directory and the skill counts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+OFFER, NEED = "offer", "need"
+
+# Members who count in the directory and in skill counts: present, not erased.
+_PRESENT = "m.left_at IS NULL AND m.erased = 0"
+
+
+@dataclass(frozen=True)
+class SkillCount:
+    skill: str
+    offered: int
+    needed: int
+
+
+async def replace_skills(conn: aiosqlite.Connection, member_id: int, kind: str, skill_ids: list[int]) -> None:
+    """The member's whole `kind` list becomes `skill_ids` (one delete, one batch insert)."""
+    await conn.execute("DELETE FROM member_skill WHERE member_id = ? AND kind = ?", (member_id, kind))
+    await conn.executemany(
+        "INSERT OR IGNORE INTO member_skill (member_id, skill_id, kind) VALUES (?, ?, ?)",
+        [(member_id, skill_id, kind) for skill_id in skill_ids],
+    )
+
+
+async def skills_of(conn: aiosqlite.Connection, member_id: int) -> dict[str, list[str]]:
+    """{"offer": [display...], "need": [...]}, each sorted by the matching key (accents ignored)."""
+    result: dict[str, list[str]] = {OFFER: [], NEED: []}
+    async with conn.execute(
+        "SELECT ms.kind, s.display FROM member_skill ms JOIN skill s ON s.id = ms.skill_id "
+        "WHERE ms.member_id = ? ORDER BY s.key", (member_id,),
+    ) as cur:
+        for kind, display in await cur.fetchall():
+            result[kind].append(display)
+    return result
+
+
+async def helped_count(conn: aiosqlite.Connection, member_id: int) -> int:
+    """How many resolved requests the member helped on."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM request_helper h JOIN request r ON r.id = h.request_id "
+        "WHERE h.helper_id = ? AND r.status = 'resolved'", (member_id,),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+async def handle_of(conn: aiosqlite.Connection, member_id: int | None) -> str | None:
+    """A member's handle, or None when unknown or erased."""
+    if member_id is None:
+        return None
+    async with conn.execute("SELECT handle FROM member WHERE id = ? AND erased = 0", (member_id,)) as cur:
+        row = await cur.fetchone()
+    return row[0] if row else None
+
+
+async def directory(conn: aiosqlite.Connection, guild_id: str, skill_id: int, limit: int) -> list[str]:
+    """Handles of visible, present, active members offering the skill: available first, then the
+    ones who helped most, then the longest-standing members."""
+    async with conn.execute(
+        "SELECT m.handle FROM member_skill ms JOIN member m ON m.id = ms.member_id "
+        "LEFT JOIN (SELECT h.helper_id AS member_id, COUNT(*) AS helped FROM request_helper h "
+        "  JOIN request r ON r.id = h.request_id JOIN member_skill x ON x.member_id = h.helper_id "
+        "  WHERE r.status = 'resolved' AND x.skill_id = ? AND x.kind = 'offer' GROUP BY h.helper_id) hc "
+        "  ON hc.member_id = m.id "
+        f"WHERE ms.skill_id = ? AND ms.kind = 'offer' AND m.guild_id = ? AND {_PRESENT} "
+        "AND m.visible = 1 AND m.active = 1 "
+        "ORDER BY m.available DESC, COALESCE(hc.helped, 0) DESC, m.joined_at, m.id LIMIT ?",
+        (skill_id, skill_id, guild_id, limit),
+    ) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def skill_counts(conn: aiosqlite.Connection, guild_id: str) -> list[SkillCount]:
+    """Every skill of the community with how many present members offer and need it."""
+    async with conn.execute(
+        "SELECT s.display, "
+        "  COALESCE(SUM(CASE WHEN ms.kind = 'offer' THEN 1 END), 0), "
+        "  COALESCE(SUM(CASE WHEN ms.kind = 'need' THEN 1 END), 0) "
+        "FROM skill s LEFT JOIN member_skill ms ON ms.skill_id = s.id "
+        f"  AND ms.member_id IN (SELECT m.id FROM member m WHERE m.guild_id = ? AND {_PRESENT}) "
+        "WHERE s.guild_id = ? GROUP BY s.id ORDER BY s.key",
+        (guild_id, guild_id),
+    ) as cur:
+        return [SkillCount(row[0], int(row[1]), int(row[2])) for row in await cur.fetchall()]
+
+
+async def member_ids_by_handles(conn: aiosqlite.Connection, guild_id: str, refs: list[str]) -> dict[str, int]:
+    """Platform ids or handles (case-insensitive) → member ids, for the spreadsheet import."""
+    found: dict[str, int] = {}
+    for start in range(0, len(refs), 500):
+        chunk = refs[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        async with conn.execute(
+            f"SELECT platform_id, id FROM member WHERE guild_id = ? AND erased = 0 AND platform_id IN ({marks})",
+            (guild_id, *chunk),
+        ) as cur:
+            found.update({row[0]: row[1] for row in await cur.fetchall()})
+        missing = [ref for ref in chunk if ref not in found]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            async with conn.execute(
+                f"SELECT handle, id FROM member WHERE guild_id = ? AND erased = 0 "
+                f"AND lower(handle) IN ({marks}) ORDER BY left_at IS NOT NULL DESC, id DESC",
+                (guild_id, *[ref.lower() for ref in missing]),
+            ) as cur:
+                by_lower = {row[0].lower(): row[1] for row in await cur.fetchall()}
+            for ref in missing:
+                if ref.lower() in by_lower:
+                    found[ref] = by_lower[ref.lower()]
+    return found
