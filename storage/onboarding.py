@@ -1,24 +1,215 @@
-"""Onboarding state: joins, leaves, charter acceptance."""
+"""Onboarding state: joins and leaves, charter acceptance, godparents, their waiting queue, check-ins."""
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aiosqlite
 
+# A godchild counts against a godparent's cap, and is handed on when that godparent goes away,
+# only while the relationship is current (assigned after `window_start`).
+_CURRENT_GODCHILD = "c.godparent_id = m.id AND c.left_at IS NULL AND c.erased = 0 AND c.godparent_since >= :window"
 
-async def mark_joined(conn: aiosqlite.Connection, member_id: int, handle: str, locale: str | None, now: int) -> None:
-    """A (re)join: present again, same profile unless it was erased."""
+
+@dataclass(frozen=True)
+class PoolRules:
+    """Who may be picked as a godparent right now, as instants and numbers for one query."""
+
+    tenure_cutoff: int  # charter accepted at or before this
+    quiet_cutoff: int  # last active at or after this
+    window_start: int  # godchildren assigned since this are current
+    max_godchildren: int
+
+
+# Joins and leaves -------------------------------------------------------------------------------
+
+async def mark_joined(
+    conn: aiosqlite.Connection, member_id: int, handle: str, locale: str | None, now: int, *, returning: bool,
+) -> None:
+    """A (re)join: present again, same profile unless it was erased; a returning member starts a new stay."""
     await conn.execute(
-        "UPDATE member SET left_at = NULL, handle = ?, locale = COALESCE(?, locale), joined_at = "
-        "CASE WHEN left_at IS NOT NULL THEN ? ELSE joined_at END WHERE id = ?",
-        (handle, locale, now, member_id),
+        "UPDATE member SET left_at = NULL, handle = ?, locale = COALESCE(?, locale), "
+        "joined_at = CASE WHEN ? THEN ? ELSE joined_at END, "
+        "dms_closed = CASE WHEN ? THEN 0 ELSE dms_closed END, erased = 0 WHERE id = ?",
+        (handle, locale, int(returning), now, int(returning), member_id),
+    )
+    await conn.execute(
+        "INSERT INTO onboarding_state (member_id, joins) VALUES (?, 1) "
+        "ON CONFLICT (member_id) DO UPDATE SET joins = joins + ?",
+        (member_id, int(returning)),
     )
 
 
+async def join_count(conn: aiosqlite.Connection, member_id: int) -> int:
+    async with conn.execute("SELECT joins FROM onboarding_state WHERE member_id = ?", (member_id,)) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 1
+
+
 async def mark_left(conn: aiosqlite.Connection, member_id: int, now: int) -> None:
-    await conn.execute("UPDATE member SET left_at = ? WHERE id = ?", (now, member_id))
+    """Gone from the server: the platform drops their roles; the charter is accepted again on return."""
+    await conn.execute(
+        "UPDATE member SET left_at = ?, charter_accepted_at = NULL WHERE id = ?", (now, member_id)
+    )
+    await conn.execute("DELETE FROM member_role WHERE member_id = ?", (member_id,))
+    await stop_waiting(conn, member_id)
 
 
 async def accept_charter(conn: aiosqlite.Connection, member_id: int, now: int) -> None:
     await conn.execute(
         "UPDATE member SET charter_accepted_at = ? WHERE id = ? AND charter_accepted_at IS NULL",
         (now, member_id),
+    )
+
+
+# Godparents -------------------------------------------------------------------------------------
+
+async def find_godparent(
+    conn: aiosqlite.Connection, guild_id: str, newcomer_id: int, languages: Sequence[str], rules: PoolRules,
+    exclude: Sequence[int] = (),
+) -> int | None:
+    """The best godparent for a newcomer, in one query over the volunteers (indexed).
+
+    Order: a shared language, then how many of the newcomer's needs the godparent offers, then
+    fewest current godchildren, then least recently given one, then the oldest member id.
+    """
+    params: dict[str, object] = {
+        "guild": guild_id, "newcomer": newcomer_id, "tenure": rules.tenure_cutoff, "quiet": rules.quiet_cutoff,
+        "window": rules.window_start, "max": rules.max_godchildren,
+    }
+    shared_terms = []
+    for i, lang in enumerate(dict.fromkeys(languages)):
+        params[f"lang{i}"] = lang
+        params[f"langpat{i}"] = f",{lang},"
+        shared_terms.append(f"instr(',' || REPLACE(m.languages, ' ', '') || ',', :langpat{i}) > 0 "
+                            f"OR m.locale = :lang{i}")
+    shared = f"CASE WHEN {' OR '.join(shared_terms)} THEN 1 ELSE 0 END" if shared_terms else "0"
+    excluded = ""
+    for i, member_id in enumerate(exclude):
+        params[f"ex{i}"] = member_id
+        excluded += f" AND m.id <> :ex{i}"
+    sql = (
+        "SELECT id FROM ("
+        f" SELECT m.id AS id, m.last_godchild_at AS last_at, {shared} AS shared,"
+        " (SELECT COUNT(*) FROM member_skill o JOIN member_skill n ON n.skill_id = o.skill_id"
+        "   WHERE o.member_id = m.id AND o.kind = 'offer' AND n.member_id = :newcomer AND n.kind = 'need')"
+        "   AS needs_met,"
+        f" (SELECT COUNT(*) FROM member c WHERE {_CURRENT_GODCHILD}) AS godchildren"
+        " FROM member m"
+        " WHERE m.guild_id = :guild AND m.godparent_volunteer = 1 AND m.active = 1 AND m.id <> :newcomer"
+        "  AND m.left_at IS NULL AND m.erased = 0"
+        "  AND m.charter_accepted_at IS NOT NULL AND m.charter_accepted_at <= :tenure"
+        f"  AND COALESCE(m.last_active_at, m.joined_at) >= :quiet{excluded}"
+        ") pool WHERE godchildren < :max"
+        " ORDER BY shared DESC, needs_met DESC, godchildren ASC, COALESCE(last_at, 0) ASC, id ASC LIMIT 1"
+    )
+    async with conn.execute(sql, params) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else None
+
+
+async def set_godparent(conn: aiosqlite.Connection, newcomer_id: int, godparent_id: int, now: int) -> None:
+    """Pair them; the godparent's `last_godchild_at` keeps the next assignment fair; the wait is over."""
+    await conn.execute(
+        "UPDATE member SET godparent_id = ?, godparent_since = ? WHERE id = ?", (godparent_id, now, newcomer_id)
+    )
+    await conn.execute("UPDATE member SET last_godchild_at = ? WHERE id = ?", (now, godparent_id))
+    await stop_waiting(conn, newcomer_id)
+
+
+async def clear_godparent(conn: aiosqlite.Connection, newcomer_id: int) -> None:
+    await conn.execute(
+        "UPDATE member SET godparent_id = NULL, godparent_since = NULL WHERE id = ?", (newcomer_id,)
+    )
+
+
+async def current_godchildren(conn: aiosqlite.Connection, godparent_id: int, window_start: int) -> list[int]:
+    async with conn.execute(
+        "SELECT c.id FROM member c JOIN member m ON m.id = c.godparent_id "
+        f"WHERE m.id = :godparent AND {_CURRENT_GODCHILD} ORDER BY c.godparent_since, c.id",
+        {"godparent": godparent_id, "window": window_start},
+    ) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]
+
+
+async def orphaned_godchildren(
+    conn: aiosqlite.Connection, guild_id: str, window_start: int, quiet_cutoff: int,
+) -> list[tuple[int, int | None]]:
+    """(godchild, old godparent) for current godchildren whose godparent left, was erased, is marked
+    inactive, or showed no activity since `quiet_cutoff` while being their godparent (a pairing made
+    by hand with a quiet member gets the full quiet period). Godparent None when their row is gone."""
+    async with conn.execute(
+        "SELECT c.id, g.id FROM member c LEFT JOIN member g ON g.id = c.godparent_id "
+        "WHERE c.guild_id = ? AND c.godparent_since >= ? AND c.left_at IS NULL AND c.erased = 0 "
+        " AND (g.id IS NULL OR g.left_at IS NOT NULL OR g.erased = 1 OR g.active = 0"
+        "      OR MAX(COALESCE(g.last_active_at, g.joined_at), c.godparent_since) < ?) "
+        "ORDER BY c.godparent_since, c.id",
+        (guild_id, window_start, quiet_cutoff),
+    ) as cur:
+        return [(int(r[0]), None if r[1] is None else int(r[1])) for r in await cur.fetchall()]
+
+
+# The waiting queue ------------------------------------------------------------------------------
+
+async def start_waiting(conn: aiosqlite.Connection, member_id: int, since: int) -> bool:
+    """Queue a newcomer for a godparent; False when they were already waiting."""
+    async with conn.execute(
+        "SELECT waiting_since FROM onboarding_state WHERE member_id = ?", (member_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is not None and row[0] is not None:
+        return False
+    await conn.execute(
+        "INSERT INTO onboarding_state (member_id, waiting_since) VALUES (?, ?) "
+        "ON CONFLICT (member_id) DO UPDATE SET waiting_since = excluded.waiting_since",
+        (member_id, since),
+    )
+    return True
+
+
+async def stop_waiting(conn: aiosqlite.Connection, member_id: int) -> None:
+    await conn.execute(
+        "UPDATE onboarding_state SET waiting_since = NULL WHERE member_id = ? AND waiting_since IS NOT NULL",
+        (member_id,),
+    )
+
+
+async def waiting_newcomers(conn: aiosqlite.Connection, guild_id: str, limit: int = 500) -> list[int]:
+    """Present newcomers waiting for a godparent, longest wait first."""
+    async with conn.execute(
+        "SELECT s.member_id FROM onboarding_state s JOIN member m ON m.id = s.member_id "
+        "WHERE s.waiting_since IS NOT NULL AND m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 "
+        "ORDER BY s.waiting_since, s.member_id LIMIT ?",
+        (guild_id, limit),
+    ) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]
+
+
+async def has_waiting(conn: aiosqlite.Connection) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM onboarding_state WHERE waiting_since IS NOT NULL LIMIT 1"
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+# Check-ins --------------------------------------------------------------------------------------
+
+async def due_checkins(
+    conn: aiosqlite.Connection, guild_id: str, offset_days: int, accepted_from: int, accepted_before: int,
+) -> list[int]:
+    """Present members whose charter acceptance falls in [from, before) and who never had this check-in."""
+    async with conn.execute(
+        "SELECT m.id FROM member m WHERE m.guild_id = ? AND m.charter_accepted_at >= ? "
+        "AND m.charter_accepted_at < ? AND m.left_at IS NULL AND m.erased = 0 "
+        "AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.member_id = m.id AND c.offset_days = ?) "
+        "ORDER BY m.charter_accepted_at, m.id",
+        (guild_id, accepted_from, accepted_before, offset_days),
+    ) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]
+
+
+async def record_checkins(conn: aiosqlite.Connection, rows: Sequence[tuple[int, int, int]]) -> None:
+    """(member_id, offset_days, at): each offset once per member, ever."""
+    await conn.executemany(
+        "INSERT OR IGNORE INTO checkin (member_id, offset_days, at) VALUES (?, ?, ?)", list(rows)
     )

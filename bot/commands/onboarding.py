@@ -1,7 +1,8 @@
-"""Onboarding's text face: the charter and its accept button."""
+"""Onboarding's text face: the charter and its accept button, `mod godparent` for animators."""
 from __future__ import annotations
 
-from bot.commands.registry import Invocation, Reply, button, command, ok
+from bot.commands.registry import Invocation, Option, Reply, button, command, ok
+from bot.mentions import neutralize
 from bot.services import onboarding
 
 
@@ -15,3 +16,13 @@ async def show_charter(inv: Invocation) -> Reply:
 async def accept_charter(inv: Invocation, _argument: str, _values: list[str]) -> Reply:
     await onboarding.accept_charter(inv.ctx, inv.member)
     return ok(inv.t("onboarding.accepted"), {"accepted": True})
+
+
+@command("mod godparent", Option("newcomer", "member", required=True), Option("godparent", "member", required=True),
+         animator=True)
+async def mod_godparent(inv: Invocation) -> Reply:
+    o = inv.options
+    newcomer, godparent = await onboarding.assign_by_animator(inv.ctx, inv.member, o["newcomer"], o["godparent"])
+    text = inv.t("onboarding.godparent_assigned", newcomer=neutralize(newcomer.handle),
+                 godparent=neutralize(godparent.handle))
+    return ok(text, {"newcomer": newcomer.handle, "godparent": godparent.handle})

@@ -1,20 +1,42 @@
-"""Onboarding: welcome on join, the charter, the member role and the public welcome.
+"""Onboarding: the charter before anything, a godparent for each newcomer, check-ins, goodbyes.
 
-(Godparents, check-ins, farewell and handover come with the onboarding issue.)
+- Join: a DM with the charter and its button; no member role until it is accepted.
+- Charter accepted: the role, the public welcome, an invitation to fill the profile, a godparent
+  (or the animators are told nobody is free, and the newcomer waits in a queue served daily and
+  after each `profile set`).
+- Daily job `newcomer-checkins`: check-ins at the configured offsets (each once per member, ever),
+  godchildren of godparents who left, were marked inactive or went quiet handed to someone else,
+  and the waiting queue served.
+- Leave: a farewell post, godchildren handed on, the leaver's requests settled (requests service).
+
+A godparent relationship is "current" for as long as the check-ins last (the largest offset,
+180 days by default): only current godchildren count against a godparent's cap and are handed on.
 """
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import aiosqlite
+
+from bot.clock import to_epoch
 from bot.context import Community
-from bot.errors import conflict
+from bot.errors import conflict, not_eligible
 from bot.mentions import mention, neutralize
 from bot.outbox import Component, change_role, post, send_dm
-from bot.services.members import ensure_member, member_locale
+from bot.scheduler import Job, cron, period_day
+from bot.services.members import ensure_member, member_locale, resolve_member
 from storage import members as members_repo
 from storage import onboarding as onboarding_repo
 from storage.members import Member
+from storage.onboarding import PoolRules
 
+DAY = 86400
+CHECKIN_CATCH_UP_DAYS = 6  # a check-in missed while the bot was down still goes out within this many days
+SERVE_BATCH = 500  # waiting newcomers looked at per run
+
+
+# The charter ------------------------------------------------------------------------------------
 
 def charter_text(ctx: Community, locale: str) -> str:
     """The charter from the config (text or file), else the catalogue's default."""
@@ -34,14 +56,17 @@ def accept_button(ctx: Community, locale: str) -> Component:
     return Component("charter:accept", ctx.t(locale, "onboarding.accept_button"))
 
 
+# Join, charter, leave ---------------------------------------------------------------------------
+
 async def member_joined(ctx: Community, platform_id: str, handle: str, locale: str | None) -> Member:
-    """A DM with the charter and its button; no member role until they accept."""
+    """A DM with the charter and its button (a mention in the welcome channel if DMs are closed)."""
     now = ctx.now_ts()
     async with ctx.db.transaction() as tx:
         existing = await members_repo.by_platform_id(tx, ctx.guild_id, platform_id)
-        returning = existing is not None and existing.left_at is not None and not existing.erased
+        had_left = existing is not None and existing.left_at is not None
+        returning = had_left and existing is not None and not existing.erased
         member = await ensure_member(tx, ctx, platform_id, handle, locale)
-        await onboarding_repo.mark_joined(tx, member.id, handle, locale, now)
+        await onboarding_repo.mark_joined(tx, member.id, handle, locale, now, returning=had_left)
         member = await members_repo.by_id(tx, member.id)
         assert member is not None
         loc = member_locale(ctx, member)
@@ -53,16 +78,8 @@ async def member_joined(ctx: Community, platform_id: str, handle: str, locale: s
     return member
 
 
-async def member_left(ctx: Community, platform_id: str) -> None:
-    async with ctx.db.transaction() as tx:
-        member = await members_repo.by_platform_id(tx, ctx.guild_id, platform_id)
-        if member is None or member.left_at is not None:
-            return
-        await onboarding_repo.mark_left(tx, member.id, ctx.now_ts())
-
-
 async def accept_charter(ctx: Community, member: Member) -> Member:
-    """Grant the member role, welcome them publicly, invite them to fill their profile."""
+    """The member role, the public welcome, the profile invitation and a godparent, in one transaction."""
     async with ctx.db.transaction() as tx:
         current = await members_repo.by_id(tx, member.id)
         assert current is not None
@@ -73,19 +90,329 @@ async def accept_charter(ctx: Community, member: Member) -> Member:
         role = ctx.config.roles.member
         await members_repo.add_role(tx, member.id, role)
         await change_role(tx, ctx, current, role, add=True)
+        returning = await onboarding_repo.join_count(tx, member.id) > 1
         loc = ctx.locale
+        key = "onboarding.public_welcome_back" if returning else "onboarding.public_welcome"
         await post(tx, ctx, ctx.config.channels.welcome, "welcome",
-                   ctx.t(loc, "onboarding.public_welcome", who=mention(current.platform_id),
-                         community=ctx.config.community.name),
+                   ctx.t(loc, key, who=mention(current.platform_id), community=ctx.config.community.name),
                    mentions=[current.platform_id])
         mloc = member_locale(ctx, current)
         await send_dm(tx, ctx, current, "welcome", ctx.t(mloc, "onboarding.fill_profile"),
                       fallback_channel=ctx.config.channels.welcome)
         updated = await members_repo.by_id(tx, member.id)
+        assert updated is not None
+        if not await _has_current_godparent(tx, ctx, updated):
+            await assign_godparent(tx, ctx, updated)
+            updated = await members_repo.by_id(tx, member.id)
     assert updated is not None
     return updated
 
 
-async def serve_waiting_newcomers(ctx: Community) -> None:
+async def member_left(ctx: Community, platform_id: str) -> None:
+    """Say goodbye, hand the leaver's godchildren on, settle their requests; all in one transaction."""
+    from bot.services import requests
+
+    async with ctx.db.transaction() as tx:
+        member = await members_repo.by_platform_id(tx, ctx.guild_id, platform_id)
+        if member is None or member.left_at is not None:
+            return
+        was_member = member.charter_accepted_at is not None
+        await onboarding_repo.mark_left(tx, member.id, ctx.now_ts())
+        left = await members_repo.by_id(tx, member.id)
+        assert left is not None
+        if ctx.config.onboarding.farewell and was_member and not left.erased:
+            loc = ctx.locale
+            await post(tx, ctx, ctx.config.channels.welcome, "farewell",
+                       ctx.t(loc, "onboarding.farewell", name=neutralize(left.handle),
+                             community=ctx.config.community.name))
+        for child_id in await onboarding_repo.current_godchildren(tx, left.id, _window_start(ctx)):
+            await _hand_over(tx, ctx, child_id, left, paced=False)
+        await requests.on_member_left(tx, ctx, left)
+
+
+# Godparents -------------------------------------------------------------------------------------
+
+def godchild_window_days(ctx: Community) -> int:
+    """How long a godparent relationship stays current: until the last check-in."""
+    return max(ctx.config.onboarding.checkin_days or [180])
+
+
+def _window_start(ctx: Community) -> int:
+    return ctx.now_ts() - godchild_window_days(ctx) * DAY
+
+
+def pool_rules(ctx: Community) -> PoolRules:
+    cfg = ctx.config.onboarding
+    now = ctx.now_ts()
+    return PoolRules(
+        tenure_cutoff=now - cfg.godparent_min_days * DAY,
+        quiet_cutoff=now - cfg.godparent_quiet_days * DAY,
+        window_start=_window_start(ctx),
+        max_godchildren=cfg.godparent_max_godchildren,
+    )
+
+
+def newcomer_languages(ctx: Community, member: Member) -> list[str]:
+    """The languages they declared, plus the one they use with the platform (or the community's)."""
+    declared = [lang.strip().lower() for lang in member.language_list if lang.strip()]
+    return list(dict.fromkeys([*declared, member_locale(ctx, member)]))
+
+
+async def _has_current_godparent(tx: aiosqlite.Connection, ctx: Community, member: Member) -> bool:
+    """A returning member keeps a godparent who is still around and whose pairing is still current."""
+    if member.godparent_id is None or member.godparent_since is None:
+        return False
+    if member.godparent_since < _window_start(ctx):
+        return False
+    godparent = await members_repo.by_id(tx, member.godparent_id)
+    return godparent is not None and godparent.present and godparent.active and not godparent.erased
+
+
+async def assign_godparent(
+    tx: aiosqlite.Connection, ctx: Community, newcomer: Member, *, paced: bool = False,
+    previous: Member | None = None,
+) -> Member | None:
+    """Pick the best available godparent and introduce them to each other; nobody free → the queue.
+
+    `previous` is the godparent being replaced: the newcomer gets a kind word about the change.
+    """
+    found = await onboarding_repo.find_godparent(
+        tx, ctx.guild_id, newcomer.id, newcomer_languages(ctx, newcomer), pool_rules(ctx),
+        exclude=[previous.id] if previous else [],
+    )
+    if found is None:
+        await onboarding_repo.clear_godparent(tx, newcomer.id)
+        if previous is not None:
+            loc = member_locale(ctx, newcomer)
+            await send_dm(tx, ctx, newcomer, "godparent-intro",
+                          ctx.t(loc, "onboarding.handover_waiting", previous=neutralize(previous.handle)),
+                          fallback_channel=ctx.config.channels.welcome, paced=paced)
+        await _queue_newcomer(tx, ctx, newcomer, paced)
+        return None
+    godparent = await members_repo.by_id(tx, found)
+    assert godparent is not None
+    await onboarding_repo.set_godparent(tx, newcomer.id, godparent.id, ctx.now_ts())
+    await _introduce(tx, ctx, newcomer, godparent, paced=paced, previous=previous)
+    return godparent
+
+
+async def _queue_newcomer(tx: aiosqlite.Connection, ctx: Community, newcomer: Member, paced: bool) -> None:
+    """Wait for a godparent; the animators hear about it once per wait."""
+    if await onboarding_repo.start_waiting(tx, newcomer.id, ctx.now_ts()):
+        loc = ctx.locale
+        await post(tx, ctx, ctx.config.channels.animators, "godparent-needed",
+                   ctx.t(loc, "onboarding.godparent_needed", name=neutralize(newcomer.handle),
+                         max=ctx.config.onboarding.godparent_max_godchildren),
+                   paced=paced)
+
+
+async def _introduce(
+    tx: aiosqlite.Connection, ctx: Community, newcomer: Member, godparent: Member, *, paced: bool,
+    previous: Member | None = None,
+) -> None:
+    """Both get a DM (kind `godparent-intro`) presenting the other."""
+    nloc = member_locale(ctx, newcomer)
+    if previous is None:
+        text = ctx.t(nloc, "onboarding.intro_newcomer", godparent=mention(godparent.platform_id),
+                     community=ctx.config.community.name)
+    else:
+        text = ctx.t(nloc, "onboarding.intro_newcomer_handover", godparent=mention(godparent.platform_id),
+                     previous=neutralize(previous.handle))
+    await send_dm(tx, ctx, newcomer, "godparent-intro", text,
+                  fallback_channel=ctx.config.channels.welcome, paced=paced)
+    gloc = member_locale(ctx, godparent)
+    await send_dm(tx, ctx, godparent, "godparent-intro",
+                  ctx.t(gloc, "onboarding.intro_godparent", newcomer=mention(newcomer.platform_id),
+                        community=ctx.config.community.name),
+                  fallback_channel=ctx.config.channels.welcome, paced=paced)
+
+
+async def _hand_over(
+    tx: aiosqlite.Connection, ctx: Community, child_id: int, previous: Member | None, *, paced: bool,
+) -> None:
+    """A godchild whose godparent is gone or quiet gets another one; a still-present one is thanked."""
+    child = await members_repo.by_id(tx, child_id)
+    if child is None:
+        return
+    if previous is not None and previous.present and not previous.erased:
+        loc = member_locale(ctx, previous)
+        await send_dm(tx, ctx, previous, "godparent-intro",
+                      ctx.t(loc, "onboarding.handover_released", newcomer=neutralize(child.handle)),
+                      fallback_channel=ctx.config.channels.welcome, paced=paced)
+    await assign_godparent(tx, ctx, child, paced=paced, previous=previous)
+
+
+async def serve_waiting_newcomers(ctx: Community) -> int:
     """Give a godparent to newcomers still waiting for one (called after `profile set` and daily)."""
-    return None
+    if not await onboarding_repo.has_waiting(ctx.db.reader):
+        return 0
+    async with ctx.db.transaction() as tx:
+        return await _serve_waiting(tx, ctx, paced=False)
+
+
+async def _serve_waiting(tx: aiosqlite.Connection, ctx: Community, *, paced: bool) -> int:
+    """Longest wait first; each newcomer gets the best godparent free for them (the pool changes as we go)."""
+    served = 0
+    ids = await onboarding_repo.waiting_newcomers(tx, ctx.guild_id, SERVE_BATCH)
+    waiting = await members_repo.many_by_id(tx, ids)
+    for member_id in ids:
+        newcomer = waiting.get(member_id)
+        if newcomer is None:
+            continue
+        found = await onboarding_repo.find_godparent(
+            tx, ctx.guild_id, newcomer.id, newcomer_languages(ctx, newcomer), pool_rules(ctx)
+        )
+        if found is None:
+            continue
+        godparent = await members_repo.by_id(tx, found)
+        assert godparent is not None
+        await onboarding_repo.set_godparent(tx, newcomer.id, godparent.id, ctx.now_ts())
+        await _introduce(tx, ctx, newcomer, godparent, paced=paced)
+        served += 1
+    return served
+
+
+async def hand_over_orphaned_godchildren(tx: aiosqlite.Connection, ctx: Community, *, paced: bool) -> int:
+    """Godchildren of godparents who left, were marked inactive or went quiet get someone else."""
+    cfg = ctx.config.onboarding
+    pairs = await onboarding_repo.orphaned_godchildren(
+        tx, ctx.guild_id, _window_start(ctx), ctx.now_ts() - cfg.godparent_quiet_days * DAY
+    )
+    previous = await members_repo.many_by_id(tx, {g for _, g in pairs if g is not None})
+    for child_id, godparent_id in pairs:
+        await _hand_over(tx, ctx, child_id, previous.get(godparent_id) if godparent_id else None, paced=paced)
+    return len(pairs)
+
+
+async def assign_by_animator(
+    ctx: Community, actor: Member, newcomer_ref: str, godparent_ref: str,
+) -> tuple[Member, Member]:
+    """`mod godparent`: an animator pairs two members by hand (caps and tenure do not apply); audited."""
+    from bot.services.moderation import record_case
+
+    async with ctx.db.transaction() as tx:
+        newcomer = await resolve_member(tx, ctx, newcomer_ref)
+        godparent = await resolve_member(tx, ctx, godparent_ref)
+        if newcomer.id == godparent.id:
+            raise conflict("onboarding.self_godparent")
+        if not newcomer.present:
+            raise not_eligible("onboarding.not_present", member=neutralize(newcomer.handle))
+        if not godparent.present or godparent.charter_accepted_at is None or not godparent.active:
+            raise not_eligible("onboarding.godparent_unfit", member=neutralize(godparent.handle))
+        if newcomer.godparent_id == godparent.id:
+            raise conflict("onboarding.already_godparent", newcomer=neutralize(newcomer.handle),
+                           godparent=neutralize(godparent.handle))
+        previous = await members_repo.by_id(tx, newcomer.godparent_id) if newcomer.godparent_id else None
+        await onboarding_repo.set_godparent(tx, newcomer.id, godparent.id, ctx.now_ts())
+        if previous is not None and previous.present and not previous.erased:
+            loc = member_locale(ctx, previous)
+            await send_dm(tx, ctx, previous, "godparent-intro",
+                          ctx.t(loc, "onboarding.handover_by_animator", newcomer=neutralize(newcomer.handle),
+                                godparent=neutralize(godparent.handle)),
+                          fallback_channel=ctx.config.channels.welcome)
+        await _introduce(tx, ctx, newcomer, godparent, paced=False)
+        await record_case(tx, ctx, actor, "godparent", newcomer,
+                          ctx.t(ctx.locale, "onboarding.case_reason", godparent=godparent.handle))
+    return newcomer, godparent
+
+
+# Check-ins --------------------------------------------------------------------------------------
+
+def _local_midnight(ctx: Community, day: date) -> int:
+    return to_epoch(datetime.combine(day, time(0), tzinfo=ctx.tz))
+
+
+def duration_words(ctx: Community, locale: str, days: int) -> str:
+    """"a week", "a month", "six months", else "N days"."""
+    named = {7: "week", 30: "month", 180: "six_months", 365: "year"}
+    if days in named:
+        return ctx.t(locale, f"onboarding.duration.{named[days]}")
+    return ctx.t(locale, "onboarding.duration.days", count=days)
+
+
+def deepening_session(ctx: Community, locale: str) -> str:
+    session = ctx.config.community.deepening_session.strip()
+    return neutralize(session) if session else ctx.t(locale, "onboarding.session_default")
+
+
+async def send_checkins(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> int:
+    """At each offset (in community calendar days since the charter was accepted), one DM to the
+    newcomer and another to their godparent; each offset is recorded once per member, ever."""
+    offsets = sorted(set(ctx.config.onboarding.checkin_days))
+    if not offsets:
+        return 0
+    today = fire_time.astimezone(ctx.tz).date()
+    final = offsets[-1]
+    sent = 0
+    now = ctx.now_ts()
+    for offset in offsets:
+        accepted_before = _local_midnight(ctx, today - timedelta(days=offset - 1))
+        accepted_from = _local_midnight(ctx, today - timedelta(days=offset + CHECKIN_CATCH_UP_DAYS))
+        ids = await onboarding_repo.due_checkins(tx, ctx.guild_id, offset, accepted_from, accepted_before)
+        if not ids:
+            continue
+        await onboarding_repo.record_checkins(tx, [(member_id, offset, now) for member_id in ids])
+        newcomers = await members_repo.many_by_id(tx, ids)
+        godparents = await members_repo.many_by_id(
+            tx, {m.godparent_id for m in newcomers.values() if m.godparent_id is not None}
+        )
+        for member_id in ids:
+            newcomer = newcomers[member_id]
+            godparent = godparents.get(newcomer.godparent_id) if newcomer.godparent_id else None
+            if godparent is not None and not (godparent.present and godparent.active and not godparent.erased):
+                godparent = None
+            if newcomer.active and newcomer.nudges:
+                await _checkin_newcomer(tx, ctx, newcomer, godparent, offset, offset == final)
+                sent += 1
+            if godparent is not None and godparent.nudges:
+                await _checkin_godparent(tx, ctx, newcomer, godparent, offset, offset == final)
+                sent += 1
+    return sent
+
+
+def _stop_button(ctx: Community, locale: str) -> Component:
+    return Component("nudges:off", ctx.t(locale, "onboarding.nudges_off_button"), style="secondary")
+
+
+async def _checkin_newcomer(
+    tx: aiosqlite.Connection, ctx: Community, newcomer: Member, godparent: Member | None, offset: int, final: bool,
+) -> None:
+    loc = member_locale(ctx, newcomer)
+    when = duration_words(ctx, loc, offset)
+    if final:
+        text = ctx.t(loc, "onboarding.checkin_final", when=when, session=deepening_session(ctx, loc),
+                     community=ctx.config.community.name)
+    elif godparent is not None:
+        text = ctx.t(loc, "onboarding.checkin_newcomer", when=when, godparent=mention(godparent.platform_id))
+    else:
+        text = ctx.t(loc, "onboarding.checkin_newcomer_alone", when=when)
+    await send_dm(tx, ctx, newcomer, "checkin", text, components=[_stop_button(ctx, loc)],
+                  fallback_channel=ctx.config.channels.welcome, paced=True,
+                  key=f"checkin:{newcomer.id}:{offset}")
+
+
+async def _checkin_godparent(
+    tx: aiosqlite.Connection, ctx: Community, newcomer: Member, godparent: Member, offset: int, final: bool,
+) -> None:
+    loc = member_locale(ctx, godparent)
+    key = "onboarding.checkin_godparent_final" if final else "onboarding.checkin_godparent"
+    text = ctx.t(loc, key, newcomer=mention(newcomer.platform_id), when=duration_words(ctx, loc, offset),
+                 session=deepening_session(ctx, loc))
+    await send_dm(tx, ctx, godparent, "checkin", text, components=[_stop_button(ctx, loc)],
+                  fallback_channel=ctx.config.channels.welcome, paced=True,
+                  key=f"checkin-godparent:{newcomer.id}:{offset}")
+
+
+# The daily job ----------------------------------------------------------------------------------
+
+async def daily_onboarding(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+    """Check-ins, then godchildren of absent godparents handed on, then the waiting queue served."""
+    await send_checkins(tx, ctx, fire_time)
+    await hand_over_orphaned_godchildren(tx, ctx, paced=True)
+    await _serve_waiting(tx, ctx, paced=True)
+
+
+def jobs(ctx: Community) -> list[Job]:
+    hour, minute = (int(part) for part in ctx.config.schedule.daily_time.split(":"))
+    return [Job("newcomer-checkins", cron(ctx.config.community.timezone, hour=hour, minute=minute),
+                period_day, daily_onboarding)]
