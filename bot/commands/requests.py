@@ -1,2 +1,114 @@
-"""requests commands (filled in by its feature issue)."""
+"""Help requests: `request new|list|claim|resolve|cancel`, `thanks`, `mod close-request` and their buttons."""
 from __future__ import annotations
+
+from bot.commands.registry import Invocation, Option, Reply, button, command, ok
+from bot.errors import not_found
+from bot.mentions import neutralize
+from bot.services import requests as requests_service
+from bot.services.requests import MAX_DETAILS, MAX_REASON, MAX_TITLE
+
+
+def _request_id(argument: str) -> int:
+    """The id carried by a button's custom id; anything else is a button that no longer exists."""
+    if not argument.isdigit() or len(argument) > 12:
+        raise not_found("requests.unknown", id=argument[:12])
+    return int(argument)
+
+
+@command(
+    "request new",
+    Option("title", "text", required=True, max_len=MAX_TITLE),
+    Option("details", "text", max_len=MAX_DETAILS),
+    Option("skills", "csv", required=True),
+    Option("urgent", "bool"),
+)
+async def request_new(inv: Invocation) -> Reply:
+    o = inv.options
+    opened = await requests_service.open_request(
+        inv.ctx, inv.member, o["title"], o.get("details", ""), o["skills"], bool(o.get("urgent", False))
+    )
+    rid = opened.request.id
+    skills = ", ".join(neutralize(s) for s in opened.skills)
+    if opened.pinged:
+        names = inv.ctx.i18n.join(inv.locale, [neutralize(m.handle) for m in opened.pinged])
+        text = inv.t("requests.opened", id=rid, count=len(opened.pinged), names=names)
+    else:
+        text = inv.t("requests.opened_nobody", id=rid, skills=skills)
+    return ok(text, {"request_id": rid, "pinged": [m.handle for m in opened.pinged]})
+
+
+@command("request list", Option("skill", "text", max_len=100), Option("mine", "bool"))
+async def request_list(inv: Invocation) -> Reply:
+    listed = await requests_service.list_requests(
+        inv.ctx, inv.member, inv.options.get("skill"), bool(inv.options.get("mine", False))
+    )
+    data = {"requests": [{"id": x.request.id, "title": x.request.title, "status": x.request.status,
+                          "skills": x.skills} for x in listed]}
+    if not listed:
+        return ok(inv.t("requests.list_empty"), data)
+    lines = [
+        inv.t("requests.list_line", id=x.request.id, title=neutralize(x.request.title),
+              skills=", ".join(neutralize(s) for s in x.skills), status=inv.t(f"requests.status.{x.request.status}"),
+              urgent=inv.t("requests.urgent_mark") if x.request.urgent else "")
+        for x in listed
+    ]
+    return ok(inv.t("requests.list_title", count=len(listed)) + "\n" + "\n".join(lines), data)
+
+
+async def _claim(inv: Invocation, request_id: int) -> Reply:
+    request = await requests_service.claim_request(inv.ctx, inv.member, request_id)
+    return ok(inv.t("requests.claimed", id=request.id, title=neutralize(request.title)),
+              {"request_id": request.id, "helper": inv.member.handle})
+
+
+@command("request claim", Option("id", "int", required=True))
+async def request_claim(inv: Invocation) -> Reply:
+    return await _claim(inv, inv.options["id"])
+
+
+@button("request:claim:")
+async def request_claim_button(inv: Invocation, argument: str, values: list[str]) -> Reply:
+    return await _claim(inv, _request_id(argument))
+
+
+async def _resolve(inv: Invocation, request_id: int, thanks: str | None) -> Reply:
+    request, kudos_id = await requests_service.resolve_request(
+        inv.ctx, inv.member, inv.is_animator, request_id, thanks
+    )
+    key = "requests.resolved_thanked" if kudos_id else "requests.resolved"
+    return ok(inv.t(key, id=request.id, title=neutralize(request.title)),
+              {"request_id": request.id, "status": "resolved"})
+
+
+@command("request resolve", Option("id", "int", required=True), Option("thanks", "member", max_len=100))
+async def request_resolve(inv: Invocation) -> Reply:
+    return await _resolve(inv, inv.options["id"], inv.options.get("thanks"))
+
+
+@button("request:resolve:")
+async def request_resolve_button(inv: Invocation, argument: str, values: list[str]) -> Reply:
+    return await _resolve(inv, _request_id(argument), None)
+
+
+@command("request cancel", Option("id", "int", required=True))
+async def request_cancel(inv: Invocation) -> Reply:
+    request = await requests_service.cancel_request(inv.ctx, inv.member, inv.is_animator, inv.options["id"])
+    return ok(inv.t("requests.cancelled", id=request.id, title=neutralize(request.title)),
+              {"request_id": request.id, "status": "cancelled"})
+
+
+@command("thanks", Option("member", "member", required=True, max_len=100),
+         Option("reason", "text", max_len=MAX_REASON))
+async def thanks(inv: Invocation) -> Reply:
+    kudos_id, target = await requests_service.thank_member(
+        inv.ctx, inv.member, inv.options["member"], inv.options.get("reason")
+    )
+    return ok(inv.t("requests.thanks_sent", member=neutralize(target.handle)), {"kudos_id": kudos_id})
+
+
+@command("mod close-request", Option("id", "int", required=True),
+         Option("reason", "text", required=True, max_len=MAX_REASON), animator=True)
+async def mod_close_request(inv: Invocation) -> Reply:
+    request = await requests_service.close_request(inv.ctx, inv.member, inv.options["id"], inv.options["reason"])
+    return ok(inv.t("requests.closed", id=request.id, title=neutralize(request.title)),
+              {"request_id": request.id, "status": "closed"})

@@ -1,12 +1,450 @@
-"""Help requests (filled in by the requests issue)."""
+"""Help requests: opening, fair routing to helpers, claim, resolve, cancel, thanks and escalation.
+
+Routing is one SQL query (storage/requests.py `route_candidates`): the service only computes its
+parameters (time windows, each timezone's local hour, the requester's languages).
+
+Choices documented here because the contract leaves them open:
+- claiming one's own request is `conflict` (like self-thanks and self-vote);
+- `request list` shows open and claimed requests (open first), `mine` only the caller's own;
+- only members who accepted the charter are pinged (before that they are not members yet);
+- a request nobody matches is escalated at once; it still gets its later rounds (a helper may
+  have joined since), and it is never escalated twice;
+- after `escalate_after_rounds` rounds the animators take over: no more automatic rounds.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 import aiosqlite
 
 from bot.context import Community
+from bot.errors import DomainError, conflict, denied, invalid, not_found, rate_limited
+from bot.mentions import mention, neutralize
+from bot.outbox import Component, post, send_dm
+from bot.scheduler import Job, cron, period_hour
+from bot.services import limits
+from bot.services.members import member_locale, resolve_member
+from bot.services.moderation import record_case
+from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids
+from storage import kudos as kudos_repo
+from storage import members as members_repo
+from storage import requests as requests_repo
 from storage.members import Member
+from storage.requests import Request, RouteParams
 
+MAX_TITLE = 100
+MAX_DETAILS = 1000
+MAX_SKILLS = 5
+MAX_REASON = 500
+LIST_LIMIT = 25
+DAY = 86400
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class OpenedRequest:
+    request: Request
+    skills: list[str]
+    pinged: list[Member]
+
+
+@dataclass(frozen=True)
+class ListedRequest:
+    request: Request
+    skills: list[str]
+
+
+def thread_name(request_id: int) -> str:
+    return f"request-{request_id}"
+
+
+def claim_button(ctx: Community, locale: str, request_id: int) -> Component:
+    return Component(f"request:claim:{request_id}", ctx.t(locale, "requests.claim_button"))
+
+
+def resolve_button(ctx: Community, locale: str, request_id: int) -> Component:
+    return Component(f"request:resolve:{request_id}", ctx.t(locale, "requests.resolve_button"), style="success")
+
+
+def _skills_text(names: list[str]) -> str:
+    return ", ".join(neutralize(n) for n in names)
+
+
+# Routing ------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+@lru_cache(maxsize=4)
+def _local_hours(minute_ts: int) -> dict[str, int]:
+    """Every IANA zone's local hour at one minute: the routing query looks members' zones up in it."""
+    when = datetime.fromtimestamp(minute_ts * 60, ZoneInfo("UTC"))
+    return {name: when.astimezone(ZoneInfo(name)).hour for name in _zone_names()}
+
+
+def _languages(member: Member | None) -> list[str]:
+    if member is None:
+        return []
+    return sorted({lang.strip().lower() for lang in member.languages.split(",") if lang.strip()})
+
+
+def route_params(
+    ctx: Community, request: Request, requester: Member | None, exclude: tuple[int, ...] = ()
+) -> RouteParams:
+    """The routing query's parameters: windows from the config, local hours, the requester's languages."""
+    cfg = ctx.config.requests
+    now = ctx.now_ts()
+    return RouteParams(
+        guild_id=ctx.guild_id, request_id=request.id,
+        requester_id=request.requester_id if request.requester_id is not None else -1,
+        urgent=request.urgent, limit=cfg.helpers_per_round,
+        fair_since=now - cfg.fairness_window_days * DAY, fatigue_since=now - cfg.fatigue_window_days * DAY,
+        fatigue_cap=cfg.fatigue_cap, community_tz=ctx.config.community.timezone,
+        community_hour=ctx.local().hour, tz_hours=_local_hours(now // 60), languages=_languages(requester),
+        exclude=exclude,
+    )
+
+
+async def route_round(
+    tx: aiosqlite.Connection, ctx: Community, request: Request, round_no: int, *, paced: bool,
+    exclude: tuple[int, ...] = (),
+) -> list[Member]:
+    """Ping the next helpers (one query), record every ping and the round, DM each a claim button."""
+    requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
+    helpers = await requests_repo.route_candidates(tx, route_params(ctx, request, requester, exclude))
+    await requests_repo.record_round(tx, request.id, [h.id for h in helpers], round_no, ctx.now_ts())
+    if not helpers:
+        return helpers
+    skills = (await requests_repo.skill_names(tx, [request.id]))[request.id]
+    for helper in helpers:
+        loc = member_locale(ctx, helper)
+        who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
+        key = "requests.helper_ping_urgent" if request.urgent else "requests.helper_ping"
+        text = ctx.t(loc, key, name=neutralize(helper.handle), requester=who, title=neutralize(request.title),
+                     details=neutralize(request.details) or "—", skills=_skills_text(skills), id=request.id)
+        await send_dm(tx, ctx, helper, "helper-ping", text, components=[claim_button(ctx, loc, request.id)],
+                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                      paced=paced)
+    return helpers
+
+
+async def _escalate(
+    tx: aiosqlite.Connection, ctx: Community, request: Request, skills: list[str], *, nobody: bool, paced: bool
+) -> None:
+    """Tell the animators (once per request) and, after unanswered rounds, the requester."""
+    loc = ctx.locale
+    requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
+    who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
+    key = "requests.escalation_nobody" if nobody else "requests.escalation_unanswered"
+    text = ctx.t(loc, key, id=request.id, title=neutralize(request.title), skills=_skills_text(skills),
+                 requester=who, rounds=request.rounds)
+    await post(tx, ctx, ctx.config.channels.animators, "escalation", text,
+               components=[claim_button(ctx, loc, request.id)], paced=paced)
+    await requests_repo.mark_escalated(tx, request.id, ctx.now_ts())
+    if not nobody and requester is not None and requester.left_at is None:
+        rloc = member_locale(ctx, requester)
+        await send_dm(tx, ctx, requester, "request-update",
+                      ctx.t(rloc, "requests.still_looking", title=neutralize(request.title), id=request.id),
+                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                      paced=paced)
+
+
+# Opening ------------------------------------------------------------------------------------
+
+async def open_request(
+    ctx: Community, requester: Member, title: str, details: str, skills: list[str], urgent: bool
+) -> OpenedRequest:
+    """Post the request, ping the best helpers; nobody matching is said honestly and escalated."""
+    title, details = title.strip(), (details or "").strip()
+    if not title:
+        raise invalid("common.detail.missing_option", option="title")
+    if len(title) > MAX_TITLE:
+        raise invalid("common.detail.too_long", option="title", max=MAX_TITLE)
+    if len(details) > MAX_DETAILS:
+        raise invalid("common.detail.too_long", option="details", max=MAX_DETAILS)
+    pairs = canonical_list(ctx, skills, MAX_SKILLS)
+    if not pairs:
+        raise invalid("common.detail.missing_option", option="skills")
+    cfg = ctx.config.requests
+    async with ctx.db.transaction() as tx:
+        if await requests_repo.count_open_by(tx, requester.id) >= cfg.max_open_per_member:
+            raise rate_limited("requests.too_many_open", count=cfg.max_open_per_member)
+        await limits.take(tx, ctx, requester.id, "request", cfg.max_new_per_day, DAY)
+        request_id = await requests_repo.insert(tx, ctx.guild_id, requester.id, title, details, urgent, ctx.now_ts())
+        await requests_repo.add_skills(tx, request_id, await ensure_skills(tx, ctx, pairs))
+        request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
+        assert request is not None
+        names = (await requests_repo.skill_names(tx, [request_id]))[request_id]
+        loc = ctx.locale
+        key = "requests.post_urgent" if urgent else "requests.post"
+        text = ctx.t(loc, key, id=request_id, requester=neutralize(requester.handle), title=neutralize(title),
+                     details=neutralize(details) or "—", skills=_skills_text(names))
+        await post(tx, ctx, ctx.config.channels.help_requests, "request", text,
+                   components=[claim_button(ctx, loc, request_id)], create_thread=thread_name(request_id))
+        pinged = await route_round(tx, ctx, request, 1, paced=False)
+        request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
+        assert request is not None
+        if not pinged:
+            await _escalate(tx, ctx, request, names, nobody=True, paced=False)
+    return OpenedRequest(request, names, pinged)
+
+
+# Listing ------------------------------------------------------------------------------------
+
+async def list_requests(ctx: Community, member: Member, skill: str | None, mine: bool) -> list[ListedRequest]:
+    """Open and claimed requests (open first, urgent first, longest waiting first); `mine`: the caller's."""
+    conn = ctx.db.reader
+    skill_id = None
+    if skill:
+        key, _display = canonical(ctx, skill)
+        found = await find_skill_ids(conn, ctx, [key])
+        if key not in found:
+            return []
+        skill_id = found[key]
+    rows = await requests_repo.listing(conn, ctx.guild_id, requests_repo.OPEN_STATUSES, skill_id,
+                                       member.id if mine else None, LIST_LIMIT)
+    names = await requests_repo.skill_names(conn, [r.id for r in rows])
+    return [ListedRequest(r, names[r.id]) for r in rows]
+
+
+# Claim --------------------------------------------------------------------------------------
+
+async def _load(tx: aiosqlite.Connection, ctx: Community, request_id: int) -> Request:
+    request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
+    if request is None:
+        raise not_found("requests.unknown", id=request_id)
+    return request
+
+
+def _finished(request: Request) -> DomainError:
+    return conflict(f"requests.already_{request.status}", id=request.id)
+
+
+async def claim_request(ctx: Community, member: Member, request_id: int) -> Request:
+    """First claims win up to `max_helpers`; the requester hears who is coming, the others that it is taken."""
+    cfg = ctx.config.requests
+    async with ctx.db.transaction() as tx:
+        request = await _load(tx, ctx, request_id)
+        if request.requester_id == member.id:
+            raise conflict("requests.own_request")
+        if not request.is_open:
+            raise _finished(request)
+        if await requests_repo.is_helper(tx, request.id, member.id):
+            raise conflict("requests.already_helping", id=request.id)
+        # The conditional INSERT is what settles a race: only claims that find room are written.
+        if not await requests_repo.claim(tx, request.id, member.id, ctx.now_ts(), cfg.max_helpers):
+            raise conflict("requests.already_claimed", id=request.id)
+        title = neutralize(request.title)
+        requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
+        if requester is not None and requester.left_at is None:
+            rloc = member_locale(ctx, requester)
+            await send_dm(tx, ctx, requester, "request-update",
+                          ctx.t(rloc, "requests.helper_coming", helper=mention(member.platform_id),
+                                title=title, id=request.id),
+                          fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id))
+        if await requests_repo.helper_count(tx, request.id) >= cfg.max_helpers:
+            helper_ids = {h.id for h in await requests_repo.helper_members(tx, request.id)}
+            for other in await requests_repo.pinged_members(tx, request.id):
+                if other.id in helper_ids:
+                    continue
+                oloc = member_locale(ctx, other)
+                await send_dm(tx, ctx, other, "request-update",
+                              ctx.t(oloc, "requests.taken", title=title, id=request.id),
+                              fallback_channel=ctx.config.channels.help_requests,
+                              fallback_thread=thread_name(request.id))
+        claimed = await requests_repo.by_id(tx, ctx.guild_id, request.id)
+    assert claimed is not None
+    return claimed
+
+
+# Resolve, cancel, close -----------------------------------------------------------------------
+
+async def _tell_helpers(
+    tx: aiosqlite.Connection, ctx: Community, request: Request, key: str, *, skip: set[int], paced: bool = False,
+    **params: object,
+) -> None:
+    """One `request-update` DM to each pinged helper and each helper (once each)."""
+    people = {m.id: m for m in await requests_repo.pinged_members(tx, request.id)}
+    people.update({m.id: m for m in await requests_repo.helper_members(tx, request.id) if m.left_at is None})
+    for member_id in sorted(people):
+        if member_id in skip:
+            continue
+        other = people[member_id]
+        loc = member_locale(ctx, other)
+        await send_dm(tx, ctx, other, "request-update",
+                      ctx.t(loc, key, title=neutralize(request.title), id=request.id, **params),
+                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                      paced=paced)
+
+
+async def resolve_request(
+    ctx: Community, actor: Member, is_animator: bool, request_id: int, thanks: str | None
+) -> tuple[Request, int | None]:
+    """Requester, helper or animator marks it done; thanks become kudos (and count as help given)."""
+    async with ctx.db.transaction() as tx:
+        request = await _load(tx, ctx, request_id)
+        helpers = await requests_repo.helper_members(tx, request.id)
+        if not (is_animator or actor.id == request.requester_id or actor.id in {h.id for h in helpers}):
+            raise denied("requests.not_yours")
+        if not request.is_open:
+            raise _finished(request)
+        thanked = await resolve_member(tx, ctx, thanks) if thanks else None
+        if thanked is not None and thanked.id == actor.id:
+            raise conflict("requests.self_thanks")
+        now = ctx.now_ts()
+        await requests_repo.finish(tx, request.id, "resolved", now)
+        kudos_id = None
+        if thanked is not None:
+            if not helpers and thanked.id != request.requester_id:
+                # Helped outside a claim: record it so it counts on their profile.
+                await requests_repo.add_helper(tx, request.id, thanked.id, now)
+            kudos_id = await kudos_repo.insert(tx, ctx.guild_id, actor.id, thanked.id, None, request.id, now)
+            loc = ctx.locale
+            await post(tx, ctx, ctx.config.channels.general, "thanks",
+                       ctx.t(loc, "requests.thanks_for_request", who=neutralize(actor.handle),
+                             helper=mention(thanked.platform_id), title=neutralize(request.title)),
+                       mentions=[thanked.platform_id])
+        resolved = await requests_repo.by_id(tx, ctx.guild_id, request.id)
+    assert resolved is not None
+    return resolved, kudos_id
+
+
+async def cancel_request(ctx: Community, actor: Member, is_animator: bool, request_id: int) -> Request:
+    """The requester (or an animator) withdraws it; the helpers asked are told they can stop."""
+    async with ctx.db.transaction() as tx:
+        request = await _load(tx, ctx, request_id)
+        if not (is_animator or actor.id == request.requester_id):
+            raise denied("requests.not_yours")
+        if not request.is_open:
+            raise _finished(request)
+        await requests_repo.finish(tx, request.id, "cancelled", ctx.now_ts())
+        await _tell_helpers(tx, ctx, request, "requests.cancelled_update", skip={actor.id})
+        cancelled = await requests_repo.by_id(tx, ctx.guild_id, request.id)
+    assert cancelled is not None
+    return cancelled
+
+
+async def close_request(ctx: Community, animator: Member, request_id: int, reason: str) -> Request:
+    """An animator closes any request (spam, duplicate): audited, requester and helpers told."""
+    reason = reason.strip()
+    if not reason:
+        raise invalid("common.detail.missing_option", option="reason")
+    async with ctx.db.transaction() as tx:
+        request = await _load(tx, ctx, request_id)
+        if not request.is_open:
+            raise _finished(request)
+        await requests_repo.finish(tx, request.id, "closed", ctx.now_ts())
+        requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
+        await record_case(tx, ctx, animator, "close-request", requester, f"#{request.id}: {reason}")
+        await _tell_helpers(tx, ctx, request, "requests.closed_update", skip={animator.id})
+        if requester is not None and requester.left_at is None and requester.id != animator.id:
+            rloc = member_locale(ctx, requester)
+            await send_dm(tx, ctx, requester, "request-update",
+                          ctx.t(rloc, "requests.closed_for_requester", title=neutralize(request.title),
+                                id=request.id, reason=neutralize(reason)),
+                          fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id))
+        closed = await requests_repo.by_id(tx, ctx.guild_id, request.id)
+    assert closed is not None
+    return closed
+
+
+# Thanks -------------------------------------------------------------------------------------
+
+async def thank_member(ctx: Community, actor: Member, ref: str, reason: str | None) -> tuple[int, Member]:
+    """Public thanks: a kudos row and a post mentioning the member (counted for member of the month)."""
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise invalid("common.detail.too_long", option="reason", max=MAX_REASON)
+    cfg = ctx.config.requests
+    async with ctx.db.transaction() as tx:
+        target = await resolve_member(tx, ctx, ref)
+        if target.left_at is not None:
+            raise not_found("common.detail.unknown_member", member=ref[:60])
+        if target.id == actor.id:
+            raise conflict("requests.self_thanks")
+        await limits.take(tx, ctx, actor.id, "thanks", cfg.max_thanks_per_day, DAY)
+        kudos_id = await kudos_repo.insert(tx, ctx.guild_id, actor.id, target.id, reason, None, ctx.now_ts())
+        loc = ctx.locale
+        key = "requests.thanks_post_reason" if reason else "requests.thanks_post"
+        await post(tx, ctx, ctx.config.channels.general, "thanks",
+                   ctx.t(loc, key, who=neutralize(actor.handle), member=mention(target.platform_id),
+                         reason=neutralize(reason or "")),
+                   mentions=[target.platform_id])
+    return kudos_id, target
+
+
+# A member leaves ------------------------------------------------------------------------------
 
 async def on_member_left(tx: aiosqlite.Connection, ctx: Community, member: Member) -> None:
     """Cancel the leaver's open requests and reopen the ones they had claimed (in the caller's tx)."""
-    return None
+    now = ctx.now_ts()
+    for request in await requests_repo.open_requested_by(tx, member.id):
+        await requests_repo.finish(tx, request.id, "cancelled", now)
+        await _tell_helpers(tx, ctx, request, "requests.cancelled_update", skip={member.id}, paced=True)
+    for request in await requests_repo.claimed_by(tx, member.id):
+        await requests_repo.remove_helper(tx, request.id, member.id)
+        reopened = await requests_repo.by_id(tx, ctx.guild_id, request.id)
+        if reopened is None or reopened.status != "open":
+            continue  # another helper is still on it
+        requester = await members_repo.by_id(tx, reopened.requester_id) if reopened.requester_id else None
+        if requester is not None and requester.left_at is None:
+            rloc = member_locale(ctx, requester)
+            await send_dm(tx, ctx, requester, "request-update",
+                          ctx.t(rloc, "requests.helper_left", title=neutralize(reopened.title), id=reopened.id),
+                          fallback_channel=ctx.config.channels.help_requests,
+                          fallback_thread=thread_name(reopened.id), paced=True)
+        await route_round(tx, ctx, reopened, reopened.rounds + 1, paced=True, exclude=(member.id,))
+
+
+# The hourly job ------------------------------------------------------------------------------
+
+async def escalate_requests(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+    """Unclaimed: next round, then the animators once; claimed for long: ask both if it is done."""
+    cfg = ctx.config.requests
+    now = ctx.now_ts()
+    due = await requests_repo.due_for_round(
+        tx, ctx.guild_id, now - int(cfg.round_after_hours * HOUR), now - int(cfg.urgent_round_after_hours * HOUR),
+        cfg.escalate_after_rounds,
+    )
+    for request in due:
+        if request.rounds < cfg.escalate_after_rounds:
+            await route_round(tx, ctx, request, request.rounds + 1, paced=True)
+        elif request.escalated_at is None:
+            skills = (await requests_repo.skill_names(tx, [request.id]))[request.id]
+            await _escalate(tx, ctx, request, skills, nobody=False, paced=True)
+    for request in await requests_repo.due_for_followup(tx, ctx.guild_id, now - cfg.followup_after_days * DAY):
+        await _follow_up(tx, ctx, request)
+
+
+async def _follow_up(tx: aiosqlite.Connection, ctx: Community, request: Request) -> None:
+    """One DM to the requester and to each helper: is it done? (with a button to say so)."""
+    requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
+    helpers = [h for h in await requests_repo.helper_members(tx, request.id) if h.left_at is None]
+    title = neutralize(request.title)
+    if requester is not None and requester.left_at is None:
+        loc = member_locale(ctx, requester)
+        names = ", ".join(mention(h.platform_id) for h in helpers) or ctx.t(loc, "common.nobody")
+        await send_dm(tx, ctx, requester, "request-update",
+                      ctx.t(loc, "requests.followup_requester", title=title, id=request.id, helper=names),
+                      components=[resolve_button(ctx, loc, request.id)],
+                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                      paced=True)
+    for helper in helpers:
+        loc = member_locale(ctx, helper)
+        who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
+        await send_dm(tx, ctx, helper, "request-update",
+                      ctx.t(loc, "requests.followup_helper", title=title, id=request.id, requester=who),
+                      components=[resolve_button(ctx, loc, request.id)],
+                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                      paced=True)
+    await requests_repo.mark_followup(tx, request.id, ctx.now_ts())
+
+
+def jobs(ctx: Community) -> list[Job]:
+    return [Job("request-escalation", cron(ctx.config.community.timezone, minute=0), period_hour,
+                escalate_requests)]
