@@ -114,9 +114,19 @@ async def send_dm(
     components: Sequence[Component] = (), attachments: Sequence[Attachment] = (),
     fallback_channel: str | None = None, fallback_thread: str | None = None,
     paced: bool = False, key: str | None = None, not_before: datetime | None = None,
+    private_text: str | None = None,
 ) -> int | None:
-    """A direct message; a member known to refuse DMs is mentioned in the fallback channel instead."""
-    fallback = {"channel": fallback_channel or ctx.config.channels.general, "thread": fallback_thread}
+    """A direct message; a member known to refuse DMs is mentioned in the fallback channel instead.
+
+    `private_text`: for a DM that must never go public (a data export), what the fallback post says
+    instead; its attachments and components are then dropped.
+    """
+    fallback: dict[str, Any] = {"channel": fallback_channel or ctx.config.channels.general,
+                                "thread": fallback_thread}
+    if private_text is not None:
+        fallback["text"] = private_text
+        if member.dms_closed:
+            text, attachments, components = private_text, (), ()
     if member.dms_closed:
         return await post(
             tx, ctx, fallback["channel"], kind, f"{mention(member.platform_id)} {text}",
@@ -297,6 +307,10 @@ class Dispatcher:
             await self.on_dm_closed(platform_id)
         fallback = row.payload.get("fallback") or {}
         payload = {k: v for k, v in row.payload.items() if k != "fallback"}
+        if fallback.get("text") is not None:  # a private DM: say so publicly, never show its content
+            payload["text"] = fallback["text"]
+            payload.pop("attachments", None)
+            payload.pop("components", None)
         payload["text"] = f"{mention(platform_id)} {payload.get('text', '')}"
         payload["mentions"] = [platform_id]
         payload["for_user"] = platform_id

@@ -1,2 +1,166 @@
-"""privacy service (filled in by its feature issue)."""
+"""Privacy: a member's data export, their erasure, and the daily retention purge.
+
+Decisions (see storage/privacy.py for the table-by-table rules):
+- Erasure keeps the member row as an anonymous tombstone (`erased = 1`, handle `erased-<id>`,
+  platform id `erased:<id>`) so aggregates keep their shape: requests and thanks stay counted with
+  their ids, titles and reasons blanked; a closed poll's result stays; in a poll still running the
+  member's ballot is withdrawn and they stop being a nominee.
+- Moderation cases about the member are kept `moderation.retention_days`, then purged with all
+  older cases by the daily job.
+- Outbox rows addressed to the member are deleted; other rows naming them are deleted once sent,
+  or have the name replaced by the tombstone handle while still pending.
+- If the same person speaks again later, the bot meets them as a new member.
+"""
 from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.context import Community
+from bot.errors import invalid
+from bot.mentions import mention, neutralize
+from bot.outbox import Attachment, send_dm
+from bot.scheduler import Job, cron, period_day
+from bot.services.members import member_locale
+from storage import members as members_repo
+from storage import outbox as outbox_repo
+from storage import privacy as privacy_repo
+from storage.members import Member
+
+log = logging.getLogger(__name__)
+
+DAY = 86400
+SENT_OUTBOX_RETENTION_DAYS = 30
+EXPORT_FILENAME = "entraide-export.json"
+
+
+# Export ----------------------------------------------------------------------------------------
+
+async def build_member_export(conn: aiosqlite.Connection, ctx: Community, member: Member) -> dict[str, Any]:
+    """Everything kept about the member, as one JSON-ready document (instants as ISO 8601)."""
+    tables = await privacy_repo.member_data(conn, member.id, member.platform_id, ctx.guild_id)
+    return {
+        "community": ctx.config.community.name,
+        "exported_at": ctx.now().isoformat(),
+        "member": member.handle,
+        "about": "Every row entraide keeps about you, table by table. Times are UTC epoch seconds.",
+        "data": tables,
+    }
+
+
+def _write_export_file(document: dict[str, Any]) -> Path:
+    """A private file (0600 in a 0700 directory) the transport attaches to the DM."""
+    folder = Path(tempfile.mkdtemp(prefix="entraide-export-"))
+    path = folder / EXPORT_FILENAME
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, ensure_ascii=False, indent=2)
+    return path
+
+
+async def export_member(ctx: Community, member: Member) -> Path:
+    """`profile export`: DM (kind `export`) the caller's data as a JSON attachment."""
+    path: Path | None = None
+    try:
+        async with ctx.db.transaction() as tx:
+            current = await members_repo.by_id(tx, member.id)
+            assert current is not None
+            path = _write_export_file(await build_member_export(tx, ctx, current))
+            loc = member_locale(ctx, current)
+            await send_dm(
+                tx, ctx, current, "export", ctx.t(loc, "privacy.export_dm", community=ctx.config.community.name),
+                attachments=[Attachment(EXPORT_FILENAME, "application/json", str(path))],
+                private_text=ctx.t(loc, "privacy.export_dm_closed"),
+            )
+    except BaseException:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+# Erasure ---------------------------------------------------------------------------------------
+
+def _replace_names(value: Any, patterns: list[re.Pattern[str]], token: str, platform_id: str) -> Any:
+    if isinstance(value, str):
+        for pattern in patterns:
+            value = pattern.sub(token, value)
+        return value
+    if isinstance(value, list):
+        return [_replace_names(v, patterns, token, platform_id) for v in value if v != platform_id]
+    if isinstance(value, dict):
+        return {k: _replace_names(v, patterns, token, platform_id) for k, v in value.items()
+                if not (k == "for_user" and v == platform_id)}
+    return value
+
+
+async def _scrub_outbox(tx: aiosqlite.Connection, ctx: Community, member_id: int, platform_id: str,
+                        handle: str) -> None:
+    """Sent messages naming the member go; pending ones keep going out with the name replaced."""
+    token = f"erased-{member_id}"
+    names = sorted({platform_id, handle, neutralize(handle)}, key=len, reverse=True)
+    patterns = [re.compile(re.escape(mention(platform_id)))]
+    patterns += [re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE) for name in names]
+    rows = await privacy_repo.outbox_rows_naming(tx, ctx.guild_id, names)
+    sent = [row_id for row_id, status, _payload, _key in rows if status != "pending"]
+    await privacy_repo.delete_outbox_rows(tx, sent)
+    rewritten: list[tuple[int, str]] = []
+    for row_id, status, payload, key in rows:
+        if status != "pending":
+            continue
+        data = _replace_names(json.loads(payload), patterns, token, platform_id)
+        new_payload = json.dumps(data, ensure_ascii=False)
+        if key and any(name in key for name in names):
+            await privacy_repo.delete_outbox_rows(tx, [row_id])  # a key naming them: idempotency only
+            continue
+        if new_payload != payload:
+            rewritten.append((row_id, new_payload))
+    await privacy_repo.rewrite_outbox_payloads(tx, rewritten)
+
+
+async def erase_member_in(tx: aiosqlite.Connection, ctx: Community, member_id: int) -> bool:
+    """Erase one member inside the caller's transaction; False when already erased or unknown."""
+    member = await members_repo.by_id(tx, member_id)
+    if member is None or member.erased:
+        return False
+    await privacy_repo.erase_member_rows(tx, member.id, member.platform_id, ctx.guild_id, ctx.now_ts())
+    await _scrub_outbox(tx, ctx, member.id, member.platform_id, member.handle)
+    return True
+
+
+async def erase_member(ctx: Community, member: Member, confirm: bool | None) -> None:
+    """`profile delete confirm:true`: the caller's personal data goes; aggregates stay, anonymized."""
+    if confirm is not True:
+        raise invalid("privacy.confirm_needed")
+    async with ctx.db.transaction() as tx:
+        await erase_member_in(tx, ctx, member.id)
+
+
+# Retention -------------------------------------------------------------------------------------
+
+async def purge_expired(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+    """Daily: erase members gone for `privacy.retention_days_after_leave`, drop moderation cases
+    older than `moderation.retention_days` and delivered messages older than 30 days."""
+    now = ctx.now_ts()
+    gone_before = now - ctx.config.privacy.retention_days_after_leave * DAY
+    erased = 0
+    for member_id, _pid, _handle in await privacy_repo.left_before(tx, ctx.guild_id, gone_before):
+        erased += await erase_member_in(tx, ctx, member_id)
+    cases_before = now - ctx.config.moderation.retention_days * DAY
+    cases = await privacy_repo.purge_mod_cases_before(tx, ctx.guild_id, cases_before)
+    messages = await outbox_repo.purge_sent_before(tx, now - SENT_OUTBOX_RETENTION_DAYS * DAY)
+    log.info("privacy purge: %s members erased, %s cases and %s messages purged", erased, cases, messages)
+
+
+def jobs(ctx: Community) -> list[Job]:
+    hour, minute = (int(part) for part in ctx.config.schedule.daily_time.split(":"))
+    return [Job("privacy-purge", cron(ctx.config.community.timezone, hour=hour, minute=minute),
+                period_day, purge_expired)]

@@ -1,0 +1,208 @@
+"""Privacy: what the database keeps about one member (export) and how it is erased.
+
+Every table of the schema is classified here, once: either it holds member data (then it has an
+export query and an erasure rule) or it is listed in NO_MEMBER_DATA with the reason why not.
+tests/test_privacy.py fails when a migration adds a table that is in neither list.
+
+Queries take the named parameters :me (member id), :pid (platform id), :guild and :now.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import aiosqlite
+
+NO_MEMBER_DATA: dict[str, str] = {
+    "skill": "the community's skill catalogue: names only",
+    "request_skill": "the skills a request asks for (exported with the caller's requests)",
+    "job_run": "which period of which job ran",
+    "settings": "community-wide settings",
+    "platform_ref": "transport references (thread ids) for requests and posts",
+}
+
+# table -> query returning the caller's rows, readable (skills and other members by name, not id).
+# Other members appear only where the caller's own action names them (whom they thanked, voted for)
+# or where it is public already (who thanked them); never who voted for or nominated them.
+EXPORT_QUERIES: dict[str, str] = {
+    "member": (
+        "SELECT m.platform_id, m.handle, m.locale, m.timezone, m.joined_at, m.left_at, m.active, "
+        "m.charter_accepted_at, g.handle AS godparent, m.godparent_since, m.godparent_volunteer, "
+        "m.last_godchild_at, m.bio, m.languages, m.quiet_start, m.quiet_end, m.available, m.nudges, "
+        "m.visible, m.dms_closed, m.profile_updated_at, m.last_active_at, "
+        "(SELECT group_concat(c.handle, ',') FROM member c WHERE c.godparent_id = m.id AND c.erased = 0) "
+        "AS godchildren "
+        "FROM member m LEFT JOIN member g ON g.id = m.godparent_id AND g.erased = 0 WHERE m.id = :me"
+    ),
+    "member_role": "SELECT role FROM member_role WHERE member_id = :me ORDER BY role",
+    "member_skill": (
+        "SELECT s.display AS skill, ms.kind FROM member_skill ms JOIN skill s ON s.id = ms.skill_id "
+        "WHERE ms.member_id = :me ORDER BY ms.kind, s.key"
+    ),
+    "onboarding_state": "SELECT joins, waiting_since FROM onboarding_state WHERE member_id = :me",
+    "request": (
+        "SELECT r.id, r.title, r.details, r.urgent, r.status, r.created_at, r.claimed_at, r.resolved_at, "
+        "(SELECT group_concat(s.display, ',') FROM request_skill rs JOIN skill s ON s.id = rs.skill_id "
+        " WHERE rs.request_id = r.id) AS skills "
+        "FROM request r WHERE r.requester_id = :me ORDER BY r.id"
+    ),
+    "request_helper": (
+        "SELECT h.request_id, r.title, r.status, h.claimed_at FROM request_helper h "
+        "JOIN request r ON r.id = h.request_id WHERE h.helper_id = :me ORDER BY h.claimed_at"
+    ),
+    "request_ping": "SELECT request_id, round, at FROM request_ping WHERE helper_id = :me ORDER BY at",
+    "kudos": (
+        "SELECT k.id, CASE WHEN k.from_id = :me THEN 'given' ELSE 'received' END AS direction, "
+        "o.handle AS other_member, k.reason, k.request_id, k.at FROM kudos k "
+        "LEFT JOIN member o ON o.erased = 0 AND o.id = CASE WHEN k.from_id = :me THEN k.to_id ELSE k.from_id END "
+        "WHERE k.from_id = :me OR k.to_id = :me ORDER BY k.at"
+    ),
+    "activity_day": "SELECT day, messages, actions FROM activity_day WHERE member_id = :me ORDER BY day",
+    "checkin": "SELECT offset_days, at FROM checkin WHERE member_id = :me ORDER BY offset_days",
+    "nudge": "SELECT week, reason, at FROM nudge WHERE member_id = :me ORDER BY at",
+    "poll": "SELECT month, status FROM poll WHERE winner_id = :me ORDER BY month",
+    "nomination": (
+        "SELECT p.month, 'you were nominated' AS role, n.source, n.at, NULL AS nominee FROM nomination n "
+        "JOIN poll p ON p.id = n.poll_id WHERE n.nominee_id = :me "
+        "UNION ALL SELECT p.month, 'you nominated', n.source, n.at, o.handle FROM nomination n "
+        "JOIN poll p ON p.id = n.poll_id LEFT JOIN member o ON o.id = n.nominee_id AND o.erased = 0 "
+        "WHERE n.nominated_by = :me ORDER BY 4"
+    ),
+    "vote": (
+        "SELECT p.month, o.handle AS voted_for, v.at FROM vote v JOIN poll p ON p.id = v.poll_id "
+        "LEFT JOIN member o ON o.id = v.nominee_id AND o.erased = 0 WHERE v.voter_id = :me ORDER BY v.at"
+    ),
+    "reminder": (
+        "SELECT id, spec, recurring, text, channel, next_at, created_at FROM reminder "
+        "WHERE created_by = :me ORDER BY id"
+    ),
+    "mod_case": (
+        "SELECT id, 'about you' AS role, action, reason, at, until_at FROM mod_case WHERE target_id = :me "
+        "UNION ALL SELECT id, 'by you', action, NULL, at, until_at FROM mod_case "
+        "WHERE actor_id = :me AND (target_id IS NULL OR target_id != :me) ORDER BY 5, 1"
+    ),
+    "rate_event": "SELECT action, at FROM rate_event WHERE member_id = :me ORDER BY at",
+    "outbox": (
+        "SELECT kind, status, created_at, sent_at, json_extract(payload, '$.text') AS text FROM outbox "
+        "WHERE guild_id = :guild AND target IN ('dm:' || :pid, 'member:' || :pid) ORDER BY id"
+    ),
+    "console_user": "SELECT dms_closed FROM console_user WHERE guild_id = :guild AND user = :pid",
+}
+
+_NOT_CLOSED = "(SELECT id FROM poll WHERE status != 'closed')"
+
+# table -> statements that remove or anonymize the member's rows; `member` last, it drops the identity.
+ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
+    "member_role": ("DELETE FROM member_role WHERE member_id = :me",),
+    "member_skill": ("DELETE FROM member_skill WHERE member_id = :me",),
+    "onboarding_state": ("DELETE FROM onboarding_state WHERE member_id = :me",),
+    # Requests stay for the aggregates, anonymized; an unfinished one is cancelled.
+    "request": (
+        "UPDATE request SET requester_id = NULL, title = '', details = '', "
+        "status = CASE WHEN status IN ('open', 'claimed') THEN 'cancelled' ELSE status END "
+        "WHERE requester_id = :me",
+    ),
+    "request_helper": ("UPDATE request_helper SET helper_id = NULL WHERE helper_id = :me",),
+    "request_ping": ("UPDATE request_ping SET helper_id = NULL WHERE helper_id = :me",),
+    # Thanks stay counted; who and why go (a reason written about someone names them).
+    "kudos": (
+        "UPDATE kudos SET from_id = NULL, reason = NULL WHERE from_id = :me",
+        "UPDATE kudos SET to_id = NULL, reason = NULL WHERE to_id = :me",
+    ),
+    "activity_day": ("DELETE FROM activity_day WHERE member_id = :me",),
+    "checkin": ("DELETE FROM checkin WHERE member_id = :me",),
+    "nudge": ("DELETE FROM nudge WHERE member_id = :me",),
+    # A closed poll's result stays (it points at the anonymized row); in a poll still running the
+    # member's ballot is withdrawn and they are no longer a nominee.
+    "poll": (),
+    "nomination": (
+        f"DELETE FROM nomination WHERE nominee_id = :me AND poll_id IN {_NOT_CLOSED}",
+        "UPDATE nomination SET nominated_by = NULL WHERE nominated_by = :me",
+    ),
+    "vote": (f"DELETE FROM vote WHERE (voter_id = :me OR nominee_id = :me) AND poll_id IN {_NOT_CLOSED}",),
+    "reminder": ("UPDATE reminder SET created_by = NULL WHERE created_by = :me",),
+    # Moderation cases are kept `moderation.retention_days` (the daily purge), against the anonymized row.
+    "mod_case": (),
+    "rate_event": ("DELETE FROM rate_event WHERE member_id = :me",),
+    # Messages to them go; other messages naming them are handled by `outbox_rows_naming`.
+    "outbox": ("DELETE FROM outbox WHERE guild_id = :guild AND target IN ('dm:' || :pid, 'member:' || :pid)",),
+    "console_user": ("DELETE FROM console_user WHERE guild_id = :guild AND user = :pid",),
+    "member": (
+        "UPDATE member SET platform_id = 'erased:' || id, handle = 'erased-' || id, locale = NULL, "
+        "timezone = NULL, bio = NULL, languages = '', quiet_start = NULL, quiet_end = NULL, available = 0, "
+        "nudges = 0, visible = 0, godparent_volunteer = 0, godparent_id = NULL, godparent_since = NULL, "
+        "dms_closed = 0, active = 0, left_at = COALESCE(left_at, :now), last_active_at = NULL, "
+        "last_godchild_at = NULL, profile_updated_at = :now, erased = 1 WHERE id = :me",
+    ),
+}
+
+
+def _params(member_id: int, platform_id: str, guild_id: str, now: int = 0) -> dict[str, Any]:
+    return {"me": member_id, "pid": platform_id, "guild": guild_id, "now": now}
+
+
+async def member_data(
+    conn: aiosqlite.Connection, member_id: int, platform_id: str, guild_id: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Every row kept about the member, table by table."""
+    params = _params(member_id, platform_id, guild_id)
+    document: dict[str, list[dict[str, Any]]] = {}
+    for table, sql in EXPORT_QUERIES.items():
+        async with conn.execute(sql, params) as cur:
+            names = [d[0] for d in cur.description]
+            document[table] = [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
+    return document
+
+
+async def erase_member_rows(
+    conn: aiosqlite.Connection, member_id: int, platform_id: str, guild_id: str, now: int
+) -> None:
+    """Run every erasure rule (inside the caller's transaction)."""
+    params = _params(member_id, platform_id, guild_id, now)
+    for statements in ERASURE_STATEMENTS.values():
+        for sql in statements:
+            await conn.execute(sql, params)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def outbox_rows_naming(
+    conn: aiosqlite.Connection, guild_id: str, needles: list[str]
+) -> list[tuple[int, str, str, str | None]]:
+    """(id, status, payload, key) of outbox rows whose payload or key contains one of `needles`."""
+    needles = [n for n in needles if n]
+    if not needles:
+        return []
+    clause = " OR ".join("payload LIKE ? ESCAPE '\\' OR key LIKE ? ESCAPE '\\'" for _ in needles)
+    params: list[Any] = [guild_id]
+    for needle in needles:
+        params += [_like(needle), _like(needle)]
+    async with conn.execute(
+        f"SELECT id, status, payload, key FROM outbox WHERE guild_id = ? AND ({clause})", params
+    ) as cur:
+        return [(row[0], row[1], row[2], row[3]) for row in await cur.fetchall()]
+
+
+async def delete_outbox_rows(conn: aiosqlite.Connection, ids: list[int]) -> None:
+    await conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+
+async def rewrite_outbox_payloads(conn: aiosqlite.Connection, rows: list[tuple[int, str]]) -> None:
+    """(id, payload JSON) pairs."""
+    await conn.executemany("UPDATE outbox SET payload = ? WHERE id = ?", [(p, i) for i, p in rows])
+
+
+async def left_before(conn: aiosqlite.Connection, guild_id: str, before: int) -> list[tuple[int, str, str]]:
+    """(id, platform_id, handle) of members who left before `before` and are not erased yet."""
+    async with conn.execute(
+        "SELECT id, platform_id, handle FROM member WHERE guild_id = ? AND erased = 0 "
+        "AND left_at IS NOT NULL AND left_at < ? ORDER BY id",
+        (guild_id, before),
+    ) as cur:
+        return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
+
+
+async def purge_mod_cases_before(conn: aiosqlite.Connection, guild_id: str, before: int) -> int:
+    cur = await conn.execute("DELETE FROM mod_case WHERE guild_id = ? AND at < ?", (guild_id, before))
+    return cur.rowcount
