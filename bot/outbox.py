@@ -194,6 +194,10 @@ class TokenBucket:
             self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
             self.updated = now
 
+    def has_token(self) -> bool:
+        self._refill()
+        return self.tokens >= 1
+
     def take(self) -> bool:
         self._refill()
         if self.tokens >= 1:
@@ -253,13 +257,13 @@ class Dispatcher:
         sent = 0
         while True:
             now = to_epoch(self.clock.now())
-            rows = await outbox_repo.due(self.db.reader, now)
+            bucket_empty = not self.bucket.has_token()
+            rows = await outbox_repo.due(self.db.reader, now, unpaced_only=bucket_empty)
+            self._blocked_until = self.bucket.next_token_at() if bucket_empty else None
             if not rows:
-                self._blocked_until = None
                 return sent
             progressed = False
             blocked_targets: set[str] = set()
-            self._blocked_until = None
             for row in rows:
                 if row.target in blocked_targets:
                     continue

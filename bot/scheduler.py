@@ -97,6 +97,7 @@ class Scheduler:
         self.ctx, self.jobs, self.dispatcher = ctx, jobs, dispatcher
         self.before_job = before_job
         self.cursor: dict[str, datetime] = {}
+        self._next_cache: dict[str, tuple[datetime, datetime | None]] = {}
         self._alarm: AsyncIOScheduler | None = None
 
     @property
@@ -157,6 +158,16 @@ class Scheduler:
     async def _ran(self, job: Job, fire_time: datetime) -> bool:
         return await jobs_repo.has_run(self.ctx.db.reader, job.key(self.ctx, fire_time))
 
+    async def _next_fire(self, job: Job, after: datetime) -> datetime | None:
+        """A trigger's next time, cached per cursor (dynamic jobs ask their tables every time)."""
+        if job.next_due is not None:
+            return await job.next_fire(self.ctx, after)
+        cached = self._next_cache.get(job.name)
+        if cached is None or cached[0] != after:
+            cached = (after, await job.next_fire(self.ctx, after))
+            self._next_cache[job.name] = cached
+        return cached[1]
+
     async def advance_to(self, target: datetime, after_step: Callable[[], Awaitable[None]] | None = None) -> None:
         """Simulated time: run every job and delivery due up to `target`, in time order."""
         clock = self.ctx.clock
@@ -164,7 +175,7 @@ class Scheduler:
             now = clock.now()
             due: list[tuple[datetime, int, Job | None]] = []
             for index, job in enumerate(self.jobs):
-                t = await job.next_fire(self.ctx, self.cursor.get(job.name, now))
+                t = await self._next_fire(job, self.cursor.get(job.name, now))
                 if t is not None:
                     due.append((max(t, now), index, job))
             wake = await self.dispatcher.next_wakeup()

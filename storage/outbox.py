@@ -15,10 +15,15 @@ class OutboxRow:
     kind: str
     op: str
     target: str
-    payload: dict[str, Any]
+    raw_payload: str
     paced: bool
     attempts: int
     not_before: int
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """Parsed on use: a paced backlog is scanned often and delivered one message at a time."""
+        return json.loads(self.raw_payload)
 
 
 async def enqueue(
@@ -46,15 +51,17 @@ async def enqueue_many(conn: aiosqlite.Connection, rows: list[tuple]) -> None:
 
 def _row(row: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(
-        id=row[0], guild_id=row[1], kind=row[2], op=row[3], target=row[4], payload=json.loads(row[5]),
+        id=row[0], guild_id=row[1], kind=row[2], op=row[3], target=row[4], raw_payload=row[5],
         paced=bool(row[6]), attempts=row[7], not_before=row[8],
     )
 
 
-async def due(conn: aiosqlite.Connection, now: int, limit: int = 500) -> list[OutboxRow]:
+async def due(conn: aiosqlite.Connection, now: int, limit: int = 200, unpaced_only: bool = False) -> list[OutboxRow]:
+    """Pending rows due by `now` in id order; `unpaced_only` while the pacing bucket is empty."""
+    paced_filter = "AND paced = 0 " if unpaced_only else ""
     async with conn.execute(
         "SELECT id, guild_id, kind, op, target, payload, paced, attempts, not_before FROM outbox "
-        "WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+        f"WHERE status = 'pending' AND not_before <= ? {paced_filter}ORDER BY id LIMIT ?",
         (now, limit),
     ) as cur:
         return [_row(r) for r in await cur.fetchall()]
