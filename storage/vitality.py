@@ -38,15 +38,15 @@ async def _scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[object]
 
 
 async def count_active(conn: aiosqlite.Connection, guild_id: str, window: Window) -> int:
-    """Members with an activity day in the window or a last activity inside it."""
+    """Members last seen in the window, plus those with an activity day in it but an older or missing
+    last-seen time (no UNION over every activity row: last_active_at is normally the latest activity)."""
     return await _scalar(
         conn,
-        "SELECT COUNT(*) FROM ("
-        " SELECT id FROM member WHERE guild_id = ? AND last_active_at >= ? AND last_active_at <= ?"
-        " UNION"
-        " SELECT a.member_id FROM activity_day a JOIN member m ON m.id = a.member_id"
-        " WHERE a.day >= ? AND a.day <= ? AND m.guild_id = ?)",
-        (guild_id, window.start, window.end, window.start_day, window.end_day, guild_id),
+        "SELECT (SELECT COUNT(*) FROM member WHERE guild_id = ? AND last_active_at >= ? AND last_active_at <= ?)"
+        " + (SELECT COUNT(*) FROM member m WHERE m.guild_id = ?"
+        "    AND NOT (COALESCE(m.last_active_at, 0) >= ? AND COALESCE(m.last_active_at, 0) <= ?)"
+        "    AND EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = m.id AND a.day >= ? AND a.day <= ?))",
+        (guild_id, window.start, window.end, guild_id, window.start, window.end, window.start_day, window.end_day),
     )
 
 
