@@ -95,7 +95,10 @@ class EntraideBot(commands.Bot):
         `engine.start()` waits for the gateway because channels are found by name in the guild cache.
         """
         await self.wait_until_ready()
-        await self.engine.start()
+        try:
+            await self.engine.start()
+        except Exception:  # a failed catch-up must not stop delivery; the next alarm tries again
+            log.exception("start-up catch-up failed")
         self.engine.scheduler.start_alarm()
         self.engine_ready.set()
         last_flush = 0.0
