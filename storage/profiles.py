@@ -78,12 +78,12 @@ async def directory(conn: aiosqlite.Connection, guild_id: str, skill_id: int, li
 async def skill_counts(conn: aiosqlite.Connection, guild_id: str) -> list[SkillCount]:
     """Every skill of the community with how many present members offer and need it."""
     async with conn.execute(
-        "SELECT s.display, "
-        "  COALESCE(SUM(CASE WHEN ms.kind = 'offer' THEN 1 END), 0), "
-        "  COALESCE(SUM(CASE WHEN ms.kind = 'need' THEN 1 END), 0) "
-        "FROM skill s LEFT JOIN member_skill ms ON ms.skill_id = s.id "
-        f"  AND ms.member_id IN (SELECT m.id FROM member m WHERE m.guild_id = ? AND {_PRESENT}) "
-        "WHERE s.guild_id = ? GROUP BY s.id ORDER BY s.key",
+        "SELECT s.display, COALESCE(c.offered, 0), COALESCE(c.needed, 0) FROM skill s LEFT JOIN ("
+        "  SELECT ms.skill_id, SUM(CASE WHEN ms.kind = 'offer' THEN 1 ELSE 0 END) AS offered, "
+        "  SUM(CASE WHEN ms.kind = 'need' THEN 1 ELSE 0 END) AS needed "
+        "  FROM member_skill ms JOIN member m ON m.id = ms.member_id "
+        f"  WHERE m.guild_id = ? AND {_PRESENT} GROUP BY ms.skill_id) c ON c.skill_id = s.id "
+        "WHERE s.guild_id = ? ORDER BY s.key",
         (guild_id, guild_id),
     ) as cur:
         return [SkillCount(row[0], int(row[1]), int(row[2])) for row in await cur.fetchall()]
