@@ -290,3 +290,14 @@ async def test_daily_job_purges_leavers_old_cases_and_old_messages(tmp_path: Pat
         assert len(runs) == len({r[0] for r in runs}) >= 35
     finally:
         await sim.close()
+
+
+async def test_export_is_rate_limited(sim: Sim) -> None:
+    await sim.onboard(SUBJECT)
+    for _ in range(3):
+        assert (await sim.command(SUBJECT, "profile export"))["ok"]
+    refused = await sim.command(SUBJECT, "profile export")
+    assert not refused["ok"] and refused["error"] == "rate_limited", refused
+    assert not of(sim.last, "dm", kind="export")
+    await sim.advance(by="25h")
+    assert (await sim.command(SUBJECT, "profile export"))["ok"]

@@ -29,6 +29,7 @@ from bot.errors import invalid
 from bot.mentions import mention, neutralize
 from bot.outbox import Attachment, send_dm
 from bot.scheduler import Job, cron, period_day
+from bot.services.limits import take
 from bot.services.members import member_locale
 from storage import members as members_repo
 from storage import outbox as outbox_repo
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 DAY = 86400
 SENT_OUTBOX_RETENTION_DAYS = 30
 EXPORT_FILENAME = "entraide-export.json"
+EXPORTS_PER_DAY = 3  # each export writes a file: enough to retry, not enough to fill a disk
 
 
 # Export ----------------------------------------------------------------------------------------
@@ -73,6 +75,7 @@ async def export_member(ctx: Community, member: Member) -> Path:
         async with ctx.db.transaction() as tx:
             current = await members_repo.by_id(tx, member.id)
             assert current is not None
+            await take(tx, ctx, current.id, "export", EXPORTS_PER_DAY, DAY)
             path = _write_export_file(await build_member_export(tx, ctx, current))
             loc = member_locale(ctx, current)
             await send_dm(
