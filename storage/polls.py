@@ -14,7 +14,9 @@ POLL_COLUMNS = (
     "id, guild_id, month, status, opened_at, closes_at, closed_at, winner_id, nominations_until, "
     "thanks_from, thanks_until, votes_cast"
 )
-UNCLOSED = ("nominating", "open")
+# When a poll is due to close: a poll still without nominees when its nomination window ends can get
+# none any more, so it closes then (quietly) instead of looking open until `closes_at`.
+DUE_AT = "CASE WHEN status = 'nominating' THEN MIN(closes_at, nominations_until) ELSE closes_at END"
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ async def mark_closed(
 async def due_to_close(conn: aiosqlite.Connection, guild_id: str, now: int) -> list[Poll]:
     async with conn.execute(
         f"SELECT {POLL_COLUMNS} FROM poll WHERE guild_id = ? AND status IN ('nominating', 'open') "
-        "AND closes_at <= ? ORDER BY closes_at, id",
+        f"AND {DUE_AT} <= ? ORDER BY {DUE_AT}, id",
         (guild_id, now),
     ) as cur:
         return [p for p in map(_poll, await cur.fetchall()) if p is not None]
@@ -121,7 +123,7 @@ async def due_to_close(conn: aiosqlite.Connection, guild_id: str, now: int) -> l
 
 async def next_close_at(conn: aiosqlite.Connection, guild_id: str) -> int | None:
     async with conn.execute(
-        "SELECT MIN(closes_at) FROM poll WHERE guild_id = ? AND status IN ('nominating', 'open')", (guild_id,)
+        f"SELECT MIN({DUE_AT}) FROM poll WHERE guild_id = ? AND status IN ('nominating', 'open')", (guild_id,)
     ) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row and row[0] is not None else None

@@ -405,12 +405,15 @@ async def test_the_empty_month_without_a_nomination_window_creates_no_poll(tmp_p
         await sim.close()
 
 
-async def test_an_empty_nominating_poll_closes_quietly(sim: Sim) -> None:
-    await community(sim, "ana")
+async def test_an_empty_poll_closes_quietly_when_its_nomination_window_ends(sim: Sim) -> None:
+    await community(sim, "ana", "ben")
     await sim.advance(until=OPEN)
-    outs = await sim.advance(until=CLOSE)
+    await sim.advance(until="2026-12-04T09:59:00+01:00")
+    assert await rows(sim, "SELECT status FROM poll") == [("nominating",)]
+    outs = await sim.advance(until="2026-12-04T10:00:00+01:00")
     assert of(outs, "post", kind="motm-result") == []
-    assert await rows(sim, "SELECT status FROM poll") == [("closed",)]
+    assert await rows(sim, "SELECT status, winner_id FROM poll") == [("closed", None)]
+    assert (await sim.command("ben", "motm nominate", member="ana"))["error"] == "conflict"
 
 
 # Animators: open and close by hand ----------------------------------------------------------------

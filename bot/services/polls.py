@@ -9,8 +9,8 @@ How a month goes (one poll per month, `poll.month` is unique):
   `max_nominees`. Each accepted nomination posts a refreshed ballot (a short `motm-poll` post that
   pings only the new nominee) so the select always lists every nominee; older selects keep working.
 - With no nominee at the opening there is no ballot: the animators channel is told, and the poll
-  waits in `nominating` status; the first manual nomination posts the ballot. With no nomination
-  window at all, no poll is created.
+  waits in `nominating` status; the first manual nomination posts the ballot. Still no nominee when
+  the window ends: the poll closes quietly then. With no nomination window at all, no poll is created.
 - Votes: one ballot per voter, changeable until the close. Only the number of ballots is ever shown
   before the close; at the close ballots are counted into `nomination.votes` and destroyed.
 - Closing (`motm-close`, due at `closes_at`, or `motm close`): the most voted nominee wins; ties go
