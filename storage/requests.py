@@ -118,7 +118,7 @@ matched(member_id, skills) AS (
 ),
 candidate AS (
     SELECT m.*, matched.skills AS skills,
-        (SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = m.id AND p.at >= :fair_since) AS recent_pings,
+        (SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = m.id AND p.at > :fair_since) AS recent_pings,
         (SELECT MAX(p.at) FROM request_ping p WHERE p.helper_id = m.id) AS last_ping,
         COALESCE((SELECT lh.hour FROM local_hour lh WHERE lh.tz = COALESCE(m.timezone, :community_tz)),
                  :community_hour) AS hour
@@ -130,7 +130,7 @@ candidate AS (
       AND m.id NOT IN (SELECT value FROM json_each(:exclude))
       AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = :request_id AND p.helper_id = m.id)
       AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = :request_id AND h.helper_id = m.id)
-      AND (SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = m.id AND p.at >= :fatigue_since) < :fatigue_cap
+      AND (SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = m.id AND p.at > :fatigue_since) < :fatigue_cap
       AND (:languages = '[]' OR TRIM(m.languages) = '' OR EXISTS (
             SELECT 1 FROM json_each(:languages) l
             WHERE ',' || REPLACE(LOWER(m.languages), ' ', '') || ',' LIKE '%,' || l.value || ',%'))
