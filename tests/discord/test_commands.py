@@ -33,7 +33,8 @@ async def test_every_contract_command_is_a_slash_command(dsim: DiscordSim) -> No
 
 
 async def test_slash_options_match_the_registry(dsim: DiscordSim) -> None:
-    """Option names are the contract's; what the registry requires, Discord requires too."""
+    """Option names are the contract's; what the registry requires, Discord requires too (it may ask more:
+    `/profile delete confirm` is required on Discord so nobody erases their data by a stray click)."""
     load_command_modules()
     for name, cmd in slash_commands(dsim).items():
         spec = COMMANDS.get(name)
@@ -44,7 +45,8 @@ async def test_slash_options_match_the_registry(dsim: DiscordSim) -> None:
         assert set(params) <= set(declared), (name, set(params) - set(declared))
         for option in spec.options:
             assert option.name in params, (name, option.name)
-            assert params[option.name].required == option.required, (name, option.name)
+            if option.required:
+                assert params[option.name].required, (name, option.name)
 
 
 async def test_descriptions_fit_discord_limits(dsim: DiscordSim) -> None:
