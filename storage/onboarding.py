@@ -70,6 +70,7 @@ async def find_godparent(
 ) -> int | None:
     """The best godparent for a newcomer, in one query over the volunteers (indexed).
 
+    A godparent speaks the languages they declared, else the one they use with the platform.
     Order: a shared language, then how many of the newcomer's needs the godparent offers, then
     fewest current godchildren, then least recently given one, then the oldest member id.
     """
@@ -81,8 +82,8 @@ async def find_godparent(
     for i, lang in enumerate(dict.fromkeys(languages)):
         params[f"lang{i}"] = lang
         params[f"langpat{i}"] = f",{lang},"
-        shared_terms.append(f"instr(',' || REPLACE(m.languages, ' ', '') || ',', :langpat{i}) > 0 "
-                            f"OR m.locale = :lang{i}")
+        shared_terms.append(f"(m.languages = '' AND m.locale = :lang{i}) "
+                            f"OR instr(',' || REPLACE(m.languages, ' ', '') || ',', :langpat{i}) > 0")
     shared = f"CASE WHEN {' OR '.join(shared_terms)} THEN 1 ELSE 0 END" if shared_terms else "0"
     excluded = ""
     for i, member_id in enumerate(exclude):
@@ -97,6 +98,7 @@ async def find_godparent(
         f" (SELECT COUNT(*) FROM member c WHERE {_CURRENT_GODCHILD}) AS godchildren"
         " FROM member m"
         " WHERE m.guild_id = :guild AND m.godparent_volunteer = 1 AND m.active = 1 AND m.id <> :newcomer"
+        "  AND (m.godparent_id IS NULL OR m.godparent_id <> :newcomer)"  # never each other's godparent
         "  AND m.left_at IS NULL AND m.erased = 0"
         "  AND m.charter_accepted_at IS NOT NULL AND m.charter_accepted_at <= :tenure"
         f"  AND COALESCE(m.last_active_at, m.joined_at) >= :quiet{excluded}"
@@ -174,13 +176,15 @@ async def stop_waiting(conn: aiosqlite.Connection, member_id: int) -> None:
     )
 
 
-async def waiting_newcomers(conn: aiosqlite.Connection, guild_id: str, limit: int = 500) -> list[int]:
-    """Present newcomers waiting for a godparent, longest wait first."""
+async def waiting_newcomers(
+    conn: aiosqlite.Connection, guild_id: str, since: int, limit: int = 500,
+) -> list[int]:
+    """Present newcomers waiting for a godparent since `since` or later, longest wait first."""
     async with conn.execute(
         "SELECT s.member_id FROM onboarding_state s JOIN member m ON m.id = s.member_id "
-        "WHERE s.waiting_since IS NOT NULL AND m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 "
+        "WHERE s.waiting_since >= ? AND m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 "
         "ORDER BY s.waiting_since, s.member_id LIMIT ?",
-        (guild_id, limit),
+        (since, guild_id, limit),
     ) as cur:
         return [int(r[0]) for r in await cur.fetchall()]
 

@@ -127,6 +127,8 @@ async def member_left(ctx: Community, platform_id: str) -> None:
                              community=ctx.config.community.name))
         for child_id in await onboarding_repo.current_godchildren(tx, left.id, _window_start(ctx)):
             await _hand_over(tx, ctx, child_id, left, paced=False)
+        if left.godparent_id is not None:
+            await _serve_waiting(tx, ctx, paced=False)  # their godparent may have just freed up
         await requests.on_member_left(tx, ctx, left)
 
 
@@ -153,9 +155,9 @@ def pool_rules(ctx: Community) -> PoolRules:
 
 
 def newcomer_languages(ctx: Community, member: Member) -> list[str]:
-    """The languages they declared, plus the one they use with the platform (or the community's)."""
+    """The languages they declared, else the one they use with the platform (or the community's)."""
     declared = [lang.strip().lower() for lang in member.language_list if lang.strip()]
-    return list(dict.fromkeys([*declared, member_locale(ctx, member)]))
+    return list(dict.fromkeys(declared)) or [member_locale(ctx, member)]
 
 
 async def _has_current_godparent(tx: aiosqlite.Connection, ctx: Community, member: Member) -> bool:
@@ -251,9 +253,12 @@ async def serve_waiting_newcomers(ctx: Community) -> int:
 
 
 async def _serve_waiting(tx: aiosqlite.Connection, ctx: Community, *, paced: bool) -> int:
-    """Longest wait first; each newcomer gets the best godparent free for them (the pool changes as we go)."""
+    """Longest wait first; each newcomer gets the best godparent free for them (the pool changes as we go).
+
+    Someone who waited past the godparenting period is no longer a newcomer and is left alone.
+    """
     served = 0
-    ids = await onboarding_repo.waiting_newcomers(tx, ctx.guild_id, SERVE_BATCH)
+    ids = await onboarding_repo.waiting_newcomers(tx, ctx.guild_id, _window_start(ctx), SERVE_BATCH)
     waiting = await members_repo.many_by_id(tx, ids)
     for member_id in ids:
         newcomer = waiting.get(member_id)
