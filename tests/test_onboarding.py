@@ -253,9 +253,10 @@ async def test_godchildren_after_the_last_check_in_no_longer_count_against_the_c
         await sim.advance(by="3d")
         for newcomer in ("n1", "n2", "n3"):
             await sim.onboard(newcomer, "fr")
+        await sim.advance(by="5d")
         await sim.onboard("n4", "fr")
         assert await godparent_of(sim, "n4") is None
-        await sim.advance(by="10d")  # day 13: the last check-in goes out today
+        await sim.advance(by="5d")  # day 13: the last check-in of n1..n3 goes out today
         assert not intros(sim.last)
         outs = await sim.advance(by="1d")  # n1..n3 are past their last check-in: bob is free again
         assert of(outs, "dm", kind="godparent-intro", user="n4")
@@ -434,6 +435,7 @@ async def test_a_returning_member_is_welcomed_back_with_their_profile(sim: Sim) 
     assert of(sim.last, "role", user="bob", added="member")
     [public] = of(sim.last, "post", kind="welcome", channel="welcome")
     assert "de retour" in public["text"]
+    assert any("profile show" in d["text"] for d in of(sim.last, "dm", kind="welcome", user="bob"))
     shown = await sim.command("bob", "profile show")
     assert shown["data"]["skills"] == ["plomberie"]
 
@@ -573,3 +575,24 @@ async def test_user_text_in_handles_never_pings(sim: Sim) -> None:
     outs = await sim.send({"type": "leave", "user": "u1"})
     [farewell] = of(outs, "post", kind="farewell")
     assert "@everyone" not in farewell["text"] and farewell["mentions"] == []
+
+
+async def test_check_in_messages_are_paced_like_every_bulk_job_message(sim: Sim) -> None:
+    await sim.onboard("alice", "fr")
+    await sim.advance(by="7d")
+    rows = await sim.ctx.db.fetchall("SELECT paced FROM outbox WHERE kind = 'checkin'")
+    assert [tuple(r) for r in rows] == [(1,)]
+
+
+async def test_someone_who_waited_past_the_godparenting_period_is_left_alone(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path, onboarding={"checkin_days": [3, 10], "godparent_min_days": 2})
+    try:
+        await sim.onboard("alice", "fr")  # nobody to be her godparent
+        await sim.onboard("bob", "fr")
+        await sim.advance(by="11d")  # past the last check-in (day 10): no longer a newcomer
+        reply = await sim.command("bob", "profile set", godparent=True)
+        assert reply["ok"]
+        await sim.advance(by="2d")
+        assert not intros(sim.outputs)
+    finally:
+        await sim.close()

@@ -97,7 +97,8 @@ async def accept_charter(ctx: Community, member: Member) -> Member:
                    ctx.t(loc, key, who=mention(current.platform_id), community=ctx.config.community.name),
                    mentions=[current.platform_id])
         mloc = member_locale(ctx, current)
-        await send_dm(tx, ctx, current, "welcome", ctx.t(mloc, "onboarding.fill_profile"),
+        await send_dm(tx, ctx, current, "welcome",
+                      ctx.t(mloc, "onboarding.profile_back" if returning else "onboarding.fill_profile"),
                       fallback_channel=ctx.config.channels.welcome)
         updated = await members_repo.by_id(tx, member.id)
         assert updated is not None
