@@ -45,7 +45,7 @@ class Scale:
 
     @classmethod
     def full(cls) -> Scale:
-        return cls("full", (1_000, 10_000, 100_000), 300, 40, 200_000, 3_000, (10_000, 100_000), 100_000,
+        return cls("full", (1_000, 10_000, 100_000), 200, 25, 200_000, 3_000, (10_000, 100_000), 100_000,
                    100_000, 2_000, 3, Path(__file__).resolve().parent / "data")
 
     @classmethod
