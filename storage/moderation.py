@@ -63,9 +63,3 @@ async def count_cases(conn: aiosqlite.Connection, guild_id: str) -> int:
         row = await cur.fetchone()
     return int(row[0])
 
-
-async def delete_cases_before(conn: aiosqlite.Connection, guild_id: str, before: int) -> int:
-    """Forget cases older than the retention limit; returns how many went."""
-    cur = await conn.execute("DELETE FROM mod_case WHERE guild_id = ? AND at < ?", (guild_id, before))
-    return cur.rowcount or 0
-

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main as cli_main
-from bot.services import moderation
+from bot.services import moderation, privacy
 from tests.harness import Sim, config_with, of
 
 ZWSP = "\u200b"
@@ -45,6 +45,18 @@ async def test_a_warning_is_a_case_a_dm_and_a_mod_log_post(sim: Sim, locale: str
     assert "<@&123>" not in log["text"]
     [(action, _, _, reason, at, until)] = await case_rows(sim)
     assert (action, reason, at, until) == ("warn", "spam @everyone <@&123>", sim.ctx.now_ts(), None)
+
+
+async def test_a_warning_never_goes_public_when_dms_are_closed(sim: Sim) -> None:
+    await sim.onboard("anim")
+    await sim.roles("anim", add=["animator"])
+    await sim.join("shy", dms_closed=True)
+    await sim.click("shy", "charter:accept")
+    assert (await sim.command("anim", "mod warn", member="shy", reason="propos blessants"))["ok"]
+    assert (await sim.command("anim", "mod timeout", member="shy", minutes=10, reason="propos blessants"))["ok"]
+    public = [o for o in sim.outputs if o["type"] == "post" and o.get("kind") == "warning"]
+    assert len(public) == 2 and all("propos blessants" not in o["text"] for o in public)
+    assert all(o["mentions"] == ["shy"] for o in public)
 
 
 async def test_warning_errors_change_nothing(sim: Sim) -> None:
@@ -169,8 +181,8 @@ async def test_cases_are_purged_after_the_retention_period(sim: Sim) -> None:
     jump(sim, days=300)
     await sim.command("anim", "mod note", member="y", text="récent")
     jump(sim, days=70)  # the warning is now 370 days old (kept 365 by default), the note 70
-    async with sim.ctx.db.transaction() as tx:
-        await moderation.purge_expired_cases(tx, sim.ctx)
+    async with sim.ctx.db.transaction() as tx:  # the daily privacy job's body
+        await privacy.purge_expired(tx, sim.ctx, sim.ctx.now())
     assert [c["action"] for c in (await sim.command("anim", "mod history", member="y"))["data"]["cases"]] == ["note"]
 
 

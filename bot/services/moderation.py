@@ -2,7 +2,7 @@
 
 Firm and fair: a warning or a timeout always tells the member why; a note never reaches them;
 marking someone inactive excludes nobody (they simply get no pings or nudges). Cases are kept
-`moderation.retention_days`, then purged (see `purge_expired_cases`).
+`moderation.retention_days`, then purged by the daily privacy job (bot/services/privacy.py).
 """
 from __future__ import annotations
 
@@ -22,8 +22,6 @@ from storage import members as members_repo
 from storage import moderation as moderation_repo
 from storage.members import Member
 from storage.moderation import Case
-
-DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ async def warn_member(ctx: Community, actor: Member, target_ref: str, reason: st
         await send_dm(tx, ctx, target, "warning",
                       ctx.t(loc, "moderation.warning_dm", community=ctx.config.community.name,
                             reason=neutralize(reason)),
-                      fallback_channel=ctx.config.channels.general)
+                      private_text=ctx.t(loc, "moderation.private_fallback"))
     return case_id, target
 
 
@@ -108,7 +106,7 @@ async def timeout_member(
         text = ctx.t(loc, "moderation.timeout_dm", community=ctx.config.community.name,
                      until=ctx.i18n.datetime(loc, until),
                      reason=neutralize(reason) if reason else ctx.t(loc, "moderation.no_reason"))
-        await send_dm(tx, ctx, target, "warning", text, fallback_channel=ctx.config.channels.general)
+        await send_dm(tx, ctx, target, "warning", text, private_text=ctx.t(loc, "moderation.private_fallback"))
     return case_id, until, target
 
 
@@ -154,8 +152,3 @@ async def export_audit_log(ctx: Community) -> list[dict[str, Any]]:
     cases = await moderation_repo.all_cases(ctx.db.reader, ctx.guild_id)
     return [_view(ctx, case).as_export() for case in cases]
 
-
-async def purge_expired_cases(tx: aiosqlite.Connection, ctx: Community) -> int:
-    """Forget cases older than `moderation.retention_days` (the privacy job calls this daily)."""
-    before = ctx.now_ts() - ctx.config.moderation.retention_days * DAY
-    return await moderation_repo.delete_cases_before(tx, ctx.guild_id, before)
