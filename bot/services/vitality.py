@@ -120,10 +120,13 @@ async def compute_indicators(ctx: Community, days: int | None = DEFAULT_DAYS) ->
     waits = await vitality_repo.seconds_to_first_helper(conn, guild, window)
     buckets = weekly_buckets(ctx, window)
     series = await vitality_repo.weekly_series(conn, guild, [b for _, _, b in buckets])
+    def point(name: str, bucket: Bucket) -> int:
+        return series.get(name, {}).get(bucket.index, 0)
+
     weekly = [
-        WeekPoint(week=label, week_start=monday,
-                  **{name: series.get(name, {}).get(bucket.index, 0)
-                     for name in ("active_members", "newcomers", "requests_opened", "requests_resolved")})
+        WeekPoint(week=label, week_start=monday, active_members=point("active_members", bucket),
+                  newcomers=point("newcomers", bucket), requests_opened=point("requests_opened", bucket),
+                  requests_resolved=point("requests_resolved", bucket))
         for label, monday, bucket in buckets
     ]
     return Indicators(
