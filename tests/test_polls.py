@@ -435,10 +435,14 @@ async def test_animators_open_and_close_by_hand_once_a_month(sim: Sim) -> None:
     await sim.click("ben", select_id(post), ["ana"])
     closed = await sim.command("anim", "motm close")
     assert closed["ok"] and closed["data"] == {"poll_id": opened["data"]["poll_id"]}
+    assert len(of(sim.last, "post", kind="mod-log", channel="mod-log")) == 1
     assert len(of(sim.last, "post", kind="motm-result")) == 1
     outs = await sim.advance(until="2026-12-09T10:00:00+01:00")
     assert of(outs, "post", kind="motm-result") == [] and of(outs, "post", kind="motm-poll") == []
     assert await jobs_repo.has_run(sim.ctx.db.reader, "motm-close:2026-12")
+    # Both hand actions are in the audit log and the mod-log channel; the job's runs are not.
+    assert await rows(sim, "SELECT action, reason FROM mod_case ORDER BY id") == [
+        ("motm-open", "2026-12"), ("motm-close", "2026-12")]
 
 
 # Restarts ---------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ async def status(inv: Invocation) -> Reply:
 
 @command("motm open", animator=True)
 async def open_poll(inv: Invocation) -> Reply:
-    result = await polls.open_poll(inv.ctx)
+    result = await polls.open_poll(inv.ctx, inv.member)
     if result.nominees:
         text = inv.t("polls.opened", count=len(result.nominees),
                      nominees=inv.ctx.i18n.join(inv.locale, [neutralize(n) for n in result.nominees]))
@@ -78,7 +78,7 @@ async def open_poll(inv: Invocation) -> Reply:
 
 @command("motm close", animator=True)
 async def close_poll(inv: Invocation) -> Reply:
-    result = await polls.close_current(inv.ctx)
+    result = await polls.close_current(inv.ctx, inv.member)
     if result.winner is None:
         return ok(inv.t("polls.closed_no_winner"), {"poll_id": result.poll_id})
     return ok(inv.t("polls.closed", winner=neutralize(result.winner)), {"poll_id": result.poll_id})

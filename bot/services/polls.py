@@ -33,6 +33,7 @@ from bot.outbox import Attachment, Component, change_role, post
 from bot.scheduler import Job, cron, period_month
 from bot.services import limits
 from bot.services.members import resolve_member
+from bot.services.moderation import record_case
 from storage import jobs as jobs_repo
 from storage import members as members_repo
 from storage import polls as polls_repo
@@ -133,8 +134,8 @@ async def check_nominable(tx: aiosqlite.Connection, ctx: Community, nominee: Mem
 
 # Opening ----------------------------------------------------------------------------------------
 
-async def open_poll(ctx: Community) -> OpenResult:
-    """`motm open`: this month's poll, by hand; a month has one poll (else `conflict`)."""
+async def open_poll(ctx: Community, animator: Member) -> OpenResult:
+    """`motm open`: this month's poll, by hand (audited); a month has one poll (else `conflict`)."""
     async with ctx.db.transaction() as tx:
         month = month_of(ctx, ctx.now())
         if await polls_repo.by_month(tx, ctx.guild_id, month) is not None:
@@ -142,6 +143,7 @@ async def open_poll(ctx: Community) -> OpenResult:
         result = await open_month(tx, ctx, month)
         if result.poll_id is None:
             raise conflict("polls.no_nominees_no_window")
+        await record_case(tx, ctx, animator, "motm-open", None, month)
     return result
 
 
@@ -286,15 +288,17 @@ async def vote(ctx: Community, voter: Member, poll_id: int | None, nominee_ref: 
 
 # Closing ----------------------------------------------------------------------------------------
 
-async def close_current(ctx: Community) -> CloseResult:
-    """`motm close`: close the latest poll now."""
+async def close_current(ctx: Community, animator: Member) -> CloseResult:
+    """`motm close`: close the latest poll now (audited)."""
     async with ctx.db.transaction() as tx:
         poll = await polls_repo.latest(tx, ctx.guild_id)
         if poll is None:
             raise not_found("polls.no_poll")
         if poll.status == "closed":
             raise conflict("polls.poll_closed")
-        return await close_poll(tx, ctx, poll)
+        result = await close_poll(tx, ctx, poll)
+        await record_case(tx, ctx, animator, "motm-close", None, poll.month)
+    return result
 
 
 def _rank_key(n: Nominee, votes: dict[int, int], thanks: dict[int, int]) -> tuple[int, int, int, int]:
