@@ -100,7 +100,7 @@ async def find_godparent(
         " WHERE m.guild_id = :guild AND m.godparent_volunteer = 1 AND m.active = 1 AND m.id <> :newcomer"
         "  AND (m.godparent_id IS NULL OR m.godparent_id <> :newcomer)"  # never each other's godparent
         "  AND m.left_at IS NULL AND m.erased = 0"
-        "  AND m.charter_accepted_at IS NOT NULL AND m.charter_accepted_at <= :tenure"
+        "  AND m.charter_accepted_at <= :tenure"
         f"  AND COALESCE(m.last_active_at, m.joined_at) >= :quiet{excluded}"
         ") pool WHERE godchildren < :max"
         " ORDER BY shared DESC, needs_met DESC, godchildren ASC, COALESCE(last_at, 0) ASC, id ASC LIMIT 1"
@@ -181,7 +181,8 @@ async def waiting_newcomers(
 ) -> list[int]:
     """Present newcomers waiting for a godparent since `since` or later, longest wait first."""
     async with conn.execute(
-        "SELECT s.member_id FROM onboarding_state s JOIN member m ON m.id = s.member_id "
+        "SELECT s.member_id FROM onboarding_state s CROSS JOIN member m "  # the queue first, then members
+        "ON m.id = s.member_id "
         "WHERE s.waiting_since >= ? AND m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 "
         "ORDER BY s.waiting_since, s.member_id LIMIT ?",
         (since, guild_id, limit),

@@ -8,6 +8,8 @@ CREATE TABLE onboarding_state (
 );
 CREATE INDEX onboarding_waiting ON onboarding_state(waiting_since, member_id);
 
-CREATE INDEX member_godparent_volunteers ON member(guild_id, godparent_volunteer, active);
+CREATE INDEX member_godparent_volunteers ON member(guild_id, godparent_volunteer, active, charter_accepted_at);
 CREATE INDEX member_charter_accepted ON member(guild_id, charter_accepted_at);
 CREATE INDEX member_godparent_since ON member(guild_id, godparent_since);
+-- Counting a godparent's current godchildren without touching the member rows.
+CREATE INDEX member_godchildren ON member(godparent_id, godparent_since, left_at, erased);
