@@ -61,6 +61,9 @@ class Job:
     period: Callable[[datetime], str]
     body: JobBody
     next_due: NextDue | None = None  # for jobs whose due times live in our tables (reminders)
+    # A cheap read for state-driven jobs (escalation): when it says there is nothing to do, the
+    # period is skipped without a write transaction, so a quiet hour costs one SELECT.
+    has_work: Callable[[Community, datetime], Awaitable[bool]] | None = None
 
     def key(self, ctx: Community, fire_time: datetime) -> str:
         return f"{self.name}:{self.period(fire_time.astimezone(ctx.tz))}"
@@ -69,7 +72,7 @@ class Job:
         """The first due time strictly after `after`."""
         if self.next_due is not None:
             return await self.next_due(ctx, after)
-        return self.trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+        return trigger_time_after(self.trigger, after)
 
     def fire_times_between(self, start: datetime, end: datetime) -> list[datetime]:
         """Trigger times in [start, end] (for catch-up); dynamic jobs answer with `end` alone."""
@@ -79,8 +82,28 @@ class Job:
         t = self.trigger.get_next_fire_time(None, start)
         while t is not None and t <= end:
             times.append(t)
-            t = self.trigger.get_next_fire_time(None, t + timedelta(microseconds=1))
+            t = trigger_time_after(self.trigger, t)
         return times
+
+
+def trigger_time_after(trigger: BaseTrigger, after: datetime) -> datetime | None:
+    """The trigger's first time strictly after `after`.
+
+    APScheduler 3's CronTrigger can answer a time that is not later at a daylight-saving fall-back
+    (an hourly job at 02:00+01:00 keeps answering 02:00+01:00); probe further until time moves on.
+    """
+    step = timedelta(microseconds=1)
+    while step < timedelta(days=2):
+        t = trigger.get_next_fire_time(None, after + step)
+        # Compare instants: datetimes sharing one tzinfo compare by wall time, which repeats at fall-back.
+        if t is None or t.timestamp() > after.timestamp():
+            return t
+        # Minute by minute through the repeated hour (so 03:00+01:00 is not skipped), then faster.
+        if step < timedelta(minutes=1):
+            step = timedelta(minutes=1)
+        else:
+            step = step + timedelta(minutes=1) if step < timedelta(hours=3) else step * 2
+    return None
 
 
 def cron(ctx_tz: str, **fields: object) -> CronTrigger:
@@ -107,6 +130,8 @@ class Scheduler:
     async def run_job(self, job: Job, fire_time: datetime) -> bool:
         """Run one period of a job unless it already ran; True when it ran now."""
         key = job.key(self.ctx, fire_time)
+        if job.has_work is not None and not await job.has_work(self.ctx, fire_time):
+            return False
         if self.before_job is not None:
             await self.before_job()
         async with self.ctx.db.transaction() as tx:

@@ -139,3 +139,28 @@ async def test_dst_change_keeps_local_times(tmp_path: Path) -> None:
             "digest 2027-03-22T10:00:00+01:00", "digest 2027-03-29T10:00:00+02:00", "digest 2027-04-05T10:00:00+02:00"]
     finally:
         await s.ctx.db.close()
+
+
+async def test_a_job_with_nothing_to_do_skips_its_transaction(tmp_path: Path) -> None:
+    rec = Recorder()
+    s = await open_scheduler(tmp_path / "s.sqlite", "2026-12-01T09:00:00+01:00", rec)
+    bodies: list[datetime] = []
+    work = {"pending": False}
+
+    async def body(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+        bodies.append(fire_time)
+
+    async def has_work(ctx: Community, fire_time: datetime) -> bool:
+        return work["pending"]
+
+    hourly = Job("test-hourly", cron("Europe/Paris", minute=0), period_day, body, has_work=has_work)
+    s.jobs.append(hourly)
+    try:
+        await s.catch_up()
+        await s.advance_to(datetime.fromisoformat("2026-12-01T12:30:00+01:00"))
+        assert bodies == [] and await jobs_repo.runs_of(s.ctx.db.reader, "test-hourly") == []
+        work["pending"] = True
+        await s.advance_to(datetime.fromisoformat("2026-12-01T13:30:00+01:00"))
+        assert [t.hour for t in bodies] == [13]  # the 13:00 period, the first one after work appeared
+    finally:
+        await s.ctx.db.close()
