@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import shutil
 import sys
 import time
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         scale = _replace(scale, repeats=args.repeats)
     started = time.perf_counter()
     date = datetime.now(UTC).isoformat(timespec="seconds")
-    host = machine()
+    host = f"{machine()}, load average {os.getloadavg()[0]:.1f} at start"  # others' work skews absolute figures
     print(f"entraide benchmarks, {scale.name} scale — {host} — {date}", flush=True)
     rows: list[Result] = []
     for name in args.only or BENCHMARKS:
