@@ -5,8 +5,11 @@ import aiosqlite
 
 
 async def ensure(conn: aiosqlite.Connection, guild_id: str, key: str, display: str) -> int:
+    """The skill's id, created if new; an accented spelling replaces an unaccented one (électricité)."""
     await conn.execute(
-        "INSERT OR IGNORE INTO skill (guild_id, key, display) VALUES (?, ?, ?)", (guild_id, key, display)
+        "INSERT INTO skill (guild_id, key, display) VALUES (?, ?, ?) ON CONFLICT (guild_id, key) DO UPDATE "
+        "SET display = excluded.display WHERE skill.display = skill.key AND excluded.display != excluded.key",
+        (guild_id, key, display),
     )
     async with conn.execute("SELECT id FROM skill WHERE guild_id = ? AND key = ?", (guild_id, key)) as cur:
         row = await cur.fetchone()

@@ -40,7 +40,7 @@ async def test_dry_run_lists_changes_and_invalid_rows_and_writes_nothing(sim: Si
     code, out, _err = await _run(sim, tmp_path, SHEET, apply=False)
     assert code == 1  # some rows are invalid
     lines = out.splitlines()
-    assert any(line.startswith("ligne 2 : alice") and "électricité, Plomberie" in line and "jardinage" in line
+    assert any(line.startswith("ligne 2 : alice") and "électricité, plomberie" in line and "jardinage" in line
                for line in lines), out
     assert any(line.startswith("ligne 4 : ghost") and "invalide" in line and "ghost" in line for line in lines)
     assert any(line.startswith("ligne 5 : carol") and "40" in line for line in lines), out
@@ -57,7 +57,7 @@ async def test_apply_writes_the_valid_rows_normalized(sim: Sim, tmp_path: Path) 
     code, out, _err = await _run(sim, tmp_path, SHEET, apply=True)
     assert code == 1 and "1 profil mis à jour." in out, out
     shown = await sim.command("bob", "profile show", member="alice")
-    assert shown["data"]["skills"] == ["électricité", "Plomberie"]
+    assert shown["data"]["skills"] == ["électricité", "plomberie"]
     assert shown["data"]["needs"] == ["jardinage"] and shown["data"]["languages"] == ["fr", "en"]
     assert "Retraitée bricoleuse" in shown["text"]
     assert (await sim.command("bob", "directory", skill="electricite"))["data"]["members"] == ["alice"]

@@ -35,9 +35,9 @@ async def test_set_returns_sorted_display_forms_and_show_reads_them(sim: Sim) ->
     reply = await sim.command("alice", "profile set", skills="plomberie, cuisine", needs="Jardinage",
                               languages="FR, en, fr")
     assert reply["ok"], reply
-    assert reply["data"] == {"skills": ["cuisine", "plomberie"], "needs": ["Jardinage"]}
+    assert reply["data"] == {"skills": ["cuisine", "plomberie"], "needs": ["jardinage"]}
     shown = await sim.command("alice", "profile show")
-    assert shown["data"] == {"member": "alice", "skills": ["cuisine", "plomberie"], "needs": ["Jardinage"],
+    assert shown["data"] == {"member": "alice", "skills": ["cuisine", "plomberie"], "needs": ["jardinage"],
                              "languages": ["fr", "en"], "helped": 0, "godparent": None}
 
 

@@ -20,7 +20,8 @@ def skill_key(text: str) -> str:
 
 
 def display_form(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text.strip()).split())
+    """How a skill is shown: lower-case (skills are common nouns), accents kept, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text.strip()).lower().split())
 
 
 def canonical(ctx: Community, text: str) -> tuple[str, str]:
