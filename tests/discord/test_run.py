@@ -38,5 +38,5 @@ def test_the_readme_permissions_integer_is_the_listed_permissions() -> None:
         manage_roles=True, moderate_members=True, send_messages=True, create_public_threads=True,
         send_messages_in_threads=True, embed_links=True, attach_files=True, read_message_history=True,
     )
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "DISCORD.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"`{wanted.value}`" in doc
