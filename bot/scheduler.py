@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -92,6 +92,7 @@ def trigger_time_after(trigger: BaseTrigger, after: datetime) -> datetime | None
     APScheduler 3's CronTrigger can answer a time that is not later at a daylight-saving fall-back
     (an hourly job at 02:00+01:00 keeps answering 02:00+01:00); probe further until time moves on.
     """
+    after = after.astimezone(UTC)  # local wall-time arithmetic would drop the fold and step back an hour
     step = timedelta(microseconds=1)
     while step < timedelta(days=2):
         t = trigger.get_next_fire_time(None, after + step)
@@ -185,6 +186,8 @@ class Scheduler:
 
     async def _next_fire(self, job: Job, after: datetime) -> datetime | None:
         """A trigger's next time, cached per cursor (dynamic jobs ask their tables every time)."""
+        # In UTC: two local times sharing a tzinfo compare by wall time, equal across a fall-back.
+        after = after.astimezone(UTC)
         if job.next_due is not None:
             return await job.next_fire(self.ctx, after)
         cached = self._next_cache.get(job.name)

@@ -21,7 +21,7 @@ from bot.context import Community
 from bot.errors import invalid, not_found
 from bot.mentions import neutralize
 from bot.outbox import post
-from bot.scheduler import Job, period_instant
+from bot.scheduler import Job, period_instant, trigger_time_after
 from bot.services.moderation import record_case
 from storage import reminders as reminders_repo
 from storage.members import Member
@@ -97,7 +97,7 @@ def next_occurrence(reminder: Reminder, ctx: Community, after: datetime) -> int 
     except ValueError:
         log.warning("reminder %s has an unreadable cron %r; stopped", reminder.id, reminder.spec)
         return None
-    following = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+    following = trigger_time_after(trigger, after)
     return to_epoch(following) if following is not None else None
 
 
