@@ -1,0 +1,374 @@
+"""Weekly nudges: at most one gentle DM per member per week, the first rule that applies, never
+while paused, always with a way to say stop."""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.services.engagement import send_weekly_nudges
+from storage import engagement as engagement_repo
+from tests.harness import Sim, config_with, of
+from tests.test_digest import add_request, member_id, set_member, ts
+
+WEDNESDAY = "2026-12-02T18:00:00+01:00"
+QUIET_REQUESTS = {"round_after_hours": 1000, "urgent_round_after_hours": 1000}  # no routing rounds in the way
+DAY = 86400
+
+
+async def open_sim(tmp_path: Path, start: str = "2026-12-01T09:00:00+01:00", **sections: dict) -> Sim:
+    config = config_with(**{"requests": QUIET_REQUESTS, "motm": {"open_day": 28}, **sections})
+    return await Sim(tmp_path / "nudges.sqlite", config=config, start=start).open()
+
+
+def nudges(outs: list[dict], user: str | None = None) -> list[dict]:
+    found = [o for o in outs if o.get("kind") == "nudge"]
+    return [o for o in found if user is None or o.get("user") == user or o.get("mentions") == [user]]
+
+
+def buttons(message: dict) -> list[str]:
+    return [c["custom_id"] for c in message.get("components", [])]
+
+
+async def offer(sim: Sim, user: str, *skills: str) -> None:
+    from tests.test_digest import give_skill
+
+    for skill in skills:
+        await give_skill(sim, user, skill)
+
+
+async def nudge_rows(sim: Sim, user: str) -> list[tuple[str, str, int | None]]:
+    return await engagement_repo.nudges_of(sim.ctx.db.reader, await member_id(sim, user))
+
+
+async def test_a_member_who_can_help_hears_about_the_first_matching_open_request(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        for user in ("alice", "bob", "carol"):
+            await sim.onboard(user)
+        await sim.onboard("dave", locale="en")
+        await offer(sim, "bob", "jardinage")
+        await offer(sim, "carol", "cuisine")
+        await offer(sim, "dave", "jardinage")
+        newer = await add_request(sim, "alice", "Arroser les tomates", ["jardinage"])
+        older = await add_request(sim, "alice", "Tailler la haie @here", ["jardinage"], created_at=ts(
+            "2026-11-30T10:00:00+01:00"))
+        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
+        bob = nudges(outs, "bob")
+        assert len(bob) == 1 and bob[0]["type"] == "dm" and bob[0]["at"] == WEDNESDAY
+        assert "Tailler la haie" in bob[0]["text"] and "@here" not in bob[0]["text"]
+        assert buttons(bob[0]) == [f"request:claim:{older}", "nudges:off"]
+        assert "I'll take it" in str(nudges(outs, "dave")[0]["components"])
+        assert "Someone is looking for a hand" in nudges(outs, "dave")[0]["text"]
+        assert nudges(outs, "alice") == [] and nudges(outs, "carol") == []
+        assert await nudge_rows(sim, "bob") == [("2026-W49", "request", older)]
+        assert newer != older
+    finally:
+        await sim.close()
+
+
+async def test_not_their_own_request_nor_one_they_were_just_pinged_for_or_already_help_on(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.onboard("alice")
+        await sim.onboard("bob")
+        await sim.onboard("eve")
+        await offer(sim, "bob", "jardinage")
+        await offer(sim, "eve", "jardinage")
+        await set_member(sim, "eve", available=0)
+        base = ts("2026-11-20T10:00:00+01:00")
+        own = await add_request(sim, "bob", "La mienne", ["jardinage"], created_at=base)
+        pinged = await add_request(sim, "alice", "Pingée hier soir", ["jardinage"], created_at=base + DAY)
+        helped = await add_request(sim, "alice", "Déjà aidée", ["jardinage"], created_at=base + 2 * DAY)
+        allowed = await add_request(sim, "alice", "Pingée il y a longtemps", ["jardinage"], created_at=base + 3 * DAY)
+        bob = await member_id(sim, "bob")
+        async with sim.ctx.db.transaction() as tx:
+            await tx.execute("INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (?, ?, 1, ?)",
+                             (pinged, bob, ts("2026-12-02T10:00:00+01:00")))
+            await tx.execute("INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (?, ?, 1, ?)",
+                             (allowed, bob, ts("2026-12-01T12:00:00+01:00")))
+            await tx.execute("INSERT INTO request_helper (request_id, helper_id, claimed_at) VALUES (?, ?, ?)",
+                             (helped, bob, base))
+        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
+        assert await nudge_rows(sim, "bob") == [("2026-W49", "request", allowed)]
+        assert "Pingée il y a longtemps" in nudges(outs, "bob")[0]["text"]
+        assert nudges(outs, "eve") == []  # not available: no request nudges
+        assert own
+        # Same request, next week: never twice about it.
+        outs = await sim.advance(until="2026-12-09T18:30:00+01:00")
+        assert await nudge_rows(sim, "bob") == [("2026-W49", "request", allowed), ("2026-W50", "request", pinged)]
+    finally:
+        await sim.close()
+
+
+async def test_a_godparent_hears_when_a_godchild_check_in_falls_this_week(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.onboard("gp")
+        await sim.onboard("gc")
+        await set_member(sim, "gc", godparent_id=await member_id(sim, "gp"))
+        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
+        gp = nudges(outs, "gp")
+        assert len(gp) == 1 and "gc" in gp[0]["text"] and "7 jours" in gp[0]["text"]
+        assert await nudge_rows(sim, "gp") == [("2026-W49", "godchild", await member_id(sim, "gc"))]
+        assert nudges(outs, "gc") == []
+        outs = await sim.advance(until="2026-12-09T18:30:00+01:00")
+        assert nudges(outs, "gp") == []  # day 30 is weeks away, and gc is not quiet
+    finally:
+        await sim.close()
+
+
+async def test_a_godparent_hears_about_a_quiet_godchild_once_a_month_at_most(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.onboard("gp", locale="en")
+        await sim.onboard("gc")
+        await set_member(sim, "gc", godparent_id=await member_id(sim, "gp"), joined_at=ts("2026-10-20T10:00:00+02:00"),
+                         last_active_at=ts("2026-11-10T10:00:00+01:00"))
+        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
+        gp = nudges(outs, "gp")
+        assert len(gp) == 1 and "We have not seen your godchild gc" in gp[0]["text"]
+        outs = await sim.advance(until="2026-12-16T18:30:00+01:00")
+        assert nudges(outs, "gp") == []
+    finally:
+        await sim.close()
+
+
+async def test_a_stale_profile_is_asked_still_true_once(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.onboard("alice")
+        await set_member(sim, "alice", profile_updated_at=ts("2026-05-01T10:00:00+02:00"))
+        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
+        alice = nudges(outs, "alice")
+        assert len(alice) == 1 and "toujours juste" in alice[0]["text"] and "1 mai 2026" in alice[0]["text"]
+        assert buttons(alice[0]) == ["nudges:off"]
+        outs = await sim.advance(until="2026-12-16T18:30:00+01:00")
+        assert nudges(outs, "alice") == []
+    finally:
+        await sim.close()
+
+
+async def test_a_request_comes_before_a_godchild_before_a_stale_profile(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.onboard("alice")
+        await sim.onboard("bob")
+        await sim.onboard("gc")
+        await set_member(sim, "bob", profile_updated_at=ts("2026-01-01T10:00:00+01:00"))
+        await set_member(sim, "gc", godparent_id=await member_id(sim, "bob"))
+        await offer(sim, "bob", "cuisine")
+        rid = await add_request(sim, "alice", "Gâteau", ["cuisine"])
+        await sim.advance(until="2026-12-02T18:30:00+01:00")
+        assert await nudge_rows(sim, "bob") == [("2026-W49", "request", rid)]
+        await sim.advance(until="2026-12-09T18:30:00+01:00")
+        assert [r[1] for r in await nudge_rows(sim, "bob")] == ["request", "profile"]
+    finally:
+        await sim.close()
+
+
+async def test_a_quiet_member_gets_a_hello_rarely_and_never_a_third_unanswered(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path, nudges={"quiet_weeks_before_hello": 1, "hello_every_weeks": 2})
+    try:
+        await sim.onboard("alice")
+        sent: list[str] = []
+        for wednesday in ("12-02", "12-09", "12-16", "12-23", "12-30", "2027-01-06"):
+            day = wednesday if wednesday.startswith("2027") else f"2026-{wednesday}"
+            outs = await sim.advance(until=f"{day}T19:00:00+01:00")
+            sent += [n["at"][:10] for n in nudges(outs, "alice")]
+        # Quiet a week by 12-09; then at most every 2 weeks; never a third hello in a row unanswered.
+        assert sent == ["2026-12-09", "2026-12-23"]
+        assert "ça fait un moment" in nudges(sim.outputs, "alice")[0]["text"]
+        await sim.send({"type": "message", "user": "alice", "channel": "general", "text": "coucou"})
+        outs = await sim.advance(until="2027-01-13T19:00:00+01:00")
+        assert nudges(outs, "alice") == []  # she just came by: not quiet
+        outs = await sim.advance(until="2027-01-20T19:00:00+01:00")
+        assert [n["at"][:10] for n in nudges(outs, "alice")] == ["2027-01-20"]  # her message answered
+    finally:
+        await sim.close()
+
+
+async def test_the_default_hello_comes_after_four_quiet_weeks(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.onboard("alice")
+        outs = await sim.advance(until="2026-12-30T19:00:00+01:00")
+        assert [n["at"][:10] for n in nudges(outs, "alice")] == ["2026-12-30"]
+        outs = await sim.advance(until="2027-02-17T19:00:00+01:00")
+        assert nudges(outs, "alice") == []  # 7 weeks later: not yet
+        outs = await sim.advance(until="2027-02-24T19:00:00+01:00")
+        assert [n["at"][:10] for n in nudges(outs, "alice")] == ["2027-02-24"]
+    finally:
+        await sim.close()
+
+
+async def test_the_off_button_stops_nudges_at_once(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.onboard("alice")
+        await set_member(sim, "alice", profile_updated_at=ts("2026-01-01T10:00:00+01:00"),
+                         last_active_at=ts("2026-10-01T10:00:00+02:00"))
+        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
+        assert "nudges:off" in buttons(nudges(outs, "alice")[0])
+        reply = await sim.click("alice", "nudges:off")
+        assert reply["ok"] and reply["data"] == {"nudges": False} and "plus de petits messages" in reply["text"]
+        row = await sim.ctx.db.fetchone("SELECT nudges FROM member WHERE platform_id = 'alice'")
+        assert row[0] == 0
+        again = await sim.click("alice", "nudges:off")
+        assert again["ok"]
+        await set_member(sim, "alice", last_active_at=ts("2026-10-01T10:00:00+02:00"))
+        outs = await sim.advance(until="2027-02-01T00:00:00+01:00")
+        assert nudges(outs, "alice") == []
+    finally:
+        await sim.close()
+
+
+async def test_animators_pause_and_resume_every_nudge(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.onboard("ani")
+        await sim.roles("ani", add=["animator"])
+        await sim.onboard("alice")
+        await set_member(sim, "alice", profile_updated_at=ts("2026-01-01T10:00:00+01:00"))
+        denied = await sim.command("alice", "mod nudges", paused=True)
+        assert denied["error"] == "permission_denied"
+        assert (await sim.command("ani", "mod nudges"))["error"] == "invalid_input"
+        reply = await sim.command("ani", "mod nudges", paused=True)
+        assert reply["ok"] and reply["data"] == {"paused": True}
+        logs = of(sim.last, "post", kind="mod-log")
+        assert len(logs) == 1 and "nudges" in logs[0]["text"]
+        case = await sim.ctx.db.fetchone("SELECT action, reason FROM mod_case ORDER BY id DESC LIMIT 1")
+        assert tuple(case) == ("nudges", "paused")
+        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
+        assert nudges(outs) == []
+        reply = await sim.command("ani", "mod nudges", paused="false")
+        assert reply["data"] == {"paused": False}
+        outs = await sim.advance(until="2026-12-09T18:30:00+01:00")
+        assert len(nudges(outs, "alice")) == 1
+    finally:
+        await sim.close()
+
+
+async def test_the_pause_survives_a_restart(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.onboard("ani")
+        await sim.roles("ani", add=["animator"])
+        await sim.onboard("alice")
+        await set_member(sim, "alice", profile_updated_at=ts("2026-01-01T10:00:00+01:00"))
+        await sim.command("ani", "mod nudges", paused=True)
+        await sim.restart()
+        assert nudges(await sim.advance(until="2026-12-02T18:30:00+01:00")) == []
+    finally:
+        await sim.close()
+
+
+async def test_nudges_disabled_in_the_config(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path, nudges={"enabled": False})
+    try:
+        await sim.onboard("alice")
+        await set_member(sim, "alice", profile_updated_at=ts("2026-01-01T10:00:00+01:00"))
+        assert nudges(await sim.advance(until="2026-12-10T00:00:00+01:00")) == []
+    finally:
+        await sim.close()
+
+
+async def test_only_present_active_members_with_nudges_on_who_accepted_the_charter(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        stale = ts("2026-01-01T10:00:00+01:00")
+        for user in ("ok", "inactive", "gone", "muted"):
+            await sim.onboard(user)
+            await set_member(sim, user, profile_updated_at=stale)
+        await sim.join("pending")  # never accepted the charter
+        await set_member(sim, "pending", profile_updated_at=stale)
+        await set_member(sim, "inactive", active=0)
+        await set_member(sim, "muted", nudges=0)
+        await sim.send({"type": "leave", "user": "gone"})
+        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
+        assert sorted(n["user"] for n in nudges(outs)) == ["ok"]
+    finally:
+        await sim.close()
+
+
+async def test_closed_dms_become_a_mention_in_the_channel(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        await sim.join("alice", dms_closed=True)
+        await sim.click("alice", "charter:accept")
+        await set_member(sim, "alice", profile_updated_at=ts("2026-01-01T10:00:00+01:00"))
+        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
+        found = nudges(outs, "alice")
+        assert len(found) == 1 and found[0]["type"] == "post" and found[0]["mentions"] == ["alice"]
+    finally:
+        await sim.close()
+
+
+async def test_one_nudge_per_member_per_week_across_restarts(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        users = [f"m{n:02d}" for n in range(15)]
+        for user in users:
+            await sim.onboard(user)
+            await set_member(sim, user, profile_updated_at=ts("2026-01-01T10:00:00+01:00"))
+        outs = await sim.advance(until=WEDNESDAY)
+        first = nudges(outs)
+        assert 0 < len(first) < 15  # a burst, then paced over the evening
+        await sim.restart(crash=True)
+        rest = nudges(sim.startup)  # what the crash left pending goes out at start-up
+        await sim.restart(start="2026-12-02T18:30:00+01:00", crash=True)
+        outs = await sim.advance(until="2026-12-06T00:00:00+01:00")
+        assert rest and nudges(sim.startup) == [] and nudges(outs) == []
+        everything = [n["user"] for n in nudges(sim.outputs)]
+        assert sorted(everything) == users  # each member exactly once
+        # A second run of the same week (e.g. by hand) finds everyone already nudged.
+        async with sim.ctx.db.transaction() as tx:
+            await send_weekly_nudges(tx, sim.ctx, datetime.fromisoformat(WEDNESDAY))
+        outs = await sim.advance(by="1h")
+        assert nudges(outs) == []
+        assert len(await sim.ctx.db.fetchall("SELECT 1 FROM nudge")) == 15
+    finally:
+        await sim.close()
+
+
+class CountingConnection:
+    """Counts the statements a job sends (executemany is one batch)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn, self.calls = conn, 0
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self.conn.execute(*args, **kwargs)
+
+    async def executemany(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return await self.conn.executemany(*args, **kwargs)
+
+
+async def test_a_weekly_run_over_thousands_of_members_is_a_few_statements(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path)
+    try:
+        count = 3000
+        now, stale = sim.ctx.now_ts(), ts("2026-01-01T10:00:00+01:00")
+        async with sim.ctx.db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO member (guild_id, platform_id, handle, joined_at, charter_accepted_at, "
+                "profile_updated_at, last_active_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(sim.ctx.guild_id, f"u{n}", f"u{n}", stale, stale, stale, now) for n in range(count)],
+            )
+        started = time.perf_counter()
+        async with sim.ctx.db.transaction() as tx:
+            counting = CountingConnection(tx)
+            await send_weekly_nudges(counting, sim.ctx, datetime.fromisoformat(WEDNESDAY))  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - started
+        assert counting.calls <= 10, counting.calls
+        assert elapsed < 10, elapsed
+        rows = await sim.ctx.db.fetchall("SELECT COUNT(*), MIN(paced) FROM outbox WHERE kind = 'nudge'")
+        assert tuple(rows[0]) == (count, 1)
+        async with sim.ctx.db.transaction() as tx:
+            await send_weekly_nudges(tx, sim.ctx, datetime.fromisoformat(WEDNESDAY))
+        assert (await sim.ctx.db.fetchone("SELECT COUNT(*) FROM nudge"))[0] == count
+    finally:
+        await sim.close()
