@@ -12,6 +12,8 @@ from bot.context import Community
 from bot.outbox import fault_point
 from storage import activity as activity_repo
 
+FLUSH_EVERY_SECONDS = 5.0
+
 
 class ActivityRecorder:
     def __init__(self, ctx: Community, max_buffer: int = 5000) -> None:
@@ -21,6 +23,7 @@ class ActivityRecorder:
         self._last_seen: dict[int, int] = {}
         self._ids: dict[str, int] = {}
         self._pending = 0
+        self._last_flush = ctx.now()
 
     async def message(self, platform_id: str) -> None:
         """A member wrote something somewhere (its content is never looked at)."""
@@ -64,12 +67,37 @@ class ActivityRecorder:
         self._counts.clear()
         self._last_seen.clear()
         self._pending = 0
-        async with self.ctx.db.transaction() as tx:
-            existing = await _existing_ids(tx, [r[0] for r in rows])
-            await activity_repo.add_counts(tx, [r for r in rows if r[0] in existing])
-            fault_point("activity:mid-flush")
-            await activity_repo.touch_members(tx, [s for s in seen if s[1] in existing])
+        self._last_flush = self.ctx.now()
+        try:
+            async with self.ctx.db.transaction() as tx:
+                existing = await _existing_ids(tx, [r[0] for r in rows])
+                await activity_repo.add_counts(tx, [r for r in rows if r[0] in existing])
+                fault_point("activity:mid-flush")
+                await activity_repo.touch_members(tx, [s for s in seen if s[1] in existing])
+        except Exception:
+            self._restore(rows, seen, flushed)  # rolled back: keep the counts for the next flush
+            raise
         return flushed
+
+    async def flush_if_due(self, every_seconds: float = FLUSH_EVERY_SECONDS) -> int:
+        """The real-time path (Discord): call this every second or so; it writes at most every few seconds."""
+        if self._pending and (self.ctx.now() - self._last_flush).total_seconds() >= every_seconds:
+            return await self.flush()
+        return 0
+
+    @property
+    def pending(self) -> int:
+        """Events buffered and not yet written."""
+        return self._pending
+
+    def _restore(self, rows: list[tuple[int, str, int, int]], seen: list[tuple[int, int]], events: int) -> None:
+        for member_id, day, messages, actions in rows:
+            counts = self._counts[(member_id, day)]
+            counts[0] += messages
+            counts[1] += actions
+        for at, member_id in seen:
+            self._last_seen[member_id] = max(at, self._last_seen.get(member_id, 0))
+        self._pending += events
 
 
 async def _existing_ids(tx: object, ids: list[int]) -> set[int]:
