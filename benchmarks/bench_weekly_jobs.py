@@ -26,7 +26,7 @@ NAME = "weekly_jobs"
 JOBS = ("newcomer-checkins", "weekly-nudges", "weekly-digest")
 TARGET_SECONDS = 5.0
 TARGET_RSS_MB = 300.0
-CHILD_TIMEOUT = 150.0  # a run slower than this is stopped, so `make bench` stays near ten minutes
+CHILD_TIMEOUT = 90.0  # a run slower than this is stopped, so `make bench` stays near ten minutes
 REPEAT_BUDGET = 45.0  # seconds per size after which no further repeat is started
 
 

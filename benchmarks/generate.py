@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from storage.database import code_schema_version, open_database  # noqa: E402
+from storage.database import migrations, open_database  # noqa: E402
 
 GENERATOR_VERSION = 2  # bump when the shape of the data changes, so cached files are rebuilt
 GUILD = "console"  # the console's community id, so `entraide console --db` sees the generated members
@@ -70,7 +70,17 @@ class Spec:
 
     def cache_name(self) -> str:
         return (f"community-n{self.members}-r{self.requests_open}-s{self.seed}-d{self.activity_days}"
-                f"-g{GENERATOR_VERSION}-v{code_schema_version()}.sqlite")
+                f"-g{GENERATOR_VERSION}-m{schema_fingerprint()}.sqlite")
+
+
+def schema_fingerprint() -> str:
+    """Changes with any migration (a new one numbered below the newest would not change the version)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for _version, name, sql in migrations():
+        digest.update(name.encode() + b"\0" + sql.encode())
+    return digest.hexdigest()[:10]
 
 
 def _weighted(rng: random.Random, table: tuple[tuple[object, int], ...]) -> object:
