@@ -237,3 +237,13 @@ async def tally(conn: aiosqlite.Connection, poll_id: int) -> dict[int, int]:
 async def destroy_ballots(conn: aiosqlite.Connection, poll_id: int) -> None:
     """Once counted, who voted for whom is forgotten; the tally stays in `nomination.votes`."""
     await conn.execute("DELETE FROM vote WHERE poll_id = ?", (poll_id,))
+
+
+async def delete_if_empty(conn: aiosqlite.Connection, poll_id: int) -> bool:
+    """Remove a closed poll that never had a nominee (so an animator can open the month again)."""
+    cur = await conn.execute(
+        "DELETE FROM poll WHERE id = ? AND status = 'closed' "
+        "AND NOT EXISTS (SELECT 1 FROM nomination n WHERE n.poll_id = poll.id)",
+        (poll_id,),
+    )
+    return cur.rowcount == 1

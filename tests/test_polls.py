@@ -539,3 +539,21 @@ async def test_nominee_handles_never_ping(sim: Sim, user_handle: str) -> None:
     assert (await sim.command("ana", "motm nominate", member="ben"))["ok"]
     refreshed = ballot_of(sim.last)
     assert refreshed["mentions"] == ["ben"] and user_handle not in refreshed["text"]
+
+
+async def test_an_animator_opens_by_hand_after_an_empty_automatic_month_and_recent_thanks_count(sim: Sim) -> None:
+    for user in ("anim", "ana", "bea", "cyd"):
+        await sim.onboard(user)
+    await sim.roles("anim", add=["animator"])
+    await sim.advance(by="8d")  # the 1st's automatic poll found no thanks from November and closed empty
+    assert (await sim.command("ana", "thanks", member="bea", reason="merci pour le coup de main"))["ok"]
+    opened = await sim.command("anim", "motm open")
+    assert opened["ok"], opened
+    [ballot] = of(sim.last, "post", kind="motm-poll")
+    assert [o["value"] for o in ballot["components"][0]["options"]] == ["bea"]
+    voted = await sim.command("cyd", "motm vote", member="bea")
+    assert voted["ok"] and voted["data"] == {"poll_id": opened["data"]["poll_id"], "voted_for": "bea"}
+    again = await sim.command("anim", "motm open")
+    assert again["error"] == "conflict"  # a month with a real poll keeps it
+    closed = await sim.command("anim", "motm close")
+    assert closed["ok"] and of(sim.last, "post", kind="motm-result")

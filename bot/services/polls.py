@@ -138,22 +138,30 @@ async def open_poll(ctx: Community, animator: Member) -> OpenResult:
     """`motm open`: this month's poll, by hand (audited); a month has one poll (else `conflict`)."""
     async with ctx.db.transaction() as tx:
         month = month_of(ctx, ctx.now())
-        if await polls_repo.by_month(tx, ctx.guild_id, month) is not None:
+        existing = await polls_repo.by_month(tx, ctx.guild_id, month)
+        # A month whose automatic poll found nobody and closed empty may be opened again by hand.
+        if existing is not None and not await polls_repo.delete_if_empty(tx, existing.id):
             raise conflict("polls.already_opened")
-        result = await open_month(tx, ctx, month)
+        result = await open_month(tx, ctx, month, by_hand=True)
         if result.poll_id is None:
             raise conflict("polls.no_nominees_no_window")
         await record_case(tx, ctx, animator, "motm-open", None, month)
     return result
 
 
-async def open_month(tx: aiosqlite.Connection, ctx: Community, month: str) -> OpenResult:
-    """Create `month`'s poll with the thanks-based nominees and announce it (in the caller's tx)."""
+async def open_month(tx: aiosqlite.Connection, ctx: Community, month: str, by_hand: bool = False) -> OpenResult:
+    """Create `month`'s poll with the thanks-based nominees and announce it (in the caller's tx).
+
+    The job (on the 1st) counts the previous calendar month's thanks; an animator opening by hand
+    later in the month counts those and this month's so far, so recent thanks are not ignored.
+    """
     cfg = ctx.config.motm
     if await polls_repo.by_month(tx, ctx.guild_id, month) is not None:
         return OpenResult(None, [], None)
     now = ctx.now()
     since, until = thanks_window(ctx, month)
+    if by_hand:
+        until = max(until, to_epoch(now) + 1)
     excluded = []
     if cfg.exclude_last_winner:
         winner = await polls_repo.last_winner(tx, ctx.guild_id)
