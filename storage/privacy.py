@@ -76,7 +76,9 @@ EXPORT_QUERIES: dict[str, str] = {
         "WHERE created_by = :me ORDER BY id"
     ),
     "mod_case": (
+        # Animators' private notes are never shown to the member (COMMANDS.md), not even in an export.
         "SELECT id, 'about you' AS role, action, reason, at, until_at FROM mod_case WHERE target_id = :me "
+        "AND action != 'note' "
         "UNION ALL SELECT id, 'by you', action, NULL, at, until_at FROM mod_case "
         "WHERE actor_id = :me AND (target_id IS NULL OR target_id != :me) ORDER BY 5, 1"
     ),

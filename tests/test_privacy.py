@@ -301,3 +301,17 @@ async def test_export_is_rate_limited(sim: Sim) -> None:
     assert not of(sim.last, "dm", kind="export")
     await sim.advance(by="25h")
     assert (await sim.command(SUBJECT, "profile export"))["ok"]
+
+
+async def test_an_animators_private_note_never_reaches_the_member_even_in_an_export(sim: Sim) -> None:
+    await sim.onboard("anim")
+    await sim.roles("anim", add=["animator"])
+    await sim.onboard("zed")
+    assert (await sim.command("anim", "mod note", member="zed", text="secret-note-text"))["ok"]
+    assert (await sim.command("anim", "mod warn", member="zed", reason="calme"))["ok"]
+    reply = await sim.command("zed", "profile export")
+    assert reply["ok"]
+    [dm] = of(sim.last, "dm", kind="export")
+    document = Path(dm["attachments"][0]["path"]).read_text(encoding="utf-8")
+    assert "secret-note-text" not in document and "calme" in document
+    assert not [o for o in sim.outputs if "secret-note-text" in o.get("text", "") and o.get("channel") != "mod-log"]
