@@ -100,24 +100,58 @@ class Database:
         return int(row[0])
 
     async def migrate(self) -> list[int]:
-        """Apply every migration newer than the file's version; refuse a file newer than the code."""
+        """Apply every shipped migration the file has not had; refuse a file newer than the code.
+
+        Applied migrations are recorded one by one (`schema_migration`), so a migration whose number
+        lands below the newest one (two features merged in another order) is still applied.
+        `PRAGMA user_version` holds the highest applied number.
+        """
         current = await self.schema_version()
-        latest = code_schema_version()
+        shipped = migrations()
+        known = {version for version, _name, _sql in shipped}
+        latest = max(known)
         if current > latest:
             raise DatabaseError(
                 f"The database {self.path} has schema version {current}, newer than this code "
                 f"({latest}); upgrade entraide before using it."
             )
+        done = await self._applied_versions(current, known)
+        unknown = sorted(done - known)
+        if unknown:
+            raise DatabaseError(
+                f"The database {self.path} has migration {unknown[0]}, which this code does not know; "
+                "upgrade entraide before using it."
+            )
         applied = []
-        for version, _name, sql in migrations():
-            if version <= current:
+        for version, name, sql in shipped:
+            if version in done:
                 continue
             async with self.transaction() as tx:
                 for statement in split_statements(sql):
                     await tx.execute(statement)
-                await tx.execute(f"PRAGMA user_version={version}")
+                await tx.execute(
+                    "INSERT INTO schema_migration (version, name) VALUES (?, ?)", (version, name)
+                )
+                await tx.execute(f"PRAGMA user_version={max(version, current)}")
+            current = max(version, current)
             applied.append(version)
         return applied
+
+    async def _applied_versions(self, current: int, known: set[int]) -> set[int]:
+        """The versions recorded as applied; a file from before the record counts everything up to its version."""
+        async with self.transaction() as tx:
+            await tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+            )
+            async with tx.execute("SELECT version FROM schema_migration") as cur:
+                done = {row[0] for row in await cur.fetchall()}
+            if not done and current > 0:
+                done = {v for v in known if v <= current}
+                await tx.executemany(
+                    "INSERT INTO schema_migration (version, name) VALUES (?, 'recorded at upgrade')",
+                    [(v,) for v in sorted(done)],
+                )
+        return done
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -159,11 +193,22 @@ class Database:
 
 
 def split_statements(sql: str) -> Iterable[str]:
-    """Split a migration file into statements (our migrations hold no triggers or string semicolons)."""
+    """Split a migration file into statements (our migrations hold no string semicolons); a
+    CREATE TRIGGER keeps its BEGIN ... END body, semicolons included, up to a part that is just END."""
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    pending = ""
     for part in "\n".join(lines).split(";"):
-        if part.strip():
+        if pending:
+            pending += ";" + part
+            if part.strip().upper() == "END":
+                yield pending.strip()
+                pending = ""
+        elif re.match(r"\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER\b", part, re.IGNORECASE):
+            pending = part
+        elif part.strip():
             yield part.strip()
+    if pending.strip():
+        yield pending.strip()
 
 
 async def open_database(path: Path | str, synchronous: str = "FULL") -> Database:

@@ -18,6 +18,7 @@ NO_MEMBER_DATA: dict[str, str] = {
     "job_run": "which period of which job ran",
     "settings": "community-wide settings",
     "platform_ref": "transport references (thread ids) for requests and posts",
+    "schema_migration": "which database migrations were applied",
 }
 
 # table -> query returning the caller's rows, readable (skills and other members by name, not id).

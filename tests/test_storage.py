@@ -79,3 +79,40 @@ async def test_online_backup_holds_every_committed_row(tmp_path: Path) -> None:
         assert (await copy.fetchone("SELECT COUNT(*) FROM settings"))[0] == 500
     finally:
         await copy.close()
+
+
+async def test_a_migration_numbered_below_the_newest_is_still_applied(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Two features merged in another order: 0031 ships after a file already reached 0060."""
+    import storage.database as database
+
+    shipped = database.migrations()
+    late = max(v for v, _n, _s in shipped) + 1
+    gap = min(v for v in range(2, late) if v not in {m[0] for m in shipped})
+    extra = (gap, "late_feature.sql", "CREATE TABLE late_feature (id INTEGER PRIMARY KEY)")
+    path = tmp_path / "order.sqlite"
+    db = await open_database(path)  # every shipped migration except the late one
+    await db.close()
+    without = list(shipped)
+    monkeypatch.setattr(database, "migrations", lambda: sorted([*without, (late, "newest.sql", "SELECT 1")]))
+    db = await open_database(path)
+    await db.close()
+    # now a migration numbered below the newest appears (merged late)
+    monkeypatch.setattr(database, "migrations", lambda: sorted([*without, extra, (late, "newest.sql", "SELECT 1")]))
+    db = await open_database(path)
+    try:
+        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "late_feature" in tables
+        assert await db.schema_version() == late
+    finally:
+        await db.close()
+
+
+async def test_a_database_that_had_a_migration_this_code_lacks_is_refused(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+
+    path = tmp_path / "ahead.sqlite"
+    db = await open_database(path)
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO schema_migration (version, name) VALUES (5, 'from a branch')")
+    await db.close()
+    with pytest.raises(DatabaseError, match="does not know"):
+        await open_database(path)
