@@ -1,6 +1,8 @@
 """Activity counters: messages and actions per member per day (never any content)."""
 from __future__ import annotations
 
+import json
+
 import aiosqlite
 
 
@@ -34,3 +36,24 @@ async def counts_for(conn: aiosqlite.Connection, member_id: int) -> list[tuple[s
         "SELECT day, messages, actions FROM activity_day WHERE member_id = ? ORDER BY day", (member_id,)
     ) as cur:
         return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+
+
+async def member_ids_for(conn: aiosqlite.Connection, guild_id: str, platform_ids: list[str]) -> dict[str, int]:
+    """Platform id → member id for many members in one indexed query (unknown ids are left out)."""
+    if not platform_ids:
+        return {}
+    async with conn.execute(
+        "SELECT platform_id, id FROM member WHERE guild_id = ? AND platform_id IN (SELECT value FROM json_each(?))",
+        (guild_id, json.dumps(platform_ids)),
+    ) as cur:
+        return {row[0]: row[1] for row in await cur.fetchall()}
+
+
+async def existing_ids(conn: aiosqlite.Connection, member_ids: list[int]) -> set[int]:
+    """Which of these member ids still exist (an erased member's buffered events are dropped)."""
+    if not member_ids:
+        return set()
+    async with conn.execute(
+        "SELECT id FROM member WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(member_ids),)
+    ) as cur:
+        return {row[0] for row in await cur.fetchall()}

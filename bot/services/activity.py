@@ -1,11 +1,13 @@
 """Activity tracking: counts per member per day, buffered and written in batches.
 
-A burst of thousands of messages costs a few transactions: events accumulate in memory and are
-flushed every few seconds, before each job and at shutdown.
+A burst of thousands of messages costs a few transactions: events accumulate in memory (keyed by
+platform id, so a message costs no query) and are flushed every few seconds, before each job, at
+shutdown and when the buffer is full; member ids are resolved in one query per flush.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 
 from bot.clock import to_epoch
 from bot.context import Community
@@ -14,55 +16,61 @@ from storage import activity as activity_repo
 
 FLUSH_EVERY_SECONDS = 5.0
 
+Key = tuple[str | int, str]  # (platform id for messages | member id for actions, local day)
+
 
 class ActivityRecorder:
-    def __init__(self, ctx: Community, max_buffer: int = 5000) -> None:
+    def __init__(self, ctx: Community, max_buffer: int = 50_000) -> None:
         self.ctx = ctx
         self.max_buffer = max_buffer
-        self._counts: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-        self._last_seen: dict[int, int] = {}
-        self._ids: dict[str, int] = {}
+        self._counts: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+        self._last_seen: dict[str | int, int] = {}
         self._pending = 0
         self._last_flush = ctx.now()
+        self._day = ""
+        self._day_ends = 0.0
+
+    def _today(self, now: datetime) -> str:
+        """The community's local day, computed once per day rather than once per event."""
+        stamp = now.timestamp()
+        if stamp >= self._day_ends or not self._day:
+            local = now.astimezone(self.ctx.tz)
+            self._day = local.strftime("%Y-%m-%d")
+            midnight = (local.replace(hour=0, minute=0, second=0, microsecond=0).replace(tzinfo=None)
+                        + timedelta(days=1)).replace(tzinfo=self.ctx.tz)
+            self._day_ends = midnight.timestamp()
+            if stamp < self._day_ends - 86400 * 2:  # the clock went backwards: recompute next time
+                self._day_ends = stamp
+        return self._day
 
     async def message(self, platform_id: str) -> None:
         """A member wrote something somewhere (its content is never looked at)."""
-        member_id = await self._member_id(platform_id)
-        if member_id is not None:
-            await self.record(member_id, messages=1)
+        await self._add(platform_id, 1, 0)
 
     async def record(self, member_id: int, messages: int = 0, actions: int = 0) -> None:
+        """Activity of a known member (commands and clicks count as actions)."""
+        await self._add(member_id, messages, actions)
+
+    async def _add(self, who: str | int, messages: int, actions: int) -> None:
         now = self.ctx.now()
-        day = now.astimezone(self.ctx.tz).strftime("%Y-%m-%d")
-        counts = self._counts[(member_id, day)]
+        counts = self._counts[(who, self._today(now))]
         counts[0] += messages
         counts[1] += actions
-        self._last_seen[member_id] = to_epoch(now)
+        self._last_seen[who] = to_epoch(now)
         self._pending += 1
         if self._pending >= self.max_buffer:
             await self.flush()
 
-    async def _member_id(self, platform_id: str) -> int | None:
-        if platform_id not in self._ids:
-            found = await activity_repo.member_id_for(self.ctx.db.reader, self.ctx.guild_id, platform_id)
-            if found is None:
-                return None
-            self._ids[platform_id] = found
-        return self._ids[platform_id]
-
     def forget(self, platform_id: str | None = None) -> None:
-        """Drop cached ids (after an erasure or a rejoin)."""
-        if platform_id is None:
-            self._ids.clear()
-        else:
-            self._ids.pop(platform_id, None)
+        """Kept for callers that changed a member's identity; ids are resolved at each flush anyway."""
+        return None
 
     async def flush(self) -> int:
         """Write the buffered counts in one transaction; return how many events they held."""
         if not self._pending:
             return 0
-        rows = [(m, day, c[0], c[1]) for (m, day), c in self._counts.items()]
-        seen = [(at, m) for m, at in self._last_seen.items()]
+        counts = dict(self._counts)
+        seen = dict(self._last_seen)
         flushed = self._pending
         self._counts.clear()
         self._last_seen.clear()
@@ -70,12 +78,27 @@ class ActivityRecorder:
         self._last_flush = self.ctx.now()
         try:
             async with self.ctx.db.transaction() as tx:
-                existing = await _existing_ids(tx, [r[0] for r in rows])
-                await activity_repo.add_counts(tx, [r for r in rows if r[0] in existing])
+                handles = sorted({who for who in seen if isinstance(who, str)})
+                ids = await activity_repo.member_ids_for(tx, self.ctx.guild_id, handles)
+                direct = [who for who in seen if isinstance(who, int)]
+                alive = await activity_repo.existing_ids(tx, direct) | set(ids.values())
+                merged: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+                for (who, day), (messages, actions) in counts.items():
+                    member_id = ids.get(who) if isinstance(who, str) else who
+                    if member_id is not None and member_id in alive:
+                        total = merged[(member_id, day)]
+                        total[0] += messages
+                        total[1] += actions
+                last: dict[int, int] = {}
+                for who, at in seen.items():
+                    member_id = ids.get(who) if isinstance(who, str) else who
+                    if member_id is not None and member_id in alive:
+                        last[member_id] = max(at, last.get(member_id, 0))
+                await activity_repo.add_counts(tx, [(m, d, c[0], c[1]) for (m, d), c in merged.items()])
                 fault_point("activity:mid-flush")
-                await activity_repo.touch_members(tx, [s for s in seen if s[1] in existing])
+                await activity_repo.touch_members(tx, [(at, m) for m, at in last.items()])
         except Exception:
-            self._restore(rows, seen, flushed)  # rolled back: keep the counts for the next flush
+            self._restore(counts, seen, flushed)  # rolled back: keep the counts for the next flush
             raise
         return flushed
 
@@ -90,19 +113,11 @@ class ActivityRecorder:
         """Events buffered and not yet written."""
         return self._pending
 
-    def _restore(self, rows: list[tuple[int, str, int, int]], seen: list[tuple[int, int]], events: int) -> None:
-        for member_id, day, messages, actions in rows:
-            counts = self._counts[(member_id, day)]
-            counts[0] += messages
-            counts[1] += actions
-        for at, member_id in seen:
-            self._last_seen[member_id] = max(at, self._last_seen.get(member_id, 0))
+    def _restore(self, counts: dict[Key, list[int]], seen: dict[str | int, int], events: int) -> None:
+        for key, (messages, actions) in counts.items():
+            total = self._counts[key]
+            total[0] += messages
+            total[1] += actions
+        for who, at in seen.items():
+            self._last_seen[who] = max(at, self._last_seen.get(who, 0))
         self._pending += events
-
-
-async def _existing_ids(tx: object, ids: list[int]) -> set[int]:
-    """Members erased since their events were buffered are skipped (foreign keys would refuse them)."""
-    from storage.members import many_by_id
-
-    found = await many_by_id(tx, set(ids))  # type: ignore[arg-type]
-    return set(found)
