@@ -141,34 +141,78 @@ def _values(rows: list[tuple[object, ...]]) -> tuple[str, list[object]]:
     return marks, [value for row in rows for value in row]
 
 
+async def only_guild(conn: aiosqlite.Connection, guild_id: str) -> bool:
+    """Whether every member row belongs to this guild (two index lookups), so activity rows need no
+    join to `member` to check their guild (foreign keys are on: every activity row has its member)."""
+    async with conn.execute(
+        "SELECT (SELECT MIN(guild_id) FROM member), (SELECT MAX(guild_id) FROM member)"
+    ) as cur:
+        row = await cur.fetchone()
+    return row is None or row[0] is None or (row[0] == guild_id and row[1] == guild_id)
+
+
+async def weekly_active(conn: aiosqlite.Connection, guild_id: str, buckets: list[Bucket]) -> dict[int, int]:
+    """Per bucket: members with an activity day among its days, or last seen within [lo, hi).
+
+    A bucket covering a whole Monday-to-Sunday week reads its distinct active members from
+    `activity_week` (kept by triggers, migration 0095), one row instead of every activity row of the
+    week; the partial weeks at the window's edges (at most six days each) are counted from
+    `activity_day` over the (day, member_id) index. Members last seen in a bucket without an
+    activity day in it are added with one probe each on the (member_id, day) key.
+    """
+    counts = {b.index: 0 for b in buckets}
+    whole = {b.days[0]: b.index for b in buckets if len(b.days) == 7}
+    if whole:
+        async with conn.execute(
+            "SELECT week_start, members FROM activity_week WHERE guild_id = ? AND week_start >= ? AND week_start <= ?",
+            (guild_id, min(whole), max(whole)),
+        ) as cur:
+            for week_start, members in await cur.fetchall():
+                if week_start in whole:
+                    counts[whole[week_start]] = int(members)
+    partial = [b for b in buckets if b.days and len(b.days) < 7]
+    if partial:
+        alone = await only_guild(conn, guild_id)
+        for b in partial:
+            marks = ", ".join("?" * len(b.days))
+            if alone:
+                sql = f"SELECT COUNT(DISTINCT member_id) FROM activity_day WHERE day IN ({marks})"
+                params: tuple[object, ...] = b.days
+            else:
+                sql = (f"SELECT COUNT(DISTINCT a.member_id) FROM activity_day a JOIN member m ON m.id = a.member_id"
+                       f" WHERE a.day IN ({marks}) AND m.guild_id = ?")
+                params = (*b.days, guild_id)
+            counts[b.index] = await _scalar(conn, sql, params)
+    spans = [(b.index, b.lo, b.hi, b.days[0] if b.days else "", b.days[-1] if b.days else "") for b in buckets]
+    marks, params_ = _values(spans)
+    async with conn.execute(
+        f"WITH weeks(bucket, lo, hi, first_day, last_day) AS (VALUES {marks}) "
+        "SELECT w.bucket, COUNT(*) FROM weeks w JOIN member m"
+        " ON m.guild_id = ? AND m.last_active_at >= w.lo AND m.last_active_at < w.hi"
+        " WHERE NOT EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = m.id"
+        "  AND a.day >= w.first_day AND a.day <= w.last_day AND date(a.day) = a.day)"
+        " GROUP BY w.bucket",
+        [*params_, guild_id],
+    ) as cur:
+        for bucket, extra in await cur.fetchall():
+            counts[int(bucket)] += int(extra)
+    return counts
+
+
 async def weekly_series(
     conn: aiosqlite.Connection, guild_id: str, buckets: list[Bucket]
 ) -> dict[str, dict[int, int]]:
     """Per bucket: active members, newcomers, requests opened and resolved (one pass per measure)."""
     if not buckets:
         return {}
-    day_marks, day_params = _values([(day, b.index) for b in buckets for day in b.days])
     week_marks, week_params = _values([(b.index, b.lo, b.hi) for b in buckets])
-    days_cte = f"days(day, bucket) AS (VALUES {day_marks})"
     weeks_cte = f"weeks(bucket, lo, hi) AS (VALUES {week_marks})"
-    series: dict[str, dict[int, int]] = {}
+    series: dict[str, dict[int, int]] = {"active_members": await weekly_active(conn, guild_id, buckets)}
 
     async def grouped(name: str, sql: str, params: list[object]) -> None:
         async with conn.execute(sql, params) as cur:
             series[name] = {int(row[0]): int(row[1]) for row in await cur.fetchall()}
 
-    await grouped(
-        "active_members",
-        f"WITH {days_cte}, {weeks_cte} "
-        "SELECT bucket, COUNT(DISTINCT member_id) FROM ("
-        " SELECT d.bucket AS bucket, a.member_id AS member_id FROM days d"
-        " JOIN activity_day a ON a.day = d.day JOIN member m ON m.id = a.member_id WHERE m.guild_id = ?"
-        " UNION ALL"
-        " SELECT w.bucket, m.id FROM weeks w JOIN member m"
-        " ON m.guild_id = ? AND m.last_active_at >= w.lo AND m.last_active_at < w.hi"
-        ") GROUP BY bucket",
-        [*day_params, *week_params, guild_id, guild_id],
-    )
     for name, table, column, extra in (
         ("newcomers", "member", "joined_at", ""),
         ("requests_opened", "request", "created_at", ""),
