@@ -164,3 +164,22 @@ async def test_a_job_with_nothing_to_do_skips_its_transaction(tmp_path: Path) ->
         assert [t.hour for t in bodies] == [13]  # the 13:00 period, the first one after work appeared
     finally:
         await s.ctx.db.close()
+
+
+async def test_catch_up_runs_a_state_driven_job_once_for_its_latest_missed_period(tmp_path: Path) -> None:
+    rec = Recorder()
+    s = await open_scheduler(tmp_path / "s.sqlite", "2026-12-01T14:30:00+01:00", rec)  # 5 hourly runs missed
+    bodies: list[datetime] = []
+
+    async def body(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+        bodies.append(fire_time)
+
+    async def has_work(ctx: Community, fire_time: datetime) -> bool:
+        return True
+
+    s.jobs.append(Job("test-hourly", cron("Europe/Paris", minute=0), period_day, body, has_work=has_work))
+    try:
+        await s.catch_up()
+        assert [t.hour for t in bodies] == [14]
+    finally:
+        await s.ctx.db.close()
