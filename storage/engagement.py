@@ -115,15 +115,59 @@ async def latest_poll(conn: aiosqlite.Connection, guild_id: str) -> PollState | 
 # Nudges -------------------------------------------------------------------------------------------
 
 
+# Present, active members with nudges on, members (charter accepted), not yet nudged this ISO week,
+# and not sent a check-in DM in the last days, as a newcomer or as the godparent of one
+# (COMMUNITY.md: never more than one unsolicited message a week).
+_ELIGIBLE = (
+    "eligible AS (SELECT m.id, m.platform_id, m.handle, m.locale, m.dms_closed, m.available, "
+    "m.last_active_at, m.profile_updated_at, m.joined_at FROM member m "
+    "WHERE m.guild_id = :guild AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.nudges = 1 "
+    "AND m.charter_accepted_at IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = m.id AND n.week = :week) "
+    "AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.member_id = m.id AND c.at >= :checkin_since) "
+    "AND NOT EXISTS (SELECT 1 FROM member g JOIN checkin c ON c.member_id = g.id "
+    "WHERE g.godparent_id = m.id AND c.at >= :checkin_since))"
+)
+
+
 @dataclass(frozen=True)
 class NudgeTarget:
-    """A member a nudge may go to, with what its message needs."""
+    """An eligible member, what a message to them needs, and which of the plain rules apply to them."""
 
     member_id: int
     platform_id: str
     handle: str
     locale: str | None
     dms_closed: bool
+    stale_since: int | None = None  # profile last confirmed then, and not asked "still true?" since
+    hello: bool = False  # quiet long enough for a gentle hello
+
+
+async def nudge_targets(
+    conn: aiosqlite.Connection, guild_id: str, week: str, *, checkin_since: int, stale_before: int,
+    quiet_before: int, last_hello_before: int, max_unanswered: int,
+) -> dict[int, NudgeTarget]:
+    """Every eligible member with the profile and hello rules evaluated, in one pass over them.
+
+    Profile: last updated before `stale_before` and not asked since then. Hello: quiet since
+    `quiet_before`, no hello since `last_hello_before`, and fewer than `max_unanswered` hellos since
+    their last activity (activity answers a hello).
+    """
+    async with conn.execute(
+        f"WITH {_ELIGIBLE} SELECT e.id, e.platform_id, e.handle, e.locale, e.dms_closed, "
+        "CASE WHEN COALESCE(e.profile_updated_at, e.joined_at) < :stale AND NOT EXISTS (SELECT 1 FROM nudge n "
+        "WHERE n.member_id = e.id AND n.reason = 'profile' AND n.at >= :stale) "
+        "THEN COALESCE(e.profile_updated_at, e.joined_at) END, "
+        "COALESCE(e.last_active_at, e.joined_at) < :quiet "
+        "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
+        "AND n.at >= :last_hello) "
+        "AND (SELECT COUNT(*) FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
+        "AND n.at > COALESCE(e.last_active_at, e.joined_at)) < :max_unanswered "
+        "FROM eligible e",
+        {"guild": guild_id, "week": week, "checkin_since": checkin_since, "stale": stale_before,
+         "quiet": quiet_before, "last_hello": last_hello_before, "max_unanswered": max_unanswered},
+    ) as cur:
+        return {r[0]: NudgeTarget(r[0], r[1], r[2], r[3], bool(r[4]), r[5], bool(r[6])) for r in await cur.fetchall()}
 
 
 @dataclass(frozen=True)
@@ -136,110 +180,76 @@ class NudgeCandidate:
     subject_at: int | None = None
 
 
-# Present, active members with nudges on, members (charter accepted), not yet nudged this ISO week.
-_ELIGIBLE = (
-    "eligible AS (SELECT m.id, m.platform_id, m.handle, m.locale, m.dms_closed, m.available, "
-    "m.last_active_at, m.profile_updated_at, m.joined_at FROM member m "
-    "WHERE m.guild_id = :guild AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.nudges = 1 "
-    "AND m.charter_accepted_at IS NOT NULL "
-    "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = m.id AND n.week = :week))"
-)
-
-
-async def nudge_targets(conn: aiosqlite.Connection, guild_id: str, week: str) -> dict[int, NudgeTarget]:
-    async with conn.execute(
-        f"WITH {_ELIGIBLE} SELECT id, platform_id, handle, locale, dms_closed FROM eligible",
-        {"guild": guild_id, "week": week},
-    ) as cur:
-        return {r[0]: NudgeTarget(r[0], r[1], r[2], r[3], bool(r[4])) for r in await cur.fetchall()}
-
-
 async def request_candidates(
-    conn: aiosqlite.Connection, guild_id: str, week: str, pinged_since: int
+    conn: aiosqlite.Connection, guild_id: str, week: str, pinged_since: int, checkin_since: int,
 ) -> list[NudgeCandidate]:
     """For each available eligible member, the first open unclaimed request matching a skill they
     offer (urgent, then oldest): not their own, not one they were pinged for since `pinged_since`,
-    not one they already helped on or were nudged about."""
-    async with conn.execute(
-        f"WITH {_ELIGIBLE}, matches AS ("
-        "SELECT e.id AS member_id, r.id AS request_id, r.title, ROW_NUMBER() OVER ("
-        "PARTITION BY e.id ORDER BY r.urgent DESC, r.created_at, r.id) AS rn "
-        "FROM eligible e JOIN member_skill ms ON ms.member_id = e.id AND ms.kind = 'offer' "
-        "JOIN request_skill rs ON rs.skill_id = ms.skill_id "
-        "JOIN request r ON r.id = rs.request_id AND r.guild_id = :guild AND r.status = 'open' "
-        "WHERE e.available = 1 AND (r.requester_id IS NULL OR r.requester_id != e.id) "
-        "AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = r.id AND p.helper_id = e.id "
-        "AND p.at > :pinged_since) "
-        "AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = r.id AND h.helper_id = e.id) "
-        "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'request' "
-        "AND n.subject_id = r.id)) "
-        "SELECT member_id, request_id, title FROM matches WHERE rn = 1",
-        {"guild": guild_id, "week": week, "pinged_since": pinged_since},
-    ) as cur:
-        return [NudgeCandidate(r[0], r[1], r[2]) for r in await cur.fetchall()]
+    not one they already helped on or were nudged about.
+
+    Starts from the open requests (few) rather than all requests: they go into a temporary table
+    keyed by (skill, rank in urgent/oldest order), then for each eligible member and offered skill a
+    LIMIT 1 walk of that skill's open requests finds the first acceptable one (usually the first
+    row), and the member keeps the best over their skills. Cost: members × offered skills index
+    seeks, whatever the history holds.
+    """
+    await conn.execute(
+        "CREATE TEMP TABLE nudge_open_skill (skill_id INTEGER NOT NULL, rank INTEGER NOT NULL, "
+        "request_id INTEGER NOT NULL, requester_id INTEGER, PRIMARY KEY (skill_id, rank)) WITHOUT ROWID"
+    )
+    try:
+        await conn.execute(
+            "INSERT INTO nudge_open_skill (skill_id, rank, request_id, requester_id) "
+            "SELECT rs.skill_id, o.rank, o.id, o.requester_id FROM (SELECT r.id, r.requester_id, "
+            "ROW_NUMBER() OVER (ORDER BY r.urgent DESC, r.created_at, r.id) AS rank "
+            "FROM request r WHERE r.guild_id = ? AND r.status = 'open') o "
+            "JOIN request_skill rs ON rs.request_id = o.id",
+            (guild_id,),
+        )
+        async with conn.execute(
+            f"WITH {_ELIGIBLE}, firsts AS ("
+            "SELECT e.id AS member_id, (SELECT o.rank FROM nudge_open_skill o WHERE o.skill_id = ms.skill_id "
+            "AND (o.requester_id IS NULL OR o.requester_id != e.id) "
+            "AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = o.request_id "
+            "AND p.helper_id = e.id AND p.at > :pinged_since) "
+            "AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = o.request_id AND h.helper_id = e.id) "
+            "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'request' "
+            "AND n.subject_id = o.request_id) "
+            "ORDER BY o.rank LIMIT 1) AS rank "
+            "FROM eligible e JOIN member_skill ms ON ms.member_id = e.id AND ms.kind = 'offer' "
+            "WHERE e.available = 1), "
+            "best AS (SELECT member_id, MIN(rank) AS rank FROM firsts GROUP BY member_id), "
+            "ranked AS (SELECT DISTINCT rank, request_id FROM nudge_open_skill) "
+            "SELECT b.member_id, o.request_id, r.title FROM best b JOIN ranked o ON o.rank = b.rank "
+            "JOIN request r ON r.id = o.request_id ORDER BY b.member_id",
+            {"guild": guild_id, "week": week, "pinged_since": pinged_since, "checkin_since": checkin_since},
+        ) as cur:
+            return [NudgeCandidate(r[0], r[1], r[2]) for r in await cur.fetchall()]
+    finally:
+        await conn.execute("DROP TABLE temp.nudge_open_skill")
 
 
 async def godchild_candidates(
-    conn: aiosqlite.Connection, guild_id: str, week: str, *, now: int, horizon: int, checkin_days: list[int],
-    quiet_before: int, newcomer_since: int, repeat_since: int,
+    conn: aiosqlite.Connection, guild_id: str, week: str, *, quiet_before: int, newcomer_since: int,
+    repeat_since: int, checkin_since: int,
 ) -> list[NudgeCandidate]:
-    """For each eligible godparent, one godchild due for attention: a check-in day falling in
-    [now, horizon) or a recent newcomer quiet since `quiet_before`; not the same godchild twice
-    since `repeat_since`. subject_at is the check-in's day offset, NULL for a quiet godchild."""
-    offsets = sorted({int(d) for d in checkin_days if int(d) > 0})
-    due_parts = " OR ".join(f"(g.joined_at + {d * 86400} >= :now AND g.joined_at + {d * 86400} < :horizon)"
-                            for d in offsets) or "0"
-    due_at = " ".join(f"WHEN g.joined_at + {d * 86400} >= :now AND g.joined_at + {d * 86400} < :horizon "
-                      f"THEN {d}" for d in offsets)
-    due_expr = f"CASE {due_at} END" if offsets else "NULL"
+    """For each eligible godparent, one recent godchild (joined since `newcomer_since`) gone quiet
+    since `quiet_before`, quietest first; not the same godchild twice since `repeat_since`.
+    (Check-in days are the daily check-in job's: it already writes to the godparent.)"""
     async with conn.execute(
         f"WITH {_ELIGIBLE}, due AS ("
-        f"SELECT e.id AS member_id, g.id AS godchild_id, g.handle, {due_expr} AS due_at, ROW_NUMBER() OVER ("
+        "SELECT e.id AS member_id, g.id AS godchild_id, g.handle, ROW_NUMBER() OVER ("
         "PARTITION BY e.id ORDER BY COALESCE(g.last_active_at, 0), g.id) AS rn "
         "FROM eligible e JOIN member g ON g.godparent_id = e.id "
         "WHERE g.left_at IS NULL AND g.erased = 0 "
-        f"AND (({due_parts}) OR (g.joined_at >= :newcomer_since AND COALESCE(g.last_active_at, 0) < :quiet)) "
+        "AND g.joined_at >= :newcomer_since AND COALESCE(g.last_active_at, 0) < :quiet "
         "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'godchild' "
         "AND n.subject_id = g.id AND n.at >= :repeat_since)) "
-        "SELECT member_id, godchild_id, handle, due_at FROM due WHERE rn = 1",
-        {"guild": guild_id, "week": week, "now": now, "horizon": horizon, "quiet": quiet_before,
-         "newcomer_since": newcomer_since, "repeat_since": repeat_since},
+        "SELECT member_id, godchild_id, handle FROM due WHERE rn = 1",
+        {"guild": guild_id, "week": week, "quiet": quiet_before, "newcomer_since": newcomer_since,
+         "repeat_since": repeat_since, "checkin_since": checkin_since},
     ) as cur:
-        return [NudgeCandidate(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
-
-
-async def stale_profile_candidates(
-    conn: aiosqlite.Connection, guild_id: str, week: str, stale_before: int
-) -> list[NudgeCandidate]:
-    """Eligible members whose profile was last updated before `stale_before` and who were not asked
-    "still true?" since then. subject_at is the profile's last update."""
-    async with conn.execute(
-        f"WITH {_ELIGIBLE} SELECT id, COALESCE(profile_updated_at, joined_at) FROM eligible e "
-        "WHERE COALESCE(profile_updated_at, joined_at) < :stale "
-        "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'profile' "
-        "AND n.at >= :stale)",
-        {"guild": guild_id, "week": week, "stale": stale_before},
-    ) as cur:
-        return [NudgeCandidate(r[0], None, "", r[1]) for r in await cur.fetchall()]
-
-
-async def hello_candidates(
-    conn: aiosqlite.Connection, guild_id: str, week: str, quiet_before: int, last_hello_before: int,
-    max_unanswered: int,
-) -> list[NudgeCandidate]:
-    """Eligible members quiet since `quiet_before`, with no hello since `last_hello_before`, and
-    fewer than `max_unanswered` hellos since their last activity (activity answers a hello)."""
-    async with conn.execute(
-        f"WITH {_ELIGIBLE} SELECT id, last_active_at FROM eligible e "
-        "WHERE COALESCE(last_active_at, joined_at) < :quiet "
-        "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
-        "AND n.at >= :last_hello) "
-        "AND (SELECT COUNT(*) FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
-        "AND n.at > COALESCE(e.last_active_at, e.joined_at)) < :max_unanswered",
-        {"guild": guild_id, "week": week, "quiet": quiet_before, "last_hello": last_hello_before,
-         "max_unanswered": max_unanswered},
-    ) as cur:
-        return [NudgeCandidate(r[0], None, "", r[1]) for r in await cur.fetchall()]
+        return [NudgeCandidate(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
 
 async def record_nudges(conn: aiosqlite.Connection, rows: list[tuple[int, str, str, int | None, int]]) -> None:

@@ -3,13 +3,15 @@
 The digest is one post in the general channel, in the community's language; it is skipped when
 there is nothing to say. Nudges reach one person at a time, rarely: at most one DM per member per
 ISO week (the `nudge` table's UNIQUE(member_id, week)), only to present, active members who keep
-nudges on, never while animators paused them. Each nudge says the first thing that applies:
-a request they could help with, a godchild to check on, a profile to confirm, a gentle hello.
+nudges on, never while animators paused them, and not to someone the daily check-in job wrote to
+in the last six days (as a newcomer or as a godparent). Each nudge says the first thing that applies:
+a request they could help with, a godchild gone quiet, a profile to confirm, a gentle hello.
 """
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 import aiosqlite
@@ -42,6 +44,7 @@ PING_MEMORY = DAY           # a request someone was pinged for this recently is 
 GODCHILD_QUIET_DAYS = 14    # a newcomer silent this long deserves a word from their godparent
 GODCHILD_REPEAT_DAYS = 28   # not twice about the same godchild within this
 HELLO_MAX_UNANSWERED = 2    # never a third hello in a row without an answer
+CHECKIN_QUIET_DAYS = 6      # a member sent a check-in DM (newcomer or godparent) this recently gets no nudge
 NUDGE_REASONS = ("request", "godchild", "profile", "hello")
 
 
@@ -163,22 +166,48 @@ def off_button(ctx: Community, locale: str) -> Component:
     return Component("nudges:off", ctx.t(locale, "engagement.nudge.off_button"), style="secondary")
 
 
-def nudge_text(ctx: Community, locale: str, target: NudgeTarget, reason: str, candidate: NudgeCandidate) -> str:
-    name = neutralize(target.handle)
-    if reason == "request":
-        body = ctx.t(locale, "engagement.nudge.request", name=name, title=_short(candidate.subject_text),
-                     id=candidate.subject_id)
-    elif reason == "godchild" and candidate.subject_at is not None:
-        body = ctx.t(locale, "engagement.nudge.godchild_checkin", name=name,
-                     godchild=neutralize(candidate.subject_text), count=candidate.subject_at)
-    elif reason == "godchild":
-        body = ctx.t(locale, "engagement.nudge.godchild_quiet", name=name, godchild=neutralize(candidate.subject_text))
-    elif reason == "profile":
-        since = ctx.i18n.date(locale, from_epoch(candidate.subject_at or 0))
-        body = ctx.t(locale, "engagement.nudge.profile", name=name, since=since)
-    else:
-        body = ctx.t(locale, "engagement.nudge.hello", name=name, community=neutralize(ctx.config.community.name))
-    return body + "\n\n" + ctx.t(locale, "engagement.nudge.off_hint")
+class NudgeWords:
+    """Nudge texts for many members: per-locale pieces and dates are formatted once, not per member."""
+
+    def __init__(self, ctx: Community) -> None:
+        self.ctx = ctx
+        self._memo: dict[tuple[str, ...], str] = {}
+        self._buttons: dict[str, Component] = {}
+
+    def _once(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def off_button(self, locale: str) -> Component:
+        if locale not in self._buttons:
+            self._buttons[locale] = off_button(self.ctx, locale)
+        return self._buttons[locale]
+
+    def claim_label(self, locale: str) -> str:
+        return self._once(("claim", locale), lambda: self.ctx.t(locale, "engagement.nudge.claim_button"))
+
+    def date(self, locale: str, epoch: int) -> str:
+        day = from_epoch(epoch).astimezone(self.ctx.tz).date().isoformat()
+        return self._once(("date", locale, day), lambda: self.ctx.i18n.date(locale, from_epoch(epoch)))
+
+    def text(self, locale: str, target: NudgeTarget, reason: str, candidate: NudgeCandidate) -> str:
+        ctx = self.ctx
+        name = neutralize(target.handle)
+        if reason == "request":
+            body = ctx.t(locale, "engagement.nudge.request", name=name, title=_short(candidate.subject_text),
+                         id=candidate.subject_id)
+        elif reason == "godchild":
+            body = ctx.t(locale, "engagement.nudge.godchild_quiet", name=name,
+                         godchild=neutralize(candidate.subject_text))
+        elif reason == "profile":
+            body = ctx.t(locale, "engagement.nudge.profile", name=name,
+                         since=self.date(locale, candidate.subject_at or 0))
+        else:
+            community = neutralize(ctx.config.community.name)
+            body = ctx.t(locale, "engagement.nudge.hello", name=name, community=community)
+        hint = self._once(("hint", locale), lambda: ctx.t(locale, "engagement.nudge.off_hint"))
+        return body + "\n\n" + hint
 
 
 def _outbox_row(
@@ -199,32 +228,38 @@ def _outbox_row(
 
 async def choose_nudges(
     conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str
-) -> dict[int, tuple[str, NudgeCandidate]]:
-    """member_id → (reason, candidate): the first rule that applies to each eligible member."""
+) -> tuple[dict[int, NudgeTarget], dict[int, tuple[str, NudgeCandidate]]]:
+    """The eligible members, and member_id → (reason, candidate): the first rule that applies to each."""
     cfg = ctx.config.nudges
     at = to_epoch(fire_time)
+    checkin_since = at - CHECKIN_QUIET_DAYS * DAY
+    targets = await engagement_repo.nudge_targets(
+        conn, ctx.guild_id, week, checkin_since=checkin_since, stale_before=at - cfg.profile_stale_days * DAY,
+        quiet_before=at - cfg.quiet_weeks_before_hello * WEEK,
+        # a day of slack: a hello due "every 8 weeks" comes on the 8th weekly run, even after a late catch-up
+        last_hello_before=at - cfg.hello_every_weeks * WEEK + DAY, max_unanswered=HELLO_MAX_UNANSWERED,
+    )
+    if not targets:
+        return targets, {}
     checkin_days = ctx.config.onboarding.checkin_days
     by_rule: dict[str, list[NudgeCandidate]] = {
-        "request": await engagement_repo.request_candidates(conn, ctx.guild_id, week, at - PING_MEMORY),
+        "request": await engagement_repo.request_candidates(
+            conn, ctx.guild_id, week, at - PING_MEMORY, checkin_since
+        ),
         "godchild": await engagement_repo.godchild_candidates(
-            conn, ctx.guild_id, week, now=at, horizon=at + WEEK, checkin_days=checkin_days,
-            quiet_before=at - GODCHILD_QUIET_DAYS * DAY,
+            conn, ctx.guild_id, week, quiet_before=at - GODCHILD_QUIET_DAYS * DAY,
             newcomer_since=at - max([*checkin_days, 1]) * DAY, repeat_since=at - GODCHILD_REPEAT_DAYS * DAY,
+            checkin_since=checkin_since,
         ),
-        "profile": await engagement_repo.stale_profile_candidates(
-            conn, ctx.guild_id, week, at - cfg.profile_stale_days * DAY
-        ),
-        "hello": await engagement_repo.hello_candidates(
-            conn, ctx.guild_id, week, quiet_before=at - cfg.quiet_weeks_before_hello * WEEK,
-            # a day of slack: a hello due "every 8 weeks" comes on the 8th weekly run, even after a late catch-up
-            last_hello_before=at - cfg.hello_every_weeks * WEEK + DAY, max_unanswered=HELLO_MAX_UNANSWERED,
-        ),
+        "profile": [NudgeCandidate(t.member_id, None, "", t.stale_since)
+                    for t in targets.values() if t.stale_since is not None],
+        "hello": [NudgeCandidate(t.member_id, None, "") for t in targets.values() if t.hello],
     }
     chosen: dict[int, tuple[str, NudgeCandidate]] = {}
     for reason in NUDGE_REASONS:
         for candidate in by_rule[reason]:
             chosen.setdefault(candidate.member_id, (reason, candidate))
-    return chosen
+    return targets, chosen
 
 
 async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
@@ -233,11 +268,11 @@ async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time
         log.info("weekly nudges skipped: %s", "disabled" if not ctx.config.nudges.enabled else "paused")
         return
     week = iso_week(fire_time.astimezone(ctx.tz))
-    chosen = await choose_nudges(tx, ctx, fire_time, week)
+    targets, chosen = await choose_nudges(tx, ctx, fire_time, week)
     if not chosen:
         return
-    targets = await engagement_repo.nudge_targets(tx, ctx.guild_id, week)
     now = ctx.now_ts()
+    words = NudgeWords(ctx)
     outbox_rows: list[tuple] = []
     nudge_rows: list[tuple[int, str, str, int | None, int]] = []
     for member_id, (reason, candidate) in sorted(chosen.items()):
@@ -245,11 +280,10 @@ async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time
         if target is None:
             continue
         locale = ctx.i18n.locale_or_default(target.locale)
-        components = [off_button(ctx, locale)]
+        components = [words.off_button(locale)]
         if reason == "request":
-            components.insert(0, Component(f"request:claim:{candidate.subject_id}",
-                                           ctx.t(locale, "engagement.nudge.claim_button")))
-        text = nudge_text(ctx, locale, target, reason, candidate)
+            components.insert(0, Component(f"request:claim:{candidate.subject_id}", words.claim_label(locale)))
+        text = words.text(locale, target, reason, candidate)
         outbox_rows.append(_outbox_row(ctx, target, reason, text, components, f"nudge:{week}:{member_id}", now))
         nudge_rows.append((member_id, week, reason, candidate.subject_id, now))
     await outbox_repo.enqueue_many(tx, outbox_rows)
