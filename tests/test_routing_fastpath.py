@@ -1,0 +1,172 @@
+"""The fast routing query (ROUTE_SQL: fairness walk + exact ranking of the rest) picks exactly the
+helpers the plain reference query (FULL_ROUTE_SQL) picks, on random communities and requests."""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+import pytest
+
+from bot.services import requests as service
+from storage import members as members_repo
+from storage import requests as requests_repo
+from storage.requests import RouteParams
+from tests.harness import Sim
+
+DAY = 86400
+ZONES = (None, "Europe/Paris", "America/New_York", "Asia/Tokyo", "Pacific/Auckland", "America/Los_Angeles")
+LANGS = ("", "", "fr", "en", "fr,en", "de", "en, FR")
+
+
+async def build_community(tx: aiosqlite.Connection, guild: str, now: int, rng: random.Random, n: int) -> list[int]:
+    """n members, a third of them offering one popular skill, random pings over the last 40 days."""
+    rows = []
+    for i in range(n):
+        quiet = rng.random() < 0.4
+        rows.append((
+            guild, f"u{i}", f"u{i}", now - rng.randrange(400 * DAY), None if rng.random() < 0.9 else now,
+            1 if rng.random() < 0.95 else 0, now if rng.random() < 0.95 else None, rng.choice(LANGS),
+            rng.randrange(24) if quiet else None, rng.randrange(24) if quiet else None, rng.choice(ZONES),
+            1 if rng.random() < 0.9 else 0, 1 if rng.random() < 0.02 else 0,
+        ))
+    # a few members share a joined_at, so ties fall to the id
+    for j in range(0, n - 1, 37):
+        rows[j + 1] = rows[j + 1][:3] + (rows[j][3],) + rows[j + 1][4:]
+    await tx.executemany(
+        "INSERT INTO member (guild_id, platform_id, handle, joined_at, left_at, active, charter_accepted_at, "
+        "languages, quiet_start, quiet_end, timezone, available, erased) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    async with tx.execute("SELECT id FROM member WHERE guild_id = ? ORDER BY id", (guild,)) as cur:
+        ids = [r[0] for r in await cur.fetchall()]
+    await tx.executemany("INSERT INTO skill (guild_id, key, display) VALUES (?, ?, ?)",
+                         [(guild, f"s{k}", f"S{k}") for k in range(12)])
+    async with tx.execute("SELECT id FROM skill WHERE guild_id = ? ORDER BY id", (guild,)) as cur:
+        skills = [r[0] for r in await cur.fetchall()]
+    offers = set()
+    for member_id in ids:
+        if rng.random() < 0.35:
+            offers.add((member_id, skills[0], "offer"))
+        for _ in range(rng.randrange(3)):
+            k = min(int(rng.paretovariate(1.2)), len(skills) - 1)
+            offers.add((member_id, skills[k], rng.choice(("offer", "offer", "need"))))
+    await tx.executemany("INSERT OR IGNORE INTO member_skill (member_id, skill_id, kind) VALUES (?, ?, ?)",
+                         sorted(offers))
+    # old requests and their pings: some members pinged often (fatigue), some long ago, most never
+    requester = ids[0]
+    pings = []
+    for r in range(60):
+        cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, created_at) VALUES (?, ?, ?, ?)",
+                               (guild, requester, f"old {r}", now - 40 * DAY))
+        for _ in range(rng.randrange(1, 8)):
+            helper = rng.choice(ids[: n // 3]) if rng.random() < 0.5 else rng.choice(ids)
+            pings.append((cur.lastrowid, helper, 1, now - rng.randrange(40 * DAY)))
+    await tx.executemany("INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (?, ?, ?, ?)", pings)
+    return ids
+
+
+async def new_request(tx: aiosqlite.Connection, guild: str, now: int, rng: random.Random, ids: list[int]) -> int:
+    async with tx.execute("SELECT id FROM skill WHERE guild_id = ? ORDER BY id", (guild,)) as cur:
+        skills = [r[0] for r in await cur.fetchall()]
+    wanted = {skills[0]} if rng.random() < 0.6 else set()
+    while not wanted or rng.random() < 0.4:
+        wanted.add(rng.choice(skills))
+    cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, urgent, created_at) VALUES (?,?,?,?,?)",
+                           (guild, rng.choice(ids), "new", int(rng.random() < 0.2), now))
+    request_id = cur.lastrowid
+    assert request_id is not None
+    await tx.executemany("INSERT INTO request_skill (request_id, skill_id) VALUES (?, ?)",
+                         [(request_id, s) for s in sorted(wanted)])
+    if rng.random() < 0.3:  # an earlier round of this request already pinged a few
+        await tx.executemany("INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (?, ?, 1, ?)",
+                             [(request_id, rng.choice(ids), now - 3600) for _ in range(rng.randrange(1, 6))])
+    if rng.random() < 0.1:
+        await tx.execute("INSERT INTO request_helper (request_id, helper_id, claimed_at) VALUES (?, ?, ?)",
+                         (request_id, rng.choice(ids), now))
+    return request_id
+
+
+def at_time(params: RouteParams, now: int, fair_days: int, fatigue_days: int, tz: str) -> RouteParams:
+    return replace(params, fair_since=now - fair_days * DAY, fatigue_since=now - fatigue_days * DAY,
+                   tz_hours=service._local_hours(now // 60), community_tz=tz,
+                   community_hour=datetime.fromtimestamp(now, ZoneInfo(tz)).hour)
+
+
+async def ids_of(members: list[members_repo.Member]) -> list[int]:
+    return [m.id for m in members]
+
+
+@pytest.mark.parametrize("seed,size", [(1, 400), (2, 1500), (3, 3000)])
+async def test_fast_routing_equals_the_reference_query(sim: Sim, seed: int, size: int) -> None:
+    rng = random.Random(seed)
+    ctx = sim.ctx
+    now = ctx.now_ts()
+    async with ctx.db.transaction() as tx:
+        ids = await build_community(tx, ctx.guild_id, now, rng, size)
+        requests = [await new_request(tx, ctx.guild_id, now, rng, ids) for _ in range(40)]
+    conn = ctx.db.reader
+    checked = walked = 0
+    for request_id in requests:
+        request = await requests_repo.by_id(conn, ctx.guild_id, request_id)
+        assert request is not None and request.requester_id is not None
+        requester = await members_repo.by_id(conn, request.requester_id)
+        base = service.route_params(ctx, request, requester)
+        for _variant in range(4):
+            when = now + rng.randrange(-DAY, 10 * DAY)
+            params = at_time(base, when, rng.choice((14, 7, 30)), rng.choice((7, 3, 14)),
+                             rng.choice(("Europe/Paris", "Asia/Tokyo")))
+            params = replace(params, limit=rng.choice((1, 3, 3, 10)), fatigue_cap=rng.choice((1, 2, 5, 50)),
+                             urgent=rng.random() < 0.3,
+                             exclude=tuple(rng.sample(ids, 3)) if rng.random() < 0.2 else ())
+            expected = await ids_of(await requests_repo.route_candidates_reference(conn, params))
+            for walk_from, budget in ((None, 4096), (0, 4096), (0, 40), (10**9, 4096), (1, 7)):
+                tuned = replace(params, walk_from=walk_from, walk_budget=budget)
+                got = await ids_of(await requests_repo.route_candidates(conn, tuned))
+                assert got == expected, (request_id, walk_from, budget, params)
+                checked += 1
+            walked += bool(expected)
+    assert checked == 40 * 4 * 5 and walked > 40  # most requests do find helpers: the walk is exercised
+
+
+async def test_last_pinged_at_follows_every_ping_write(sim: Sim) -> None:
+    """The triggers keep member.last_pinged_at = MAX(request_ping.at), whoever writes the pings."""
+    ctx = sim.ctx
+    now = ctx.now_ts()
+    rng = random.Random(7)
+    async with ctx.db.transaction() as tx:
+        ids = await build_community(tx, ctx.guild_id, now, rng, 200)
+        await tx.execute("DELETE FROM request_ping WHERE id % 3 = 0")
+        await tx.execute("UPDATE request_ping SET at = at - 5 * 86400 WHERE id % 5 = 0")
+        await tx.execute("UPDATE request_ping SET helper_id = NULL WHERE id % 7 = 0")
+        await requests_repo.record_round(tx, 1, ids[:3], 2, now + 60)
+        async with tx.execute(
+            "SELECT COUNT(*) FROM member m WHERE m.last_pinged_at IS NOT "
+            "(SELECT MAX(p.at) FROM request_ping p WHERE p.helper_id = m.id)") as cur:
+            assert (await cur.fetchone())[0] == 0
+        async with tx.execute("SELECT COUNT(*) FROM member WHERE last_pinged_at = ?", (now + 60,)) as cur:
+            assert (await cur.fetchone())[0] == 3
+
+
+async def test_skill_offer_counts_follow_profiles(sim: Sim) -> None:
+    await sim.onboard("a", skills="plomberie, cuisine")
+    await sim.onboard("b", skills="plomberie", needs="cuisine")
+    assert (await sim.command("a", "profile set", skills="cuisine"))["ok"]
+    rows = await sim.ctx.db.fetchall(
+        "SELECT s.key, s.offer_count, (SELECT COUNT(*) FROM member_skill ms WHERE ms.skill_id = s.id "
+        "AND ms.kind = 'offer') FROM skill s ORDER BY s.key")
+    assert [(r[0], r[1]) for r in rows] == [("cuisine", 1), ("plomberie", 1)]
+    assert all(r[1] == r[2] for r in rows)
+
+
+async def test_the_walk_reads_the_fairness_index(sim: Sim) -> None:
+    ctx = sim.ctx
+    async with ctx.db.transaction() as tx:
+        ids = await build_community(tx, ctx.guild_id, ctx.now_ts(), random.Random(3), 300)
+        request_id = await new_request(tx, ctx.guild_id, ctx.now_ts(), random.Random(4), ids)
+        request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
+        assert request is not None
+        plan = await requests_repo.explain_route(tx, service.route_params(ctx, request, None))
+    assert any("member_fair_walk (guild_id=? AND last_pinged_at=?)" in step for step in plan), plan
+    assert any("member_fair_walk (guild_id=? AND last_pinged_at<?)" in step for step in plan), plan
+    assert not any(step.startswith("SCAN") and step.split()[1] in ("m", "w", "member") for step in plan), plan
