@@ -38,6 +38,12 @@ async def offer(sim: Sim, user: str, *skills: str) -> None:
         await give_skill(sim, user, skill)
 
 
+async def veteran(sim: Sim, user: str) -> None:
+    """Joined long ago: the newcomer check-ins (and the week they keep nudges away) are behind them."""
+    long_ago = ts("2026-09-01T10:00:00+02:00")
+    await set_member(sim, user, joined_at=long_ago, charter_accepted_at=long_ago)
+
+
 async def nudge_rows(sim: Sim, user: str) -> list[tuple[str, str, int | None]]:
     return await engagement_repo.nudges_of(sim.ctx.db.reader, await member_id(sim, user))
 
@@ -77,6 +83,7 @@ async def test_not_their_own_request_nor_one_they_were_just_pinged_for_or_alread
         await offer(sim, "bob", "jardinage")
         await offer(sim, "eve", "jardinage")
         await set_member(sim, "eve", available=0)
+        await veteran(sim, "bob")
         base = ts("2026-11-20T10:00:00+01:00")
         own = await add_request(sim, "bob", "La mienne", ["jardinage"], created_at=base)
         pinged = await add_request(sim, "alice", "Pingée hier soir", ["jardinage"], created_at=base + DAY)
@@ -102,19 +109,23 @@ async def test_not_their_own_request_nor_one_they_were_just_pinged_for_or_alread
         await sim.close()
 
 
-async def test_a_godparent_hears_when_a_godchild_check_in_falls_this_week(tmp_path: Path) -> None:
+async def test_no_nudge_in_a_week_the_check_in_job_already_wrote(tmp_path: Path) -> None:
+    """The newcomer check-ins (days 7, 30, 180) reach the newcomer and their godparent: no nudge on top."""
     sim = await open_sim(tmp_path)
     try:
         await sim.onboard("gp")
         await sim.onboard("gc")
+        await veteran(sim, "gp")
         await set_member(sim, "gc", godparent_id=await member_id(sim, "gp"))
-        outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
-        gp = nudges(outs, "gp")
-        assert len(gp) == 1 and "gc" in gp[0]["text"] and "7 jours" in gp[0]["text"]
-        assert await nudge_rows(sim, "gp") == [("2026-W49", "godchild", await member_id(sim, "gc"))]
-        assert nudges(outs, "gc") == []
+        await sim.advance(until="2026-12-03T00:00:00+01:00")
+        stale = ts("2026-01-01T10:00:00+01:00")
+        await set_member(sim, "gp", profile_updated_at=stale)
+        await set_member(sim, "gc", profile_updated_at=stale)
         outs = await sim.advance(until="2026-12-09T18:30:00+01:00")
-        assert nudges(outs, "gp") == []  # day 30 is weeks away, and gc is not quiet
+        assert of(outs, "dm", kind="checkin", user="gp") and of(outs, "dm", kind="checkin", user="gc")
+        assert nudges(outs) == []
+        outs = await sim.advance(until="2026-12-16T18:30:00+01:00")
+        assert sorted(n["user"] for n in nudges(outs)) == ["gc", "gp"]
     finally:
         await sim.close()
 
@@ -156,14 +167,18 @@ async def test_a_request_comes_before_a_godchild_before_a_stale_profile(tmp_path
         await sim.onboard("alice")
         await sim.onboard("bob")
         await sim.onboard("gc")
+        await veteran(sim, "bob")
         await set_member(sim, "bob", profile_updated_at=ts("2026-01-01T10:00:00+01:00"))
-        await set_member(sim, "gc", godparent_id=await member_id(sim, "bob"))
+        joined = ts("2026-10-20T10:00:00+02:00")
+        await set_member(sim, "gc", godparent_id=await member_id(sim, "bob"), joined_at=joined,
+                         charter_accepted_at=joined, last_active_at=ts("2026-11-10T10:00:00+01:00"))
         await offer(sim, "bob", "cuisine")
         rid = await add_request(sim, "alice", "Gâteau", ["cuisine"])
-        await sim.advance(until="2026-12-02T18:30:00+01:00")
-        assert await nudge_rows(sim, "bob") == [("2026-W49", "request", rid)]
-        await sim.advance(until="2026-12-09T18:30:00+01:00")
-        assert [r[1] for r in await nudge_rows(sim, "bob")] == ["request", "profile"]
+        await sim.advance(until="2026-12-16T18:30:00+01:00")
+        assert await nudge_rows(sim, "bob") == [
+            ("2026-W49", "request", rid), ("2026-W50", "godchild", await member_id(sim, "gc")),
+            ("2026-W51", "profile", None),
+        ]
     finally:
         await sim.close()
 
@@ -172,6 +187,7 @@ async def test_a_quiet_member_gets_a_hello_rarely_and_never_a_third_unanswered(t
     sim = await open_sim(tmp_path, nudges={"quiet_weeks_before_hello": 1, "hello_every_weeks": 2})
     try:
         await sim.onboard("alice")
+        await veteran(sim, "alice")
         sent: list[str] = []
         for wednesday in ("12-02", "12-09", "12-16", "12-23", "12-30", "2027-01-06"):
             day = wednesday if wednesday.startswith("2027") else f"2026-{wednesday}"
@@ -230,6 +246,7 @@ async def test_animators_pause_and_resume_every_nudge(tmp_path: Path) -> None:
         await sim.onboard("ani")
         await sim.roles("ani", add=["animator"])
         await sim.onboard("alice")
+        await veteran(sim, "alice")
         await set_member(sim, "alice", profile_updated_at=ts("2026-01-01T10:00:00+01:00"))
         denied = await sim.command("alice", "mod nudges", paused=True)
         assert denied["error"] == "permission_denied"
