@@ -146,10 +146,15 @@ def text_options() -> list[tuple[str, str]]:
 
 
 def dump(path: Path) -> dict[str, list]:
+    """Every row of every table, leaving out activity bookkeeping (a refused command still counts as activity)."""
     conn = sqlite3.connect(path)
     names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                         "AND name NOT IN ('activity_day', 'sqlite_sequence')")]
-    data = {n: sorted(map(repr, conn.execute(f'SELECT * FROM "{n}"'))) for n in names}
+                                         "AND name NOT LIKE 'activity%' AND name != 'sqlite_sequence'")]
+    data = {}
+    for name in names:
+        columns = [c[1] for c in conn.execute(f'PRAGMA table_info("{name}")') if not c[1].startswith("last_activ")]
+        listed = ", ".join(f'"{c}"' for c in columns)
+        data[name] = sorted(map(repr, conn.execute(f'SELECT {listed} FROM "{name}"')))
     conn.close()
     return data
 
