@@ -19,6 +19,7 @@ NO_MEMBER_DATA: dict[str, str] = {
     "settings": "community-wide settings",
     "platform_ref": "transport references (thread ids) for requests and posts",
     "schema_migration": "which database migrations were applied",
+    "activity_week": "how many members were active each week: an anonymous count",
 }
 
 # table -> query returning the caller's rows, readable (skills and other members by name, not id).
