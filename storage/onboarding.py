@@ -218,3 +218,53 @@ async def record_checkins(conn: aiosqlite.Connection, rows: Sequence[tuple[int, 
     await conn.executemany(
         "INSERT OR IGNORE INTO checkin (member_id, offset_days, at) VALUES (?, ?, ?)", list(rows)
     )
+
+
+# Batches: the daily job's godparent pool and check-ins --------------------------------------------
+
+@dataclass
+class PoolEntry:
+    """One volunteer free to take a godchild, with what the ranking needs (mutable during a batch)."""
+
+    id: int
+    languages: str
+    locale: str | None
+    godparent_id: int | None
+    last_godchild_at: int | None
+    godchildren: int
+
+
+async def godparent_pool(conn: aiosqlite.Connection, guild_id: str, rules: PoolRules) -> list[PoolEntry]:
+    """Everyone find_godparent may pick, with their current godchildren, in one pass over the volunteers
+    (member_godparent_volunteers, then one member_godchildren count each): the daily job ranks many
+    newcomers against this list instead of running the pool query once per newcomer."""
+    async with conn.execute(
+        "SELECT m.id, m.languages, m.locale, m.godparent_id, m.last_godchild_at, "
+        f"(SELECT COUNT(*) FROM member c WHERE {_CURRENT_GODCHILD}) AS godchildren "
+        "FROM member m WHERE m.guild_id = :guild AND m.godparent_volunteer = 1 AND m.active = 1 "
+        "AND m.left_at IS NULL AND m.erased = 0 AND m.charter_accepted_at <= :tenure "
+        "AND COALESCE(m.last_active_at, m.joined_at) >= :quiet",
+        {"guild": guild_id, "tenure": rules.tenure_cutoff, "quiet": rules.quiet_cutoff, "window": rules.window_start},
+    ) as cur:
+        return [PoolEntry(r[0], r[1], r[2], r[3], r[4], int(r[5])) for r in await cur.fetchall()
+                if int(r[5]) < rules.max_godchildren]
+
+
+async def member_skill_pairs(
+    conn: aiosqlite.Connection, kind: str, *, members: Sequence[int] = (), skills: Sequence[int] = (),
+) -> list[tuple[int, int]]:
+    """(member_id, skill_id) of one kind for some members (primary key) or some skills (member_skill_by_skill)."""
+    import json
+
+    if members:
+        sql = ("SELECT ms.member_id, ms.skill_id FROM json_each(?) j CROSS JOIN member_skill ms "
+               "ON ms.member_id = j.value AND ms.kind = ?")
+        ids = members
+    else:
+        sql = ("SELECT ms.member_id, ms.skill_id FROM json_each(?) j CROSS JOIN member_skill ms "
+               "ON ms.skill_id = j.value AND ms.kind = ?")
+        ids = skills
+    if not ids:
+        return []
+    async with conn.execute(sql, (json.dumps(sorted(set(ids))), kind)) as cur:
+        return [(int(r[0]), int(r[1])) for r in await cur.fetchall()]

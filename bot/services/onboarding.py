@@ -14,6 +14,9 @@ A godparent relationship is "current" for as long as the check-ins last (the lar
 """
 from __future__ import annotations
 
+import bisect
+import json
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -28,8 +31,9 @@ from bot.scheduler import Job, cron, period_day
 from bot.services.members import ensure_member, member_locale, resolve_member
 from storage import members as members_repo
 from storage import onboarding as onboarding_repo
+from storage import outbox as outbox_repo
 from storage.members import Member
-from storage.onboarding import PoolRules
+from storage.onboarding import PoolEntry, PoolRules
 
 DAY = 86400
 CHECKIN_CATCH_UP_DAYS = 6  # a check-in missed while the bot was down still goes out within this many days
@@ -171,18 +175,128 @@ async def _has_current_godparent(tx: aiosqlite.Connection, ctx: Community, membe
     return godparent is not None and godparent.present and godparent.active and not godparent.erased
 
 
+class GodparentPool:
+    """The godparent pool of one daily run, loaded once, ranking newcomers one after another exactly
+    as storage.onboarding.find_godparent would (shared language, needs met, fewest current godchildren,
+    least recently given one, oldest id), and updated as godchildren are given out.
+
+    At 100,000 members the pool query costs tens of milliseconds (thousands of volunteers, a
+    godchildren count each); a backlog of hundreds of hand-overs ran it once per godchild.
+    """
+
+    def __init__(self, ctx: Community) -> None:
+        self.ctx = ctx
+        self.loaded = False
+        self.max = ctx.config.onboarding.godparent_max_godchildren
+        self.entries: dict[int, PoolEntry] = {}
+        self.speaks: dict[int, frozenset[str]] = {}
+        self.order: list[tuple[int, int, int]] = []  # fairness order among equals
+        self.offers: dict[int, set[int]] = {}  # skill → pool members offering it (loaded on demand)
+        self.needs: dict[int, set[int]] = {}  # newcomer → skills they need (loaded on demand)
+
+    async def _load(self, tx: aiosqlite.Connection) -> None:
+        """On the first pick only: a daily run with nobody to place costs nothing."""
+        rules = pool_rules(self.ctx)
+        entries = await onboarding_repo.godparent_pool(tx, self.ctx.guild_id, rules)
+        self.max = rules.max_godchildren
+        self.entries = {e.id: e for e in entries}
+        self.speaks = {e.id: self._speaks(e) for e in entries}
+        self.order = sorted(self._rank(e) for e in entries)
+        self.loaded = True
+
+    @staticmethod
+    def _speaks(entry: PoolEntry) -> frozenset[str]:
+        """The languages find_godparent matches: declared ones, else the platform locale."""
+        declared = {lang for lang in (entry.languages or "").replace(" ", "").split(",") if lang}
+        if entry.languages == "" and entry.locale is not None:
+            declared.add(entry.locale)
+        return frozenset(declared)
+
+    @staticmethod
+    def _rank(entry: PoolEntry) -> tuple[int, int, int]:
+        return (entry.godchildren, entry.last_godchild_at or 0, entry.id)
+
+    async def prepare(self, tx: aiosqlite.Connection, newcomer_ids: list[int]) -> None:
+        """Load the needs of these newcomers and who in the pool offers them (two indexed queries)."""
+        missing = [i for i in newcomer_ids if i not in self.needs]
+        if not missing:
+            return
+        for member_id in missing:
+            self.needs[member_id] = set()
+        for member_id, skill_id in await onboarding_repo.member_skill_pairs(tx, "need", members=missing):
+            self.needs[member_id].add(skill_id)
+        skills = {s for i in missing for s in self.needs[i]} - self.offers.keys()
+        for skill_id in skills:
+            self.offers[skill_id] = set()
+        for member_id, skill_id in await onboarding_repo.member_skill_pairs(tx, "offer", skills=sorted(skills)):
+            if member_id in self.entries:
+                self.offers[skill_id].add(member_id)
+
+    async def pick(self, tx: aiosqlite.Connection, newcomer: Member, exclude: list[int]) -> int | None:
+        if not self.loaded:
+            await self._load(tx)
+        await self.prepare(tx, [newcomer.id])
+        langs = set(newcomer_languages(self.ctx, newcomer))
+        banned = set(exclude) | {newcomer.id}
+
+        def allowed(entry: PoolEntry) -> bool:
+            return entry.id not in banned and entry.godparent_id != newcomer.id
+
+        met: dict[int, int] = {}
+        for skill_id in self.needs[newcomer.id]:
+            for member_id in self.offers.get(skill_id, ()):
+                if member_id in self.entries:
+                    met[member_id] = met.get(member_id, 0) + 1
+        best: tuple[int, int, int, int, int] | None = None
+        for member_id, count in met.items():
+            entry = self.entries[member_id]
+            if allowed(entry):
+                key = (-int(bool(langs & self.speaks[member_id])), -count, *self._rank(entry))
+                best = key if best is None or key < best else best
+        if best is None or best[0] == 0:  # a speaker meeting none of the needs may still come first
+            for rank in self.order:
+                member_id = rank[2]
+                entry = self.entries[member_id]
+                if member_id in met or not allowed(entry):
+                    continue
+                shared = bool(langs & self.speaks[member_id])
+                key = (-int(shared), 0, *rank)
+                best = key if best is None or key < best else best
+                if shared:
+                    break  # the fairest speaker meeting none of the needs: nobody later can beat them
+        return best[4] if best is not None else None
+
+    def assigned(self, godparent_id: int, newcomer_id: int, now: int) -> None:
+        """One more current godchild for the godparent (out of the pool at the cap); the pairing is recorded."""
+        entry = self.entries.get(godparent_id)
+        if entry is not None:
+            self.order.pop(bisect.bisect_left(self.order, self._rank(entry)))
+            entry.godchildren += 1
+            entry.last_godchild_at = now
+            if entry.godchildren >= self.max:
+                del self.entries[godparent_id]
+            else:
+                bisect.insort(self.order, self._rank(entry))
+        if newcomer_id in self.entries:
+            self.entries[newcomer_id].godparent_id = godparent_id
+
+
 async def assign_godparent(
     tx: aiosqlite.Connection, ctx: Community, newcomer: Member, *, paced: bool = False,
-    previous: Member | None = None,
+    previous: Member | None = None, pool: GodparentPool | None = None,
 ) -> Member | None:
     """Pick the best available godparent and introduce them to each other; nobody free → the queue.
 
     `previous` is the godparent being replaced: the newcomer gets a kind word about the change.
+    `pool`: the daily job's preloaded pool (same choice as the query, without one pool query each).
     """
-    found = await onboarding_repo.find_godparent(
-        tx, ctx.guild_id, newcomer.id, newcomer_languages(ctx, newcomer), pool_rules(ctx),
-        exclude=[previous.id] if previous else [],
-    )
+    exclude = [previous.id] if previous else []
+    if pool is not None:
+        found = await pool.pick(tx, newcomer, exclude)
+    else:
+        found = await onboarding_repo.find_godparent(
+            tx, ctx.guild_id, newcomer.id, newcomer_languages(ctx, newcomer), pool_rules(ctx), exclude=exclude,
+        )
     if found is None:
         await onboarding_repo.clear_godparent(tx, newcomer.id)
         if previous is not None:
@@ -195,6 +309,8 @@ async def assign_godparent(
     godparent = await members_repo.by_id(tx, found)
     assert godparent is not None
     await onboarding_repo.set_godparent(tx, newcomer.id, godparent.id, ctx.now_ts())
+    if pool is not None:
+        pool.assigned(godparent.id, newcomer.id, ctx.now_ts())
     await _introduce(tx, ctx, newcomer, godparent, paced=paced, previous=previous)
     return godparent
 
@@ -232,6 +348,7 @@ async def _introduce(
 
 async def _hand_over(
     tx: aiosqlite.Connection, ctx: Community, child_id: int, previous: Member | None, *, paced: bool,
+    pool: GodparentPool | None = None,
 ) -> None:
     """A godchild whose godparent is gone or quiet gets another one; a still-present one is thanked."""
     child = await members_repo.by_id(tx, child_id)
@@ -242,7 +359,7 @@ async def _hand_over(
         await send_dm(tx, ctx, previous, "godparent-intro",
                       ctx.t(loc, "onboarding.handover_released", newcomer=neutralize(child.handle)),
                       fallback_channel=ctx.config.channels.welcome, paced=paced)
-    await assign_godparent(tx, ctx, child, paced=paced, previous=previous)
+    await assign_godparent(tx, ctx, child, paced=paced, previous=previous, pool=pool)
 
 
 async def serve_waiting_newcomers(ctx: Community) -> int:
@@ -253,7 +370,9 @@ async def serve_waiting_newcomers(ctx: Community) -> int:
         return await _serve_waiting(tx, ctx, paced=False)
 
 
-async def _serve_waiting(tx: aiosqlite.Connection, ctx: Community, *, paced: bool) -> int:
+async def _serve_waiting(
+    tx: aiosqlite.Connection, ctx: Community, *, paced: bool, pool: GodparentPool | None = None,
+) -> int:
     """Longest wait first; each newcomer gets the best godparent free for them (the pool changes as we go).
 
     Someone who waited past the godparenting period is no longer a newcomer and is left alone.
@@ -265,20 +384,27 @@ async def _serve_waiting(tx: aiosqlite.Connection, ctx: Community, *, paced: boo
         newcomer = waiting.get(member_id)
         if newcomer is None:
             continue
-        found = await onboarding_repo.find_godparent(
-            tx, ctx.guild_id, newcomer.id, newcomer_languages(ctx, newcomer), pool_rules(ctx)
-        )
+        if pool is not None:
+            found = await pool.pick(tx, newcomer, [])
+        else:
+            found = await onboarding_repo.find_godparent(
+                tx, ctx.guild_id, newcomer.id, newcomer_languages(ctx, newcomer), pool_rules(ctx)
+            )
         if found is None:
             continue
         godparent = await members_repo.by_id(tx, found)
         assert godparent is not None
         await onboarding_repo.set_godparent(tx, newcomer.id, godparent.id, ctx.now_ts())
+        if pool is not None:
+            pool.assigned(godparent.id, newcomer.id, ctx.now_ts())
         await _introduce(tx, ctx, newcomer, godparent, paced=paced)
         served += 1
     return served
 
 
-async def hand_over_orphaned_godchildren(tx: aiosqlite.Connection, ctx: Community, *, paced: bool) -> int:
+async def hand_over_orphaned_godchildren(
+    tx: aiosqlite.Connection, ctx: Community, *, paced: bool, pool: GodparentPool | None = None,
+) -> int:
     """Godchildren of godparents who left, were marked inactive or went quiet get someone else."""
     cfg = ctx.config.onboarding
     pairs = await onboarding_repo.orphaned_godchildren(
@@ -286,7 +412,8 @@ async def hand_over_orphaned_godchildren(tx: aiosqlite.Connection, ctx: Communit
     )
     previous = await members_repo.many_by_id(tx, {g for _, g in pairs if g is not None})
     for child_id, godparent_id in pairs:
-        await _hand_over(tx, ctx, child_id, previous.get(godparent_id) if godparent_id else None, paced=paced)
+        await _hand_over(tx, ctx, child_id, previous.get(godparent_id) if godparent_id else None, paced=paced,
+                         pool=pool)
     return len(pairs)
 
 
@@ -343,70 +470,142 @@ def deepening_session(ctx: Community, locale: str) -> str:
 
 async def send_checkins(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> int:
     """At each offset (in community calendar days since the charter was accepted), one DM to the
-    newcomer and another to their godparent; each offset is recorded once per member, ever."""
+    newcomer and one to their godparent; each offset is recorded once per member, ever.
+
+    A godparent with several godchildren due the same day gets one DM naming them all (one
+    unsolicited message, not one per godchild). Every row goes to the outbox in one executemany.
+    """
     offsets = sorted(set(ctx.config.onboarding.checkin_days))
     if not offsets:
         return 0
     today = fire_time.astimezone(ctx.tz).date()
     final = offsets[-1]
-    sent = 0
     now = ctx.now_ts()
+    due: list[tuple[int, int]] = []  # (member_id, offset) in sending order
     for offset in offsets:
         accepted_before = _local_midnight(ctx, today - timedelta(days=offset - 1))
         accepted_from = _local_midnight(ctx, today - timedelta(days=offset + CHECKIN_CATCH_UP_DAYS))
         ids = await onboarding_repo.due_checkins(tx, ctx.guild_id, offset, accepted_from, accepted_before)
-        if not ids:
-            continue
-        await onboarding_repo.record_checkins(tx, [(member_id, offset, now) for member_id in ids])
-        newcomers = await members_repo.many_by_id(tx, ids)
-        godparents = await members_repo.many_by_id(
-            tx, {m.godparent_id for m in newcomers.values() if m.godparent_id is not None}
-        )
-        for member_id in ids:
-            newcomer = newcomers[member_id]
-            godparent = godparents.get(newcomer.godparent_id) if newcomer.godparent_id else None
-            if godparent is not None and not (godparent.present and godparent.active and not godparent.erased):
-                godparent = None
-            if newcomer.active and newcomer.nudges:
-                await _checkin_newcomer(tx, ctx, newcomer, godparent, offset, offset == final)
-                sent += 1
-            if godparent is not None and godparent.nudges:
-                await _checkin_godparent(tx, ctx, newcomer, godparent, offset, offset == final)
-                sent += 1
-    return sent
+        due += [(member_id, offset) for member_id in ids]
+    if not due:
+        return 0
+    await onboarding_repo.record_checkins(tx, [(member_id, offset, now) for member_id, offset in due])
+    newcomers = await members_repo.many_by_id(tx, {member_id for member_id, _ in due})
+    godparents = await members_repo.many_by_id(
+        tx, {m.godparent_id for m in newcomers.values() if m.godparent_id is not None}
+    )
+    words = _CheckinWords(ctx)
+    # One slot per newcomer DM and per godparent (at their first godchild's place), in sending order.
+    slots: list[tuple] = []
+    by_godparent: dict[int, list[tuple[Member, int]]] = {}
+    for member_id, offset in due:
+        newcomer = newcomers[member_id]
+        godparent = godparents.get(newcomer.godparent_id) if newcomer.godparent_id else None
+        if godparent is not None and not (godparent.present and godparent.active and not godparent.erased):
+            godparent = None
+        if newcomer.active and newcomer.nudges:
+            slots.append(("newcomer", newcomer, godparent, offset))
+        if godparent is not None and godparent.nudges:
+            if godparent.id not in by_godparent:
+                by_godparent[godparent.id] = []
+                slots.append(("godparent", godparent))
+            by_godparent[godparent.id].append((newcomer, offset))
+    rows: list[tuple] = []
+    for slot in slots:
+        if slot[0] == "newcomer":
+            _, newcomer, godparent, offset = slot
+            rows.append(words.newcomer_row(newcomer, godparent, offset, offset == final, now))
+        else:
+            godparent = slot[1]
+            rows.append(words.godparent_row(godparent, by_godparent[godparent.id], final, today, now))
+    await outbox_repo.enqueue_many(tx, rows)
+    return len(rows)
 
 
 def _stop_button(ctx: Community, locale: str) -> Component:
     return Component("nudges:off", ctx.t(locale, "onboarding.nudges_off_button"), style="secondary")
 
 
-async def _checkin_newcomer(
-    tx: aiosqlite.Connection, ctx: Community, newcomer: Member, godparent: Member | None, offset: int, final: bool,
-) -> None:
-    loc = member_locale(ctx, newcomer)
-    when = duration_words(ctx, loc, offset)
-    if final:
-        text = ctx.t(loc, "onboarding.checkin_final", when=when, session=deepening_session(ctx, loc),
-                     community=ctx.config.community.name)
-    elif godparent is not None:
-        text = ctx.t(loc, "onboarding.checkin_newcomer", when=when, godparent=mention(godparent.platform_id))
+def dm_row(
+    ctx: Community, member: Member, kind: str, text: str, components: list[Component], fallback_channel: str,
+    key: str, now: int,
+) -> tuple:
+    """A paced DM as storage/outbox.enqueue_many takes it, the very row send_dm would write (a member
+    known to refuse DMs is mentioned in the fallback channel instead)."""
+    buttons = [c.as_dict() for c in components]
+    if member.dms_closed:
+        target = f"channel:{fallback_channel}"
+        payload: dict = {"text": f"{mention(member.platform_id)} {text}", "mentions": [member.platform_id]}
+        if buttons:
+            payload["components"] = buttons
+        payload["for_user"] = member.platform_id
     else:
-        text = ctx.t(loc, "onboarding.checkin_newcomer_alone", when=when)
-    await send_dm(tx, ctx, newcomer, "checkin", text, components=[_stop_button(ctx, loc)],
-                  fallback_channel=ctx.config.channels.welcome, paced=True,
-                  key=f"checkin:{newcomer.id}:{offset}")
+        target = f"dm:{member.platform_id}"
+        payload = {"text": text, "mentions": []}
+        if buttons:
+            payload["components"] = buttons
+        payload["fallback"] = {"channel": fallback_channel, "thread": None}
+    return (ctx.guild_id, kind, "send", target, json.dumps(payload, ensure_ascii=False), 1, now, key, now)
 
 
-async def _checkin_godparent(
-    tx: aiosqlite.Connection, ctx: Community, newcomer: Member, godparent: Member, offset: int, final: bool,
-) -> None:
-    loc = member_locale(ctx, godparent)
-    key = "onboarding.checkin_godparent_final" if final else "onboarding.checkin_godparent"
-    text = ctx.t(loc, key, newcomer=mention(newcomer.platform_id), when=duration_words(ctx, loc, offset),
-                 session=deepening_session(ctx, loc))
-    await send_dm(tx, ctx, godparent, "checkin", text, components=[_stop_button(ctx, loc)],
-                  fallback_channel=ctx.config.channels.welcome, paced=True,
-                  key=f"checkin-godparent:{newcomer.id}:{offset}")
+class _CheckinWords:
+    """Check-in texts for a day's batch: per-locale pieces are formatted once."""
+
+    def __init__(self, ctx: Community) -> None:
+        self.ctx = ctx
+        self._memo: dict[tuple, object] = {}
+
+    def _once(self, key: tuple, make: Callable[[], object]) -> object:
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def when(self, locale: str, offset: int) -> str:
+        return str(self._once(("when", locale, offset), lambda: duration_words(self.ctx, locale, offset)))
+
+    def session(self, locale: str) -> str:
+        return str(self._once(("session", locale), lambda: deepening_session(self.ctx, locale)))
+
+    def stop(self, locale: str) -> Component:
+        button = self._once(("stop", locale), lambda: _stop_button(self.ctx, locale))
+        assert isinstance(button, Component)
+        return button
+
+    def newcomer_row(self, newcomer: Member, godparent: Member | None, offset: int, final: bool, now: int) -> tuple:
+        ctx = self.ctx
+        loc = member_locale(ctx, newcomer)
+        when = self.when(loc, offset)
+        if final:
+            text = ctx.t(loc, "onboarding.checkin_final", when=when, session=self.session(loc),
+                         community=ctx.config.community.name)
+        elif godparent is not None:
+            text = ctx.t(loc, "onboarding.checkin_newcomer", when=when, godparent=mention(godparent.platform_id))
+        else:
+            text = ctx.t(loc, "onboarding.checkin_newcomer_alone", when=when)
+        return dm_row(ctx, newcomer, "checkin", text, [self.stop(loc)], ctx.config.channels.welcome,
+                      f"checkin:{newcomer.id}:{offset}", now)
+
+    def godparent_row(
+        self, godparent: Member, godchildren: list[tuple[Member, int]], final: int, today: date, now: int,
+    ) -> tuple:
+        ctx = self.ctx
+        loc = member_locale(ctx, godparent)
+        if len(godchildren) == 1:
+            newcomer, offset = godchildren[0]
+            key = "onboarding.checkin_godparent_final" if offset == final else "onboarding.checkin_godparent"
+            text = ctx.t(loc, key, newcomer=mention(newcomer.platform_id), when=self.when(loc, offset),
+                         session=self.session(loc))
+            return dm_row(ctx, godparent, "checkin", text, [self.stop(loc)], ctx.config.channels.welcome,
+                          f"checkin-godparent:{newcomer.id}:{offset}", now)
+        lines = [ctx.t(loc, "onboarding.checkin_godparent_many_final_line" if offset == final
+                       else "onboarding.checkin_godparent_many_line",
+                       newcomer=mention(newcomer.platform_id), when=self.when(loc, offset))
+                 for newcomer, offset in godchildren]
+        text = ctx.t(loc, "onboarding.checkin_godparent_many", count=len(godchildren), lines="\n".join(lines))
+        if any(offset == final for _, offset in godchildren):
+            text += "\n" + ctx.t(loc, "onboarding.checkin_godparent_many_session", session=self.session(loc))
+        return dm_row(ctx, godparent, "checkin", text, [self.stop(loc)], ctx.config.channels.welcome,
+                      f"checkin-godparent-day:{godparent.id}:{today.isoformat()}", now)
 
 
 # The daily job ----------------------------------------------------------------------------------
@@ -414,8 +613,9 @@ async def _checkin_godparent(
 async def daily_onboarding(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
     """Check-ins, then godchildren of absent godparents handed on, then the waiting queue served."""
     await send_checkins(tx, ctx, fire_time)
-    await hand_over_orphaned_godchildren(tx, ctx, paced=True)
-    await _serve_waiting(tx, ctx, paced=True)
+    pool = GodparentPool(ctx)  # loaded on its first use, shared by the hand-overs and the queue
+    await hand_over_orphaned_godchildren(tx, ctx, paced=True, pool=pool)
+    await _serve_waiting(tx, ctx, paced=True, pool=pool)
 
 
 def jobs(ctx: Community) -> list[Job]:
