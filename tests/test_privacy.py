@@ -14,7 +14,7 @@ SUBJECT = "wilhelmina"           # console platform id and handle
 BIO = "Je répare les vélos du quartier Zèbre"
 TITLE = "Fuite chez Wilhelmina rue des Lilas"
 REASON = "Merci pour la soupe aux orties"
-MEMBER_COLUMN = re.compile(r"(member|user|voter|nominee|nominated|helper|requester|actor|target|winner|"
+MEMBER_COLUMN = re.compile(r"(member(?!s$)|user|voter|nominee|nominated|helper|requester|actor|target|winner|"
                            r"platform|handle|created_by|from_id|to_id)", re.IGNORECASE)
 
 
