@@ -240,8 +240,8 @@ async def godchild_candidates(
         f"WITH {_ELIGIBLE}, due AS ("
         "SELECT e.id AS member_id, g.id AS godchild_id, g.handle, ROW_NUMBER() OVER ("
         "PARTITION BY e.id ORDER BY COALESCE(g.last_active_at, 0), g.id) AS rn "
-        "FROM eligible e JOIN member g ON g.godparent_id = e.id "
-        "WHERE g.left_at IS NULL AND g.erased = 0 "
+        "FROM member g CROSS JOIN eligible e ON e.id = g.godparent_id "  # recent godchildren (member_joined) first
+        "WHERE g.guild_id = :guild AND g.left_at IS NULL AND g.erased = 0 "
         "AND g.joined_at >= :newcomer_since AND COALESCE(g.last_active_at, 0) < :quiet "
         "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'godchild' "
         "AND n.subject_id = g.id AND n.at >= :repeat_since)) "
