@@ -38,15 +38,18 @@ async def _scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[object]
 
 
 async def count_active(conn: aiosqlite.Connection, guild_id: str, window: Window) -> int:
-    """Members last seen in the window, plus those with an activity day in it but an older or missing
-    last-seen time (no UNION over every activity row: last_active_at is normally the latest activity)."""
+    """Members last seen in the window or with an activity day in it. A member's latest activity day
+    (kept next to last_active_at in one index, migration 0097) settles it for nearly everyone: latest
+    day in the window, yes; before it, no; only a latest day after the window needs a probe."""
     return await _scalar(
         conn,
-        "SELECT (SELECT COUNT(*) FROM member WHERE guild_id = ? AND last_active_at >= ? AND last_active_at <= ?)"
-        " + (SELECT COUNT(*) FROM member m WHERE m.guild_id = ?"
-        "    AND NOT (COALESCE(m.last_active_at, 0) >= ? AND COALESCE(m.last_active_at, 0) <= ?)"
-        "    AND EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = m.id AND a.day >= ? AND a.day <= ?))",
-        (guild_id, window.start, window.end, guild_id, window.start, window.end, window.start_day, window.end_day),
+        "SELECT COUNT(*) FROM member m INDEXED BY member_last_active_day WHERE m.guild_id = ? AND ("
+        " (m.last_active_at >= ? AND m.last_active_at <= ?)"
+        " OR (m.last_activity_day >= ? AND m.last_activity_day <= ?)"
+        " OR (m.last_activity_day > ?"
+        "     AND EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = m.id AND a.day >= ? AND a.day <= ?)))",
+        (guild_id, window.start, window.end, window.start_day, window.end_day, window.end_day,
+         window.start_day, window.end_day),
     )
 
 
@@ -93,13 +96,14 @@ async def requests_resolved(conn: aiosqlite.Connection, guild_id: str, window: W
 
 
 async def seconds_to_first_helper(conn: aiosqlite.Connection, guild_id: str, window: Window) -> list[int]:
-    """For requests created in the window that found a helper: seconds from creation to the first claim."""
+    """For requests created in the window that found a helper: seconds from creation to the first claim
+    (materialized, so the first-claim subquery runs once per request, not once per use)."""
     async with conn.execute(
-        "SELECT wait FROM ("
+        "WITH waits AS MATERIALIZED ("
         " SELECT COALESCE((SELECT MIN(h.claimed_at) FROM request_helper h WHERE h.request_id = r.id), r.claimed_at)"
         "   - r.created_at AS wait"
         " FROM request r WHERE r.guild_id = ? AND r.created_at >= ? AND r.created_at <= ?"
-        ") WHERE wait IS NOT NULL ORDER BY wait",
+        ") SELECT wait FROM waits WHERE wait IS NOT NULL ORDER BY wait",
         (guild_id, window.start, window.end),
     ) as cur:
         return [max(0, int(row[0])) for row in await cur.fetchall()]
@@ -107,15 +111,17 @@ async def seconds_to_first_helper(conn: aiosqlite.Connection, guild_id: str, win
 
 async def unmet_skills(conn: aiosqlite.Connection, guild_id: str, window: Window) -> list[str]:
     """Skills asked for in the window (spam-closed requests aside) that no present, active,
-    available member offers."""
+    available member offers. The few skills nobody can offer are found first (one early-stopping
+    probe per skill), then only their requests are looked at, never every request of the window."""
     async with conn.execute(
-        "SELECT s.display FROM skill s WHERE s.guild_id = ? AND s.id IN ("
-        "  SELECT rs.skill_id FROM request r JOIN request_skill rs ON rs.request_id = r.id"
-        "  WHERE r.guild_id = ? AND r.created_at >= ? AND r.created_at <= ? AND r.status != 'closed')"
-        " AND NOT EXISTS (SELECT 1 FROM member_skill ms JOIN member m ON m.id = ms.member_id"
+        "WITH unmet AS MATERIALIZED (SELECT s.id, s.key, s.display FROM skill s WHERE s.guild_id = ?"
+        "  AND NOT EXISTS (SELECT 1 FROM member_skill ms JOIN member m ON m.id = ms.member_id"
         "  WHERE ms.skill_id = s.id AND ms.kind = 'offer' AND m.left_at IS NULL AND m.active = 1"
-        "  AND m.available = 1 AND m.erased = 0)"
-        " ORDER BY s.key",
+        "  AND m.available = 1 AND m.erased = 0))"
+        " SELECT u.display FROM unmet u WHERE EXISTS ("
+        "  SELECT 1 FROM request_skill rs CROSS JOIN request r ON r.id = rs.request_id WHERE rs.skill_id = u.id"
+        "  AND r.guild_id = ? AND r.created_at >= ? AND r.created_at <= ? AND r.status != 'closed')"
+        " ORDER BY u.key",
         (guild_id, guild_id, window.start, window.end),
     ) as cur:
         return [str(row[0]) for row in await cur.fetchall()]
@@ -127,7 +133,7 @@ async def reciprocity(conn: aiosqlite.Connection, guild_id: str, window: Window)
         conn,
         "WITH claims AS ("
         "  SELECT h.helper_id AS helper, r.requester_id AS helped FROM request_helper h"
-        "  JOIN request r ON r.id = h.request_id"
+        "  CROSS JOIN request r ON r.id = h.request_id"  # driven by the claims of the window, not every request
         "  WHERE r.guild_id = ? AND h.claimed_at >= ? AND h.claimed_at <= ?"
         "  AND h.helper_id IS NOT NULL AND r.requester_id IS NOT NULL AND h.helper_id != r.requester_id)"
         " SELECT COUNT(*) FROM (SELECT helper FROM claims INTERSECT SELECT helped FROM claims)",
@@ -158,7 +164,8 @@ async def weekly_active(conn: aiosqlite.Connection, guild_id: str, buckets: list
     `activity_week` (kept by triggers, migration 0095), one row instead of every activity row of the
     week; the partial weeks at the window's edges (at most six days each) are counted from
     `activity_day` over the (day, member_id) index. Members last seen in a bucket without an
-    activity day in it are added with one probe each on the (member_id, day) key.
+    activity day in it are added; their latest activity day (migration 0097) settles it without a
+    probe unless it lies after the bucket.
     """
     counts = {b.index: 0 for b in buckets}
     whole = {b.days[0]: b.index for b in buckets if len(b.days) == 7}
@@ -186,11 +193,14 @@ async def weekly_active(conn: aiosqlite.Connection, guild_id: str, buckets: list
     spans = [(b.index, b.lo, b.hi, b.days[0] if b.days else "", b.days[-1] if b.days else "") for b in buckets]
     marks, params_ = _values(spans)
     async with conn.execute(
-        f"WITH weeks(bucket, lo, hi, first_day, last_day) AS (VALUES {marks}) "
-        "SELECT w.bucket, COUNT(*) FROM weeks w JOIN member m"
-        " ON m.guild_id = ? AND m.last_active_at >= w.lo AND m.last_active_at < w.hi"
-        " WHERE NOT EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = m.id"
-        "  AND a.day >= w.first_day AND a.day <= w.last_day AND date(a.day) = a.day)"
+        f"WITH weeks(bucket, lo, hi, first_day, last_day) AS (VALUES {marks})"
+        " SELECT w.bucket, COUNT(*) FROM weeks w JOIN member m INDEXED BY member_last_active_day"
+        "  ON m.guild_id = ? AND m.last_active_at >= w.lo AND m.last_active_at < w.hi"
+        " WHERE NOT COALESCE(m.last_activity_day >= w.first_day AND m.last_activity_day <= w.last_day"
+        "                    AND date(m.last_activity_day) = m.last_activity_day, 0)"
+        " AND (m.last_activity_day IS NULL OR m.last_activity_day < w.first_day"
+        "      OR NOT EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = m.id"
+        "      AND a.day >= w.first_day AND a.day <= w.last_day AND date(a.day) = a.day))"
         " GROUP BY w.bucket",
         [*params_, guild_id],
     ) as cur:
