@@ -159,7 +159,7 @@ _ROUTABLE = ("m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.availabl
 
 # The member's local hour: each hour's zones are one IN list (an ephemeral index SQLite builds once
 # per statement), so looking a zone up costs a few index probes, never a scan of every zone.
-_LOCAL_HOUR = "CASE " + " ".join(
+_LOCAL_HOUR = "CASE WHEN m.timezone IS NULL OR m.timezone = :community_tz THEN :community_hour " + " ".join(
     f"WHEN COALESCE(m.timezone, :community_tz) IN (SELECT value FROM json_each(:zones_{h})) THEN {h}"
     for h in range(24)) + " ELSE :community_hour END"
 
@@ -191,13 +191,13 @@ _W_ROUTABLE = _ROUTABLE.replace("m.", "w.")
 _ZONE = f"""SELECT id FROM (
             SELECT w.id FROM member w INDEXED BY member_fair_walk
             WHERE w.guild_id = :guild_id AND {_W_ROUTABLE} AND w.last_pinged_at IS NULL
-            ORDER BY w.joined_at, w.id LIMIT :walk_budget)
+            ORDER BY w.joined_at, w.id LIMIT (SELECT COUNT(*) FROM walk_skill) * :walk_budget)
         UNION ALL
         SELECT id FROM (
             SELECT w.id FROM member w INDEXED BY member_fair_walk
             WHERE w.guild_id = :guild_id AND {_W_ROUTABLE} AND w.last_pinged_at <= :fair_since
-            ORDER BY w.last_pinged_at, w.joined_at, w.id LIMIT :walk_budget)
-        LIMIT :walk_budget"""
+            ORDER BY w.last_pinged_at, w.joined_at, w.id LIMIT (SELECT COUNT(*) FROM walk_skill) * :walk_budget)
+        LIMIT (SELECT COUNT(*) FROM walk_skill) * :walk_budget"""
 _ORDER = "skills DESC, recent ASC, last_ping IS NOT NULL, last_ping ASC, joined_at ASC, id ASC"
 
 ROUTE_SQL = f"""
@@ -286,28 +286,44 @@ class RouteParams:
             "tz_hours": json.dumps(self.tz_hours), "languages": json.dumps(self.languages),
             "exclude": json.dumps(list(self.exclude)), "walk_from": self.walk_from,
             "walk_budget": self.walk_budget,
-            **self.zones_by_hour(),
         }
 
-    def zones_by_hour(self) -> dict[str, str]:
-        """`zones_<h>`: the zones whose local hour is h now (JSON lists), for ROUTE_SQL's hour lookup."""
-        zones: list[list[str]] = [[] for _ in range(24)]
-        for zone, hour in self.tz_hours.items():
-            zones[hour].append(zone)
-        return {f"zones_{h}": json.dumps(names) for h, names in enumerate(zones)}
+    def fast_sql(self) -> dict[str, object]:
+        """ROUTE_SQL's parameters: the zones by local hour instead of each zone's hour."""
+        params = self.as_sql()
+        del params["tz_hours"]
+        params.update(_zones_by_hour(self.tz_hours))
+        return params
+
+
+_ZONES_CACHE: list[tuple[dict[str, int], dict[str, str]]] = []
+
+
+def _zones_by_hour(tz_hours: dict[str, int]) -> dict[str, str]:
+    """`zones_<h>`: the zones whose local hour is h (JSON lists). The service hands the same dict for
+    a whole minute, so the last few are kept (by identity: the dict itself is held, never reused)."""
+    for known, zones in _ZONES_CACHE:
+        if known is tz_hours:
+            return zones
+    lists: list[list[str]] = [[] for _ in range(24)]
+    for zone, hour in tz_hours.items():
+        lists[hour].append(zone)
+    zones = {f"zones_{h}": json.dumps(names) for h, names in enumerate(lists)}
+    _ZONES_CACHE.insert(0, (tz_hours, zones))
+    del _ZONES_CACHE[4:]
+    return zones
 
 
 async def route_candidates(conn: aiosqlite.Connection, params: RouteParams) -> list[Member]:
     """The next helpers for a request, best first, in ONE indexed query (members never loaded in bulk)."""
-    async with conn.execute(ROUTE_SQL, params.as_sql()) as cur:
+    async with conn.execute(ROUTE_SQL, params.fast_sql()) as cur:
         rows = await cur.fetchall()
     return [m for m in map(members_repo._member, rows) if m is not None]
 
 
 async def route_candidates_reference(conn: aiosqlite.Connection, params: RouteParams) -> list[Member]:
     """The same decision by the plain reference query (FULL_ROUTE_SQL), for tests and benchmarks."""
-    sql_params = {k: v for k, v in params.as_sql().items()
-                  if k not in ("walk_from", "walk_budget") and not k.startswith("zones_")}
+    sql_params = {k: v for k, v in params.as_sql().items() if k not in ("walk_from", "walk_budget")}
     async with conn.execute(FULL_ROUTE_SQL, sql_params) as cur:
         rows = await cur.fetchall()
     return [m for m in map(members_repo._member, rows) if m is not None]
@@ -315,7 +331,7 @@ async def route_candidates_reference(conn: aiosqlite.Connection, params: RoutePa
 
 async def explain_route(conn: aiosqlite.Connection, params: RouteParams) -> list[str]:
     """The query plan of the routing query (tests prove it uses indexes)."""
-    async with conn.execute("EXPLAIN QUERY PLAN " + ROUTE_SQL, params.as_sql()) as cur:
+    async with conn.execute("EXPLAIN QUERY PLAN " + ROUTE_SQL, params.fast_sql()) as cur:
         return [str(row[3]) for row in await cur.fetchall()]
 
 
