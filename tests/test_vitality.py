@@ -259,3 +259,80 @@ async def test_indicators_are_right_on_a_large_community(sim: Sim) -> None:
     assert year.active_members == members and month.newcomers > 0
     assert year.median_hours_to_first_helper == pytest.approx(1.0)
     assert sum(p.requests_opened for p in year.weekly) == year.requests_opened
+
+
+# The definitions, written the plain way (one join over every activity row): the fast queries must agree.
+REFERENCE_ACTIVE = (
+    "SELECT COUNT(*) FROM member m WHERE m.guild_id = ? AND ((m.last_active_at >= ? AND m.last_active_at <= ?)"
+    " OR EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = m.id AND a.day >= ? AND a.day <= ?))"
+)
+REFERENCE_WEEK = (
+    "SELECT COUNT(*) FROM member m WHERE m.guild_id = ? AND ((m.last_active_at >= ? AND m.last_active_at < ?)"
+    " OR EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = m.id AND a.day IN ({days})))"
+)
+REFERENCE_ROLLUP = (
+    "SELECT m.guild_id, date(a.day, '-6 days', 'weekday 1') AS monday, COUNT(DISTINCT a.member_id)"
+    " FROM activity_day a JOIN member m ON m.id = a.member_id WHERE date(a.day) = a.day GROUP BY 1, 2"
+)
+
+
+async def _check_against_definitions(sim: Sim) -> None:
+    db = sim.ctx.db
+    rollup = {(r[0], r[1]): r[2] for r in await db.fetchall("SELECT * FROM activity_week") if r[2]}
+    assert rollup == {(r[0], r[1]): r[2] for r in await db.fetchall(REFERENCE_ROLLUP)}
+    assert await db.fetchall("SELECT id FROM member WHERE last_activity_day IS NOT "
+                             "(SELECT MAX(day) FROM activity_day a WHERE a.member_id = member.id)") == []
+    for days in (1, 7, 30, 365):
+        ind = await vitality.compute_indicators(sim.ctx, days)
+        window = vitality.window_ending_now(sim.ctx, days)
+        row = await db.fetchone(REFERENCE_ACTIVE, ("console", window.start, window.end, window.start_day,
+                                                   window.end_day))
+        assert ind.active_members == row[0], days
+        for point, (_, _, bucket) in zip(ind.weekly, vitality.weekly_buckets(sim.ctx, window), strict=True):
+            sql = REFERENCE_WEEK.format(days=", ".join("?" * len(bucket.days)))
+            row = await db.fetchone(sql, ("console", bucket.lo, bucket.hi, *bucket.days))
+            assert point.active_members == row[0], (days, point.week)
+
+
+async def test_fast_active_counts_agree_with_the_definitions_on_untidy_data(sim: Sim) -> None:
+    """Two guilds, last-seen times that disagree with the activity rows, days after now, odd day strings,
+    then rows deleted, moved, a member deleted and one moved to the other guild: the weekly rollup and
+    each member's latest day stay exact, and so do the figures."""
+    import random
+
+    rng = random.Random(8)
+    now = sim.ctx.now_ts()
+    day = [sim.ctx.local(sim.ctx.now() + timedelta(days=d)).date().isoformat() for d in range(-400, 4)]
+    async with sim.ctx.db.transaction() as tx:
+        for i in range(1, 81):
+            last = None if i % 9 == 0 else now + rng.randint(-400 * DAY, 2 * DAY)
+            await tx.execute("INSERT INTO member (id, guild_id, platform_id, handle, joined_at, last_active_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             (i, "other" if i % 5 == 0 else "console", f"p{i}", f"h{i}", now - 500 * DAY, last))
+            for d in rng.sample(day, rng.choice((0, 1, 3, 20))):
+                await tx.execute("INSERT INTO activity_day (member_id, day, messages) VALUES (?, ?, 1)", (i, d))
+        await tx.execute("INSERT INTO activity_day (member_id, day) VALUES (1, ?)", (day[-5] + "T00",))
+    await _check_against_definitions(sim)
+    async with sim.ctx.db.transaction() as tx:
+        await tx.execute("DELETE FROM activity_day WHERE (member_id + length(day)) % 3 = 0")
+        await tx.execute("UPDATE activity_day SET day = ? WHERE member_id = 2 AND day = "
+                         "(SELECT MIN(day) FROM activity_day WHERE member_id = 2)", (day[-3],))
+        await tx.execute("UPDATE OR IGNORE activity_day SET member_id = 4 WHERE member_id = 3")
+        await tx.execute("DELETE FROM member WHERE id IN (6, 7)")
+        await tx.execute("UPDATE member SET guild_id = 'other' WHERE id = 8")
+        await tx.execute("UPDATE member SET guild_id = 'console' WHERE id = 10")
+    await _check_against_definitions(sim)
+
+
+async def test_a_member_s_erasure_leaves_their_weeks(sim: Sim) -> None:
+    s = Seed(sim)
+    await s.member("ines", joined=100, last_active=40, activity_days=(9, 10, 11))
+    await s.member("leo", joined=100, last_active=40, activity_days=(10,))
+    before = await vitality.compute_indicators(sim.ctx, 30)
+    # Both were active on 20-22 November only (week 47), and last seen before the window.
+    assert before.active_members == 2 and {p.week: p.active_members for p in before.weekly}["2026-W47"] == 2
+    async with sim.ctx.db.transaction() as tx:
+        await tx.execute("DELETE FROM activity_day WHERE member_id = ?", (s.ids["ines"],))
+    after = await vitality.compute_indicators(sim.ctx, 30)
+    assert after.active_members == 1
+    assert {p.week: p.active_members for p in after.weekly if p.active_members} == {"2026-W47": 1}
