@@ -510,3 +510,11 @@ async def claimed_by(conn: aiosqlite.Connection, member_id: int) -> list[Request
         "(SELECT request_id FROM request_helper WHERE helper_id = ?) ORDER BY id",
         (member_id,),
     )
+
+
+async def has_unsettled(conn: aiosqlite.Connection, guild_id: str) -> bool:
+    """Whether any request is still open or claimed (the hourly escalation has something to look at)."""
+    async with conn.execute(
+        "SELECT 1 FROM request WHERE guild_id = ? AND status IN ('open', 'claimed') LIMIT 1", (guild_id,)
+    ) as cur:
+        return await cur.fetchone() is not None

@@ -445,6 +445,11 @@ async def _follow_up(tx: aiosqlite.Connection, ctx: Community, request: Request)
     await requests_repo.mark_followup(tx, request.id, ctx.now_ts())
 
 
+async def escalation_has_work(ctx: Community, fire_time: datetime) -> bool:
+    """A cheap read first: an hour with no open or claimed request costs no write transaction."""
+    return await requests_repo.has_unsettled(ctx.db.reader, ctx.guild_id)
+
+
 def jobs(ctx: Community) -> list[Job]:
     return [Job("request-escalation", cron(ctx.config.community.timezone, minute=0), period_hour,
-                escalate_requests)]
+                escalate_requests, has_work=escalation_has_work)]
