@@ -187,3 +187,33 @@ async def test_a_burst_of_joins_welcomes_everyone_once(sim: Sim) -> None:
         await sim.join(f"u{i}")
     welcomed = [o["user"] for o in of(sim.outputs, "dm", kind="welcome")]
     assert sorted(welcomed) == sorted(f"u{i}" for i in range(30))
+
+
+async def _thanked_community(sim: Sim) -> None:
+    for user in ("ana", "bea", "cyd"):
+        await sim.onboard(user)
+    await sim.advance(until="2026-12-10T09:00:00+01:00")
+    assert (await sim.command("ana", "thanks", member="bea", reason="merci"))["ok"]
+    await sim.advance(until="2027-01-01T07:00:00+01:00")
+
+
+async def test_down_three_hours_over_the_poll_opening_opens_it_once_at_restart(sim: Sim) -> None:
+    await _thanked_community(sim)
+    await sim.restart(start="2027-01-01T13:00:00+01:00", crash=True)
+    assert len(of(sim.startup, "post", kind="motm-poll")) == 1
+    later = await sim.advance(by="2d")
+    assert of(later, "post", kind="motm-poll") == []
+    await sim.restart(start="2027-01-03T10:00:00+01:00")
+    assert of(sim.startup, "post", kind="motm-poll") == []
+
+
+async def test_down_beyond_the_grace_window_skips_the_opening_and_posts_nothing_late(
+    sim: Sim, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _thanked_community(sim)
+    with caplog.at_level("WARNING"):
+        await sim.restart(start="2027-01-01T17:00:00+01:00", crash=True)  # 7 h after 10:00
+    assert of(sim.startup, "post", kind="motm-poll") == []
+    assert "motm-open:2027-01" in caplog.text and "skipped" in caplog.text
+    later = await sim.advance(by="3d")
+    assert of(later, "post", kind="motm-poll") == []
