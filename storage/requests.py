@@ -145,15 +145,15 @@ LIMIT :limit
 """The routing rules written plainly: every member offering a requested skill is ranked. It is the
 reference the fast query is tested against (tests/test_routing_fastpath.py), not what the bot runs."""
 
-# By default (walk_from None) the most offered requested skill is walked (below) when its offers are
-# at least 50 and at least the square root of the member count: walking finds a helper every
-# members/offers rows, enumerating costs one row per offer, and the two meet about there.
+# By default (walk_from None) the WALK_SLOTS most offered requested skills are walked (below) when
+# they have at least 32 offers: a walk reads only that skill's own offers, in fairness order, so it
+# never costs more than ranking them; under 32 offers ranking is as cheap and needs no fallback.
 WALK_FROM: int | None = None
-# The walk reads at most this many members; finding fewer than helpers_per_round in them, routing
-# ranks every offer instead (the walk only ever shortcuts, it never decides alone).
+# A walk reads at most this many offers; finding fewer than helpers_per_round in them, routing
+# ranks every offer of that skill instead (the walk only ever shortcuts, it never decides alone).
 WALK_BUDGET = 4096
 
-# Present, routable members: the partial index member_fair_walk holds exactly these rows.
+# Present, routable members: member_skill.walk_routable (0032) is 1 exactly for their offers.
 _ROUTABLE = ("m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.available = 1 "
              "AND m.charter_accepted_at IS NOT NULL")
 
@@ -185,44 +185,75 @@ _SKILLS = ("(SELECT COUNT(*) FROM member_skill x WHERE x.member_id = m.id AND x.
            "AND x.skill_id IN (SELECT skill_id FROM wanted))")
 _RECENT = ("CASE WHEN m.last_pinged_at > :fair_since THEN (SELECT COUNT(*) FROM request_ping p "
            "WHERE p.helper_id = m.id AND p.at > :fair_since) ELSE 0 END")
-_W_ROUTABLE = _ROUTABLE.replace("m.", "w.")
-# The fairness walk: at most :walk_budget routable members in zone order (never pinged, by seniority;
-# then pinged before the fairness window, least recently first), read from the index alone.
-_ZONE = f"""SELECT id FROM (
-            SELECT w.id FROM member w INDEXED BY member_fair_walk
-            WHERE w.guild_id = :guild_id AND {_W_ROUTABLE} AND w.last_pinged_at IS NULL
-            ORDER BY w.joined_at, w.id LIMIT (SELECT COUNT(*) FROM walk_skill) * :walk_budget)
+# How many requested skills are walked (the most offered ones); the others are ranked exactly.
+WALK_SLOTS = 3
+
+
+def _zone(k: int) -> str:
+    """Walk slot k: at most :walk_budget offers of its skill by routable members, in zone order (never
+    pinged, by seniority; then pinged before the fairness window, least recently first), read from
+    the partial index member_skill_offer_walk alone (0032 keeps its copies of the member's last ping,
+    seniority and routability in step). Offers pinged inside the window are never read."""
+    return f"""SELECT member_id AS id FROM (
+            SELECT o.member_id FROM member_skill o INDEXED BY member_skill_offer_walk
+            WHERE o.skill_id = (SELECT skill_id FROM walk_{k}) AND o.kind = 'offer' AND o.walk_routable = 1
+              AND o.walk_pinged_at IS NULL
+            ORDER BY o.walk_joined_at, o.member_id LIMIT :walk_budget)
         UNION ALL
-        SELECT id FROM (
-            SELECT w.id FROM member w INDEXED BY member_fair_walk
-            WHERE w.guild_id = :guild_id AND {_W_ROUTABLE} AND w.last_pinged_at <= :fair_since
-            ORDER BY w.last_pinged_at, w.joined_at, w.id LIMIT (SELECT COUNT(*) FROM walk_skill) * :walk_budget)
-        LIMIT (SELECT COUNT(*) FROM walk_skill) * :walk_budget"""
+        SELECT member_id AS id FROM (
+            SELECT o.member_id FROM member_skill o INDEXED BY member_skill_offer_walk
+            WHERE o.skill_id = (SELECT skill_id FROM walk_{k}) AND o.kind = 'offer' AND o.walk_routable = 1
+              AND o.walk_pinged_at <= :fair_since
+            ORDER BY o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT :walk_budget)
+        LIMIT :walk_budget"""
+
+
+def _walk_ctes(k: int) -> str:
+    return f"""walk_{k}(skill_id, offers) AS MATERIALIZED (
+    SELECT skill_id, offers FROM wanted WHERE offers >= COALESCE(:walk_from, 32)
+    ORDER BY offers DESC, skill_id LIMIT 1 OFFSET {k}
+),
+walked_{k}(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
+    SELECT m.id, {_SKILLS}, 0, m.last_pinged_at, m.joined_at
+    FROM ({_zone(k)}) z CROSS JOIN member m ON m.id = z.id
+    WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
+    LIMIT :limit
+),"""
+
+
 _ORDER = "skills DESC, recent ASC, last_ping IS NOT NULL, last_ping ASC, joined_at ASC, id ASC"
+_SLOTS = range(WALK_SLOTS)
+_WALK_CTES = "".join(_walk_ctes(k) for k in _SLOTS)
+# A walk that found :limit eligible members stands for its skill; one that did not hands it to `drive`.
+_FULL_WALK = " UNION ALL ".join(
+    f"SELECT skill_id, offers FROM walk_{k} WHERE (SELECT COUNT(*) FROM walked_{k}) >= :limit" for k in _SLOTS)
+_WALKED_SINGLES = "".join(
+    f"UNION ALL SELECT * FROM walked_{k} WHERE skills = 1 AND (SELECT COUNT(*) FROM walked_{k}) >= :limit\n    "
+    for k in _SLOTS)
 
 ROUTE_SQL = f"""
 WITH wanted(skill_id, offers) AS MATERIALIZED (
     SELECT rs.skill_id, s.offer_count FROM request_skill rs JOIN skill s ON s.id = rs.skill_id
     WHERE rs.request_id = :request_id
 ),
-walk_skill(skill_id) AS MATERIALIZED (
-    SELECT skill_id FROM wanted
-    WHERE CASE WHEN :walk_from IS NULL THEN offers >= 50 AND offers * offers >= (SELECT MAX(id) FROM member)
-               ELSE offers >= :walk_from END
-    ORDER BY offers DESC, skill_id LIMIT 1
-),
-walked(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
-    SELECT m.id, {_SKILLS}, 0, m.last_pinged_at, m.joined_at
-    FROM ({_ZONE}) z CROSS JOIN member m ON m.id = z.id
-    WHERE EXISTS (SELECT 1 FROM walk_skill)
-      AND EXISTS (SELECT 1 FROM member_skill ms WHERE ms.member_id = z.id AND ms.kind = 'offer'
-                  AND ms.skill_id = (SELECT skill_id FROM walk_skill))
-      AND {_ELIGIBLE}
-    LIMIT :limit
+{_WALK_CTES}
+full_walk(skill_id, offers) AS MATERIALIZED (
+    {_FULL_WALK}
 ),
 drive(skill_id) AS MATERIALIZED (
-    SELECT skill_id FROM wanted
-    WHERE skill_id IS NOT (SELECT skill_id FROM walk_skill) OR (SELECT COUNT(*) FROM walked) < :limit
+    SELECT skill_id FROM wanted WHERE skill_id NOT IN (SELECT skill_id FROM full_walk)
+),
+pool_skill(skill_id) AS MATERIALIZED (
+    SELECT skill_id FROM full_walk ORDER BY offers DESC, skill_id LIMIT -1 OFFSET 1
+),
+multi(id, skills) AS MATERIALIZED (
+    SELECT c.member_id, c.skills FROM (
+        SELECT DISTINCT o.member_id, (SELECT COUNT(*) FROM member_skill x WHERE x.member_id = o.member_id
+            AND x.kind = 'offer' AND x.skill_id IN (SELECT skill_id FROM wanted)) AS skills
+        FROM pool_skill p JOIN member_skill o INDEXED BY member_skill_offer_walk
+            ON o.skill_id = p.skill_id AND o.kind = 'offer' AND o.walk_routable = 1) c
+    WHERE c.skills >= 2 AND NOT EXISTS (SELECT 1 FROM member_skill x WHERE x.member_id = c.member_id
+        AND x.kind = 'offer' AND x.skill_id IN (SELECT skill_id FROM drive))
 ),
 ranked(id, skills, recent, last_ping, joined_at) AS (
     SELECT m.id, {_SKILLS}, {_RECENT}, m.last_pinged_at, m.joined_at
@@ -231,9 +262,10 @@ ranked(id, skills, recent, last_ping, joined_at) AS (
     JOIN member m ON m.id = pool.member_id
     WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
     UNION ALL
-    SELECT * FROM walked wk WHERE NOT EXISTS (
-        SELECT 1 FROM member_skill x WHERE x.member_id = wk.id AND x.kind = 'offer'
-        AND x.skill_id IN (SELECT skill_id FROM drive))
+    SELECT m.id, mu.skills, {_RECENT}, m.last_pinged_at, m.joined_at
+    FROM multi mu JOIN member m ON m.id = mu.id
+    WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
+    {_WALKED_SINGLES}
 ),
 best AS (
     SELECT * FROM ranked ORDER BY {_ORDER} LIMIT :limit
@@ -247,14 +279,17 @@ ORDER BY best.skills DESC, best.recent ASC, best.last_ping IS NOT NULL, best.las
 
 The order is (share of the skills DESC, recent pings ASC, last ping ASC with never first, joined_at,
 id). Members with no ping in the fairness window have 0 recent pings and their last ping is
-member.last_pinged_at, so among them the order is just (last_pinged_at, joined_at, id): the partial
-index member_fair_walk. For the requested skill offered by the most members (when at least
-:walk_from), `walked` walks that index, never-pinged first then pinged before the window, and stops
-at :limit eligible members. Everyone else the request could reach offers another requested skill:
-`ranked` ranks them exactly. A member missing from both cannot be in the top :limit: :limit walked
-members rank before them (same or better share, 0 recent pings, earlier in the walk). When the walk
-finds fewer than :limit, `drive` falls back to ranking every offer of every requested skill. A walked
-member who offers a ranked skill is ranked (same key), not counted twice."""
+member.last_pinged_at, so among them the order is just (last_pinged_at, joined_at, id): the order of
+the partial index member_skill_offer_walk within one skill. Each of the (up to WALK_SLOTS) most
+offered requested skills is walked there (`walked_k`), never-pinged first then pinged before the
+window, stopping at :limit eligible members. Candidates, in three disjoint sets:
+- `drive`: every skill not walked, or whose walk found fewer than :limit: all its offers are ranked.
+- `multi`: members offering two or more requested skills and no driven one. Each offers a walked
+  skill other than the most offered one (`pool_skill`), so only those offers are read.
+- the walked members offering only their walked skill (share 1).
+A member missing from all three offers only a fully walked skill S and was not among its :limit
+walked members: those :limit rank before them (larger share, or share 1 with 0 recent pings and
+earlier in S's walk) and are all candidates. So a walk can only save time, never change the answer."""
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,40 @@ async def test_last_pinged_at_follows_every_ping_write(sim: Sim) -> None:
             assert (await cur.fetchone())[0] == 3
 
 
+async def test_offer_walk_copies_follow_members_and_pings(sim: Sim) -> None:
+    """0032's triggers keep each offer's copy of its member's last ping, seniority and routability
+    equal to the member row, through pings, profile edits, leaving, pausing and erasure."""
+    ctx = sim.ctx
+    now = ctx.now_ts()
+    rng = random.Random(11)
+    stale = (
+        "SELECT COUNT(*) FROM member_skill ms JOIN member m ON m.id = ms.member_id "
+        "WHERE ms.walk_pinged_at IS NOT m.last_pinged_at OR ms.walk_joined_at IS NOT m.joined_at "
+        "OR ms.walk_routable IS NOT (CASE WHEN m.left_at IS NULL AND m.erased = 0 AND m.active = 1 "
+        "AND m.available = 1 AND m.charter_accepted_at IS NOT NULL THEN 1 ELSE 0 END)")
+    async with ctx.db.transaction() as tx:
+        ids = await build_community(tx, ctx.guild_id, now, rng, 200)
+        async with tx.execute("SELECT COUNT(*) FROM member_skill WHERE walk_joined_at IS NULL") as cur:
+            assert (await cur.fetchone())[0] == 0
+        await tx.execute("DELETE FROM request_ping WHERE id % 3 = 0")
+        await tx.execute("UPDATE request_ping SET at = at - 5 * 86400 WHERE id % 5 = 0")
+        await tx.execute("UPDATE request_ping SET helper_id = NULL WHERE id % 7 = 0")
+        await requests_repo.record_round(tx, 1, ids[:3], 2, now + 60)
+        await tx.execute("UPDATE member SET available = 1 - available WHERE id % 4 = 0")
+        await tx.execute("UPDATE member SET left_at = ? WHERE id % 6 = 0", (now,))
+        await tx.execute("UPDATE member SET active = 0, erased = 1 WHERE id % 9 = 0")
+        await tx.execute("UPDATE member SET charter_accepted_at = NULL WHERE id % 10 = 0")
+        await tx.execute("UPDATE member SET joined_at = joined_at - 7 WHERE id % 11 = 0")
+        await tx.execute("UPDATE OR IGNORE member_skill SET member_id = ? WHERE member_id = ?", (ids[7], ids[8]))
+        async with tx.execute(stale) as cur:
+            assert (await cur.fetchone())[0] == 0
+        async with tx.execute("SELECT COUNT(*) FROM member_skill WHERE walk_pinged_at = ?", (now + 60,)) as cur:
+            assert (await cur.fetchone())[0] > 0
+    await sim.onboard("a", skills="plomberie, cuisine")
+    assert (await sim.command("a", "profile set", skills="cuisine, jardin"))["ok"]
+    assert (await ctx.db.fetchall(stale))[0][0] == 0
+
+
 async def test_skill_offer_counts_follow_profiles(sim: Sim) -> None:
     await sim.onboard("a", skills="plomberie, cuisine")
     await sim.onboard("b", skills="plomberie", needs="cuisine")
@@ -167,6 +201,6 @@ async def test_the_walk_reads_the_fairness_index(sim: Sim) -> None:
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
         assert request is not None
         plan = await requests_repo.explain_route(tx, service.route_params(ctx, request, None))
-    assert any("member_fair_walk (guild_id=? AND last_pinged_at=?)" in step for step in plan), plan
-    assert any("member_fair_walk (guild_id=? AND last_pinged_at<?)" in step for step in plan), plan
+    assert any("member_skill_offer_walk (skill_id=? AND walk_pinged_at=?)" in step for step in plan), plan
+    assert any("member_skill_offer_walk (skill_id=? AND walk_pinged_at<?)" in step for step in plan), plan
     assert not any(step.startswith("SCAN") and step.split()[1] in ("m", "w", "member") for step in plan), plan
