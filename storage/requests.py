@@ -490,24 +490,27 @@ async def mark_followup(conn: aiosqlite.Connection, request_id: int, now: int) -
 
 
 async def due_for_round(
-    conn: aiosqlite.Connection, guild_id: str, normal_before: int, urgent_before: int, max_rounds: int
+    conn: aiosqlite.Connection, guild_id: str, normal_before: int, urgent_before: int, max_rounds: int,
+    limit: int = -1,
 ) -> list[Request]:
-    """Open, unclaimed requests whose last round is old enough for the next step."""
+    """Open, unclaimed requests whose last round is old enough for the next step (oldest first, at most `limit`)."""
     return await _requests(
         conn,
         f"SELECT {REQUEST_COLUMNS} FROM request WHERE guild_id = ? AND status = 'open' "
         "AND COALESCE(last_round_at, created_at) <= CASE WHEN urgent THEN ? ELSE ? END "
-        "AND (rounds < ? OR escalated_at IS NULL) ORDER BY id",
-        (guild_id, urgent_before, normal_before, max_rounds),
+        "AND (rounds < ? OR escalated_at IS NULL) ORDER BY id LIMIT ?",
+        (guild_id, urgent_before, normal_before, max_rounds, limit),
     )
 
 
-async def due_for_followup(conn: aiosqlite.Connection, guild_id: str, claimed_before: int) -> list[Request]:
+async def due_for_followup(
+    conn: aiosqlite.Connection, guild_id: str, claimed_before: int, limit: int = -1
+) -> list[Request]:
     return await _requests(
         conn,
         f"SELECT {REQUEST_COLUMNS} FROM request WHERE guild_id = ? AND status = 'claimed' "
-        "AND followup_at IS NULL AND claimed_at <= ? ORDER BY id",
-        (guild_id, claimed_before),
+        "AND followup_at IS NULL AND claimed_at <= ? ORDER BY id LIMIT ?",
+        (guild_id, claimed_before, limit),
     )
 
 

@@ -471,3 +471,22 @@ async def test_on_member_left_works_in_the_callers_transaction(sim: Sim) -> None
             await service.on_member_left(tx, sim.ctx, req)
             raise RuntimeError("the caller fails")
     assert (await request_row(sim, rid)).status == "open"
+
+
+async def test_a_backlog_of_due_requests_is_worked_through_in_batches(sim: Sim, monkeypatch) -> None:  # noqa: ANN001
+    from bot.services import requests as requests_service
+
+    monkeypatch.setattr(requests_service, "ESCALATION_BATCH", 2)
+    await plumbers(sim, "h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10", "h11", "h12")
+    await sim.onboard("req")
+    await sim.onboard("req2")
+    for n in range(3):
+        assert (await ask(sim, "req" if n < 2 else "req2", title=f"Fuite {n}"))["ok"]
+    outs = await sim.advance(until="2026-12-01T21:30:00+01:00")  # 12 h later: all three due at 21:00
+    second_round = {o["user"] for o in of(outs, "dm", kind="helper-ping")}
+    assert second_round, "the first batch was routed at 21:00"
+    rounds = [r[0] for r in await sim.ctx.db.fetchall("SELECT rounds FROM request ORDER BY id")]
+    assert rounds == [2, 2, 1]  # two this hour, the third at the next run
+    await sim.advance(until="2026-12-01T22:30:00+01:00")
+    rounds = [r[0] for r in await sim.ctx.db.fetchall("SELECT rounds FROM request ORDER BY id")]
+    assert rounds == [2, 2, 2]

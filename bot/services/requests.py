@@ -403,13 +403,17 @@ async def on_member_left(tx: aiosqlite.Connection, ctx: Community, member: Membe
 
 # The hourly job ------------------------------------------------------------------------------
 
+# A backlog (after downtime, or a bulk import) is worked through in bounded batches, oldest first,
+# so one run never holds the writer (or a start-up catch-up) for minutes; the rest waits an hour.
+ESCALATION_BATCH = 200
+
 async def escalate_requests(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
     """Unclaimed: next round, then the animators once; claimed for long: ask both if it is done."""
     cfg = ctx.config.requests
     now = ctx.now_ts()
     due = await requests_repo.due_for_round(
         tx, ctx.guild_id, now - int(cfg.round_after_hours * HOUR), now - int(cfg.urgent_round_after_hours * HOUR),
-        cfg.escalate_after_rounds,
+        cfg.escalate_after_rounds, limit=ESCALATION_BATCH,
     )
     for request in due:
         if request.rounds < cfg.escalate_after_rounds:
@@ -417,7 +421,9 @@ async def escalate_requests(tx: aiosqlite.Connection, ctx: Community, fire_time:
         elif request.escalated_at is None:
             skills = (await requests_repo.skill_names(tx, [request.id]))[request.id]
             await _escalate(tx, ctx, request, skills, nobody=False, paced=True)
-    for request in await requests_repo.due_for_followup(tx, ctx.guild_id, now - cfg.followup_after_days * DAY):
+    for request in await requests_repo.due_for_followup(
+        tx, ctx.guild_id, now - cfg.followup_after_days * DAY, limit=ESCALATION_BATCH
+    ):
         await _follow_up(tx, ctx, request)
 
 
