@@ -107,7 +107,6 @@ class Engine:
         from bot.services import onboarding
 
         await onboarding.member_joined(self.ctx, platform_id, handle, locale)
-        self.activity.forget(platform_id)
 
     async def member_left(self, platform_id: str) -> None:
         from bot.services import onboarding

@@ -19,10 +19,6 @@ def mention(platform_id: str) -> str:
     return f"<@{platform_id}>"
 
 
-def mentioned_ids(text: str) -> list[str]:
-    return MENTION_TOKEN.findall(text)
-
-
 def has_forbidden_characters(text: str, allow_newlines: bool = True) -> bool:
     """Control characters and bidi/format marks (e.g. right-to-left overrides) are refused in user text."""
     for ch in text:

@@ -214,9 +214,6 @@ class TokenBucket:
         self.rate = max(self.rate / 2, 1 / 60)
 
 
-FaultHook = Callable[[str], None]
-
-
 def fault_point(name: str) -> None:
     """Crash injection: `ENTRAIDE_FAULT=outbox:after-send:3` dies hard at the 3rd pass of that point.
 

@@ -142,11 +142,3 @@ async def with_role(conn: aiosqlite.Connection, guild_id: str, role: str) -> lis
         (guild_id, role),
     ) as cur:
         return [m for m in map(_member, await cur.fetchall()) if m is not None]
-
-
-async def count_present(conn: aiosqlite.Connection, guild_id: str) -> int:
-    async with conn.execute(
-        "SELECT COUNT(*) FROM member WHERE guild_id = ? AND left_at IS NULL", (guild_id,)
-    ) as cur:
-        row = await cur.fetchone()
-    return int(row[0])

@@ -56,10 +56,3 @@ async def all_cases(conn: aiosqlite.Connection, guild_id: str) -> list[Case]:
     """The whole audit log still kept, oldest first (for `entraide export`)."""
     async with conn.execute(CASE_SELECT + "WHERE c.guild_id = ? ORDER BY c.at, c.id", (guild_id,)) as cur:
         return [_case(row) for row in await cur.fetchall()]
-
-
-async def count_cases(conn: aiosqlite.Connection, guild_id: str) -> int:
-    async with conn.execute("SELECT COUNT(*) FROM mod_case WHERE guild_id = ?", (guild_id,)) as cur:
-        row = await cur.fetchone()
-    return int(row[0])
-

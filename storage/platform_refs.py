@@ -18,7 +18,3 @@ async def set_ref(conn: aiosqlite.Connection, guild_id: str, key: str, value: st
         "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
         (guild_id, key, value),
     )
-
-
-async def delete_ref(conn: aiosqlite.Connection, guild_id: str, key: str) -> None:
-    await conn.execute("DELETE FROM platform_ref WHERE guild_id = ? AND key = ?", (guild_id, key))

@@ -68,13 +68,6 @@ async def latest(conn: aiosqlite.Connection, guild_id: str) -> Poll | None:
     return await _one_poll(conn, "guild_id = ? ORDER BY opened_at DESC, id DESC LIMIT 1", (guild_id,))
 
 
-async def latest_unclosed(conn: aiosqlite.Connection, guild_id: str) -> Poll | None:
-    return await _one_poll(
-        conn, "guild_id = ? AND status IN ('nominating', 'open') ORDER BY opened_at DESC, id DESC LIMIT 1",
-        (guild_id,),
-    )
-
-
 async def last_winner(conn: aiosqlite.Connection, guild_id: str) -> int | None:
     """The winner of the most recently closed poll that had one."""
     async with conn.execute(

@@ -75,10 +75,6 @@ async def earliest_after(conn: aiosqlite.Connection, guild_id: str, after: int) 
     return row[0] if row else None
 
 
-async def set_next(conn: aiosqlite.Connection, reminder_id: int, next_at: int | None) -> None:
-    await conn.execute("UPDATE reminder SET next_at = ? WHERE id = ?", (next_at, reminder_id))
-
-
 async def set_many_next(conn: aiosqlite.Connection, rows: list[tuple[int | None, int]]) -> None:
     """Rows of (next_at, reminder_id)."""
     await conn.executemany("UPDATE reminder SET next_at = ? WHERE id = ?", rows)

@@ -24,11 +24,3 @@ async def ids_for_keys(conn: aiosqlite.Connection, guild_id: str, keys: list[str
         f"SELECT key, id FROM skill WHERE guild_id = ? AND key IN ({marks})", (guild_id, *keys)
     ) as cur:
         return {row[0]: row[1] for row in await cur.fetchall()}
-
-
-async def displays(conn: aiosqlite.Connection, skill_ids: list[int]) -> dict[int, str]:
-    if not skill_ids:
-        return {}
-    marks = ",".join("?" * len(skill_ids))
-    async with conn.execute(f"SELECT id, display FROM skill WHERE id IN ({marks})", skill_ids) as cur:
-        return {row[0]: row[1] for row in await cur.fetchall()}

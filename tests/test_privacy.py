@@ -315,3 +315,16 @@ async def test_an_animators_private_note_never_reaches_the_member_even_in_an_exp
     document = Path(dm["attachments"][0]["path"]).read_text(encoding="utf-8")
     assert "secret-note-text" not in document and "calme" in document
     assert not [o for o in sim.outputs if "secret-note-text" in o.get("text", "") and o.get("channel") != "mod-log"]
+
+
+async def test_rate_limit_counters_are_kept_only_while_they_can_matter(sim: Sim) -> None:
+    await sim.onboard("ana")
+    await sim.onboard("bea")
+    assert (await sim.command("ana", "thanks", member="bea", reason="merci"))["ok"]
+    assert (await sim.ctx.db.fetchone("SELECT COUNT(*) FROM rate_event"))[0] >= 1
+    await sim.advance(by="9d")  # the daily purge ran: a week-old counter is gone
+    assert (await sim.ctx.db.fetchone("SELECT COUNT(*) FROM rate_event"))[0] == 0
+    for n in range(10):
+        assert (await sim.command("ana", "thanks", member="bea", reason=f"merci {n}"))["ok"]
+    await sim.advance(by="1d")  # a recent counter survives the purge and still limits
+    assert (await sim.ctx.db.fetchone("SELECT COUNT(*) FROM rate_event"))[0] == 10

@@ -61,10 +61,6 @@ class ActivityRecorder:
         if self._pending >= self.max_buffer:
             await self.flush()
 
-    def forget(self, platform_id: str | None = None) -> None:
-        """Kept for callers that changed a member's identity; ids are resolved at each flush anyway."""
-        return None
-
     async def flush(self) -> int:
         """Write the buffered counts in one transaction; return how many events they held."""
         if not self._pending:

@@ -31,6 +31,7 @@ from bot.outbox import Attachment, send_dm
 from bot.scheduler import Job, cron, period_day
 from bot.services.limits import take
 from bot.services.members import member_locale
+from storage import limits as limits_repo
 from storage import members as members_repo
 from storage import outbox as outbox_repo
 from storage import privacy as privacy_repo
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 DAY = 86400
 SENT_OUTBOX_RETENTION_DAYS = 30
+RATE_EVENT_RETENTION_DAYS = 7
 EXPORT_FILENAME = "entraide-export.json"
 EXPORTS_PER_DAY = 3  # each export writes a file: enough to retry, not enough to fill a disk
 
@@ -160,6 +162,8 @@ async def purge_expired(tx: aiosqlite.Connection, ctx: Community, fire_time: dat
     cases_before = now - ctx.config.moderation.retention_days * DAY
     cases = await privacy_repo.purge_mod_cases_before(tx, ctx.guild_id, cases_before)
     messages = await outbox_repo.purge_sent_before(tx, now - SENT_OUTBOX_RETENTION_DAYS * DAY)
+    # Rate-limit counters only matter within their window (a day at most): keep a week, drop the rest.
+    await limits_repo.purge_before(tx, now - RATE_EVENT_RETENTION_DAYS * DAY)
     log.info("privacy purge: %s members erased, %s cases and %s messages purged", erased, cases, messages)
 
 
