@@ -2,7 +2,7 @@
 
 A decision is what `bot.services.requests.route_round` does before it records the pings: load the
 requester, compute the query's parameters (`route_params`), run the routing query
-(`storage.requests.route_candidates`). New requests are inserted first, with skill sets drawn like
+(`storage.routing.route_candidates`). New requests are inserted first, with skill sets drawn like
 real ones (copied from the generated history, so popular skills come up as often as they do in a
 community); each is routed against the committed state, read-only, so every sample sees the same
 community.
@@ -45,7 +45,7 @@ TARGET_GROWTH = 5.0  # "well under 10x" from 10k to 100k members (10x would be l
 def _available() -> str | None:
     try:
         from bot.services import requests as service
-        from storage import requests as repo
+        from storage import routing as repo
     except ImportError as exc:
         return f"requests service not importable ({exc})"
     for owner, name in ((service, "route_params"), (repo, "route_candidates")):
@@ -84,11 +84,12 @@ async def route_sql(ctx: Any, request_id: int) -> list[int]:
     from bot.services.requests import route_params
     from storage import members as members_repo
     from storage import requests as requests_repo
+    from storage import routing as routing_repo
 
     conn = ctx.db.reader
     request = await requests_repo.by_id(conn, ctx.guild_id, request_id)
     requester = await members_repo.by_id(conn, request.requester_id) if request.requester_id else None
-    helpers = await requests_repo.route_candidates(conn, route_params(ctx, request, requester))
+    helpers = await routing_repo.route_candidates(conn, route_params(ctx, request, requester))
     return [h.id for h in helpers]
 
 
@@ -206,13 +207,14 @@ async def _plan(ctx: Any, request_id: int) -> list[str]:
     from bot.services.requests import route_params
     from storage import members as members_repo
     from storage import requests as requests_repo
+    from storage import routing as routing_repo
 
-    if not hasattr(requests_repo, "explain_route"):
+    if not hasattr(routing_repo, "explain_route"):
         return []
     conn = ctx.db.reader
     request = await requests_repo.by_id(conn, ctx.guild_id, request_id)
     requester = await members_repo.by_id(conn, request.requester_id)
-    return await requests_repo.explain_route(conn, route_params(ctx, request, requester))
+    return await routing_repo.explain_route(conn, route_params(ctx, request, requester))
 
 
 def run(scale: Scale, workdir: Path) -> list[Result]:

@@ -14,6 +14,8 @@ from typing import Any
 
 import aiosqlite
 
+from storage import sql_functions
+
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -82,11 +84,13 @@ class Database:
         await self.conn.execute(f"PRAGMA synchronous={self.synchronous}")
         await self.conn.execute("PRAGMA foreign_keys=ON")
         await self.conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        await sql_functions.register(self.conn)
         self.reader = await aiosqlite.connect(self.path, isolation_level=None)
         self.reader.row_factory = aiosqlite.Row
         await self.reader.execute("PRAGMA foreign_keys=ON")
         await self.reader.execute("PRAGMA cache_size=-32768")  # 32 MB: routing and vitality read hot pages
         await self.reader.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        await sql_functions.register(self.reader)
         return self
 
     async def close(self) -> None:
@@ -171,13 +175,12 @@ class Database:
     async def fetchone(self, sql: str, params: Sequence[Any] | dict = ()) -> aiosqlite.Row | None:
         """A read of committed data, outside any transaction."""
         assert self.reader is not None
-        async with self.reader.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.reader.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict = ()) -> list[aiosqlite.Row]:
         assert self.reader is not None
-        async with self.reader.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self.reader.execute_fetchall(sql, params))
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")

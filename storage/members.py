@@ -61,8 +61,9 @@ def _member(row: aiosqlite.Row | None) -> Member | None:
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable) -> Member | None:
-    async with conn.execute(sql, tuple(params)) as cur:
-        return _member(await cur.fetchone())
+    """One member or None, in one round trip to the database thread (execute_fetchall)."""
+    rows = await conn.execute_fetchall(sql, tuple(params))
+    return _member(next(iter(rows), None))
 
 
 async def by_id(conn: aiosqlite.Connection, member_id: int) -> Member | None:

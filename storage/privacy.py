@@ -40,6 +40,13 @@ EXPORT_QUERIES: dict[str, str] = {
         "SELECT s.display AS skill, ms.kind FROM member_skill ms JOIN skill s ON s.id = ms.skill_id "
         "WHERE ms.member_id = :me ORDER BY ms.kind, s.key"
     ),
+    # Derived from member_skill for routing (0033): each two skills the member offers, with the
+    # copies of their last ping and seniority that order the walk.
+    "member_offer_pair": (
+        "SELECT a.display AS skill, b.display AS other_skill, p.walk_pinged_at AS last_pinged_at, "
+        "p.walk_joined_at AS joined_at FROM member_offer_pair p JOIN skill a ON a.id = p.skill_lo "
+        "JOIN skill b ON b.id = p.skill_hi WHERE p.member_id = :me ORDER BY a.key, b.key"
+    ),
     "onboarding_state": "SELECT joins, waiting_since FROM onboarding_state WHERE member_id = :me",
     "request": (
         "SELECT r.id, r.title, r.details, r.urgent, r.status, r.created_at, r.claimed_at, r.resolved_at, "
@@ -98,6 +105,7 @@ _NOT_CLOSED = "(SELECT id FROM poll WHERE status != 'closed')"
 ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
     "member_role": ("DELETE FROM member_role WHERE member_id = :me",),
     "member_skill": ("DELETE FROM member_skill WHERE member_id = :me",),
+    "member_offer_pair": ("DELETE FROM member_offer_pair WHERE member_id = :me",),
     "onboarding_state": ("DELETE FROM onboarding_state WHERE member_id = :me",),
     # Requests stay for the aggregates, anonymized; an unfinished one is cancelled.
     "request": (

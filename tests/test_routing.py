@@ -12,6 +12,7 @@ import pytest
 from bot.services import requests as service
 from storage import members as members_repo
 from storage import requests as requests_repo
+from storage import routing as routing_repo
 from tests.harness import Sim, config_with, of
 
 
@@ -306,10 +307,10 @@ async def test_routing_in_a_large_community_is_one_indexed_query(sim: Sim) -> No
         params = service.route_params(ctx, request, requester)
         await tx.set_trace_callback(statements.append)
         started = time.perf_counter()
-        helpers = await requests_repo.route_candidates(tx, params)
+        helpers = await routing_repo.route_candidates(tx, params)
         elapsed = time.perf_counter() - started
         await tx.set_trace_callback(None)
-        plan = await requests_repo.explain_route(tx, params)
+        plan = await routing_repo.explain_route(tx, params)
     assert len(helpers) == 3
     assert all(h.language_list in (["fr"], ["fr", "en"], []) for h in helpers)
     assert len(statements) == 1 and statements[0].lstrip().startswith("WITH")

@@ -1,5 +1,7 @@
-"""The fast routing query (ROUTE_SQL: fairness walk + exact ranking of the rest) picks exactly the
-helpers the plain reference query (FULL_ROUTE_SQL) picks, on random communities and requests."""
+"""The fast routing statements (GROUP_SQL for up to three skills: a fairness walk per set of the
+requested skills; MANY_SKILLS_SQL beyond: walks of the most offered skills + exact ranking of the
+rest) pick exactly the helpers the plain reference query (FULL_ROUTE_SQL) picks, on random
+communities and requests."""
 from __future__ import annotations
 
 import random
@@ -13,7 +15,8 @@ import pytest
 from bot.services import requests as service
 from storage import members as members_repo
 from storage import requests as requests_repo
-from storage.requests import RouteParams
+from storage import routing as routing_repo
+from storage.routing import RouteParams
 from tests.harness import Sim
 
 DAY = 86400
@@ -89,7 +92,7 @@ async def new_request(tx: aiosqlite.Connection, guild: str, now: int, rng: rando
 
 def at_time(params: RouteParams, now: int, fair_days: int, fatigue_days: int, tz: str) -> RouteParams:
     return replace(params, fair_since=now - fair_days * DAY, fatigue_since=now - fatigue_days * DAY,
-                   tz_hours=service._local_hours(now // 60), community_tz=tz,
+                   now=now, community_tz=tz,
                    community_hour=datetime.fromtimestamp(now, ZoneInfo(tz)).hour)
 
 
@@ -107,11 +110,17 @@ async def test_fast_routing_equals_the_reference_query(sim: Sim, seed: int, size
         requests = [await new_request(tx, ctx.guild_id, now, rng, ids) for _ in range(40)]
     conn = ctx.db.reader
     checked = walked = 0
+    shapes: set[int] = set()
     for request_id in requests:
         request = await requests_repo.by_id(conn, ctx.guild_id, request_id)
         assert request is not None and request.requester_id is not None
         requester = await members_repo.by_id(conn, request.requester_id)
         base = service.route_params(ctx, request, requester)
+        skills = len((await requests_repo.skill_names(conn, [request_id]))[request_id])
+        shapes.add(min(skills, routing_repo.GROUP_SKILLS + 1))
+        # the walk tunables only steer MANY_SKILLS_SQL: the default, always walk, tiny budgets, never walk
+        tunables = ((None, 4096),) if skills <= routing_repo.GROUP_SKILLS else (
+            (None, 4096), (0, 4096), (0, 40), (10**9, 4096), (1, 7))
         for _variant in range(4):
             when = now + rng.randrange(-DAY, 10 * DAY)
             params = at_time(base, when, rng.choice((14, 7, 30)), rng.choice((7, 3, 14)),
@@ -119,14 +128,15 @@ async def test_fast_routing_equals_the_reference_query(sim: Sim, seed: int, size
             params = replace(params, limit=rng.choice((1, 3, 3, 10)), fatigue_cap=rng.choice((1, 2, 5, 50)),
                              urgent=rng.random() < 0.3,
                              exclude=tuple(rng.sample(ids, 3)) if rng.random() < 0.2 else ())
-            expected = await ids_of(await requests_repo.route_candidates_reference(conn, params))
-            for walk_from, budget in ((None, 4096), (0, 4096), (0, 40), (10**9, 4096), (1, 7)):
+            expected = await ids_of(await routing_repo.route_candidates_reference(conn, params))
+            for walk_from, budget in tunables:
                 tuned = replace(params, walk_from=walk_from, walk_budget=budget)
-                got = await ids_of(await requests_repo.route_candidates(conn, tuned))
+                got = await ids_of(await routing_repo.route_candidates(conn, tuned))
                 assert got == expected, (request_id, walk_from, budget, params)
                 checked += 1
             walked += bool(expected)
-    assert checked == 40 * 4 * 5 and walked > 40  # most requests do find helpers: the walk is exercised
+    assert shapes == {1, 2, 3, 4}  # both statements, every group size
+    assert checked >= 40 * 4 and walked > 40  # most requests do find helpers: the walks are exercised
 
 
 async def test_last_pinged_at_follows_every_ping_write(sim: Sim) -> None:
@@ -149,8 +159,9 @@ async def test_last_pinged_at_follows_every_ping_write(sim: Sim) -> None:
 
 
 async def test_offer_walk_copies_follow_members_and_pings(sim: Sim) -> None:
-    """0032's triggers keep each offer's copy of its member's last ping, seniority and routability
-    equal to the member row, through pings, profile edits, leaving, pausing and erasure."""
+    """0032's and 0033's triggers keep each offer's (and each pair of offers') copy of its member's
+    last ping, seniority and routability equal to the member row, through pings, profile edits,
+    leaving, pausing and erasure."""
     ctx = sim.ctx
     now = ctx.now_ts()
     rng = random.Random(11)
@@ -173,13 +184,37 @@ async def test_offer_walk_copies_follow_members_and_pings(sim: Sim) -> None:
         await tx.execute("UPDATE member SET charter_accepted_at = NULL WHERE id % 10 = 0")
         await tx.execute("UPDATE member SET joined_at = joined_at - 7 WHERE id % 11 = 0")
         await tx.execute("UPDATE OR IGNORE member_skill SET member_id = ? WHERE member_id = ?", (ids[7], ids[8]))
+        await tx.execute("UPDATE OR IGNORE member_skill SET kind = CASE kind WHEN 'offer' THEN 'need' ELSE 'offer' END "
+                         "WHERE member_id % 13 = 0")
+        await tx.execute("UPDATE OR IGNORE member_skill SET skill_id = (SELECT MAX(id) FROM skill) "
+                         "WHERE member_id % 17 = 0")
+        await tx.execute("DELETE FROM member_skill WHERE member_id % 19 = 0 AND skill_id % 2 = 0")
         async with tx.execute(stale) as cur:
             assert (await cur.fetchone())[0] == 0
         async with tx.execute("SELECT COUNT(*) FROM member_skill WHERE walk_pinged_at = ?", (now + 60,)) as cur:
             assert (await cur.fetchone())[0] > 0
+        async with tx.execute(STALE_PAIRS) as cur:
+            assert (await cur.fetchone())[0] == 0
+        async with tx.execute("SELECT COUNT(*) FROM member_offer_pair") as cur:
+            assert (await cur.fetchone())[0] > 20  # the community has members offering several skills
     await sim.onboard("a", skills="plomberie, cuisine")
-    assert (await sim.command("a", "profile set", skills="cuisine, jardin"))["ok"]
+    assert (await sim.command("a", "profile set", skills="cuisine, jardin, couture"))["ok"]
+    assert (await sim.command("a", "profile set", skills="jardin"))["ok"]
     assert (await ctx.db.fetchall(stale))[0][0] == 0
+    assert (await ctx.db.fetchall(STALE_PAIRS))[0][0] == 0
+
+
+# 0033's pairs: exactly one row per two skills a member offers, with the member's walk copies.
+_EXPECTED_PAIRS = """
+    SELECT a.member_id, a.skill_id, b.skill_id, m.last_pinged_at, m.joined_at,
+           CASE WHEN m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.available = 1
+                AND m.charter_accepted_at IS NOT NULL THEN 1 ELSE 0 END
+    FROM member_skill a JOIN member_skill b ON b.member_id = a.member_id AND b.kind = 'offer'
+        AND b.skill_id > a.skill_id
+    JOIN member m ON m.id = a.member_id WHERE a.kind = 'offer'"""
+_PAIRS = "SELECT member_id, skill_lo, skill_hi, walk_pinged_at, walk_joined_at, walk_routable FROM member_offer_pair"
+STALE_PAIRS = (f"SELECT (SELECT COUNT(*) FROM ({_EXPECTED_PAIRS} EXCEPT {_PAIRS})) "
+               f"+ (SELECT COUNT(*) FROM ({_PAIRS} EXCEPT {_EXPECTED_PAIRS}))")
 
 
 async def test_skill_offer_counts_follow_profiles(sim: Sim) -> None:
@@ -200,7 +235,7 @@ async def test_the_walk_reads_the_fairness_index(sim: Sim) -> None:
         request_id = await new_request(tx, ctx.guild_id, ctx.now_ts(), random.Random(4), ids)
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
         assert request is not None
-        plan = await requests_repo.explain_route(tx, service.route_params(ctx, request, None))
+        plan = await routing_repo.explain_route(tx, service.route_params(ctx, request, None))
     assert any("member_skill_offer_walk (skill_id=? AND walk_pinged_at=?)" in step for step in plan), plan
     assert any("member_skill_offer_walk (skill_id=? AND walk_pinged_at<?)" in step for step in plan), plan
     assert not any(step.startswith("SCAN") and step.split()[1] in ("m", "w", "member") for step in plan), plan

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
 
 import aiosqlite
 
@@ -32,8 +30,10 @@ from bot.services.skills import canonical, canonical_list, ensure_skills, find_s
 from storage import kudos as kudos_repo
 from storage import members as members_repo
 from storage import requests as requests_repo
+from storage import routing as routing_repo
 from storage.members import Member
-from storage.requests import Request, RouteParams
+from storage.requests import Request
+from storage.routing import RouteParams
 
 MAX_TITLE = 100
 MAX_DETAILS = 1000
@@ -75,18 +75,6 @@ def _skills_text(names: list[str]) -> str:
 
 # Routing ------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _zone_names() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
-
-
-@lru_cache(maxsize=4)
-def _local_hours(minute_ts: int) -> dict[str, int]:
-    """Every IANA zone's local hour at one minute: the routing query looks members' zones up in it."""
-    when = datetime.fromtimestamp(minute_ts * 60, ZoneInfo("UTC"))
-    return {name: when.astimezone(ZoneInfo(name)).hour for name in _zone_names()}
-
-
 def _languages(member: Member | None) -> list[str]:
     if member is None:
         return []
@@ -105,7 +93,7 @@ def route_params(
         urgent=request.urgent, limit=cfg.helpers_per_round,
         fair_since=now - cfg.fairness_window_days * DAY, fatigue_since=now - cfg.fatigue_window_days * DAY,
         fatigue_cap=cfg.fatigue_cap, community_tz=ctx.config.community.timezone,
-        community_hour=ctx.local().hour, tz_hours=_local_hours(now // 60), languages=_languages(requester),
+        community_hour=ctx.local().hour, now=now, languages=_languages(requester),
         exclude=exclude,
     )
 
@@ -116,7 +104,7 @@ async def route_round(
 ) -> list[Member]:
     """Ping the next helpers (one query), record every ping and the round, DM each a claim button."""
     requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
-    helpers = await requests_repo.route_candidates(tx, route_params(ctx, request, requester, exclude))
+    helpers = await routing_repo.route_candidates(tx, route_params(ctx, request, requester, exclude))
     await requests_repo.record_round(tx, request.id, [h.id for h in helpers], round_no, ctx.now_ts())
     if not helpers:
         return helpers
