@@ -39,7 +39,7 @@ candidate AS (
       AND (SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = m.id AND p.at > :fatigue_since) < :fatigue_cap
       AND (:languages = '[]' OR TRIM(m.languages) = '' OR EXISTS (
             SELECT 1 FROM json_each(:languages) l
-            WHERE ',' || REPLACE(LOWER(m.languages), ' ', '') || ',' LIKE '%,' || l.value || ',%'))
+            WHERE instr(',' || REPLACE(LOWER(m.languages), ' ', '') || ',', ',' || l.value || ',') > 0))
 )
 SELECT {members_repo.MEMBER_COLUMNS} FROM candidate
 WHERE :urgent OR quiet_start IS NULL OR quiet_end IS NULL OR quiet_start = quiet_end
@@ -68,6 +68,15 @@ _ROUTABLE = ("m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.availabl
 _LOCAL_HOUR = ("CASE WHEN m.timezone IS NULL OR m.timezone = :community_tz THEN :community_hour "
                "ELSE COALESCE(local_hour(m.timezone, :now), :community_hour) END")
 
+# The member speaks one of the requester's languages: the first LANGUAGE_SLOTS are bound one by one
+# (a JSON list read for every member costs a third of a typical walk); the rest, rare, from the list.
+LANGUAGE_SLOTS = 4
+_SPOKEN = "',' || REPLACE(LOWER(m.languages), ' ', '') || ','"
+_SPEAKS = "(" + " OR ".join(
+    f"instr({_SPOKEN}, ',' || :lang_{i} || ',') > 0" for i in range(1, LANGUAGE_SLOTS + 1)) + (
+    f" OR (:more_languages AND EXISTS (SELECT 1 FROM json_each(:languages) l WHERE instr({_SPOKEN}, ',' || l.value "
+    "|| ',') > 0)))")
+
 # The per-request filters, cheapest first. Pings are counted only for members whose last ping
 # (member.last_pinged_at, kept equal to MAX(request_ping.at) by triggers) falls inside the window.
 _ELIGIBLE = """m.id != :requester_id
@@ -76,15 +85,13 @@ _ELIGIBLE = """m.id != :requester_id
       AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = :request_id AND h.helper_id = m.id)
       AND (CASE WHEN m.last_pinged_at > :fatigue_since THEN (SELECT COUNT(*) FROM request_ping p
                 WHERE p.helper_id = m.id AND p.at > :fatigue_since) ELSE 0 END) < :fatigue_cap
-      AND (:languages = '[]' OR TRIM(m.languages) = '' OR EXISTS (
-            SELECT 1 FROM json_each(:languages) l
-            WHERE ',' || REPLACE(LOWER(m.languages), ' ', '') || ',' LIKE '%,' || l.value || ',%'))
+      AND (:languages = '[]' OR TRIM(m.languages) = '' OR {_SPEAKS})
       AND (:urgent OR m.quiet_start IS NULL OR m.quiet_end IS NULL OR m.quiet_start = m.quiet_end
            OR NOT EXISTS (
             SELECT 1 FROM (SELECT {_LOCAL_HOUR} AS hour) h
             WHERE (m.quiet_start < m.quiet_end AND h.hour >= m.quiet_start AND h.hour < m.quiet_end)
                OR (m.quiet_start > m.quiet_end AND (h.hour >= m.quiet_start OR h.hour < m.quiet_end))))"""
-_ELIGIBLE = _ELIGIBLE.replace("{_LOCAL_HOUR}", _LOCAL_HOUR)
+_ELIGIBLE = _ELIGIBLE.replace("{_LOCAL_HOUR}", _LOCAL_HOUR).replace("{_SPEAKS}", _SPEAKS)
 
 _SKILLS = ("(SELECT COUNT(*) FROM member_skill x WHERE x.member_id = m.id AND x.kind = 'offer' "
            "AND x.skill_id IN (SELECT skill_id FROM wanted))")
@@ -327,6 +334,9 @@ class RouteParams:
             "fatigue_since": self.fatigue_since, "fatigue_cap": self.fatigue_cap,
             "community_tz": self.community_tz, "community_hour": self.community_hour,
             "now": self.now, "languages": json.dumps(self.languages),
+            "more_languages": int(len(self.languages) > LANGUAGE_SLOTS),
+            **{f"lang_{i + 1}": self.languages[i] if i < len(self.languages) else None
+               for i in range(LANGUAGE_SLOTS)},
             "exclude": json.dumps(list(self.exclude)), "walk_from": self.walk_from,
             "walk_budget": self.walk_budget,
         }

@@ -21,7 +21,7 @@ from tests.harness import Sim
 
 DAY = 86400
 ZONES = (None, "Europe/Paris", "America/New_York", "Asia/Tokyo", "Pacific/Auckland", "America/Los_Angeles")
-LANGS = ("", "", "fr", "en", "fr,en", "de", "en, FR")
+LANGS = ("", "", "fr", "en", "fr,en", "de", "en, FR", "es,it,pt,de,ar,en")  # the last: more than 4
 
 
 async def build_community(tx: aiosqlite.Connection, guild: str, now: int, rng: random.Random, n: int) -> list[int]:
