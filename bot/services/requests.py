@@ -1,7 +1,7 @@
 """Help requests: opening, fair routing to helpers, claim, resolve, cancel, thanks and escalation.
 
-Routing is one SQL query (storage/requests.py `route_candidates`): the service only computes its
-parameters (time windows, each timezone's local hour, the requester's languages).
+Routing is one SQL statement (storage/routing.py `route_candidates`): the service only computes its
+parameters (time windows, the community's local hour, the requester's languages).
 
 Choices documented here because the contract leaves them open:
 - claiming one's own request is `conflict` (like self-thanks and self-vote);
