@@ -6,6 +6,7 @@ set-based so a weekly run over 100,000 members stays a handful of statements.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import aiosqlite
 
@@ -129,69 +130,97 @@ _ELIGIBLE = (
     "WHERE g.godparent_id = m.id AND c.at >= :checkin_since))"
 )
 
+# An open request (row `o` of nudge_open_skill) that member `e` may be nudged about: not their own,
+# not one they were pinged for since :pinged_since, not one they already help on or were nudged about.
+_REQUEST_ALLOWED = (
+    "(o.requester_id IS NULL OR o.requester_id != e.id) "
+    "AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = o.request_id "
+    "AND p.helper_id = e.id AND p.at > :pinged_since) "
+    "AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = o.request_id AND h.helper_id = e.id) "
+    "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'request' "
+    "AND n.subject_id = o.request_id)"
+)
+
+# The first open request (urgent, then oldest) matching a skill member `e` offers and allowed for
+# them. Fast path: the first open request of each offered skill, the best of those, and if it is
+# allowed it is the answer (no allowed request can come before it). Otherwise (rare: their own, just
+# pinged, already nudged about) each offered skill's requests are walked to the first allowed one.
+_FIRST_REQUEST = (
+    "(SELECT CASE WHEN f.request_id IS NULL THEN NULL "
+    "WHEN (f.requester_id IS NULL OR f.requester_id != e.id) "
+    "AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = f.request_id "
+    "AND p.helper_id = e.id AND p.at > :pinged_since) "
+    "AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = f.request_id AND h.helper_id = e.id) "
+    "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'request' "
+    "AND n.subject_id = f.request_id) THEN f.request_id "
+    "ELSE (SELECT w.request_id FROM member_skill ms JOIN nudge_open_skill w ON w.skill_id = ms.skill_id "
+    "AND w.rank = (SELECT o.rank FROM nudge_open_skill o WHERE o.skill_id = ms.skill_id "
+    f"AND {_REQUEST_ALLOWED} ORDER BY o.rank LIMIT 1) "
+    "WHERE ms.member_id = e.id AND ms.kind = 'offer' ORDER BY w.rank LIMIT 1) END "
+    "FROM (SELECT o.request_id, o.requester_id FROM member_skill ms JOIN nudge_open_skill o "
+    "ON o.skill_id = ms.skill_id AND o.rank = (SELECT MIN(t.rank) FROM nudge_open_skill t "
+    "WHERE t.skill_id = ms.skill_id) "
+    "WHERE ms.member_id = e.id AND ms.kind = 'offer' ORDER BY o.rank LIMIT 1) f)"
+)
+
+# One recent godchild of member `e` (joined since :newcomer_since) gone quiet since :godchild_quiet,
+# quietest first, not nudged about since :repeat_since. (Through member_godparent: a godparent has a
+# handful of godchildren, the guild has many recent joiners.)
+_QUIET_GODCHILD = (
+    "(SELECT g.id FROM member g WHERE g.godparent_id = e.id AND +g.guild_id = :guild "
+    "AND g.left_at IS NULL AND g.erased = 0 "
+    "AND +g.joined_at >= :newcomer_since AND COALESCE(g.last_active_at, 0) < :godchild_quiet "
+    "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'godchild' "
+    "AND n.subject_id = g.id AND n.at >= :repeat_since) "
+    "ORDER BY COALESCE(g.last_active_at, 0), g.id LIMIT 1)"
+)
+
 
 @dataclass(frozen=True)
-class NudgeTarget:
-    """An eligible member, what a message to them needs, and which of the plain rules apply to them."""
+class NudgeRules:
+    """The instants and numbers the nudge rules compare with, for one weekly run."""
+
+    week: str  # ISO week of the run: one nudge per member and week
+    checkin_since: int  # a check-in DM since then (to them or a godchild of theirs) keeps nudges away
+    pinged_since: int  # a request they were pinged for since then is not nudged about
+    godchild_quiet_before: int  # a godchild last active before this is quiet
+    newcomer_since: int  # godchildren who joined since then are recent
+    godchild_repeat_since: int  # not twice about the same godchild since then
+    stale_before: int  # a profile last updated before this is stale
+    quiet_before: int  # a member last active before this may get a hello
+    last_hello_before: int  # no hello since then
+    max_unanswered: int  # fewer hellos than this since their last activity
+
+
+class NudgeTarget(NamedTuple):
+    """An eligible member, what a message to them needs, and what each nudge rule found for them.
+
+    A tuple, not a dataclass: a weekly run at 100,000 members builds tens of thousands of them.
+    """
 
     member_id: int
     platform_id: str
     handle: str
     locale: str | None
-    dms_closed: bool
-    stale_since: int | None = None  # profile last confirmed then, and not asked "still true?" since
-    hello: bool = False  # quiet long enough for a gentle hello
+    dms_closed: int  # 1 when they refuse DMs
+    request_id: int | None  # the first open request they could help with
+    request_title: str | None
+    godchild_id: int | None  # a recent godchild gone quiet
+    godchild_handle: str | None
+    stale_since: int | None  # profile last confirmed then, and not asked "still true?" since
+    hello: int  # 1 when quiet long enough for a gentle hello
 
 
-async def nudge_targets(
-    conn: aiosqlite.Connection, guild_id: str, week: str, *, checkin_since: int, stale_before: int,
-    quiet_before: int, last_hello_before: int, max_unanswered: int,
-) -> dict[int, NudgeTarget]:
-    """Every eligible member with the profile and hello rules evaluated, in one pass over them.
+async def nudge_targets(conn: aiosqlite.Connection, guild_id: str, rules: NudgeRules) -> list[NudgeTarget]:
+    """Every eligible member with every rule evaluated for them, in one pass over the members.
 
-    Profile: last updated before `stale_before` and not asked since then. Hello: quiet since
-    `quiet_before`, no hello since `last_hello_before`, and fewer than `max_unanswered` hellos since
-    their last activity (activity answers a hello).
-    """
-    async with conn.execute(
-        f"WITH {_ELIGIBLE} SELECT e.id, e.platform_id, e.handle, e.locale, e.dms_closed, "
-        "CASE WHEN COALESCE(e.profile_updated_at, e.joined_at) < :stale AND NOT EXISTS (SELECT 1 FROM nudge n "
-        "WHERE n.member_id = e.id AND n.reason = 'profile' AND n.at >= :stale) "
-        "THEN COALESCE(e.profile_updated_at, e.joined_at) END, "
-        "COALESCE(e.last_active_at, e.joined_at) < :quiet "
-        "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
-        "AND n.at >= :last_hello) "
-        "AND (SELECT COUNT(*) FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
-        "AND n.at > COALESCE(e.last_active_at, e.joined_at)) < :max_unanswered "
-        "FROM eligible e",
-        {"guild": guild_id, "week": week, "checkin_since": checkin_since, "stale": stale_before,
-         "quiet": quiet_before, "last_hello": last_hello_before, "max_unanswered": max_unanswered},
-    ) as cur:
-        return {r[0]: NudgeTarget(r[0], r[1], r[2], r[3], bool(r[4]), r[5], bool(r[6])) for r in await cur.fetchall()}
+    Request: see _FIRST_REQUEST (available members only). Godchild: see _QUIET_GODCHILD. Profile:
+    last updated before `stale_before` and not asked since then. Hello: quiet since `quiet_before`,
+    no hello since `last_hello_before`, and fewer than `max_unanswered` hellos since their last
+    activity (activity answers a hello).
 
-
-@dataclass(frozen=True)
-class NudgeCandidate:
-    """One rule matching one member: its subject (a request, a godchild) and the words it needs."""
-
-    member_id: int
-    subject_id: int | None
-    subject_text: str
-    subject_at: int | None = None
-
-
-async def request_candidates(
-    conn: aiosqlite.Connection, guild_id: str, week: str, pinged_since: int, checkin_since: int,
-) -> list[NudgeCandidate]:
-    """For each available eligible member, the first open unclaimed request matching a skill they
-    offer (urgent, then oldest): not their own, not one they were pinged for since `pinged_since`,
-    not one they already helped on or were nudged about.
-
-    Starts from the open requests (few) rather than all requests: they go into a temporary table
-    keyed by (skill, rank in urgent/oldest order), then for each eligible member and offered skill a
-    LIMIT 1 walk of that skill's open requests finds the first acceptable one (usually the first
-    row), and the member keeps the best over their skills. Cost: members × offered skills index
-    seeks, whatever the history holds.
+    The open requests go first into a temporary table keyed by (skill, rank in urgent/oldest order),
+    so the request rule costs a few index seeks per member, whatever the history holds.
     """
     await conn.execute(
         "CREATE TEMP TABLE nudge_open_skill (skill_id INTEGER NOT NULL, rank INTEGER NOT NULL, "
@@ -207,49 +236,27 @@ async def request_candidates(
             (guild_id,),
         )
         async with conn.execute(
-            f"WITH {_ELIGIBLE}, firsts AS ("
-            "SELECT e.id AS member_id, (SELECT o.rank FROM nudge_open_skill o WHERE o.skill_id = ms.skill_id "
-            "AND (o.requester_id IS NULL OR o.requester_id != e.id) "
-            "AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = o.request_id "
-            "AND p.helper_id = e.id AND p.at > :pinged_since) "
-            "AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = o.request_id AND h.helper_id = e.id) "
-            "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'request' "
-            "AND n.subject_id = o.request_id) "
-            "ORDER BY o.rank LIMIT 1) AS rank "
-            "FROM eligible e JOIN member_skill ms ON ms.member_id = e.id AND ms.kind = 'offer' "
-            "WHERE e.available = 1), "
-            "best AS (SELECT member_id, MIN(rank) AS rank FROM firsts GROUP BY member_id), "
-            "ranked AS (SELECT DISTINCT rank, request_id FROM nudge_open_skill) "
-            "SELECT b.member_id, o.request_id, r.title FROM best b JOIN ranked o ON o.rank = b.rank "
-            "JOIN request r ON r.id = o.request_id ORDER BY b.member_id",
-            {"guild": guild_id, "week": week, "pinged_since": pinged_since, "checkin_since": checkin_since},
+            f"WITH {_ELIGIBLE} SELECT e.id, e.platform_id, e.handle, e.locale, e.dms_closed, q.id, q.title, "
+            "gc.id, gc.handle, "
+            "CASE WHEN COALESCE(e.profile_updated_at, e.joined_at) < :stale AND NOT EXISTS (SELECT 1 FROM nudge n "
+            "WHERE n.member_id = e.id AND n.reason = 'profile' AND n.at >= :stale) "
+            "THEN COALESCE(e.profile_updated_at, e.joined_at) END, "
+            "COALESCE(e.last_active_at, e.joined_at) < :quiet "
+            "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
+            "AND n.at >= :last_hello) "
+            "AND (SELECT COUNT(*) FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
+            "AND n.at > COALESCE(e.last_active_at, e.joined_at)) < :max_unanswered "
+            f"FROM eligible e LEFT JOIN request q ON q.id = CASE WHEN e.available = 1 THEN {_FIRST_REQUEST} END "
+            f"LEFT JOIN member gc ON gc.id = {_QUIET_GODCHILD}",
+            {"guild": guild_id, "week": rules.week, "checkin_since": rules.checkin_since,
+             "pinged_since": rules.pinged_since, "godchild_quiet": rules.godchild_quiet_before,
+             "newcomer_since": rules.newcomer_since, "repeat_since": rules.godchild_repeat_since,
+             "stale": rules.stale_before, "quiet": rules.quiet_before, "last_hello": rules.last_hello_before,
+             "max_unanswered": rules.max_unanswered},
         ) as cur:
-            return [NudgeCandidate(r[0], r[1], r[2]) for r in await cur.fetchall()]
+            return [NudgeTarget(*row) for row in await cur.fetchall()]
     finally:
         await conn.execute("DROP TABLE temp.nudge_open_skill")
-
-
-async def godchild_candidates(
-    conn: aiosqlite.Connection, guild_id: str, week: str, *, quiet_before: int, newcomer_since: int,
-    repeat_since: int, checkin_since: int,
-) -> list[NudgeCandidate]:
-    """For each eligible godparent, one recent godchild (joined since `newcomer_since`) gone quiet
-    since `quiet_before`, quietest first; not the same godchild twice since `repeat_since`.
-    (Check-in days are the daily check-in job's: it already writes to the godparent.)"""
-    async with conn.execute(
-        f"WITH {_ELIGIBLE}, due AS ("
-        "SELECT e.id AS member_id, g.id AS godchild_id, g.handle, ROW_NUMBER() OVER ("
-        "PARTITION BY e.id ORDER BY COALESCE(g.last_active_at, 0), g.id) AS rn "
-        "FROM member g CROSS JOIN eligible e ON e.id = g.godparent_id "  # recent godchildren (member_joined) first
-        "WHERE g.guild_id = :guild AND g.left_at IS NULL AND g.erased = 0 "
-        "AND g.joined_at >= :newcomer_since AND COALESCE(g.last_active_at, 0) < :quiet "
-        "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'godchild' "
-        "AND n.subject_id = g.id AND n.at >= :repeat_since)) "
-        "SELECT member_id, godchild_id, handle FROM due WHERE rn = 1",
-        {"guild": guild_id, "week": week, "quiet": quiet_before, "newcomer_since": newcomer_since,
-         "repeat_since": repeat_since, "checkin_since": checkin_since},
-    ) as cur:
-        return [NudgeCandidate(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
 
 async def record_nudges(conn: aiosqlite.Connection, rows: list[tuple[int, str, str, int | None, int]]) -> None:

@@ -25,7 +25,7 @@ from bot.services.moderation import record_case
 from storage import engagement as engagement_repo
 from storage import jobs as jobs_repo
 from storage import outbox as outbox_repo
-from storage.engagement import NudgeCandidate, NudgeTarget
+from storage.engagement import NudgeRules, NudgeTarget
 from storage.members import Member
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,6 @@ GODCHILD_QUIET_DAYS = 14    # a newcomer silent this long deserves a word from t
 GODCHILD_REPEAT_DAYS = 28   # not twice about the same godchild within this
 HELLO_MAX_UNANSWERED = 2    # never a third hello in a row without an answer
 CHECKIN_QUIET_DAYS = 6      # a member sent a check-in DM (newcomer or godparent) this recently gets no nudge
-NUDGE_REASONS = ("request", "godchild", "profile", "hello")
 
 
 # Weekly digest ------------------------------------------------------------------------------------
@@ -166,51 +165,12 @@ def off_button(ctx: Community, locale: str) -> Component:
     return Component("nudges:off", ctx.t(locale, "engagement.nudge.off_button"), style="secondary")
 
 
-class NudgeWords:
-    """Nudge texts for many members: per-locale pieces and dates are formatted once, not per member."""
-
-    def __init__(self, ctx: Community) -> None:
-        self.ctx = ctx
-        self._memo: dict[tuple[str, ...], str] = {}
-        self._buttons: dict[str, Component] = {}
-
-    def _once(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
-        if key not in self._memo:
-            self._memo[key] = make()
-        return self._memo[key]
-
-    def off_button(self, locale: str) -> Component:
-        if locale not in self._buttons:
-            self._buttons[locale] = off_button(self.ctx, locale)
-        return self._buttons[locale]
-
-    def claim_label(self, locale: str) -> str:
-        return self._once(("claim", locale), lambda: self.ctx.t(locale, "engagement.nudge.claim_button"))
-
-    def date(self, locale: str, epoch: int) -> str:
-        day = from_epoch(epoch).astimezone(self.ctx.tz).date().isoformat()
-        return self._once(("date", locale, day), lambda: self.ctx.i18n.date(locale, from_epoch(epoch)))
-
-    def text(self, locale: str, target: NudgeTarget, reason: str, candidate: NudgeCandidate) -> str:
-        ctx = self.ctx
-        name = neutralize(target.handle)
-        if reason == "request":
-            body = ctx.t(locale, "engagement.nudge.request", name=name, title=_short(candidate.subject_text),
-                         id=candidate.subject_id)
-        elif reason == "godchild":
-            body = ctx.t(locale, "engagement.nudge.godchild_quiet", name=name,
-                         godchild=neutralize(candidate.subject_text))
-        elif reason == "profile":
-            body = ctx.t(locale, "engagement.nudge.profile", name=name,
-                         since=self.date(locale, candidate.subject_at or 0))
-        else:
-            community = neutralize(ctx.config.community.name)
-            body = ctx.t(locale, "engagement.nudge.hello", name=name, community=community)
-        hint = self._once(("hint", locale), lambda: ctx.t(locale, "engagement.nudge.off_hint"))
-        return body + "\n\n" + hint
-
-
 _json_text = json.JSONEncoder(ensure_ascii=False).encode  # one string: the C encoder's fast path
+
+# Stands for the member's name while a message frame is built (a private-use pair: no catalogue has it,
+# and a frame is checked against a full rendering anyway).
+_NAME_SLOT = "\ue000\ue001"
+_NAME_PROBE = 'P@"\\\n'  # a name with everything JSON or neutralize would change, to check a frame
 
 
 def _buttons_json(components: list[Component], cache: dict[tuple[Component, ...], str]) -> str:
@@ -220,63 +180,169 @@ def _buttons_json(components: list[Component], cache: dict[tuple[Component, ...]
     return cache[key]
 
 
-def _outbox_row(
-    ctx: Community, target: NudgeTarget, reason: str, text: str, components: list[Component], key: str, now: int,
-    cache: dict[tuple[Component, ...], str] | None = None,
-) -> tuple:
-    """One paced DM as storage/outbox.enqueue_many takes it; closed DMs become a mention (as send_dm does).
+def nudge_reason(target: NudgeTarget) -> tuple[str, int | None] | None:
+    """The first rule that applies to a member and its subject, if any: request, godchild, profile, hello."""
+    if target.request_id is not None:
+        return "request", target.request_id
+    if target.godchild_id is not None:
+        return "godchild", target.godchild_id
+    if target.stale_since is not None:
+        return "profile", None
+    if target.hello:
+        return "hello", None
+    return None
 
-    The JSON is assembled from encoded pieces (the buttons once per request and locale): for 100,000
-    members, encoding a dict per nudge was a good part of the run.
+
+class NudgeWords:
+    """Nudge rows for many members: per-locale pieces, dates and whole messages are built once.
+
+    At 100,000 members a run writes about 75,000 DMs that differ, for a given locale and subject
+    (the same request, the same day), only by the member's name: the JSON payload is built once per
+    such frame, split where the name goes, and each row just joins the pieces around the encoded
+    name. A frame is checked against a full rendering before use; DMs to members who refuse them
+    (a mention in a channel instead) are built in full.
     """
-    channel = ctx.config.channels.help_requests if reason == "request" else ctx.config.channels.general
-    buttons = _buttons_json(components, {} if cache is None else cache)
-    if target.dms_closed:
-        destination = f"channel:{channel}"
-        user = _json_text(target.platform_id)
-        payload = (f'{{"text": {_json_text(mention(target.platform_id) + " " + text)}, "mentions": [{user}], '
-                   f'"components": {buttons}, "for_user": {user}}}')
-    else:
-        destination = f"dm:{target.platform_id}"
-        payload = (f'{{"text": {_json_text(text)}, "mentions": [], "components": {buttons}, '
-                   f'"fallback": {{"channel": {_json_text(channel)}}}}}')
-    return (ctx.guild_id, "nudge", "send", destination, payload, 1, now, key, now)
+
+    def __init__(self, ctx: Community) -> None:
+        self.ctx = ctx
+        self._memo: dict[tuple[str, ...], str] = {}
+        self._buttons: dict[str, Component] = {}
+        self._buttons_json: dict[tuple[Component, ...], str] = {}
+        self._locales: dict[str | None, str] = {}
+        self._frames: dict[tuple[str, str, object], list[str] | None] = {}
+
+    def _once(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def locale(self, locale: str | None) -> str:
+        if locale not in self._locales:
+            self._locales[locale] = self.ctx.i18n.locale_or_default(locale)
+        return self._locales[locale]
+
+    def off_button(self, locale: str) -> Component:
+        if locale not in self._buttons:
+            self._buttons[locale] = off_button(self.ctx, locale)
+        return self._buttons[locale]
+
+    def claim_label(self, locale: str) -> str:
+        return self._once(("claim", locale), lambda: self.ctx.t(locale, "engagement.nudge.claim_button"))
+
+    def day(self, epoch: int) -> str:
+        """The community-calendar day of an instant: the key under which its date is formatted."""
+        return from_epoch(epoch).astimezone(self.ctx.tz).date().isoformat()
+
+    def date(self, locale: str, epoch: int) -> str:
+        return self._once(("date", locale, self.day(epoch)), lambda: self.ctx.i18n.date(locale, from_epoch(epoch)))
+
+    def text(self, locale: str, target: NudgeTarget, reason: str) -> str:
+        ctx = self.ctx
+        name = neutralize(target.handle)
+        if reason == "request":
+            body = ctx.t(locale, "engagement.nudge.request", name=name, title=_short(target.request_title or ""),
+                         id=target.request_id)
+        elif reason == "godchild":
+            body = ctx.t(locale, "engagement.nudge.godchild_quiet", name=name,
+                         godchild=neutralize(target.godchild_handle or ""))
+        elif reason == "profile":
+            body = ctx.t(locale, "engagement.nudge.profile", name=name,
+                         since=self.date(locale, target.stale_since or 0))
+        else:
+            community = neutralize(ctx.config.community.name)
+            body = ctx.t(locale, "engagement.nudge.hello", name=name, community=community)
+        hint = self._once(("hint", locale), lambda: ctx.t(locale, "engagement.nudge.off_hint"))
+        return body + "\n\n" + hint
+
+    def components(self, locale: str, target: NudgeTarget, reason: str) -> list[Component]:
+        if reason == "request":
+            return [Component(f"request:claim:{target.request_id}", self.claim_label(locale)), self.off_button(locale)]
+        return [self.off_button(locale)]
+
+    def payload(self, locale: str, target: NudgeTarget, reason: str) -> str:
+        """The outbox payload JSON in full, as send_dm would write it (closed DMs become a mention).
+
+        Assembled from encoded pieces (the buttons once per request and locale): encoding a dict
+        per nudge was a good part of a 100,000-member run.
+        """
+        ctx = self.ctx
+        text = self.text(locale, target, reason)
+        buttons = _buttons_json(self.components(locale, target, reason), self._buttons_json)
+        if target.dms_closed:
+            user = _json_text(target.platform_id)
+            return (f'{{"text": {_json_text(mention(target.platform_id) + " " + text)}, "mentions": [{user}], '
+                    f'"components": {buttons}, "for_user": {user}}}')
+        channel = ctx.config.channels.help_requests if reason == "request" else ctx.config.channels.general
+        return (f'{{"text": {_json_text(text)}, "mentions": [], "components": {buttons}, '
+                f'"fallback": {{"channel": {_json_text(channel)}}}}}')
+
+    def _frame(self, locale: str, target: NudgeTarget, reason: str) -> list[str] | None:
+        """The payload split where the name goes, or None when the check against a full rendering fails."""
+        parts = self.payload(locale, target._replace(handle=_NAME_SLOT), reason).split(_NAME_SLOT)
+        probe = target._replace(handle=_NAME_PROBE)
+        if _json_text(neutralize(_NAME_PROBE))[1:-1].join(parts) != self.payload(locale, probe, reason):
+            return None
+        return parts
+
+    def fast_payload(self, locale: str, target: NudgeTarget, reason: str) -> str:
+        """payload(), from the frame shared by every member with the same locale, rule and subject."""
+        if target.dms_closed:
+            return self.payload(locale, target, reason)
+        if reason == "request":
+            subject: object = target.request_id
+        elif reason == "godchild":
+            subject = target.godchild_id
+        elif reason == "profile":
+            subject = self.day(target.stale_since or 0)
+        else:
+            subject = None
+        key = (locale, reason, subject)
+        if key not in self._frames:
+            self._frames[key] = self._frame(locale, target, reason)
+        parts = self._frames[key]
+        if parts is None:
+            return self.payload(locale, target, reason)
+        return _json_text(neutralize(target.handle))[1:-1].join(parts)
+
+    def outbox_row(self, target: NudgeTarget, reason: str, key: str, now: int) -> tuple:
+        """One paced DM as storage/outbox.enqueue_many takes it (a mention in a channel for closed DMs)."""
+        ctx = self.ctx
+        if target.dms_closed:
+            channel = ctx.config.channels.help_requests if reason == "request" else ctx.config.channels.general
+            destination = f"channel:{channel}"
+        else:
+            destination = f"dm:{target.platform_id}"
+        payload = self.fast_payload(self.locale(target.locale), target, reason)
+        return (ctx.guild_id, "nudge", "send", destination, payload, 1, now, key, now)
 
 
-async def choose_nudges(
-    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str
-) -> tuple[dict[int, NudgeTarget], dict[int, tuple[str, NudgeCandidate]]]:
-    """The eligible members, and member_id → (reason, candidate): the first rule that applies to each."""
+def nudge_rules(ctx: Community, fire_time: datetime, week: str) -> NudgeRules:
+    """The configured thresholds as instants for this run."""
     cfg = ctx.config.nudges
     at = to_epoch(fire_time)
-    checkin_since = at - CHECKIN_QUIET_DAYS * DAY
-    targets = await engagement_repo.nudge_targets(
-        conn, ctx.guild_id, week, checkin_since=checkin_since, stale_before=at - cfg.profile_stale_days * DAY,
+    checkin_days = ctx.config.onboarding.checkin_days
+    return NudgeRules(
+        week=week, checkin_since=at - CHECKIN_QUIET_DAYS * DAY, pinged_since=at - PING_MEMORY,
+        godchild_quiet_before=at - GODCHILD_QUIET_DAYS * DAY, newcomer_since=at - max([*checkin_days, 1]) * DAY,
+        godchild_repeat_since=at - GODCHILD_REPEAT_DAYS * DAY, stale_before=at - cfg.profile_stale_days * DAY,
         quiet_before=at - cfg.quiet_weeks_before_hello * WEEK,
         # a day of slack: a hello due "every 8 weeks" comes on the 8th weekly run, even after a late catch-up
         last_hello_before=at - cfg.hello_every_weeks * WEEK + DAY, max_unanswered=HELLO_MAX_UNANSWERED,
     )
-    if not targets:
-        return targets, {}
-    checkin_days = ctx.config.onboarding.checkin_days
-    by_rule: dict[str, list[NudgeCandidate]] = {
-        "request": await engagement_repo.request_candidates(
-            conn, ctx.guild_id, week, at - PING_MEMORY, checkin_since
-        ),
-        "godchild": await engagement_repo.godchild_candidates(
-            conn, ctx.guild_id, week, quiet_before=at - GODCHILD_QUIET_DAYS * DAY,
-            newcomer_since=at - max([*checkin_days, 1]) * DAY, repeat_since=at - GODCHILD_REPEAT_DAYS * DAY,
-            checkin_since=checkin_since,
-        ),
-        "profile": [NudgeCandidate(t.member_id, None, "", t.stale_since)
-                    for t in targets.values() if t.stale_since is not None],
-        "hello": [NudgeCandidate(t.member_id, None, "") for t in targets.values() if t.hello],
-    }
-    chosen: dict[int, tuple[str, NudgeCandidate]] = {}
-    for reason in NUDGE_REASONS:
-        for candidate in by_rule[reason]:
-            chosen.setdefault(candidate.member_id, (reason, candidate))
-    return targets, chosen
+
+
+async def choose_nudges(
+    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str
+) -> list[tuple[NudgeTarget, str, int | None]]:
+    """(member, reason, subject) for each eligible member some rule applies to, by member id."""
+    targets = await engagement_repo.nudge_targets(conn, ctx.guild_id, nudge_rules(ctx, fire_time, week))
+    targets.sort()  # by member id: the order the DMs go out in
+    chosen = []
+    for target in targets:
+        found = nudge_reason(target)
+        if found is not None:
+            chosen.append((target, *found))
+    return chosen
 
 
 async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
@@ -285,26 +351,15 @@ async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time
         log.info("weekly nudges skipped: %s", "disabled" if not ctx.config.nudges.enabled else "paused")
         return
     week = iso_week(fire_time.astimezone(ctx.tz))
-    targets, chosen = await choose_nudges(tx, ctx, fire_time, week)
+    chosen = await choose_nudges(tx, ctx, fire_time, week)
     if not chosen:
         return
     now = ctx.now_ts()
     words = NudgeWords(ctx)
-    buttons_cache: dict[tuple[Component, ...], str] = {}
-    outbox_rows: list[tuple] = []
-    nudge_rows: list[tuple[int, str, str, int | None, int]] = []
-    for member_id, (reason, candidate) in sorted(chosen.items()):
-        target = targets.get(member_id)
-        if target is None:
-            continue
-        locale = ctx.i18n.locale_or_default(target.locale)
-        components = [words.off_button(locale)]
-        if reason == "request":
-            components.insert(0, Component(f"request:claim:{candidate.subject_id}", words.claim_label(locale)))
-        text = words.text(locale, target, reason, candidate)
-        outbox_rows.append(_outbox_row(ctx, target, reason, text, components, f"nudge:{week}:{member_id}", now,
-                                       buttons_cache))
-        nudge_rows.append((member_id, week, reason, candidate.subject_id, now))
+    key_prefix = f"nudge:{week}:"
+    outbox_rows = [words.outbox_row(target, reason, f"{key_prefix}{target.member_id}", now)
+                   for target, reason, _ in chosen]
+    nudge_rows = [(target.member_id, week, reason, subject, now) for target, reason, subject in chosen]
     await outbox_repo.enqueue_many(tx, outbox_rows)
     await engagement_repo.record_nudges(tx, nudge_rows)
     log.info("weekly nudges %s: %d sent", week, len(nudge_rows))
