@@ -119,6 +119,21 @@ async def set_godparent(conn: aiosqlite.Connection, newcomer_id: int, godparent_
     await stop_waiting(conn, newcomer_id)
 
 
+async def set_godparents(conn: aiosqlite.Connection, pairs: Sequence[tuple[int, int]], now: int) -> None:
+    """set_godparent for many (newcomer, godparent) pairs at once (the daily hand-over)."""
+    await conn.executemany(
+        "UPDATE member SET godparent_id = ?, godparent_since = ? WHERE id = ?",
+        [(godparent_id, now, newcomer_id) for newcomer_id, godparent_id in pairs],
+    )
+    await conn.executemany(
+        "UPDATE member SET last_godchild_at = ? WHERE id = ?", [(now, godparent_id) for _, godparent_id in pairs]
+    )
+    await conn.executemany(
+        "UPDATE onboarding_state SET waiting_since = NULL WHERE member_id = ? AND waiting_since IS NOT NULL",
+        [(newcomer_id,) for newcomer_id, _ in pairs],
+    )
+
+
 async def clear_godparent(conn: aiosqlite.Connection, newcomer_id: int) -> None:
     await conn.execute(
         "UPDATE member SET godparent_id = NULL, godparent_since = NULL WHERE id = ?", (newcomer_id,)

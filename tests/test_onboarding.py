@@ -723,3 +723,83 @@ async def test_the_daily_pool_picks_exactly_what_the_pool_query_picks(tmp_path: 
             assert None in picks  # and the pool runs dry (caps), as the query says
     finally:
         await sim.close()
+
+
+async def test_the_daily_hand_over_in_batches_writes_what_one_godchild_at_a_time_writes(tmp_path: Path) -> None:
+    """Many orphaned godchildren, some godparents still around (thanked), closed DMs, and a pool that runs
+    dry half-way (the queue and the animators' alert in between): the batched daily hand-over leaves the
+    same outbox rows, in the same order, and the same pairings and queue as the one-by-one path."""
+    import random
+
+    from bot.services.onboarding import GodparentPool, hand_over_orphaned_godchildren
+    from storage import onboarding as onboarding_repo
+
+    class Rollback(Exception):
+        def __init__(self, snapshot: dict[str, list[tuple]]) -> None:
+            self.snapshot = snapshot
+
+    sim = await open_sim(tmp_path)
+    try:
+        ctx, rng = sim.ctx, random.Random(11)
+        now, day = ctx.now_ts(), 86400
+        rows = []
+        for n in range(18):  # volunteers: the first ten quiet, inactive or gone (their godchildren are orphaned)
+            rows.append((ctx.guild_id, f"v{n}", f"v{n}", rng.choice(["fr", "en", None]),
+                         rng.choice(["", "fr", "en", "fr,en"]), now - 400 * day, now - 300 * day, 1,
+                         rng.choice([None, now - rng.randint(1, 100) * day]),
+                         now - (90 if n < 4 else rng.randint(0, 20)) * day,
+                         now - 5 * day if n in (4, 5) else None, 0 if n in (6, 7) else 1, int(n in (3, 9))))
+        for n in range(60):  # newcomers of the last months
+            rows.append((ctx.guild_id, f"c{n}", f"c{n} @here", rng.choice(["fr", "en", None]),
+                         rng.choice(["", "", "fr", "en"]), now - 100 * day, now - 100 * day, 0, None,
+                         now - rng.randint(0, 30) * day, None, 1, int(rng.random() < 0.15)))
+        async with ctx.db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO member (guild_id, platform_id, handle, locale, languages, joined_at, "
+                "charter_accepted_at, godparent_volunteer, last_godchild_at, last_active_at, left_at, active, "
+                "dms_closed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        ids = "SELECT id FROM member WHERE platform_id LIKE ? ORDER BY id"
+        volunteers = [r[0] for r in await ctx.db.fetchall(ids, ("v%",))]
+        children = [r[0] for r in await ctx.db.fetchall(ids, ("c%",))]
+        async with ctx.db.transaction() as tx:
+            cur = await tx.execute("INSERT INTO skill (guild_id, key, display) VALUES (?, 'k', 'k')", (ctx.guild_id,))
+            await tx.executemany("INSERT INTO member_skill (member_id, skill_id, kind) VALUES (?, ?, ?)",
+                                 [(m, cur.lastrowid, "offer" if m in volunteers else "need")
+                                  for m in rng.sample(volunteers + children, 40)])
+            for child in children:  # most with a gone or quiet godparent, a few with a good one
+                godparent = rng.choice(volunteers[:10] if rng.random() < 0.8 else volunteers[10:])
+                await onboarding_repo.set_godparent(tx, child, godparent, now - rng.randint(70, 150) * day)
+            await tx.execute("UPDATE member SET last_godchild_at = NULL")
+
+        async def hand_over(batched: bool) -> dict[str, list[tuple]]:
+            try:
+                async with ctx.db.transaction() as tx:
+                    before = (await (await tx.execute("SELECT COALESCE(MAX(id), 0) FROM outbox")).fetchone())[0]
+                    if batched:
+                        await hand_over_orphaned_godchildren(tx, ctx, paced=True, pool=GodparentPool(ctx))
+                    else:  # the reference: one godchild at a time, the pool query each time
+                        await hand_over_orphaned_godchildren(tx, ctx, paced=True)
+                    snapshot = {
+                        "outbox": [tuple(r) for r in await (await tx.execute(
+                            "SELECT * FROM outbox WHERE id > ? ORDER BY id", (before,))).fetchall()],
+                        "member": [tuple(r) for r in await (await tx.execute(
+                            "SELECT id, godparent_id, godparent_since, last_godchild_at FROM member ORDER BY id"
+                        )).fetchall()],
+                        "waiting": [tuple(r) for r in await (await tx.execute(
+                            "SELECT * FROM onboarding_state ORDER BY member_id")).fetchall()],
+                    }
+                    raise Rollback(snapshot)
+            except Rollback as done:
+                return done.snapshot
+            raise AssertionError("unreachable")
+
+        reference, batched = await hand_over(False), await hand_over(True)
+        kinds = [(r[2], r[4].split(":")[0]) for r in reference["outbox"]]
+        assert ("godparent-needed", "channel") in kinds and ("godparent-intro", "channel") in kinds  # queue, closed DMs
+        needed = kinds.index(("godparent-needed", "channel"))
+        assert ("godparent-intro", "dm") in kinds[:needed] and len(kinds) > 60
+        assert any("Merci d'avoir accompagné" in r[5] or "Thank you for looking after" in r[5]
+                   for r in reference["outbox"])  # a godparent still around is thanked
+        assert batched == reference
+    finally:
+        await sim.close()
