@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,13 +41,26 @@ async def enqueue(
     return cur.lastrowid if cur.rowcount else None
 
 
-async def enqueue_many(conn: aiosqlite.Connection, rows: list[tuple]) -> None:
-    """Bulk insert for jobs: rows of (guild_id, kind, op, target, payload_json, paced, not_before, key, now)."""
-    await conn.executemany(
-        "INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, key, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+# Rows per INSERT in enqueue_many: 9 parameters each stays under SQLite's default limit of 32,766.
+ENQUEUE_BATCH = 3000
+_ENQUEUE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+async def enqueue_many(conn: aiosqlite.Connection, rows: Sequence[tuple]) -> None:
+    """Bulk insert for jobs: rows of (guild_id, kind, op, target, payload_json, paced, not_before, key, now),
+    inserted in order (ids follow the list); a row whose key is already there is ignored.
+
+    Thousands of rows per INSERT rather than one execution per row (executemany): each execution
+    pays the statement's set-up again, the table's CHECK lists included; at 75,000 nudges that
+    was half the time of the insert.
+    """
+    for start in range(0, len(rows), ENQUEUE_BATCH):
+        batch = rows[start:start + ENQUEUE_BATCH]
+        await conn.execute(
+            "INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, key, "
+            f"created_at) VALUES {', '.join([_ENQUEUE_ROW] * len(batch))}",
+            [value for row in batch for value in row],
+        )
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:
