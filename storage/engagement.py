@@ -118,16 +118,17 @@ async def latest_poll(conn: aiosqlite.Connection, guild_id: str) -> PollState | 
 
 # Present, active members with nudges on, members (charter accepted), not yet nudged this ISO week,
 # and not sent a check-in DM in the last days, as a newcomer or as the godparent of one
-# (COMMUNITY.md: never more than one unsolicited message a week).
+# (COMMUNITY.md: never more than one unsolicited message a week). The recent check-ins are few: their
+# members and godparents are listed once, not looked up for every member.
 _ELIGIBLE = (
     "eligible AS (SELECT m.id, m.platform_id, m.handle, m.locale, m.dms_closed, m.available, "
     "m.last_active_at, m.profile_updated_at, m.joined_at FROM member m "
     "WHERE m.guild_id = :guild AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.nudges = 1 "
     "AND m.charter_accepted_at IS NOT NULL "
     "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = m.id AND n.week = :week) "
-    "AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.member_id = m.id AND c.at >= :checkin_since) "
-    "AND NOT EXISTS (SELECT 1 FROM member g JOIN checkin c ON c.member_id = g.id "
-    "WHERE g.godparent_id = m.id AND c.at >= :checkin_since))"
+    "AND m.id NOT IN (SELECT c.member_id FROM checkin c WHERE c.at >= :checkin_since "
+    "UNION ALL SELECT g.godparent_id FROM checkin c JOIN member g ON g.id = c.member_id "
+    "WHERE c.at >= :checkin_since AND g.godparent_id IS NOT NULL))"
 )
 
 # An open request (row `o` of nudge_open_skill) that member `e` may be nudged about: not their own,
@@ -142,9 +143,10 @@ _REQUEST_ALLOWED = (
 )
 
 # The first open request (urgent, then oldest) matching a skill member `e` offers and allowed for
-# them. Fast path: the first open request of each offered skill, the best of those, and if it is
-# allowed it is the answer (no allowed request can come before it). Otherwise (rare: their own, just
-# pinged, already nudged about) each offered skill's requests are walked to the first allowed one.
+# them. Fast path: the best of the first ranks of their offered skills, and if that request is
+# allowed it is the answer (no allowed request can come before it); its row is found under skill 0,
+# where every open request is listed once. Otherwise (rare: their own, just pinged, already nudged
+# about) each offered skill's requests are walked to the first allowed one.
 _FIRST_REQUEST = (
     "(SELECT CASE WHEN f.request_id IS NULL THEN NULL "
     "WHEN (f.requester_id IS NULL OR f.requester_id != e.id) "
@@ -157,10 +159,9 @@ _FIRST_REQUEST = (
     "AND w.rank = (SELECT o.rank FROM nudge_open_skill o WHERE o.skill_id = ms.skill_id "
     f"AND {_REQUEST_ALLOWED} ORDER BY o.rank LIMIT 1) "
     "WHERE ms.member_id = e.id AND ms.kind = 'offer' ORDER BY w.rank LIMIT 1) END "
-    "FROM (SELECT o.request_id, o.requester_id FROM member_skill ms JOIN nudge_open_skill o "
-    "ON o.skill_id = ms.skill_id AND o.rank = (SELECT MIN(t.rank) FROM nudge_open_skill t "
-    "WHERE t.skill_id = ms.skill_id) "
-    "WHERE ms.member_id = e.id AND ms.kind = 'offer' ORDER BY o.rank LIMIT 1) f)"
+    "FROM nudge_open_skill f WHERE f.skill_id = 0 AND f.rank = (SELECT MIN((SELECT MIN(t.rank) "
+    "FROM nudge_open_skill t WHERE t.skill_id = ms.skill_id)) "
+    "FROM member_skill ms WHERE ms.member_id = e.id AND ms.kind = 'offer'))"
 )
 
 # One recent godchild of member `e` (joined since :newcomer_since) gone quiet since :godchild_quiet,
@@ -193,9 +194,12 @@ class NudgeRules:
 
 
 class NudgeTarget(NamedTuple):
-    """An eligible member, what a message to them needs, and what each nudge rule found for them.
+    """An eligible member, what a message to them needs, and what the nudge rules found for them.
 
-    A tuple, not a dataclass: a weekly run at 100,000 members builds tens of thousands of them.
+    The rules are evaluated in their order (request, godchild, then profile and hello), each only
+    for members no earlier one matched, since only the first that applies is used: a godchild is
+    never looked for when a request was found, and so on. A tuple, not a dataclass: a weekly run at
+    100,000 members builds tens of thousands of them.
     """
 
     member_id: int
@@ -212,7 +216,7 @@ class NudgeTarget(NamedTuple):
 
 
 async def nudge_targets(conn: aiosqlite.Connection, guild_id: str, rules: NudgeRules) -> list[NudgeTarget]:
-    """Every eligible member with every rule evaluated for them, in one pass over the members.
+    """Every eligible member with the rules evaluated for them (see NudgeTarget), in one pass over them.
 
     Request: see _FIRST_REQUEST (available members only). Godchild: see _QUIET_GODCHILD. Profile:
     last updated before `stale_before` and not asked since then. Hello: quiet since `quiet_before`,
@@ -229,34 +233,41 @@ async def nudge_targets(conn: aiosqlite.Connection, guild_id: str, rules: NudgeR
     try:
         await conn.execute(
             "INSERT INTO nudge_open_skill (skill_id, rank, request_id, requester_id) "
-            "SELECT rs.skill_id, o.rank, o.id, o.requester_id FROM (SELECT r.id, r.requester_id, "
+            "WITH o AS (SELECT r.id, r.requester_id, "
             "ROW_NUMBER() OVER (ORDER BY r.urgent DESC, r.created_at, r.id) AS rank "
-            "FROM request r WHERE r.guild_id = ? AND r.status = 'open') o "
-            "JOIN request_skill rs ON rs.request_id = o.id",
+            "FROM request r WHERE r.guild_id = ? AND r.status = 'open') "
+            "SELECT rs.skill_id, o.rank, o.id, o.requester_id FROM o JOIN request_skill rs ON rs.request_id = o.id "
+            "UNION ALL SELECT 0, o.rank, o.id, o.requester_id FROM o",
             (guild_id,),
         )
         async with conn.execute(
             f"WITH {_ELIGIBLE} SELECT e.id, e.platform_id, e.handle, e.locale, e.dms_closed, q.id, q.title, "
             "gc.id, gc.handle, "
-            "CASE WHEN COALESCE(e.profile_updated_at, e.joined_at) < :stale AND NOT EXISTS (SELECT 1 FROM nudge n "
+            "CASE WHEN q.id IS NULL AND gc.id IS NULL "
+            "AND COALESCE(e.profile_updated_at, e.joined_at) < :stale AND NOT EXISTS (SELECT 1 FROM nudge n "
             "WHERE n.member_id = e.id AND n.reason = 'profile' AND n.at >= :stale) "
             "THEN COALESCE(e.profile_updated_at, e.joined_at) END, "
-            "COALESCE(e.last_active_at, e.joined_at) < :quiet "
+            "CASE WHEN q.id IS NULL AND gc.id IS NULL THEN COALESCE(e.last_active_at, e.joined_at) < :quiet "
             "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
             "AND n.at >= :last_hello) "
             "AND (SELECT COUNT(*) FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
-            "AND n.at > COALESCE(e.last_active_at, e.joined_at)) < :max_unanswered "
+            "AND n.at > COALESCE(e.last_active_at, e.joined_at)) < :max_unanswered ELSE 0 END "
             f"FROM eligible e LEFT JOIN request q ON q.id = CASE WHEN e.available = 1 THEN {_FIRST_REQUEST} END "
-            f"LEFT JOIN member gc ON gc.id = {_QUIET_GODCHILD}",
+            f"LEFT JOIN member gc ON gc.id = CASE WHEN q.id IS NULL THEN {_QUIET_GODCHILD} END",
             {"guild": guild_id, "week": rules.week, "checkin_since": rules.checkin_since,
              "pinged_since": rules.pinged_since, "godchild_quiet": rules.godchild_quiet_before,
              "newcomer_since": rules.newcomer_since, "repeat_since": rules.godchild_repeat_since,
              "stale": rules.stale_before, "quiet": rules.quiet_before, "last_hello": rules.last_hello_before,
              "max_unanswered": rules.max_unanswered},
         ) as cur:
-            return [NudgeTarget(*row) for row in await cur.fetchall()]
+            cur.row_factory = _nudge_target  # type: ignore[assignment]  # straight to tuples, no Row in between
+            return list(await cur.fetchall())  # type: ignore[arg-type]
     finally:
         await conn.execute("DROP TABLE temp.nudge_open_skill")
+
+
+def _nudge_target(_cursor: object, row: tuple) -> NudgeTarget:
+    return NudgeTarget._make(row)
 
 
 async def record_nudges(conn: aiosqlite.Connection, rows: list[tuple[int, str, str, int | None, int]]) -> None:
