@@ -284,36 +284,32 @@ class NudgeWords:
             return None
         return parts
 
-    def fast_payload(self, locale: str, target: NudgeTarget, reason: str) -> str:
-        """payload(), from the frame shared by every member with the same locale, rule and subject."""
-        if target.dms_closed:
-            return self.payload(locale, target, reason)
-        if reason == "request":
-            subject: object = target.request_id
-        elif reason == "godchild":
-            subject = target.godchild_id
-        elif reason == "profile":
-            subject = self.day(target.stale_since or 0)
-        else:
-            subject = None
-        key = (locale, reason, subject)
-        if key not in self._frames:
-            self._frames[key] = self._frame(locale, target, reason)
-        parts = self._frames[key]
-        if parts is None:
-            return self.payload(locale, target, reason)
-        return _json_text(neutralize(target.handle))[1:-1].join(parts)
-
-    def outbox_row(self, target: NudgeTarget, reason: str, key: str, now: int) -> tuple:
-        """One paced DM as storage/outbox.enqueue_many takes it (a mention in a channel for closed DMs)."""
-        ctx = self.ctx
-        if target.dms_closed:
-            channel = ctx.config.channels.help_requests if reason == "request" else ctx.config.channels.general
-            destination = f"channel:{channel}"
-        else:
-            destination = f"dm:{target.platform_id}"
-        payload = self.fast_payload(self.locale(target.locale), target, reason)
-        return (ctx.guild_id, "nudge", "send", destination, payload, 1, now, key, now)
+    def outbox_rows(self, chosen: list[tuple[NudgeTarget, str, int | None]], week: str, now: int) -> list[tuple]:
+        """One paced DM per (member, reason, subject), in order, as storage/outbox.enqueue_many takes them:
+        a DM from the frame of its locale, rule and subject (a frame failing its check, and closed DMs,
+        which become a mention in a channel, are built in full). One loop, little work per row."""
+        ctx, frames, locales = self.ctx, self._frames, self._locales
+        guild, key_prefix = ctx.guild_id, f"nudge:{week}:"
+        rows: list[tuple] = []
+        append = rows.append
+        for target, reason, subject in chosen:
+            key = f"{key_prefix}{target.member_id}"
+            locale = locales.get(target.locale) or self.locale(target.locale)
+            if target.dms_closed:
+                channel = ctx.config.channels.help_requests if reason == "request" else ctx.config.channels.general
+                append((guild, "nudge", "send", f"channel:{channel}", self.payload(locale, target, reason), 1, now,
+                        key, now))
+                continue
+            frame_key = (locale, reason, self.day(target.stale_since or 0) if reason == "profile" else subject)
+            parts = frames.get(frame_key)
+            if parts is None and frame_key not in frames:
+                parts = frames[frame_key] = self._frame(locale, target, reason)
+            if parts is None:
+                payload = self.payload(locale, target, reason)
+            else:
+                payload = _json_text(neutralize(target.handle))[1:-1].join(parts)
+            append((guild, "nudge", "send", f"dm:{target.platform_id}", payload, 1, now, key, now))
+        return rows
 
 
 def nudge_rules(ctx: Community, fire_time: datetime, week: str) -> NudgeRules:
@@ -355,10 +351,7 @@ async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time
     if not chosen:
         return
     now = ctx.now_ts()
-    words = NudgeWords(ctx)
-    key_prefix = f"nudge:{week}:"
-    outbox_rows = [words.outbox_row(target, reason, f"{key_prefix}{target.member_id}", now)
-                   for target, reason, _ in chosen]
+    outbox_rows = NudgeWords(ctx).outbox_rows(chosen, week, now)
     nudge_rows = [(target.member_id, week, reason, subject, now) for target, reason, subject in chosen]
     await outbox_repo.enqueue_many(tx, outbox_rows)
     await engagement_repo.record_nudges(tx, nudge_rows)
