@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from json.encoder import encode_basestring  # a str as a JSON string: the C encoder, no dispatch
 
 import aiosqlite
 
@@ -173,6 +174,11 @@ _NAME_SLOT = "\ue000\ue001"
 _NAME_PROBE = 'P@"\\\n'  # a name with everything JSON or neutralize would change, to check a frame
 
 
+def _name_json(handle: str) -> str:
+    """A member's name as it sits inside a JSON string of a payload (neutralized, encoded, no quotes)."""
+    return encode_basestring(neutralize(handle))[1:-1]
+
+
 def _buttons_json(components: list[Component], cache: dict[tuple[Component, ...], str]) -> str:
     key = tuple(components)
     if key not in cache:
@@ -210,6 +216,7 @@ class NudgeWords:
         self._buttons_json: dict[tuple[Component, ...], str] = {}
         self._locales: dict[str | None, str] = {}
         self._frames: dict[tuple[str, str, object], list[str] | None] = {}
+        self._slots: dict[tuple[str, str], int] = {}  # name slots in a checked frame, per locale and rule
 
     def _once(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
         if key not in self._memo:
@@ -277,12 +284,20 @@ class NudgeWords:
                 f'"fallback": {{"channel": {_json_text(channel)}}}}}')
 
     def _frame(self, locale: str, target: NudgeTarget, reason: str) -> list[str] | None:
-        """The payload split where the name goes, or None when the check against a full rendering fails."""
+        """The payload split where the name goes, or None when it cannot be trusted (rows built in full).
+
+        The first frame of a locale and rule is checked against a full rendering for a probe name (the
+        catalogue text takes the name as is); the others only need as many name slots (so no title,
+        godchild or date text happened to contain the slot).
+        """
         parts = self.payload(locale, target._replace(handle=_NAME_SLOT), reason).split(_NAME_SLOT)
-        probe = target._replace(handle=_NAME_PROBE)
-        if _json_text(neutralize(_NAME_PROBE))[1:-1].join(parts) != self.payload(locale, probe, reason):
-            return None
-        return parts
+        shape = (locale, reason)
+        if shape not in self._slots:
+            probe = target._replace(handle=_NAME_PROBE)
+            if _name_json(_NAME_PROBE).join(parts) != self.payload(locale, probe, reason):
+                return None
+            self._slots[shape] = len(parts)
+        return parts if len(parts) == self._slots[shape] else None
 
     def outbox_rows(self, chosen: list[tuple[NudgeTarget, str, int | None]], week: str, now: int) -> list[tuple]:
         """One paced DM per (member, reason, subject), in order, as storage/outbox.enqueue_many takes them:
@@ -307,7 +322,7 @@ class NudgeWords:
             if parts is None:
                 payload = self.payload(locale, target, reason)
             else:
-                payload = _json_text(neutralize(target.handle))[1:-1].join(parts)
+                payload = _name_json(target.handle).join(parts)
             append((guild, "nudge", "send", f"dm:{target.platform_id}", payload, 1, now, key, now))
         return rows
 
