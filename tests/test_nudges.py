@@ -556,3 +556,46 @@ def first_open_of(member: int, opens: list[tuple], offers: set[tuple[int, int]])
     """The first open request matching a member's skills, allowed or not."""
     mine = {s for (m, s) in offers if m == member}
     return next((r[0] for r in opens if r[6] & mine), None)
+
+
+async def test_dm_rows_joined_from_frames_are_the_rows_built_in_full(tmp_path: Path) -> None:
+    """Names with quotes, backslashes, new lines, `@`, emoji or the frame's own slot characters; titles
+    and godchild names that contain the slot; every rule, locale and closed DMs: the rows joined from
+    frames are byte for byte the payloads rendered in full."""
+    import json
+
+    from bot.services.engagement import NudgeWords
+    from storage.engagement import NudgeTarget
+
+    sim = await open_sim(tmp_path)
+    try:
+        slot = "\ue000\ue001"
+        handles = ["alice", 'b"ob', "c@here", "d\\e", "line\nbreak", slot, f"x{slot}y", "émile 🌱"]
+        titles = ["Tailler la haie", 'Un "titre"', f"avec {slot} dedans", "@everyone à l'aide"]
+        chosen = []
+        n = 0
+        for handle in handles:
+            for locale in ("fr", "en", None, "de"):
+                for closed in (0, 1):
+                    for reason in ("request", "godchild", "profile", "hello"):
+                        n += 1
+                        request, godchild = 100 + n % 4, 500 + n % 3
+                        target = NudgeTarget(
+                            n, f"p{n}", handle, locale, closed,
+                            request if reason == "request" else None, titles[request % 4],
+                            godchild if reason == "godchild" else None, [f"g{slot}", "g@x", 'g"'][godchild % 3],
+                            ts("2026-05-01T10:00:00+02:00") + (n % 3) * DAY if reason == "profile" else None,
+                            int(reason == "hello"))
+                        subject = request if reason == "request" else godchild if reason == "godchild" else None
+                        chosen.append((target, reason, subject))
+        rows = NudgeWords(sim.ctx).outbox_rows(chosen, "2026-W49", 123)
+        full = NudgeWords(sim.ctx)
+        for (target, reason, _), row in zip(chosen, rows, strict=True):
+            assert row[4] == full.payload(full.locale(target.locale), target, reason), (target, reason)
+            assert row[3] == (f"channel:{'help-requests' if reason == 'request' else 'general'}" if target.dms_closed
+                              else f"dm:{target.platform_id}")
+            assert row[7] == f"nudge:2026-W49:{target.member_id}"
+            payload = json.loads(row[4])
+            assert target.handle.replace("@", "@\u200b") in payload["text"]
+    finally:
+        await sim.close()
