@@ -132,16 +132,19 @@ _ELIGIBLE = (
     "WHERE c.at >= :checkin_since AND g.godparent_id IS NOT NULL))"
 )
 
-# An open request (row `o` of nudge_open_skill) that member `e` may be nudged about: not their own,
-# not one they were pinged for since :pinged_since, not one they already help on or were nudged about.
-_REQUEST_ALLOWED = (
-    "(o.requester_id IS NULL OR o.requester_id != e.id) "
-    "AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = o.request_id "
-    "AND p.helper_id = e.id AND p.at > :pinged_since) "
-    "AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = o.request_id AND h.helper_id = e.id) "
-    "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'request' "
-    "AND n.subject_id = o.request_id)"
-)
+def _request_allowed(row: str) -> str:
+    """An open request (`row` of nudge_open_skill) member `e` may be nudged about: not their own, not one
+    they were pinged for since :pinged_since, not one they already help on or were nudged about."""
+    return (
+        f"({row}.requester_id IS NULL OR {row}.requester_id != e.id) "
+        f"AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = {row}.request_id "
+        "AND p.helper_id = e.id AND p.at > :pinged_since) "
+        f"AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = {row}.request_id "
+        "AND h.helper_id = e.id) "
+        "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'request' "
+        f"AND n.subject_id = {row}.request_id)"
+    )
+
 
 # The first open request (urgent, then oldest) matching a skill member `e` offers and allowed for
 # them. Fast path: the best of the first ranks of their offered skills, and if that request is
@@ -150,15 +153,10 @@ _REQUEST_ALLOWED = (
 # about) each offered skill's requests are walked to the first allowed one.
 _FIRST_REQUEST = (
     "(SELECT CASE WHEN f.request_id IS NULL THEN NULL "
-    "WHEN (f.requester_id IS NULL OR f.requester_id != e.id) "
-    "AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = f.request_id "
-    "AND p.helper_id = e.id AND p.at > :pinged_since) "
-    "AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = f.request_id AND h.helper_id = e.id) "
-    "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'request' "
-    "AND n.subject_id = f.request_id) THEN f.request_id "
+    f"WHEN {_request_allowed('f')} THEN f.request_id "
     "ELSE (SELECT w.request_id FROM member_skill ms JOIN nudge_open_skill w ON w.skill_id = ms.skill_id "
     "AND w.rank = (SELECT o.rank FROM nudge_open_skill o WHERE o.skill_id = ms.skill_id "
-    f"AND {_REQUEST_ALLOWED} ORDER BY o.rank LIMIT 1) "
+    f"AND {_request_allowed('o')} ORDER BY o.rank LIMIT 1) "
     "WHERE ms.member_id = e.id AND ms.kind = 'offer' ORDER BY w.rank LIMIT 1) END "
     "FROM nudge_open_skill f WHERE f.skill_id = 0 AND f.rank = (SELECT MIN((SELECT MIN(t.rank) "
     "FROM nudge_open_skill t WHERE t.skill_id = ms.skill_id)) "

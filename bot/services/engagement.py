@@ -168,8 +168,8 @@ def off_button(ctx: Community, locale: str) -> Component:
 
 _json_text = json.JSONEncoder(ensure_ascii=False).encode  # one string: the C encoder's fast path
 
-# Stands for the member's name while a message frame is built (a private-use pair: no catalogue has it,
-# and a frame is checked against a full rendering anyway).
+# Stands for the member's name while a message frame is built (a private-use pair no catalogue has;
+# NudgeWords._frame checks that it ends up only where the name goes).
 _NAME_SLOT = "\ue000\ue001"
 _NAME_PROBE = 'P@"\\\n'  # a name with everything JSON or neutralize would change, to check a frame
 
