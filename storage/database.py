@@ -84,6 +84,7 @@ class Database:
         await self.conn.execute(f"PRAGMA synchronous={self.synchronous}")
         await self.conn.execute("PRAGMA foreign_keys=ON")
         await self.conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        await self.conn.execute("PRAGMA cache_size=-32768")  # 32 MB: weekly jobs write tens of thousands of rows
         await sql_functions.register(self.conn)
         self.reader = await aiosqlite.connect(self.path, isolation_level=None)
         self.reader.row_factory = aiosqlite.Row
