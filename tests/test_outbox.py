@@ -160,3 +160,23 @@ def test_killed_between_delivery_and_marking_sent_repeats_at_most_that_message(t
     assert [o["kind"] for o in outs if o["type"] == "dm"] == ["welcome"]  # delivered again at start-up
     outs = _console(db, [])
     assert [o for o in outs if o["type"] == "dm"] == []  # and never again
+
+
+@pytest.mark.parametrize("column,value", [("op", "bogus"), ("status", "lost"), ("op", "SEND")])
+async def test_outbox_checks_refuse_unknown_ops_and_statuses(tmp_path: Path, column: str, value: str) -> None:
+    """0098 rewrote the CHECKs (OR instead of IN, for speed): they still refuse what they refused."""
+    import sqlite3
+
+    db = await open_database(tmp_path / "o.sqlite")
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction() as tx:
+                await tx.execute(
+                    f"INSERT INTO outbox (guild_id, kind, target, payload, not_before, created_at, {column}) "
+                    "VALUES ('g', 'k', 'dm:1', '{}', 0, 0, ?)", (value,))
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO outbox (guild_id, kind, op, status, target, payload, not_before, created_at) "
+                             "VALUES ('g', 'k', 'role', 'failed', 'member:1', '{}', 0, 0)")
+        assert (await db.fetchone("SELECT COUNT(*) FROM outbox"))[0] == 1
+    finally:
+        await db.close()
