@@ -34,6 +34,8 @@ def run_benchmark(name: str, scale: Scale) -> list[Result]:
     """One benchmark module's rows; a crash becomes a failed row instead of hiding the others."""
     module = importlib.import_module(f"benchmarks.bench_{name}")
     work = workdir(f"entraide-bench-{name}-")
+    if hasattr(os, "sync"):
+        os.sync()  # what the previous benchmark wrote is on disk: its writeback is not timed here
     try:
         return module.run(scale, work)
     except Exception as exc:  # a crash is a missed target, with its reason in the table
