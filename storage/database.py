@@ -197,6 +197,23 @@ class Database:
             dest.close()
 
 
+SQLITE_MAX_VARIABLES = 32766  # SQLite's default limit on the parameters of one statement
+
+
+async def insert_rows(conn: aiosqlite.Connection, insert: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`insert` (ending in VALUES) for every row, in order, as many rows per statement as the
+    parameter limit allows: one execution per row (executemany) costs more than the inserts
+    themselves when a job writes tens of thousands of rows."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per_statement = SQLITE_MAX_VARIABLES // width
+    row_marks = "(" + ", ".join(["?"] * width) + ")"
+    for start in range(0, len(rows), per_statement):
+        batch = rows[start:start + per_statement]
+        await conn.execute(f"{insert} {', '.join([row_marks] * len(batch))}", [v for row in batch for v in row])
+
+
 def split_statements(sql: str) -> Iterable[str]:
     """Split a migration file into statements (our migrations hold no string semicolons); a
     CREATE TRIGGER keeps its BEGIN ... END body, semicolons included, up to a part that is just END."""

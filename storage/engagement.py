@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import aiosqlite
 
+from storage.database import insert_rows
+
 # Digest -------------------------------------------------------------------------------------------
 
 
@@ -269,21 +271,9 @@ def _nudge_target(_cursor: object, row: tuple) -> NudgeTarget:
     return NudgeTarget._make(row)
 
 
-NUDGE_BATCH = 6000  # rows per INSERT in record_nudges: 5 parameters each, under SQLite's default 32,766
-
-
 async def record_nudges(conn: aiosqlite.Connection, rows: Sequence[tuple[int, str, str, int | None, int]]) -> None:
-    """Rows of (member_id, week, reason, subject_id, at); a member already nudged this week is kept as is.
-
-    Thousands of rows per INSERT: one execution per row (executemany) cost more than the inserts.
-    """
-    for start in range(0, len(rows), NUDGE_BATCH):
-        batch = rows[start:start + NUDGE_BATCH]
-        await conn.execute(
-            "INSERT OR IGNORE INTO nudge (member_id, week, reason, subject_id, at) VALUES "
-            + ", ".join(["(?, ?, ?, ?, ?)"] * len(batch)),
-            [value for row in batch for value in row],
-        )
+    """Rows of (member_id, week, reason, subject_id, at); a member already nudged this week is kept as is."""
+    await insert_rows(conn, "INSERT OR IGNORE INTO nudge (member_id, week, reason, subject_id, at) VALUES", rows)
 
 
 async def nudges_of(conn: aiosqlite.Connection, member_id: int) -> list[tuple[str, str, int | None]]:

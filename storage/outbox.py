@@ -8,6 +8,8 @@ from typing import Any
 
 import aiosqlite
 
+from storage.database import insert_rows
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -41,26 +43,11 @@ async def enqueue(
     return cur.lastrowid if cur.rowcount else None
 
 
-# Rows per INSERT in enqueue_many: 9 parameters each stays under SQLite's default limit of 32,766.
-ENQUEUE_BATCH = 3000
-_ENQUEUE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
-
-
 async def enqueue_many(conn: aiosqlite.Connection, rows: Sequence[tuple]) -> None:
     """Bulk insert for jobs: rows of (guild_id, kind, op, target, payload_json, paced, not_before, key, now),
-    inserted in order (ids follow the list); a row whose key is already there is ignored.
-
-    Thousands of rows per INSERT rather than one execution per row (executemany), whose per-execution
-    set-up was half the time of inserting 75,000 nudges. (SQLite still rebuilds the CHECK constraints'
-    IN lists for every row, about a third of what remains: CHECKs written with OR would avoid it.)
-    """
-    for start in range(0, len(rows), ENQUEUE_BATCH):
-        batch = rows[start:start + ENQUEUE_BATCH]
-        await conn.execute(
-            "INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, key, "
-            f"created_at) VALUES {', '.join([_ENQUEUE_ROW] * len(batch))}",
-            [value for row in batch for value in row],
-        )
+    inserted in order (ids follow the list); a row whose key is already there is ignored."""
+    await insert_rows(conn, "INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, "
+                      "key, created_at) VALUES", rows)
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:

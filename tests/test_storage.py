@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import Database, DatabaseError, InstanceLock, code_schema_version, open_database
+from storage.database import (
+    SQLITE_MAX_VARIABLES,
+    Database,
+    DatabaseError,
+    InstanceLock,
+    code_schema_version,
+    insert_rows,
+    open_database,
+)
 
 
 async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path) -> None:
@@ -116,3 +124,19 @@ async def test_a_database_that_had_a_migration_this_code_lacks_is_refused(tmp_pa
     await db.close()
     with pytest.raises(DatabaseError, match="does not know"):
         await open_database(path)
+
+
+async def test_insert_rows_spans_statements_in_order_and_ignores_duplicates(tmp_path: Path) -> None:
+    """More rows than one statement may bind: every row lands once, in list order."""
+    db = await open_database(tmp_path / "a.sqlite")
+    try:
+        count = SQLITE_MAX_VARIABLES // 3 * 2 + 5  # three statements
+        rows = [(i, f"k{i % (count - 2)}", i * 2) for i in range(count)]  # the last two keys repeat
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, key TEXT UNIQUE, v INTEGER)")
+            await insert_rows(tx, "INSERT OR IGNORE INTO t (id, key, v) VALUES", rows)
+            await insert_rows(tx, "INSERT INTO t (id, key, v) VALUES", [])
+        got = await db.fetchall("SELECT id, key, v FROM t ORDER BY id")
+        assert [tuple(r) for r in got] == rows[: count - 2]
+    finally:
+        await db.close()
