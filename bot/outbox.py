@@ -114,12 +114,14 @@ async def send_dm(
     components: Sequence[Component] = (), attachments: Sequence[Attachment] = (),
     fallback_channel: str | None = None, fallback_thread: str | None = None,
     paced: bool = False, key: str | None = None, not_before: datetime | None = None,
-    private_text: str | None = None,
+    private_text: str | None = None, about: Sequence[int | None] = (),
 ) -> int | None:
     """A direct message; a member known to refuse DMs is mentioned in the fallback channel instead.
 
     `private_text`: for a DM that must never go public (a data export), what the fallback post says
     instead; its attachments and components are then dropped.
+    `about`: ids of the other members whose name or words the text carries (an erasure finds the
+    message by them); members it mentions are linked on their own.
     """
     fallback: dict[str, Any] = {"channel": fallback_channel or ctx.config.channels.general,
                                 "thread": fallback_thread}
@@ -132,10 +134,11 @@ async def send_dm(
             tx, ctx, fallback["channel"], kind, f"{mention(member.platform_id)} {text}",
             mentions=[member.platform_id], components=components, attachments=attachments,
             thread=fallback_thread, paced=paced, key=key, not_before=not_before,
-            extra={"for_user": member.platform_id},
+            extra={"for_user": member.platform_id}, about=about,
         )
     payload = _payload(text, components, [], attachments, {"fallback": fallback})
-    return await _enqueue(tx, ctx, kind, "send", f"dm:{member.platform_id}", payload, paced, key, not_before)
+    return await _enqueue(tx, ctx, kind, "send", f"dm:{member.platform_id}", payload, paced, key, not_before,
+                          about)
 
 
 async def post(
@@ -144,12 +147,18 @@ async def post(
     attachments: Sequence[Attachment] = (), thread: str | None = None,
     create_thread: str | None = None, paced: bool = False, key: str | None = None,
     not_before: datetime | None = None, extra: dict[str, Any] | None = None,
+    about: Sequence[int | None] = (),
 ) -> int | None:
-    """A message in a channel (or one of its threads); only `mentions` are really pinged."""
+    """A message in a channel (or one of its threads); only `mentions` are really pinged.
+
+    `about`: ids of the members whose name or words the text carries besides those it mentions."""
     more = dict(extra or {})
     more.update({"thread": thread, "create_thread": create_thread})
     payload = _payload(text, components, mentions, attachments, more)
-    return await _enqueue(tx, ctx, kind, "send", f"channel:{channel}", payload, paced, key, not_before)
+    outbox_id = await _enqueue(tx, ctx, kind, "send", f"channel:{channel}", payload, paced, key, not_before, about)
+    if outbox_id is not None and mentions:
+        await outbox_repo.link_mentioned(tx, outbox_id, ctx.guild_id, mentions)
+    return outbox_id
 
 
 async def change_role(
@@ -171,12 +180,21 @@ async def apply_timeout(
 async def _enqueue(
     tx: aiosqlite.Connection, ctx: Community, kind: str, op: str, target: str,
     payload: dict[str, Any], paced: bool, key: str | None, not_before: datetime | None,
+    about: Sequence[int | None] = (),
 ) -> int | None:
     now = ctx.now_ts()
-    return await outbox_repo.enqueue(
+    outbox_id = await outbox_repo.enqueue(
         tx, guild_id=ctx.guild_id, kind=kind, op=op, target=target, payload=payload, paced=paced,
         not_before=to_epoch(not_before) if not_before else now, now=now, key=key,
     )
+    if outbox_id is not None:
+        subjects = [m for m in about if m is not None]
+        if subjects:
+            await outbox_repo.link_subjects(tx, outbox_id, subjects)
+        pinged = outbox_repo.mentioned(payload.get("text", ""))
+        if pinged:
+            await outbox_repo.link_mentioned(tx, outbox_id, ctx.guild_id, pinged)
+    return outbox_id
 
 
 class TokenBucket:
@@ -317,7 +335,9 @@ class Dispatcher:
         payload["for_user"] = platform_id
         if fallback.get("thread"):
             payload["thread"] = fallback["thread"]
-        await self._write(outbox_repo.retarget, row.id, f"channel:{fallback.get('channel', 'general')}", payload)
+        async with self.db.transaction() as tx:
+            await outbox_repo.retarget(tx, row.id, f"channel:{fallback.get('channel', 'general')}", payload)
+            await outbox_repo.link_mentioned(tx, row.id, row.guild_id, [platform_id])
 
     async def _write(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
         async with self.db.transaction() as tx:

@@ -43,17 +43,18 @@ async def member_ids_for(conn: aiosqlite.Connection, guild_id: str, platform_ids
     if not platform_ids:
         return {}
     async with conn.execute(
-        "SELECT platform_id, id FROM member WHERE guild_id = ? AND platform_id IN (SELECT value FROM json_each(?))",
+        "SELECT platform_id, id FROM member WHERE guild_id = ? AND erased = 0 "
+        "AND platform_id IN (SELECT value FROM json_each(?))",
         (guild_id, json.dumps(platform_ids)),
     ) as cur:
         return {row[0]: row[1] for row in await cur.fetchall()}
 
 
 async def existing_ids(conn: aiosqlite.Connection, member_ids: list[int]) -> set[int]:
-    """Which of these member ids still exist (an erased member's buffered events are dropped)."""
+    """Which of these member ids still exist unerased (an erased member's buffered events are dropped)."""
     if not member_ids:
         return set()
     async with conn.execute(
-        "SELECT id FROM member WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(member_ids),)
+        "SELECT id FROM member WHERE erased = 0 AND id IN (SELECT value FROM json_each(?))", (json.dumps(member_ids),)
     ) as cur:
         return {row[0] for row in await cur.fetchall()}

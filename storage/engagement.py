@@ -23,6 +23,7 @@ class DigestRequest:
     urgent: bool
     created_at: int
     skills: str  # display names, comma separated
+    requester_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class PollState:
     closed_at: int | None
     winner_handle: str | None
     nominees: int
+    winner_id: int | None = None
 
 
 async def newcomers_between(
@@ -60,7 +62,7 @@ async def open_requests(conn: aiosqlite.Connection, guild_id: str, limit: int) -
     ) as cur:
         total = int((await cur.fetchone())[0])
     async with conn.execute(
-        "SELECT r.id, r.title, r.urgent, r.created_at, "
+        "SELECT r.id, r.title, r.urgent, r.created_at, r.requester_id, "
         "COALESCE((SELECT group_concat(display, ', ') FROM (SELECT s.display FROM request_skill rs "
         "JOIN skill s ON s.id = rs.skill_id WHERE rs.request_id = r.id ORDER BY s.key)), '') "
         "FROM request r WHERE r.guild_id = ? AND r.status = 'open' "
@@ -68,44 +70,44 @@ async def open_requests(conn: aiosqlite.Connection, guild_id: str, limit: int) -
         (guild_id, limit),
     ) as cur:
         rows = await cur.fetchall()
-    return [DigestRequest(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows], total
+    return [DigestRequest(r[0], r[1], bool(r[2]), r[3], r[5], r[4]) for r in rows], total
 
 
 async def thanks_between(
     conn: aiosqlite.Connection, guild_id: str, since: int, until: int, limit: int
 ) -> tuple[list[tuple[str, int]], int]:
-    """The most thanked members of [since, until) as (handle, count), and how many thanks in all."""
+    """The most thanked members of [since, until) as (handle, count, member id), and how many thanks in all."""
     params = (guild_id, since, until)
     async with conn.execute(
         "SELECT COUNT(*) FROM kudos WHERE guild_id = ? AND at >= ? AND at < ?", params
     ) as cur:
         total = int((await cur.fetchone())[0])
     async with conn.execute(
-        "SELECT m.handle, COUNT(*) AS n FROM kudos k JOIN member m ON m.id = k.to_id "
+        "SELECT m.handle, COUNT(*) AS n, m.id FROM kudos k JOIN member m ON m.id = k.to_id "
         "WHERE k.guild_id = ? AND k.at >= ? AND k.at < ? AND m.erased = 0 "
         "GROUP BY m.id ORDER BY n DESC, MIN(k.at), m.id LIMIT ?",
         (*params, limit),
     ) as cur:
-        return [(row[0], int(row[1])) for row in await cur.fetchall()], total
+        return [(row[0], int(row[1]), row[2]) for row in await cur.fetchall()], total
 
 
 async def reminders_between(
     conn: aiosqlite.Connection, guild_id: str, since: int, until: int, limit: int
-) -> list[tuple[int, str]]:
-    """Reminders whose next posting falls in (since, until], as (next_at, text), soonest first."""
+) -> list[tuple[int, str, int | None]]:
+    """Reminders whose next posting falls in (since, until], as (next_at, text, created_by), soonest first."""
     async with conn.execute(
-        "SELECT next_at, text FROM reminder WHERE guild_id = ? AND next_at > ? AND next_at <= ? "
+        "SELECT next_at, text, created_by FROM reminder WHERE guild_id = ? AND next_at > ? AND next_at <= ? "
         "ORDER BY next_at, id LIMIT ?",
         (guild_id, since, until, limit),
     ) as cur:
-        return [(row[0], row[1]) for row in await cur.fetchall()]
+        return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
 
 
 async def latest_poll(conn: aiosqlite.Connection, guild_id: str) -> PollState | None:
     """The most recent member-of-the-month poll with its nominee count and winner."""
     async with conn.execute(
         "SELECT p.id, p.month, p.status, p.closes_at, p.closed_at, w.handle, "
-        "(SELECT COUNT(*) FROM nomination n WHERE n.poll_id = p.id) "
+        "(SELECT COUNT(*) FROM nomination n WHERE n.poll_id = p.id), w.id "
         "FROM poll p LEFT JOIN member w ON w.id = p.winner_id AND w.erased = 0 "
         "WHERE p.guild_id = ? ORDER BY p.month DESC, p.id DESC LIMIT 1",
         (guild_id,),
@@ -113,7 +115,7 @@ async def latest_poll(conn: aiosqlite.Connection, guild_id: str) -> PollState | 
         row = await cur.fetchone()
     if row is None:
         return None
-    return PollState(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]))
+    return PollState(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), row[7])
 
 
 # Nudges -------------------------------------------------------------------------------------------

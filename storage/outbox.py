@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,10 @@ from typing import Any
 import aiosqlite
 
 from storage.database import insert_rows
+
+INSERT_SQL = ("INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, key, "
+              "created_at) VALUES")
+MENTION_TOKEN = re.compile(r"<@!?([^>\s]+)>")  # as bot/mentions.py writes them
 
 
 @dataclass(frozen=True)
@@ -43,11 +48,58 @@ async def enqueue(
     return cur.lastrowid if cur.rowcount else None
 
 
-async def enqueue_many(conn: aiosqlite.Connection, rows: Sequence[tuple]) -> None:
+async def enqueue_many(
+    conn: aiosqlite.Connection, rows: Sequence[tuple], about: dict[int, Sequence[int]] | None = None
+) -> None:
     """Bulk insert for jobs: rows of (guild_id, kind, op, target, payload_json, paced, not_before, key, now),
-    inserted in order (ids follow the list); a row whose key is already there is ignored."""
-    await insert_rows(conn, "INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, "
-                      "key, created_at) VALUES", rows)
+    inserted in order (ids follow the list); a row whose key is already there is ignored.
+
+    The members each message names are linked by id (outbox_subject): those it mentions (`<@id>`
+    tokens) and, for row i, the member ids in `about[i]` (a name or words written as plain text)."""
+    mentioning = [i for i, row in enumerate(rows) if "<@" in row[4]]
+    if not mentioning and not about:
+        await insert_rows(conn, INSERT_SQL, rows)
+        return
+    async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM outbox") as cur:
+        last = (await cur.fetchone())[0]
+    await insert_rows(conn, INSERT_SQL, rows)
+    async with conn.execute("SELECT id, key FROM outbox WHERE id > ? ORDER BY id", (last,)) as cur:
+        written = await cur.fetchall()
+    ids: dict[int, int] = {}
+    position = 0
+    for index, row in enumerate(rows):  # a row ignored for its key has no id; the others follow the list
+        if position < len(written) and (row[7] is None or written[position][1] == row[7]):
+            ids[index] = written[position][0]
+            position += 1
+    links = [(member_id, ids[i]) for i, members in (about or {}).items() if i in ids for member_id in members]
+    await conn.executemany("INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) VALUES (?, ?)", links)
+    await conn.executemany(
+        "INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) SELECT id, ? FROM member "
+        "WHERE guild_id = ? AND platform_id = ?",
+        [(ids[i], rows[i][0], pid) for i in mentioning if i in ids
+         for pid in dict.fromkeys(mentioned(json.loads(rows[i][4]).get("text", "")))],
+    )
+
+
+def mentioned(text: str) -> list[str]:
+    """The platform ids a message text pings (the bot's own `<@id>` tokens; user text cannot hold one)."""
+    return MENTION_TOKEN.findall(text) if "<@" in text else []
+
+
+async def link_subjects(conn: aiosqlite.Connection, outbox_id: int, member_ids: Sequence[int]) -> None:
+    """Record the members a message names (by id), so an erasure finds it without reading its text."""
+    await conn.executemany("INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) VALUES (?, ?)",
+                           [(m, outbox_id) for m in dict.fromkeys(member_ids)])
+
+
+async def link_mentioned(
+    conn: aiosqlite.Connection, outbox_id: int, guild_id: str, platform_ids: Sequence[str]
+) -> None:
+    """Record the members a message pings (platform ids, compared exactly) as named by it."""
+    await conn.executemany(
+        "INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) "
+        "SELECT id, ? FROM member WHERE guild_id = ? AND platform_id = ?",
+        [(outbox_id, guild_id, pid) for pid in dict.fromkeys(platform_ids)])
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:

@@ -97,6 +97,11 @@ EXPORT_QUERIES: dict[str, str] = {
         "WHERE guild_id = :guild AND target IN ('dm:' || :pid, 'member:' || :pid) ORDER BY id"
     ),
     "console_user": "SELECT dms_closed FROM console_user WHERE guild_id = :guild AND user = :pid",
+    # Which messages name the member: what kind and when, never another member's message itself.
+    "outbox_subject": (
+        "SELECT o.kind, o.created_at FROM outbox_subject s JOIN outbox o ON o.id = s.outbox_id "
+        "WHERE s.member_id = :me ORDER BY o.id"
+    ),
 }
 
 _NOT_CLOSED = "(SELECT id FROM poll WHERE status != 'closed')"
@@ -138,6 +143,8 @@ ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
     # Messages to them go; other messages naming them are handled by `outbox_rows_naming`.
     "outbox": ("DELETE FROM outbox WHERE guild_id = :guild AND target IN ('dm:' || :pid, 'member:' || :pid)",),
     "console_user": ("DELETE FROM console_user WHERE guild_id = :guild AND user = :pid",),
+    # The messages naming them were withdrawn or rewritten first (services/privacy.py), by these links.
+    "outbox_subject": ("DELETE FROM outbox_subject WHERE member_id = :me",),
     "member": (
         "UPDATE member SET platform_id = 'erased:' || id, handle = 'erased-' || id, locale = NULL, "
         "timezone = NULL, bio = NULL, languages = '', quiet_start = NULL, quiet_end = NULL, available = 0, "
@@ -175,25 +182,49 @@ async def erase_member_rows(
             await conn.execute(sql, params)
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-async def outbox_rows_naming(
-    conn: aiosqlite.Connection, guild_id: str, needles: list[str]
-) -> list[tuple[int, str, str, str | None]]:
-    """(id, status, payload, key) of outbox rows whose payload or key contains one of `needles`."""
-    needles = [n for n in needles if n]
-    if not needles:
-        return []
-    clause = " OR ".join("payload LIKE ? ESCAPE '\\' OR key LIKE ? ESCAPE '\\'" for _ in needles)
-    params: list[Any] = [guild_id]
-    for needle in needles:
-        params += [_like(needle), _like(needle)]
+async def outbox_rows_about(
+    conn: aiosqlite.Connection, member_id: int
+) -> list[tuple[int, str, str, bool]]:
+    """(id, status, payload, withdraw) of the messages that carry the member's name or words, found by
+    id only: those linked to them in `outbox_subject` and the nudges about their requests or about
+    them as a godchild (`withdraw`: the message is moot once they are erased)."""
     async with conn.execute(
-        f"SELECT id, status, payload, key FROM outbox WHERE guild_id = ? AND ({clause})", params
+        "SELECT o.id, o.status, o.payload, 0 FROM outbox_subject s JOIN outbox o ON o.id = s.outbox_id "
+        "WHERE s.member_id = :me "
+        "UNION SELECT o.id, o.status, o.payload, 1 FROM nudge n "
+        "JOIN outbox o ON o.key = 'nudge:' || n.week || ':' || n.member_id "
+        "WHERE (n.reason = 'request' AND n.subject_id IN (SELECT id FROM request WHERE requester_id = :me)) "
+        "OR (n.reason = 'godchild' AND n.subject_id = :me) ORDER BY 1",
+        {"me": member_id},
     ) as cur:
-        return [(row[0], row[1], row[2], row[3]) for row in await cur.fetchall()]
+        rows = [(row[0], row[1], row[2], bool(row[3])) for row in await cur.fetchall()]
+    withdrawn = {row[0] for row in rows if row[3]}
+    return [row for row in rows if row[3] or row[0] not in withdrawn]
+
+
+async def skills_of(conn: aiosqlite.Connection, member_id: int) -> list[int]:
+    """The skills the member named: on their profile or in their requests."""
+    async with conn.execute(
+        "SELECT skill_id FROM member_skill WHERE member_id = :me UNION SELECT rs.skill_id FROM request_skill rs "
+        "JOIN request r ON r.id = rs.request_id WHERE r.requester_id = :me", {"me": member_id},
+    ) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def drop_unused_skills(conn: aiosqlite.Connection, skill_ids: list[int]) -> int:
+    """Of these skills, those nobody else named go: from the erased member's anonymized requests, then
+    from the catalogue (a need typed by them alone is their words, and `skills` lists the catalogue)."""
+    used = ("SELECT skill_id FROM member_skill UNION SELECT rs.skill_id FROM request_skill rs "
+            "JOIN request r ON r.id = rs.request_id WHERE r.requester_id IS NOT NULL")
+    gone = 0
+    for skill_id in skill_ids:
+        async with conn.execute(f"SELECT ? IN ({used})", (skill_id,)) as cur:
+            if (await cur.fetchone())[0]:
+                continue
+        await conn.execute("DELETE FROM request_skill WHERE skill_id = ?", (skill_id,))
+        await conn.execute("DELETE FROM member_offer_pair WHERE skill_lo = ? OR skill_hi = ?", (skill_id, skill_id))
+        gone += (await conn.execute("DELETE FROM skill WHERE id = ?", (skill_id,))).rowcount
+    return gone
 
 
 async def delete_outbox_rows(conn: aiosqlite.Connection, ids: list[int]) -> None:

@@ -76,14 +76,18 @@ async def directory(conn: aiosqlite.Connection, guild_id: str, skill_id: int, li
 
 
 async def skill_counts(conn: aiosqlite.Connection, guild_id: str) -> list[SkillCount]:
-    """Every skill of the community with how many present members offer and need it."""
+    """Every skill of the community with how many present members with a visible profile offer and need
+    it (a hidden profile is not counted, as `directory` does not list it); a skill only hidden profiles
+    name is not listed (it is their words), one a request asked for is, even at 0."""
     async with conn.execute(
         "SELECT s.display, COALESCE(c.offered, 0), COALESCE(c.needed, 0) FROM skill s LEFT JOIN ("
         "  SELECT ms.skill_id, SUM(CASE WHEN ms.kind = 'offer' THEN 1 ELSE 0 END) AS offered, "
         "  SUM(CASE WHEN ms.kind = 'need' THEN 1 ELSE 0 END) AS needed "
         "  FROM member_skill ms JOIN member m ON m.id = ms.member_id "
-        f"  WHERE m.guild_id = ? AND {_PRESENT} GROUP BY ms.skill_id) c ON c.skill_id = s.id "
-        "WHERE s.guild_id = ? ORDER BY s.key",
+        f"  WHERE m.guild_id = ? AND {_PRESENT} AND m.visible = 1 GROUP BY ms.skill_id) c ON c.skill_id = s.id "
+        "WHERE s.guild_id = ? AND (c.skill_id IS NOT NULL OR EXISTS (SELECT 1 FROM request_skill rs "
+        "WHERE rs.skill_id = s.id) OR NOT EXISTS (SELECT 1 FROM member_skill x WHERE x.skill_id = s.id)) "
+        "ORDER BY s.key",
         (guild_id, guild_id),
     ) as cur:
         return [SkillCount(row[0], int(row[1]), int(row[2])) for row in await cur.fetchall()]

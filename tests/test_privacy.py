@@ -99,11 +99,13 @@ async def _populate(sim: Sim) -> dict[str, int]:
         await tx.execute("INSERT OR REPLACE INTO console_user (guild_id, user, dms_closed) VALUES (?, ?, 0)",
                          (g, SUBJECT))
         await tx.execute("INSERT OR IGNORE INTO onboarding_state (member_id, joins) VALUES (?, 1)", (me,))
-        await tx.execute(
+        digest = (await tx.execute(
             "INSERT INTO outbox (guild_id, kind, target, payload, status, not_before, created_at) "
             "VALUES (?, 'digest', 'channel:general', ?, 'pending', ?, ?)",
             (g, json.dumps({"text": f"Bienvenue à <@{SUBJECT}> et {SUBJECT} !", "mentions": [SUBJECT]}),
-             now + 3600, now))
+             now + 3600, now))).lastrowid
+        # As bot/outbox.py records it: the message names the subject (by id, not found by its text).
+        await tx.execute("INSERT INTO outbox_subject (member_id, outbox_id) VALUES (?, ?)", (me, digest))
     return {"me": me, "other": other, "anim": anim}
 
 

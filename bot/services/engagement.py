@@ -58,13 +58,15 @@ def _short(text: str, limit: int = DIGEST_TITLE_MAX) -> str:
 
 async def compose_digest(
     conn: aiosqlite.Connection, ctx: Community, fire_time: datetime
-) -> tuple[str, list[str]] | None:
-    """The digest's text and the members it pings, or None when the week has nothing to show."""
+) -> tuple[str, list[str], list[int | None]] | None:
+    """The digest's text, the members it pings and the ids of those whose name or words it carries
+    (requesters, thanked members, reminder authors, the winner), or None when the week has nothing to show."""
     loc = ctx.locale
     until = to_epoch(fire_time)
     since = until - WEEK
     sections: list[str] = []
     mentions: list[str] = []
+    about: list[int | None] = []
 
     newcomers, newcomer_total = await engagement_repo.newcomers_between(
         conn, ctx.guild_id, since, until, DIGEST_NEWCOMERS
@@ -81,6 +83,7 @@ async def compose_digest(
     if requests:
         lines = [ctx.t(loc, "engagement.digest.requests_title", count=open_total)]
         for request in requests:
+            about.append(request.requester_id)
             key = "engagement.digest.request_urgent" if request.urgent else "engagement.digest.request_line"
             lines.append(ctx.t(loc, key, id=request.id, title=_short(request.title),
                                skills=neutralize(request.skills) or "—",
@@ -92,7 +95,8 @@ async def compose_digest(
     thanked, thanks_total = await engagement_repo.thanks_between(conn, ctx.guild_id, since, until, DIGEST_THANKED)
     if thanks_total:
         names = [ctx.t(loc, "engagement.digest.thanked_name", name=neutralize(handle), count=count)
-                 if count > 1 else neutralize(handle) for handle, count in thanked]
+                 if count > 1 else neutralize(handle) for handle, count, _member_id in thanked]
+        about += [member_id for _handle, _count, member_id in thanked]
         sections.append(ctx.t(loc, "engagement.digest.thanks", count=thanks_total,
                               names=ctx.i18n.join(loc, names)))
 
@@ -100,17 +104,20 @@ async def compose_digest(
     if upcoming:
         lines = [ctx.t(loc, "engagement.digest.reminders_title")]
         lines += [ctx.t(loc, "engagement.digest.reminder_line", when=ctx.i18n.datetime(loc, from_epoch(at)),
-                        text=_short(text)) for at, text in upcoming]
+                        text=_short(text)) for at, text, _author in upcoming]
+        about += [author for _at, _text, author in upcoming]
         sections.append("\n".join(lines))
 
     poll_line = await _poll_section(conn, ctx, since)
     if poll_line:
         sections.append(poll_line)
+        poll = await engagement_repo.latest_poll(conn, ctx.guild_id)
+        about.append(poll.winner_id if poll else None)
 
     if not sections:
         return None
     header = ctx.t(loc, "engagement.digest.title", community=neutralize(ctx.config.community.name))
-    return "\n\n".join([header, *sections]), mentions
+    return "\n\n".join([header, *sections]), mentions, about
 
 
 async def _poll_section(conn: aiosqlite.Connection, ctx: Community, since: int) -> str | None:
@@ -136,9 +143,9 @@ async def post_weekly_digest(tx: aiosqlite.Connection, ctx: Community, fire_time
     if composed is None:
         log.info("weekly digest %s skipped: nothing to say", week)
         return
-    text, mentions = composed
+    text, mentions, about = composed
     await post(tx, ctx, ctx.config.channels.general, "weekly-digest", text, mentions=mentions,
-               key=f"weekly-digest:{week}")
+               key=f"weekly-digest:{week}", about=about)
 
 
 # Weekly nudges ------------------------------------------------------------------------------------

@@ -61,7 +61,8 @@ async def record_case(
                  at=ctx.i18n.datetime(loc, ctx.now()))
     if until is not None:
         text += " · " + ctx.t(loc, "moderation.log_until", until=ctx.i18n.datetime(loc, from_epoch(until)))
-    await post(tx, ctx, ctx.config.channels.mod_log, "mod-log", text)
+    await post(tx, ctx, ctx.config.channels.mod_log, "mod-log", text,
+               about=[actor.id, target.id if target else None])
     return case_id
 
 

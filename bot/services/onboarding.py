@@ -129,7 +129,7 @@ async def member_left(ctx: Community, platform_id: str) -> None:
             loc = ctx.locale
             await post(tx, ctx, ctx.config.channels.welcome, "farewell",
                        ctx.t(loc, "onboarding.farewell", name=neutralize(left.handle),
-                             community=ctx.config.community.name))
+                             community=ctx.config.community.name), about=[left.id])
         for child_id in await onboarding_repo.current_godchildren(tx, left.id, _window_start(ctx)):
             await _hand_over(tx, ctx, child_id, left, paced=False)
         if left.godparent_id is not None:
@@ -315,7 +315,7 @@ async def _no_godparent_free(
         loc = member_locale(ctx, newcomer)
         await send_dm(tx, ctx, newcomer, "godparent-intro",
                       ctx.t(loc, "onboarding.handover_waiting", previous=neutralize(previous.handle)),
-                      fallback_channel=ctx.config.channels.welcome, paced=paced)
+                      fallback_channel=ctx.config.channels.welcome, paced=paced, about=[previous.id])
     await _queue_newcomer(tx, ctx, newcomer, paced)
 
 
@@ -326,7 +326,7 @@ async def _queue_newcomer(tx: aiosqlite.Connection, ctx: Community, newcomer: Me
         await post(tx, ctx, ctx.config.channels.animators, "godparent-needed",
                    ctx.t(loc, "onboarding.godparent_needed", name=neutralize(newcomer.handle),
                          max=ctx.config.onboarding.godparent_max_godchildren),
-                   paced=paced)
+                   paced=paced, about=[newcomer.id])
 
 
 def _introductions(
@@ -353,7 +353,8 @@ async def _introduce(
     """Both get a DM (kind `godparent-intro`) presenting the other."""
     for recipient, text in _introductions(ctx, newcomer, godparent, previous):
         await send_dm(tx, ctx, recipient, "godparent-intro", text,
-                      fallback_channel=ctx.config.channels.welcome, paced=paced)
+                      fallback_channel=ctx.config.channels.welcome, paced=paced,
+                      about=[previous.id] if previous is not None else ())
 
 
 def _released_text(ctx: Community, previous: Member, child: Member) -> str | None:
@@ -374,7 +375,7 @@ async def _hand_over(
     released = _released_text(ctx, previous, child) if previous is not None else None
     if previous is not None and released is not None:
         await send_dm(tx, ctx, previous, "godparent-intro", released,
-                      fallback_channel=ctx.config.channels.welcome, paced=paced)
+                      fallback_channel=ctx.config.channels.welcome, paced=paced, about=[child.id])
     await assign_godparent(tx, ctx, child, paced=paced, previous=previous, pool=pool)
 
 
@@ -466,30 +467,35 @@ async def _hand_over_batch(
     godparents = await members_repo.many_by_id(tx, {found for _, _, found in decided if found is not None})
     welcome = ctx.config.channels.welcome
     rows: list[tuple] = []
+    about: dict[int, list[int]] = {}  # row -> the members it names as plain text (an erasure finds it by them)
     pairings: list[tuple[int, int]] = []
     for child, before, found in decided:
         released = _released_text(ctx, before, child) if before is not None else None
         if before is not None and released is not None:
+            about[len(rows)] = [child.id]
             rows.append(dm_row(ctx, before, "godparent-intro", released, [], welcome, None, now))
         if found is None:
-            await _write_hand_overs(tx, pairings, rows, now)
-            pairings, rows = [], []
+            await _write_hand_overs(tx, pairings, rows, now, about)
+            pairings, rows, about = [], [], {}
             await _no_godparent_free(tx, ctx, child, before, paced=True)
             continue
         pairings.append((child.id, found))
         for recipient, text in _introductions(ctx, child, godparents[found], before):
+            if before is not None:
+                about[len(rows)] = [before.id]
             rows.append(dm_row(ctx, recipient, "godparent-intro", text, [], welcome, None, now))
-    await _write_hand_overs(tx, pairings, rows, now)
+    await _write_hand_overs(tx, pairings, rows, now, about)
 
 
 async def _write_hand_overs(
     tx: aiosqlite.Connection, pairings: list[tuple[int, int]], rows: list[tuple], now: int,
+    about: dict[int, list[int]] | None = None,
 ) -> None:
     """(newcomer, godparent) pairings as set_godparent records them, and their outbox rows."""
     if pairings:
         await onboarding_repo.set_godparents(tx, pairings, now)
     if rows:
-        await outbox_repo.enqueue_many(tx, rows)
+        await outbox_repo.enqueue_many(tx, rows, about)
 
 
 async def assign_by_animator(
@@ -517,7 +523,7 @@ async def assign_by_animator(
             await send_dm(tx, ctx, previous, "godparent-intro",
                           ctx.t(loc, "onboarding.handover_by_animator", newcomer=neutralize(newcomer.handle),
                                 godparent=neutralize(godparent.handle)),
-                          fallback_channel=ctx.config.channels.welcome)
+                          fallback_channel=ctx.config.channels.welcome, about=[newcomer.id, godparent.id])
         await _introduce(tx, ctx, newcomer, godparent, paced=False)
         await record_case(tx, ctx, actor, "godparent", newcomer,
                           ctx.t(ctx.locale, "onboarding.case_reason", godparent=godparent.handle))

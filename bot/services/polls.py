@@ -217,7 +217,7 @@ async def _post_ballot(
         text = ctx.t(loc, "polls.ballot_updated", who=mention(new_nominee.platform_id), nominees=names,
                      closes=closes, nominations=nominations)
     await post(tx, ctx, ctx.config.channels.general, "motm-poll", text.strip(), mentions=pinged,
-               components=[_ballot_component(ctx, poll, nominees)])
+               components=[_ballot_component(ctx, poll, nominees)], about=[n.member_id for n in nominees])
 
 
 # Nominations ------------------------------------------------------------------------------------
@@ -355,7 +355,7 @@ async def _post_result(
     path = charts.bar_chart([n.handle for n in nominees], [float(votes.get(n.member_id, 0)) for n in nominees],
                             ctx.t(loc, "polls.chart_title"), filename="motm.png")
     await post(tx, ctx, ctx.config.channels.general, "motm-result", text, mentions=mentions,
-               attachments=[Attachment("motm.png", "image/png", str(path))])
+               attachments=[Attachment("motm.png", "image/png", str(path))], about=[n.member_id for n in nominees])
 
 
 async def _rotate_role(tx: aiosqlite.Connection, ctx: Community, winner_id: int) -> None:

@@ -7,8 +7,9 @@ Decisions (see storage/privacy.py for the table-by-table rules):
   member's ballot is withdrawn and they stop being a nominee.
 - Moderation cases about the member are kept `moderation.retention_days`, then purged with all
   older cases by the daily job.
-- Outbox rows addressed to the member are deleted; other rows naming them are deleted once sent,
-  or have the name replaced by the tombstone handle while still pending.
+- Outbox rows addressed to the member are deleted; other rows naming them (linked to them by id in
+  `outbox_subject` when written, never found by searching text) are deleted once sent, or have the
+  name replaced by the tombstone handle while still pending; nudges about their requests are withdrawn.
 - If the same person speaks again later, the bot meets them as a new member.
 """
 from __future__ import annotations
@@ -94,40 +95,37 @@ async def export_member(ctx: Community, member: Member) -> Path:
 
 # Erasure ---------------------------------------------------------------------------------------
 
-def _replace_names(value: Any, patterns: list[re.Pattern[str]], token: str, platform_id: str) -> Any:
+def _without_member(value: Any, mention_token: str, name: re.Pattern[str], token: str, platform_id: str) -> Any:
+    """The payload of a message that names the member, with their mention and name replaced."""
     if isinstance(value, str):
-        for pattern in patterns:
-            value = pattern.sub(token, value)
-        return value
+        return name.sub(token, value.replace(mention_token, token))
     if isinstance(value, list):
-        return [_replace_names(v, patterns, token, platform_id) for v in value if v != platform_id]
+        return [_without_member(v, mention_token, name, token, platform_id) for v in value if v != platform_id]
     if isinstance(value, dict):
-        return {k: _replace_names(v, patterns, token, platform_id) for k, v in value.items()
-                if not (k == "for_user" and v == platform_id)}
+        return {k: _without_member(v, mention_token, name, token, platform_id) for k, v in value.items()}
     return value
 
 
-async def _scrub_outbox(tx: aiosqlite.Connection, ctx: Community, member_id: int, platform_id: str,
-                        handle: str) -> None:
-    """Sent messages naming the member go; pending ones keep going out with the name replaced."""
-    token = f"erased-{member_id}"
-    names = sorted({platform_id, handle, neutralize(handle)}, key=len, reverse=True)
-    patterns = [re.compile(re.escape(mention(platform_id)))]
-    patterns += [re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE) for name in names]
-    rows = await privacy_repo.outbox_rows_naming(tx, ctx.guild_id, names)
-    sent = [row_id for row_id, status, _payload, _key in rows if status != "pending"]
-    await privacy_repo.delete_outbox_rows(tx, sent)
+async def _scrub_outbox(tx: aiosqlite.Connection, member: Member) -> None:
+    """The messages carrying the member's name or words, found by id (never by searching text for a
+    name, which would touch other members' messages): their own (DMs, and DMs turned into mentions)
+    and the sent ones go; the nudges about their requests are withdrawn; a pending message that also
+    concerns others still goes out, with the member's mention and name replaced in it alone."""
+    token = f"erased-{member.id}"
+    mention_token = mention(member.platform_id)
+    name = re.compile(rf"(?<!\w){re.escape(neutralize(member.handle))}(?!\w)")
+    doomed: list[int] = []
     rewritten: list[tuple[int, str]] = []
-    for row_id, status, payload, key in rows:
-        if status != "pending":
+    for row_id, status, payload, withdraw in await privacy_repo.outbox_rows_about(tx, member.id):
+        data = json.loads(payload)
+        if withdraw or status != "pending" or data.get("for_user") == member.platform_id:
+            doomed.append(row_id)
             continue
-        data = _replace_names(json.loads(payload), patterns, token, platform_id)
-        new_payload = json.dumps(data, ensure_ascii=False)
-        if key and any(name in key for name in names):
-            await privacy_repo.delete_outbox_rows(tx, [row_id])  # a key naming them: idempotency only
-            continue
+        new_payload = json.dumps(_without_member(data, mention_token, name, token, member.platform_id),
+                                 ensure_ascii=False)
         if new_payload != payload:
             rewritten.append((row_id, new_payload))
+    await privacy_repo.delete_outbox_rows(tx, doomed)
     await privacy_repo.rewrite_outbox_payloads(tx, rewritten)
 
 
@@ -136,8 +134,10 @@ async def erase_member_in(tx: aiosqlite.Connection, ctx: Community, member_id: i
     member = await members_repo.by_id(tx, member_id)
     if member is None or member.erased:
         return False
+    await _scrub_outbox(tx, member)  # first: the nudges about their requests are found through them
+    skills = await privacy_repo.skills_of(tx, member.id)
     await privacy_repo.erase_member_rows(tx, member.id, member.platform_id, ctx.guild_id, ctx.now_ts())
-    await _scrub_outbox(tx, ctx, member.id, member.platform_id, member.handle)
+    await privacy_repo.drop_unused_skills(tx, skills)
     return True
 
 

@@ -179,7 +179,7 @@ async def post_due_reminders(tx: aiosqlite.Connection, ctx: Community, fire_time
         if reminder.next_at >= oldest:
             text = ctx.t(ctx.locale, "reminders.post", text=neutralize(reminder.text))
             await post(tx, ctx, reminder.channel or ctx.config.channels.general, "reminder", text,
-                       key=f"reminder:{reminder.id}:{reminder.next_at}")
+                       key=f"reminder:{reminder.id}:{reminder.next_at}", about=[reminder.created_by])
         else:
             log.warning("reminder %s due at %s missed beyond the catch-up window; skipped",
                         reminder.id, local_iso(ctx, reminder.next_at))

@@ -117,7 +117,7 @@ async def route_round(
                      details=neutralize(request.details) or "—", skills=_skills_text(skills), id=request.id)
         await send_dm(tx, ctx, helper, "helper-ping", text, components=[claim_button(ctx, loc, request.id)],
                       fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=paced)
+                      paced=paced, about=[request.requester_id])
     return helpers
 
 
@@ -132,7 +132,7 @@ async def _escalate(
     text = ctx.t(loc, key, id=request.id, title=neutralize(request.title), skills=_skills_text(skills),
                  requester=who, rounds=request.rounds)
     await post(tx, ctx, ctx.config.channels.animators, "escalation", text,
-               components=[claim_button(ctx, loc, request.id)], paced=paced)
+               components=[claim_button(ctx, loc, request.id)], paced=paced, about=[request.requester_id])
     await requests_repo.mark_escalated(tx, request.id, ctx.now_ts())
     if not nobody and requester is not None and requester.left_at is None:
         rloc = member_locale(ctx, requester)
@@ -173,7 +173,8 @@ async def open_request(
         text = ctx.t(loc, key, id=request_id, requester=neutralize(requester.handle), title=neutralize(title),
                      details=neutralize(details) or "—", skills=_skills_text(names))
         await post(tx, ctx, ctx.config.channels.help_requests, "request", text,
-                   components=[claim_button(ctx, loc, request_id)], create_thread=thread_name(request_id))
+                   components=[claim_button(ctx, loc, request_id)], create_thread=thread_name(request_id),
+                   about=[requester.id])
         pinged = await route_round(tx, ctx, request, 1, paced=False)
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
         assert request is not None
@@ -234,7 +235,8 @@ async def claim_request(ctx: Community, member: Member, request_id: int) -> Requ
             await send_dm(tx, ctx, requester, "request-update",
                           ctx.t(rloc, "requests.helper_coming", helper=mention(member.platform_id),
                                 title=title, id=request.id),
-                          fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id))
+                          fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                          about=[member.id])
         if await requests_repo.helper_count(tx, request.id) >= cfg.max_helpers:
             helper_ids = {h.id for h in await requests_repo.helper_members(tx, request.id)}
             for other in await requests_repo.pinged_members(tx, request.id):
@@ -244,7 +246,7 @@ async def claim_request(ctx: Community, member: Member, request_id: int) -> Requ
                 await send_dm(tx, ctx, other, "request-update",
                               ctx.t(oloc, "requests.taken", title=title, id=request.id),
                               fallback_channel=ctx.config.channels.help_requests,
-                              fallback_thread=thread_name(request.id))
+                              fallback_thread=thread_name(request.id), about=[request.requester_id])
         claimed = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert claimed is not None
     return claimed
@@ -267,7 +269,7 @@ async def _tell_helpers(
         await send_dm(tx, ctx, other, "request-update",
                       ctx.t(loc, key, title=neutralize(request.title), id=request.id, **params),
                       fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=paced)
+                      paced=paced, about=[request.requester_id])
 
 
 async def resolve_request(
@@ -296,7 +298,7 @@ async def resolve_request(
             await post(tx, ctx, ctx.config.channels.general, "thanks",
                        ctx.t(loc, "requests.thanks_for_request", who=neutralize(actor.handle),
                              helper=mention(thanked.platform_id), title=neutralize(request.title)),
-                       mentions=[thanked.platform_id])
+                       mentions=[thanked.platform_id], about=[actor.id, request.requester_id])
         resolved = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert resolved is not None
     return resolved, kudos_id
@@ -362,7 +364,7 @@ async def thank_member(ctx: Community, actor: Member, ref: str, reason: str | No
         await post(tx, ctx, ctx.config.channels.general, "thanks",
                    ctx.t(loc, key, who=neutralize(actor.handle), member=mention(target.platform_id),
                          reason=neutralize(reason or "")),
-                   mentions=[target.platform_id])
+                   mentions=[target.platform_id], about=[actor.id])
     return kudos_id, target
 
 
@@ -427,7 +429,7 @@ async def _follow_up(tx: aiosqlite.Connection, ctx: Community, request: Request)
                       ctx.t(loc, "requests.followup_requester", title=title, id=request.id, helper=names),
                       components=[resolve_button(ctx, loc, request.id)],
                       fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=True)
+                      paced=True, about=[h.id for h in helpers])
     for helper in helpers:
         loc = member_locale(ctx, helper)
         who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
@@ -435,7 +437,7 @@ async def _follow_up(tx: aiosqlite.Connection, ctx: Community, request: Request)
                       ctx.t(loc, "requests.followup_helper", title=title, id=request.id, requester=who),
                       components=[resolve_button(ctx, loc, request.id)],
                       fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=True)
+                      paced=True, about=[request.requester_id])
     await requests_repo.mark_followup(tx, request.id, ctx.now_ts())
 
 
