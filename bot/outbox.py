@@ -31,11 +31,16 @@ class DMClosed(Exception):
 
 
 class TransientDeliveryError(Exception):
-    """A failure worth retrying later (network, 5xx, rate limit)."""
+    """A failure worth retrying later (network, 5xx, rate limit).
 
-    def __init__(self, message: str = "", slow_down: bool = False) -> None:
+    `retry_after` (seconds): the platform said when to try again (Signal's retryAfterSeconds); the
+    row waits exactly that long and the wait does not count as a failed attempt.
+    """
+
+    def __init__(self, message: str = "", slow_down: bool = False, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.slow_down = slow_down
+        self.retry_after = retry_after
 
 
 class PermanentDeliveryError(Exception):
@@ -303,6 +308,9 @@ class Dispatcher:
         except TransientDeliveryError as exc:
             if exc.slow_down:
                 self.bucket.slow_down()
+            if exc.retry_after is not None:
+                await self._write(outbox_repo.reschedule, row.id, row.attempts, now + max(1, int(exc.retry_after)))
+                return False
             attempts = row.attempts + 1
             if attempts >= self.settings.max_attempts:
                 log.warning("outbox %s failed after %s attempts: %s", row.id, attempts, exc)
