@@ -41,11 +41,21 @@ async def daemon(tmp_path: Path) -> AsyncIterator[str]:
         "--receive-mode=on-connection", stdout=log, stderr=log, start_new_session=True,
     )
     try:
-        for _ in range(600):  # Java starts in a few seconds; allow a slow shared machine
-            if Path(socket).exists() or process.returncode is not None:
+        listening = False
+        for _ in range(1200):  # Java starts in a few seconds; allow a busy shared machine
+            if process.returncode is not None:
                 break
+            if Path(socket).exists():
+                try:
+                    _, writer = await asyncio.open_unix_connection(socket)
+                except OSError:  # bound, not listening yet
+                    pass
+                else:
+                    writer.close()
+                    listening = True
+                    break
             await asyncio.sleep(0.1)
-        assert Path(socket).exists(), (tmp_path / "daemon.log").read_text(errors="replace")
+        assert listening, (tmp_path / "daemon.log").read_text(errors="replace")
         yield socket
     finally:
         if process.returncode is None:

@@ -22,7 +22,8 @@ from bot.transports.signal_rpc import (
 )
 
 DEFAULT_RATE_LIMIT_WAIT = 60.0
-CAPTCHA_RECHECK = 3600.0  # while a captcha waits to be solved, try again hourly
+CAPTCHA_RECHECK = 3600.0
+DAEMON_AWAY_WAIT = 30.0  # while a captcha waits to be solved, try again hourly
 
 
 class AccountNotRegistered(TransientDeliveryError):
@@ -84,8 +85,8 @@ def classify_send_result(result: Any, message: Outgoing) -> Exception | None:
 
 def classify_send_failure(exc: BaseException, message: Outgoing) -> Exception:
     """A failed `send` call → the outbox's outcome for the row."""
-    if isinstance(exc, ConnectionLost | OSError | TimeoutError):
-        return TransientDeliveryError(f"signal-cli: {exc}")
+    if isinstance(exc, ConnectionLost | OSError | TimeoutError):  # the daemon's absence is not the row's fault
+        return TransientDeliveryError(f"signal-cli: {exc}", retry_after=DAEMON_AWAY_WAIT)
     if not isinstance(exc, RpcError):
         return PermanentDeliveryError(repr(exc))
     if exc.code == INVALID_PARAMS and "account" in exc.message.lower():
