@@ -51,6 +51,14 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = _config(args)
+    if getattr(args, "transport", "discord") == "signal":
+        missing = config.signal.missing()
+        if missing:
+            print(f"[signal] {missing}", file=sys.stderr)
+            return EXIT_USAGE
+        from bot.transports.signal import run_signal
+
+        return run_signal(config, _db_path(args, config))
     token = os.environ.get("DISCORD_TOKEN", "").strip()
     if not token:
         print("No Discord token: create a bot at https://discord.com/developers/applications, copy its "
@@ -125,8 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("run", cmd_run, "run the bot on Discord (DISCORD_TOKEN from the environment)")
+    p = add("run", cmd_run, "run the bot on Discord (DISCORD_TOKEN from the environment) or Signal")
     p.add_argument("--db", help="SQLite file (default: database.path from the config)")
+    p.add_argument("--transport", choices=("discord", "signal"), default="discord",
+                   help="discord (default) or signal (a signal-cli daemon, [signal] in the config)")
     p.add_argument("--sync", choices=("guild", "global", "none"), default="guild",
                    help="sync slash commands to the configured guild (instant) or globally")
     p = add("console", cmd_console, "run the bot locally against a simulated server")

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.transports.signal_settings import SignalSettings
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -181,6 +183,7 @@ class Config(Section):
     delivery: Delivery = Field(default_factory=Delivery)
     skills: Skills = Field(default_factory=Skills)
     database: Database = Field(default_factory=Database)
+    signal: SignalSettings = Field(default_factory=SignalSettings)
 
 
 def parse_config(data: dict[str, Any], source: str = "config") -> Config:

@@ -102,6 +102,11 @@ EXPORT_QUERIES: dict[str, str] = {
         "SELECT o.kind, o.created_at FROM outbox_subject s JOIN outbox o ON o.id = s.outbox_id "
         "WHERE s.member_id = :me ORDER BY o.id"
     ),
+    "signal_contact": "SELECT since FROM signal_contact WHERE guild_id = :guild AND platform_id = :pid",
+    "signal_message": (
+        "SELECT timestamp, created_at FROM signal_message WHERE guild_id = :guild "
+        "AND (chat = 'dm:' || :pid OR instr(components, :pid) > 0) ORDER BY timestamp"
+    ),
 }
 
 _NOT_CLOSED = "(SELECT id FROM poll WHERE status != 'closed')"
@@ -145,6 +150,10 @@ ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
     "console_user": ("DELETE FROM console_user WHERE guild_id = :guild AND user = :pid",),
     # The messages naming them were withdrawn or rewritten first (services/privacy.py), by these links.
     "outbox_subject": ("DELETE FROM outbox_subject WHERE member_id = :me",),
+    "signal_contact": ("DELETE FROM signal_contact WHERE guild_id = :guild AND platform_id = :pid",),
+    "signal_message": (
+        "DELETE FROM signal_message WHERE guild_id = :guild AND (chat = 'dm:' || :pid OR instr(components, :pid) > 0)",
+    ),
     "member": (
         "UPDATE member SET platform_id = 'erased:' || id, handle = 'erased-' || id, locale = NULL, "
         "timezone = NULL, bio = NULL, languages = '', quiet_start = NULL, quiet_end = NULL, available = 0, "

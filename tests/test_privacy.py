@@ -98,6 +98,10 @@ async def _populate(sim: Sim) -> dict[str, int]:
         await tx.execute("INSERT INTO rate_event (member_id, action, at) VALUES (?, 'request', ?)", (me, now))
         await tx.execute("INSERT OR REPLACE INTO console_user (guild_id, user, dms_closed) VALUES (?, ?, 0)",
                          (g, SUBJECT))
+        await tx.execute("INSERT INTO signal_contact (guild_id, platform_id, since) VALUES (?, ?, ?)",
+                         (g, SUBJECT, now))
+        await tx.execute("INSERT INTO signal_message (guild_id, timestamp, chat, components, created_at) "
+                         "VALUES (?, 1, ?, '[]', ?)", (g, f"dm:{SUBJECT}", now))
         await tx.execute("INSERT OR IGNORE INTO onboarding_state (member_id, joins) VALUES (?, 1)", (me,))
         digest = (await tx.execute(
             "INSERT INTO outbox (guild_id, kind, target, payload, status, not_before, created_at) "

@@ -1,0 +1,402 @@
+"""The Signal transport: the same bot in a Signal group, through signal-cli's JSON-RPC daemon.
+
+Incoming `receive` notifications become Engine calls: `!` commands (parsed like the console's typed
+commands, mentions as member references), reactions on the bot's messages as clicks, group updates
+as a membership diff (Signal has no join or leave events: `listGroups` is read again after an update,
+at start-up and after every reconnection), any other group message as activity, never stored.
+Replies go through the outbox, quoted to the command's message, or in private when they are private.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from bot.app import Engine
+from bot.commands.registry import COMMANDS, Actor, Reply
+from bot.config import Config
+from bot.outbox import Component
+from bot.transports import signal_commands
+from bot.transports.signal_delivery import SignalDelivery
+from bot.transports.signal_parse import ParseError, parse_command_line
+from bot.transports.signal_rpc import Endpoint, SignalRpc
+from bot.transports.signal_text import SIGNAL_PREFIX, replace_mentions
+from storage import outbox as outbox_repo
+from storage import platform_refs
+from storage import signal as signal_repo
+
+log = logging.getLogger(__name__)
+
+PREFIX = "!"
+SEEN_MAX = 2000  # envelopes remembered to drop a redelivery after a reconnection
+ADOPTED_REF = "signal:adopted"
+MAX_HANDLE = 64
+
+
+def platform_id_of(aci: str) -> str:
+    return SIGNAL_PREFIX + aci.lower()
+
+
+def is_private(name: str) -> bool:
+    """Replies that stay between the bot and the member: profiles, exports, moderation, animators' tools."""
+    spec = COMMANDS.get(name)
+    return name.startswith(("profile", "mod ", "setup")) or bool(spec and spec.animator)
+
+
+class SignalServer:
+    """Holds the engine and the signal-cli client; one method per kind of incoming event."""
+
+    def __init__(self, config: Config, rpc: SignalRpc | None = None) -> None:
+        self.config = config
+        self.settings = config.signal
+        self.rpc = rpc or SignalRpc(Endpoint(socket=self.settings.socket or None, tcp=self.settings.tcp or None),
+                                    on_connected=self.reconcile)
+        if self.rpc.on_connected is None:
+            self.rpc.on_connected = self.reconcile
+        self.delivery = SignalDelivery(self)
+        self.engine: Engine = None  # type: ignore[assignment]  # set by open()
+        self.bot_aci: str | None = None
+        self.admins: set[str] = set()
+        self.in_group = False
+        self._seen: OrderedDict[tuple[str, int], None] = OrderedDict()
+        self._names: dict[str, str] = {}
+        self._consumer: asyncio.Task[None] | None = None
+        self._reconcile_lock = asyncio.Lock()
+        self.reconciles = 0
+
+    async def deliver(self, message: Any) -> None:
+        await self.delivery.deliver(message)
+
+    # Where things go -------------------------------------------------------------------------
+
+    def group_for_channel(self, channel: str) -> str:
+        """A logical channel (its configured name) → the group that carries it."""
+        names = self.config.channels.model_dump()
+        for key, group in self.settings.channels.items():
+            if names.get(key) == channel:
+                return group
+        return self.settings.group
+
+    def our_groups(self) -> set[str]:
+        return {self.settings.group, *self.settings.channels.values()}
+
+    # Life ------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect (or keep trying in the background) and consume notifications."""
+        await self.rpc.start()
+        self._consumer = asyncio.create_task(self._consume(), name="signal-consumer")
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            self._consumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._consumer
+        await self.rpc.close()
+
+    async def _consume(self) -> None:
+        while True:
+            note = await self.rpc.notifications.get()
+            try:
+                await self.handle_notification(note)
+            except Exception:  # one bad envelope must not stop the bot
+                log.exception("signal notification failed")
+
+    # Membership ------------------------------------------------------------------------------
+
+    async def reconcile(self) -> None:
+        """Read the group's members and admins; joins and leaves are the difference with what we know."""
+        async with self._reconcile_lock:
+            self.reconciles += 1
+            if self.bot_aci is None:
+                await self._learn_own_aci()
+            groups = await self.rpc.call("listGroups", {"account": self.settings.account})
+            group = next((g for g in groups or [] if isinstance(g, dict) and g.get("id") == self.settings.group), None)
+            self.in_group = bool(group and group.get("isMember", True))
+            if group is None:
+                log.error("the bot is not in the group %s (signal.group)", self.settings.group)
+                return
+            members = {str(m.get("uuid")).lower() for m in group.get("members") or [] if isinstance(m, dict)
+                       and m.get("uuid")}
+            self.admins = {str(m.get("uuid")).lower() for m in group.get("admins") or [] if isinstance(m, dict)
+                           and m.get("uuid")}
+            if self.bot_aci:
+                members.discard(self.bot_aci)
+            ctx = self.engine.ctx
+            known = await signal_repo.present_members(ctx.db.reader, ctx.guild_id)
+            current = {platform_id_of(aci) for aci in members}
+            if not await platform_refs.get_ref(ctx.db.reader, ctx.guild_id, ADOPTED_REF):
+                await self._adopt(current)  # the group existed before the bot: no welcome flood
+            else:
+                for platform_id in sorted(current - set(known)):
+                    await self.engine.member_joined(platform_id, self._handle(platform_id), None)
+                for platform_id in sorted(set(known) - current):
+                    await self.engine.member_left(platform_id)
+            await self.engine.deliver()
+
+    async def _adopt(self, current: set[str]) -> None:
+        ctx = self.engine.ctx
+        for platform_id in sorted(current):
+            await self.engine.ensure_member(platform_id, self._handle(platform_id))
+        async with ctx.db.transaction() as tx:
+            await platform_refs.set_ref(tx, ctx.guild_id, ADOPTED_REF, str(ctx.now_ts()))
+        if current:
+            log.info("adopted %d members already in the group (no welcome sent)", len(current))
+
+    async def _learn_own_aci(self) -> None:
+        """The bot's own ACI (its messages and reactions must not count as a member's)."""
+        try:
+            accounts = await self.rpc.call("listAccounts")
+        except Exception:  # noqa: BLE001 - single-account daemons may not offer it
+            accounts = []
+        for account in accounts or []:
+            if isinstance(account, dict) and self.settings.account in (account.get("number"), account.get("aci")):
+                self.bot_aci = str(account.get("aci") or account.get("uuid") or "").lower() or None
+
+    def _handle(self, platform_id: str) -> str:
+        short = platform_id[len(SIGNAL_PREFIX):][:6]
+        return self._names.get(platform_id) or self.engine.ctx.t(self.engine.ctx.locale, "signal.unnamed", short=short)
+
+    # Incoming --------------------------------------------------------------------------------
+
+    async def handle_notification(self, note: dict[str, Any]) -> None:
+        if note.get("method") != "receive":
+            return
+        params = note.get("params") or {}
+        if "result" in params and "envelope" not in params:  # manual mode wraps it in a subscription
+            params = params.get("result") or {}
+        envelope = params.get("envelope") if isinstance(params, dict) else None
+        if not isinstance(envelope, dict):
+            return
+        data = envelope.get("dataMessage")
+        aci = envelope.get("sourceUuid")
+        if not isinstance(data, dict) or not isinstance(aci, str) or not aci:
+            return  # sync, receipt, typing and edit messages are not the bot's business
+        aci = aci.lower()
+        if aci == self.bot_aci:
+            return
+        stamp = data.get("timestamp") or envelope.get("timestamp")
+        if isinstance(stamp, int):
+            key = (aci, stamp)
+            if key in self._seen:
+                return
+            self._seen[key] = None
+            while len(self._seen) > SEEN_MAX:
+                self._seen.popitem(last=False)
+        platform_id = platform_id_of(aci)
+        name = str(envelope.get("sourceName") or "").strip()[:MAX_HANDLE]
+        if name:
+            self._names[platform_id] = name
+        group_info = data.get("groupInfo") if isinstance(data.get("groupInfo"), dict) else None
+        group = group_info.get("groupId") if group_info else None
+        if group is not None and group not in self.our_groups():
+            return
+        if group_info and group_info.get("type") == "UPDATE":
+            await self.reconcile()
+            return
+        chat = f"group:{group}" if group else f"dm:{platform_id}"
+        known = await self._known_member(platform_id, name)
+        if not known:
+            return  # not (yet) in the community's group: the bot answers its members only
+        if group is None:
+            await self._wrote_in_private(platform_id)
+        reaction = data.get("reaction")
+        if isinstance(reaction, dict):
+            await self._on_reaction(platform_id, chat, reaction)
+            return
+        text = data.get("message")
+        if not isinstance(text, str) or not text.strip():
+            if group is not None and not data.get("attachments"):
+                await self.reconcile()  # a dataMessage without text or reaction: an update of the group
+            elif group is not None:
+                await self.engine.message_seen(platform_id)
+            return
+        if text.lstrip().startswith(PREFIX):
+            body = replace_mentions(text, data.get("mentions") or [])
+            await self._on_command(platform_id, chat, body.lstrip()[len(PREFIX):], stamp, aci)
+        elif group is not None:
+            await self.engine.message_seen(platform_id)  # counted, never stored
+        await self.engine.deliver()
+
+    async def _known_member(self, platform_id: str, name: str) -> bool:
+        ctx = self.engine.ctx
+        present = await signal_repo.present_members(ctx.db.reader, ctx.guild_id)
+        if platform_id not in present:
+            return False
+        if name and present[platform_id] != name:
+            async with ctx.db.transaction() as tx:
+                await signal_repo.set_handle(tx, ctx.guild_id, platform_id, name)
+        return True
+
+    async def _wrote_in_private(self, platform_id: str) -> None:
+        """A member who wrote to the bot gets DMs from now on (no message request on their side)."""
+        ctx = self.engine.ctx
+        from storage import members as members_repo
+
+        async with ctx.db.transaction() as tx:
+            await signal_repo.add_contact(tx, ctx.guild_id, platform_id, ctx.now_ts())
+            member = await members_repo.by_platform_id(tx, ctx.guild_id, platform_id)
+            if member is not None and member.dms_closed:
+                await members_repo.update_fields(tx, member.id, dms_closed=0)
+
+    async def actor(self, platform_id: str) -> Actor:
+        aci = platform_id[len(SIGNAL_PREFIX):]
+        roles = await self.engine.roles_of(platform_id)
+        animator = aci in self.admins or aci in self.settings.animators
+        return Actor(platform_id=platform_id, handle=self._names.get(platform_id, platform_id), roles=roles,
+                     manage_guild=animator)
+
+    async def _on_command(self, platform_id: str, chat: str, line: str, stamp: Any, aci: str) -> None:
+        quote = {"timestamp": stamp, "author": aci} if isinstance(stamp, int) else None
+        actor = await self.actor(platform_id)
+        click = signal_commands.twin_click(line)
+        if click is not None:
+            reply = await self._click(actor, chat, click)
+            await self.reply(platform_id, chat, quote, reply, private=False)
+            return
+        try:
+            parsed = parse_command_line(line)
+        except ParseError as exc:
+            locale = await self._locale(platform_id)
+            text = self.engine.ctx.t(locale, exc.key)
+            await self.reply(platform_id, chat, quote, Reply(ok=False, text=text, error="invalid_input"), private=False)
+            return
+        if parsed.name == "mod timeout" and self.settings.timeout == "refuse":
+            locale = await self._locale(platform_id)
+            text = self.engine.ctx.t(locale, "signal.timeout_refused")
+            await self.reply(platform_id, chat, quote, Reply(ok=False, text=text, error="invalid_input"), private=True)
+            return
+        reply = await self.engine.command(actor, parsed.name, parsed.options)
+        if reply.ok and parsed.name == "mod timeout":
+            locale = await self._locale(platform_id)
+            reply.text = f"{reply.text}\n{self.engine.ctx.t(locale, 'signal.timeout_removes')}"
+        await self.reply(platform_id, chat, quote, reply, private=is_private(parsed.name))
+
+    async def _click(self, actor: Actor, chat: str, click: signal_commands.Click) -> Reply:
+        custom_id, values = click.custom_id, click.values
+        if click.select_prefix is not None:
+            ctx = self.engine.ctx
+            chats = [chat, f"group:{self.settings.group}"]
+            components = await signal_repo.latest_with_component(ctx.db.reader, ctx.guild_id, chats,
+                                                                  click.select_prefix)
+            select = next((c for c in components or [] if str(c.get("custom_id", "")).startswith(click.select_prefix)),
+                          None)
+            options = (select or {}).get("options") or []
+            if select is None or not click.choice or not 0 < click.choice <= len(options):
+                locale = await self._locale(actor.platform_id)
+                return Reply(ok=False, error="not_found" if select is None else "invalid_input",
+                             text=ctx.t(locale, "signal.no_ballot" if select is None else "signal.bad_choice",
+                                        count=len(options)))
+            custom_id, values = str(select["custom_id"]), [str(options[click.choice - 1].get("value", ""))]
+        return await self.engine.click(actor, custom_id, values)
+
+    async def _on_reaction(self, platform_id: str, chat: str, reaction: dict[str, Any]) -> None:
+        if reaction.get("isRemove"):
+            return
+        target = reaction.get("targetSentTimestamp")
+        if not isinstance(target, int):
+            return
+        ctx = self.engine.ctx
+        stored = await signal_repo.message_components(ctx.db.reader, ctx.guild_id, target)
+        if stored is None:
+            return  # a reaction on someone's message, or on a bot message without components
+        stored_chat, components = stored
+        custom_id = signal_commands.reaction_click(str(reaction.get("emoji", "")), components)
+        if custom_id is None:
+            return
+        reply = await self.engine.click(await self.actor(platform_id), custom_id, None)
+        author = str(reaction.get("targetAuthorUuid") or self.bot_aci or "")
+        quote = {"timestamp": target, "author": author} if author else None
+        await self.reply(platform_id, stored_chat, quote, reply, private=False)
+        await self.engine.deliver()
+
+    async def _locale(self, platform_id: str) -> str:
+        from storage import members as members_repo
+
+        ctx = self.engine.ctx
+        member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, platform_id)
+        return ctx.i18n.locale_or_default(member.locale if member else None)
+
+    # Replies ---------------------------------------------------------------------------------
+
+    async def reply(
+        self, platform_id: str, chat: str, quote: dict[str, Any] | None, reply: Reply, private: bool
+    ) -> None:
+        """One reply, through the outbox (retried like everything else): quoted in the chat, or in private."""
+        ctx = self.engine.ctx
+        payload: dict[str, Any] = {"text": reply.text, "mentions": []}
+        if reply.components:
+            payload["components"] = [c.as_dict() if isinstance(c, Component) else c for c in reply.components]
+        if reply.attachments:
+            payload["attachments"] = [a.as_dict() for a in reply.attachments]
+        contact = await signal_repo.is_contact(ctx.db.reader, ctx.guild_id, platform_id)
+        if chat.startswith("dm:") or (private and contact):
+            target = f"dm:{platform_id}"
+            if not chat.startswith("dm:"):
+                quote = None
+        elif private:  # in the group, a private answer would be read by everyone: ask for a DM instead
+            locale = await self._locale(platform_id)
+            payload = {"text": ctx.t(locale, "signal.private_write_me"), "mentions": []}
+            target = chat
+        else:
+            target = chat
+        if quote:
+            payload["quote"] = quote
+        async with ctx.db.transaction() as tx:
+            await outbox_repo.enqueue(tx, guild_id=ctx.guild_id, kind="reply", op="send", target=target,
+                                      payload=payload, paced=False, not_before=ctx.now_ts(), now=ctx.now_ts())
+        await self.engine.deliver()
+
+
+# Running -------------------------------------------------------------------------------------------
+
+async def open_signal(config: Config, db_path: Any, clock: Any, rpc: SignalRpc | None = None,
+                      single_instance: bool = True) -> SignalServer:
+    """The engine behind a Signal group (the group id is the community's id)."""
+    server = SignalServer(config, rpc)
+    server.engine = await Engine.open(config, db_path, clock, server, guild_id=config.signal.group,
+                                      single_instance=single_instance)
+    return server
+
+
+async def serve_signal(server: SignalServer, deliver_every: float = 1.0, flush_every: float = 5.0) -> None:
+    """Catch up, connect, then deliver and flush on a loop until cancelled."""
+    engine = server.engine
+    try:
+        await engine.start()
+    except Exception:  # a failed catch-up must not stop delivery; the next alarm tries again
+        log.exception("start-up catch-up failed")
+    await server.start()
+    engine.scheduler.start_alarm()
+    loop = asyncio.get_running_loop()
+    last_flush = loop.time()
+    try:
+        while True:
+            try:
+                await engine.deliver()
+                if loop.time() - last_flush >= flush_every:
+                    await engine.activity.flush()
+                    last_flush = loop.time()
+            except Exception:
+                log.exception("delivery loop")
+            await asyncio.sleep(deliver_every)
+    finally:
+        await server.stop()
+        await engine.close()
+
+
+def run_signal(config: Config, db_path: Any) -> int:
+    """`entraide run --transport signal`: serve until stopped."""
+    from bot.clock import SystemClock
+
+    async def main() -> None:
+        server = await open_signal(config, db_path, SystemClock())
+        await serve_signal(server)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        return 130
+    return 0
