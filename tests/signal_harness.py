@@ -93,7 +93,7 @@ class SignalSim:
 
     async def join(self, name: str) -> list[dict[str, Any]]:
         """Someone is added to the group: Signal sends a group UPDATE, the bot reads the members again."""
-        self.peer.members.append({"uuid": aci(name), "number": None})
+        self.peer.members.append({"uuid": aci(name), "number": None, "name": name.capitalize()})
         return await self.receive(envelope(aci("admin"), "Admin", timestamp=self.stamp(), group_type="UPDATE"))
 
     async def leave(self, name: str) -> list[dict[str, Any]]:

@@ -147,9 +147,15 @@ class FakeSignalCli:
             return {"version": "0.13.19"}
         if method == "listAccounts":
             return [{"number": BOT_NUMBER, "uuid": BOT_ACI}]
+        if method == "listContacts":
+            wanted = set(params.get("recipient") or [])
+            return [{"number": m.get("number"), "uuid": m["uuid"], "name": "", "profile": {
+                     "givenName": m.get("name"), "familyName": None, "about": None}}
+                    for m in self.members if m["uuid"] in wanted and m.get("name")]
         if method == "listGroups":
+            listed = [{"uuid": m["uuid"], "number": m.get("number")} for m in self.members]  # no names here
             return [{"id": GROUP_ID, "name": "Entraide", "isMember": True, "isBlocked": False,
-                     "members": list(self.members), "pendingMembers": [], "requestingMembers": [],
+                     "members": listed, "pendingMembers": [], "requestingMembers": [],
                      "admins": list(self.admins)}]
         if method in ("send", "sendReaction"):
             timestamp = self.next_timestamp()

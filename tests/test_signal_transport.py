@@ -56,6 +56,7 @@ async def test_a_group_update_is_a_membership_diff_feeding_onboarding(sig: Signa
     sent = await sig.join("bruno")
     bruno = await member(sig, "bruno")
     assert bruno is not None and bruno.left_at is None
+    assert bruno.handle == "Bruno"  # the Signal profile name (listContacts), never the number
     [welcome] = [s for s in sent if s["method"] == "send"]
     # Bruno never wrote to the bot: a DM would be a message request, so the welcome is in the group,
     # with a real mention of Bruno only, and the button as its twin line plus the reaction that clicks it.

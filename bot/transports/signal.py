@@ -118,8 +118,11 @@ class SignalServer:
             if group is None:
                 log.error("the bot is not in the group %s (signal.group)", self.settings.group)
                 return
-            members = {str(m.get("uuid")).lower() for m in group.get("members") or [] if isinstance(m, dict)
-                       and m.get("uuid")}
+            listed = [m for m in group.get("members") or [] if isinstance(m, dict) and m.get("uuid")]
+            for entry in listed:  # the bot's own entry carries its number (a daemon may not list its ACI)
+                if self.bot_aci is None and entry.get("number") == self.settings.account:
+                    self.bot_aci = str(entry["uuid"]).lower()
+            members = {str(m["uuid"]).lower() for m in listed}
             self.admins = {str(m.get("uuid")).lower() for m in group.get("admins") or [] if isinstance(m, dict)
                            and m.get("uuid")}
             if self.bot_aci:
@@ -131,7 +134,7 @@ class SignalServer:
                 await self._adopt(current)  # the group existed before the bot: no welcome flood
             else:
                 for platform_id in sorted(current - set(known)):
-                    await self.engine.member_joined(platform_id, self._handle(platform_id), None)
+                    await self.engine.member_joined(platform_id, await self._display_name(platform_id), None)
                 for platform_id in sorted(set(known) - current):
                     await self.engine.member_left(platform_id)
             await self.engine.deliver()
@@ -154,6 +157,24 @@ class SignalServer:
         for account in accounts or []:
             if isinstance(account, dict) and self.settings.account in (account.get("number"), account.get("aci")):
                 self.bot_aci = str(account.get("aci") or account.get("uuid") or "").lower() or None
+
+    async def _display_name(self, platform_id: str) -> str:
+        """A newcomer's Signal profile name (signal-cli's `listContacts`); their number is never read."""
+        if platform_id not in self._names:
+            try:
+                found = await self.rpc.call("listContacts", {"account": self.settings.account, "allRecipients": True,
+                                                              "recipient": [platform_id[len(SIGNAL_PREFIX):]]})
+            except Exception:  # noqa: BLE001 - a name is a nicety: the mention shows the real one anyway
+                found = []
+            for contact in found or []:
+                if not isinstance(contact, dict):
+                    continue
+                profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
+                parts = [profile.get("givenName"), profile.get("familyName")]
+                name = " ".join(str(p).strip() for p in parts if p) or str(contact.get("name") or "").strip()
+                if name:
+                    self._names[platform_id] = name[:MAX_HANDLE]
+        return self._handle(platform_id)
 
     def _handle(self, platform_id: str) -> str:
         short = platform_id[len(SIGNAL_PREFIX):][:6]
