@@ -42,6 +42,9 @@ class Scale:
     e2e_events: int
     repeats: int  # medians of this many runs
     data_dir: Path
+    outcome_members: int = 300  # the routing outcome simulation (bench_outcomes)
+    outcome_weeks: int = 8
+    outcome_seeds: tuple[int, ...] = (1, 2, 3)
 
     @classmethod
     def full(cls) -> Scale:
@@ -50,7 +53,7 @@ class Scale:
 
     @classmethod
     def tiny(cls, data_dir: Path) -> Scale:
-        return cls("tiny", (200, 400), 20, 5, 2_000, 100, (200, 400), 300, 300, 60, 1, data_dir)
+        return cls("tiny", (200, 400), 20, 5, 2_000, 100, (200, 400), 300, 300, 60, 1, data_dir, 40, 1, (1,))
 
     def community(self, members: int, open_requests: int | None = None) -> Path:
         return cached(Spec(members, open_requests), self.data_dir)

@@ -1,4 +1,4 @@
-"""`entraide run | console | demo | check-config | migrate | backup | export | import-profiles`."""
+"""`entraide run | console | demo | check-config | migrate | backup | export | import-profiles | simulate`."""
 from __future__ import annotations
 
 import argparse
@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.add_argument("--guild", default=None, help="community id (default: the configured guild, or console)")
     p.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
+    from bot.simulation.cli import add_simulate_command
+
+    add_simulate_command(add)
     try:
         from bot.importer import add_import_command
 
