@@ -1,7 +1,6 @@
-"""Help requests: opening, fair routing to helpers, claim, resolve, cancel, thanks and escalation.
+"""Help requests: opening, claim, resolve, cancel, thanks and the hourly escalation job.
 
-Routing is one SQL statement (storage/routing.py `route_candidates`): the service only computes its
-parameters (time windows, the community's local hour, the requester's languages).
+Who a request pings and when (routing rounds) lives in bot/services/request_routing.py.
 
 Choices documented here because the contract leaves them open:
 - claiming one's own request is `conflict` (like self-thanks and self-vote);
@@ -26,14 +25,20 @@ from bot.scheduler import Job, cron, period_hour
 from bot.services import limits
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
+from bot.services.request_routing import (  # noqa: F401 - route_params is part of this service's face
+    claim_button,
+    escalate,
+    route_params,
+    route_round,
+    skills_text,
+    thread_name,
+)
 from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids
 from storage import kudos as kudos_repo
 from storage import members as members_repo
 from storage import requests as requests_repo
-from storage import routing as routing_repo
 from storage.members import Member
 from storage.requests import Request
-from storage.routing import RouteParams
 
 MAX_TITLE = 100
 MAX_DETAILS = 1000
@@ -57,89 +62,8 @@ class ListedRequest:
     skills: list[str]
 
 
-def thread_name(request_id: int) -> str:
-    return f"request-{request_id}"
-
-
-def claim_button(ctx: Community, locale: str, request_id: int) -> Component:
-    return Component(f"request:claim:{request_id}", ctx.t(locale, "requests.claim_button"))
-
-
 def resolve_button(ctx: Community, locale: str, request_id: int) -> Component:
     return Component(f"request:resolve:{request_id}", ctx.t(locale, "requests.resolve_button"), style="success")
-
-
-def _skills_text(names: list[str]) -> str:
-    return ", ".join(neutralize(n) for n in names)
-
-
-# Routing ------------------------------------------------------------------------------------
-
-def _languages(member: Member | None) -> list[str]:
-    if member is None:
-        return []
-    return sorted({lang.strip().lower() for lang in member.languages.split(",") if lang.strip()})
-
-
-def route_params(
-    ctx: Community, request: Request, requester: Member | None, exclude: tuple[int, ...] = ()
-) -> RouteParams:
-    """The routing query's parameters: windows from the config, local hours, the requester's languages."""
-    cfg = ctx.config.requests
-    now = ctx.now_ts()
-    return RouteParams(
-        guild_id=ctx.guild_id, request_id=request.id,
-        requester_id=request.requester_id if request.requester_id is not None else -1,
-        urgent=request.urgent, limit=cfg.helpers_per_round,
-        fair_since=now - cfg.fairness_window_days * DAY, fatigue_since=now - cfg.fatigue_window_days * DAY,
-        fatigue_cap=cfg.fatigue_cap, community_tz=ctx.config.community.timezone,
-        community_hour=ctx.local().hour, now=now, languages=_languages(requester),
-        exclude=exclude,
-    )
-
-
-async def route_round(
-    tx: aiosqlite.Connection, ctx: Community, request: Request, round_no: int, *, paced: bool,
-    exclude: tuple[int, ...] = (),
-) -> list[Member]:
-    """Ping the next helpers (one query), record every ping and the round, DM each a claim button."""
-    requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
-    helpers = await routing_repo.route_candidates(tx, route_params(ctx, request, requester, exclude))
-    await requests_repo.record_round(tx, request.id, [h.id for h in helpers], round_no, ctx.now_ts())
-    if not helpers:
-        return helpers
-    skills = (await requests_repo.skill_names(tx, [request.id]))[request.id]
-    for helper in helpers:
-        loc = member_locale(ctx, helper)
-        who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
-        key = "requests.helper_ping_urgent" if request.urgent else "requests.helper_ping"
-        text = ctx.t(loc, key, name=neutralize(helper.handle), requester=who, title=neutralize(request.title),
-                     details=neutralize(request.details) or "—", skills=_skills_text(skills), id=request.id)
-        await send_dm(tx, ctx, helper, "helper-ping", text, components=[claim_button(ctx, loc, request.id)],
-                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=paced, about=[request.requester_id])
-    return helpers
-
-
-async def _escalate(
-    tx: aiosqlite.Connection, ctx: Community, request: Request, skills: list[str], *, nobody: bool, paced: bool
-) -> None:
-    """Tell the animators (once per request) and, after unanswered rounds, the requester."""
-    loc = ctx.locale
-    requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
-    who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
-    key = "requests.escalation_nobody" if nobody else "requests.escalation_unanswered"
-    text = ctx.t(loc, key, id=request.id, title=neutralize(request.title), skills=_skills_text(skills),
-                 requester=who, rounds=request.rounds)
-    await post(tx, ctx, ctx.config.channels.animators, "escalation", text,
-               components=[claim_button(ctx, loc, request.id)], paced=paced, about=[request.requester_id])
-    await requests_repo.mark_escalated(tx, request.id, ctx.now_ts())
-    if not nobody and requester is not None and requester.left_at is None:
-        rloc = member_locale(ctx, requester)
-        await send_dm(tx, ctx, requester, "request-update",
-                      ctx.t(rloc, "requests.still_looking", title=neutralize(request.title), id=request.id),
-                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=paced)
 
 
 # Opening ------------------------------------------------------------------------------------
@@ -171,7 +95,7 @@ async def open_request(
         loc = ctx.locale
         key = "requests.post_urgent" if urgent else "requests.post"
         text = ctx.t(loc, key, id=request_id, requester=neutralize(requester.handle), title=neutralize(title),
-                     details=neutralize(details) or "—", skills=_skills_text(names))
+                     details=neutralize(details) or "—", skills=skills_text(names))
         await post(tx, ctx, ctx.config.channels.help_requests, "request", text,
                    components=[claim_button(ctx, loc, request_id)], create_thread=thread_name(request_id),
                    about=[requester.id])
@@ -179,7 +103,7 @@ async def open_request(
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
         assert request is not None
         if not pinged:
-            await _escalate(tx, ctx, request, names, nobody=True, paced=False)
+            await escalate(tx, ctx, request, names, nobody=True, paced=False)
     return OpenedRequest(request, names, pinged)
 
 
@@ -410,7 +334,7 @@ async def escalate_requests(tx: aiosqlite.Connection, ctx: Community, fire_time:
             await route_round(tx, ctx, request, request.rounds + 1, paced=True)
         elif request.escalated_at is None:
             skills = (await requests_repo.skill_names(tx, [request.id]))[request.id]
-            await _escalate(tx, ctx, request, skills, nobody=False, paced=True)
+            await escalate(tx, ctx, request, skills, nobody=False, paced=True)
     for request in await requests_repo.due_for_followup(
         tx, ctx.guild_id, now - cfg.followup_after_days * DAY, limit=ESCALATION_BATCH
     ):
