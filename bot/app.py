@@ -77,8 +77,16 @@ class Engine:
 
     async def start(self) -> None:
         """What a real start-up does: deliver what a crash left pending, catch up missed periods."""
+        await self._sweep_files()
         await self.dispatcher.deliver_due()
         await self.scheduler.catch_up()
+
+    async def _sweep_files(self) -> None:
+        """Files a crash left behind (written, never delivered) go, except those still to be sent."""
+        from storage import outbox as outbox_repo
+
+        keep = await outbox_repo.pending_attachment_paths(self.ctx.db.reader)
+        self.ctx.files.sweep(keep)
 
     async def close(self) -> None:
         try:

@@ -17,6 +17,7 @@ def _pyplot() -> Any:
 
 
 def _target(filename: str, directory: Path | None) -> Path:
+    """Callers pass a folder of the managed temp folder (bot/tempfiles.py: removed once delivered)."""
     folder = directory or Path(tempfile.mkdtemp(prefix="entraide-chart-"))
     return folder / filename
 

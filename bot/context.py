@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock, to_epoch
 from bot.config import Config
 from bot.i18n import Translator
+from bot.tempfiles import TempFiles
 from storage.database import Database
 
 
@@ -35,6 +36,11 @@ class Community:
 
     def local(self, when: datetime | None = None) -> datetime:
         return (when or self.now()).astimezone(self.tz)
+
+    @property
+    def files(self) -> TempFiles:
+        """Where exports and charts are written until delivered (bot/tempfiles.py)."""
+        return TempFiles.for_database(self.db.path)
 
     def t(self, locale: str | None, key: str, /, **params: object) -> str:
         return self.i18n.t(locale, key, **params)

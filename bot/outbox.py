@@ -19,6 +19,7 @@ from bot.clock import Clock, from_epoch, to_epoch
 from bot.config import Delivery
 from bot.context import Community
 from bot.mentions import mention
+from bot.tempfiles import TempFiles
 from storage import outbox as outbox_repo
 from storage.database import Database
 from storage.members import Member
@@ -271,6 +272,7 @@ class Dispatcher:
         self.bucket = TokenBucket(settings.burst, settings.rate_per_minute / 60, clock)
         self.on_dm_closed = on_dm_closed
         self._blocked_until: datetime | None = None
+        self.files = TempFiles.for_database(db.path)
 
     async def deliver_due(self) -> int:
         """Deliver everything due now; return how many went out."""
@@ -315,6 +317,7 @@ class Dispatcher:
             if attempts >= self.settings.max_attempts:
                 log.warning("outbox %s failed after %s attempts: %s", row.id, attempts, exc)
                 await self._write(outbox_repo.mark_failed, row.id, attempts)
+                self.files.discard_attachments(message.payload.get("attachments"))
             else:
                 delay = int(self.settings.retry_base_seconds * 2 ** (attempts - 1))
                 await self._write(outbox_repo.reschedule, row.id, attempts, now + delay)
@@ -322,9 +325,11 @@ class Dispatcher:
         except PermanentDeliveryError as exc:
             log.warning("outbox %s cannot be delivered: %s", row.id, exc)
             await self._write(outbox_repo.mark_failed, row.id, row.attempts + 1)
+            self.files.discard_attachments(message.payload.get("attachments"))
             return False
         fault_point("outbox:after-send")
         await self._write(outbox_repo.mark_sent, row.id, now)
+        self.files.discard_attachments(message.payload.get("attachments"))  # delivered: the file goes
         return True
 
     async def _fall_back(self, row: outbox_repo.OutboxRow) -> None:
@@ -336,7 +341,7 @@ class Dispatcher:
         payload = {k: v for k, v in row.payload.items() if k != "fallback"}
         if fallback.get("text") is not None:  # a private DM: say so publicly, never show its content
             payload["text"] = fallback["text"]
-            payload.pop("attachments", None)
+            self.files.discard_attachments(payload.pop("attachments", None))
             payload.pop("components", None)
         payload["text"] = f"{mention(platform_id)} {payload.get('text', '')}"
         payload["mentions"] = [platform_id]

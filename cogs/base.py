@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.commands.registry import Actor, Reply
+from bot.tempfiles import discard_delivered
 
 if TYPE_CHECKING:
     from cogs.bot import EntraideBot
@@ -118,10 +119,13 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     files = files_for([a.as_dict() for a in reply.attachments])
     if files:
         kwargs["files"] = files
-    if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
-    else:
-        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+        else:
+            await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+    finally:
+        discard_delivered([a.as_dict() for a in reply.attachments])  # uploaded (or failed): the file goes
 
 
 async def answer(interaction: discord.Interaction, call: Any, *, public_hint: bool = False) -> Reply:

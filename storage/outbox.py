@@ -120,6 +120,16 @@ async def due(conn: aiosqlite.Connection, now: int, limit: int = 200, unpaced_on
         return [_row(r) for r in await cur.fetchall()]
 
 
+async def pending_attachment_paths(conn: aiosqlite.Connection) -> list[str]:
+    """The files pending messages will attach (kept by the start-up sweep of temporary files)."""
+    async with conn.execute(
+        "SELECT json_extract(a.value, '$.path') FROM outbox o, json_each(o.payload, '$.attachments') a "
+        "WHERE o.status = 'pending' AND instr(o.payload, '\"attachments\"') "
+        "AND json_extract(a.value, '$.path') IS NOT NULL"
+    ) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
 async def next_not_before(conn: aiosqlite.Connection) -> int | None:
     async with conn.execute("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'") as cur:
         row = await cur.fetchone()

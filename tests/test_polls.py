@@ -1,6 +1,7 @@
 """Member of the month: nominations, eligibility, secret votes, tie-breaks, role rotation, once a month."""
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime
 from pathlib import Path
@@ -264,7 +265,7 @@ async def test_a_voter_changes_their_vote_and_is_counted_once(sim: Sim) -> None:
     assert "ben 2" in result["text"] and "ana 0" in result["text"]
     (chart,) = result["attachments"]
     assert chart["filename"] == "motm.png" and chart["content_type"] == "image/png"
-    assert Path(chart["path"]).read_bytes()[:4] == b"\x89PNG"
+    assert base64.b64decode(chart["content_base64"])[:4] == b"\x89PNG"
 
 
 # Secrecy ----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 that identifies them, and the daily job purges what is kept too long."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -121,7 +122,7 @@ async def _export(sim: Sim, user: str) -> dict[str, Any]:
     (attachment,) = dms[0]["attachments"]
     assert attachment["filename"] == "entraide-export.json"
     assert attachment["content_type"] == "application/json"
-    return json.loads(Path(attachment["path"]).read_text(encoding="utf-8"))
+    return json.loads(base64.b64decode(attachment["content_base64"]).decode("utf-8"))
 
 
 async def test_every_table_is_classified_and_member_tables_are_exported_and_erased(sim: Sim) -> None:
@@ -318,7 +319,7 @@ async def test_an_animators_private_note_never_reaches_the_member_even_in_an_exp
     reply = await sim.command("zed", "profile export")
     assert reply["ok"]
     [dm] = of(sim.last, "dm", kind="export")
-    document = Path(dm["attachments"][0]["path"]).read_text(encoding="utf-8")
+    document = base64.b64decode(dm["attachments"][0]["content_base64"]).decode("utf-8")
     assert "secret-note-text" not in document and "calme" in document
     assert not [o for o in sim.outputs if "secret-note-text" in o.get("text", "") and o.get("channel") != "mod-log"]
 

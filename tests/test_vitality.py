@@ -1,8 +1,8 @@
 """Vitality: figures checked against hand-computed values on a seeded community; the chart is a PNG."""
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -180,7 +180,7 @@ async def test_animator_gets_the_figures_and_a_png_chart(sim: Sim) -> None:
     assert len(data["weekly"]) == 6 and {"week", "week_start", "active_members"} <= set(data["weekly"][0])
     [chart] = reply["attachments"]
     assert chart["filename"] == "vitality.png" and chart["content_type"] == "image/png"
-    png = Path(chart["path"]).read_bytes()
+    png = base64.b64decode(chart["content_base64"])
     assert png.startswith(PNG_MAGIC) and len(png) > 1000
     assert "Vitalité" in reply["text"] and "couture" in reply["text"]
 

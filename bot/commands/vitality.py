@@ -26,7 +26,7 @@ def render_chart(inv: Invocation, indicators: Indicators) -> Attachment:
     series = {inv.t(f"vitality.series.{name}"): [float(getattr(point, name)) for point in indicators.weekly]
               for name in SERIES}
     path = charts.line_chart(labels, series, inv.t("vitality.chart_title", days=indicators.days),
-                             filename=CHART_FILENAME)
+                             filename=CHART_FILENAME, directory=inv.ctx.files.folder())
     return Attachment(CHART_FILENAME, "image/png", str(path))
 
 

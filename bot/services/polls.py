@@ -353,7 +353,7 @@ async def _post_result(
                      scores=scores)
         mentions = [winner.platform_id]
     path = charts.bar_chart([n.handle for n in nominees], [float(votes.get(n.member_id, 0)) for n in nominees],
-                            ctx.t(loc, "polls.chart_title"), filename="motm.png")
+                            ctx.t(loc, "polls.chart_title"), filename="motm.png", directory=ctx.files.folder())
     await post(tx, ctx, ctx.config.channels.general, "motm-result", text, mentions=mentions,
                attachments=[Attachment("motm.png", "image/png", str(path))], about=[n.member_id for n in nominees])
 

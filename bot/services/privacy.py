@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,10 +60,10 @@ async def build_member_export(conn: aiosqlite.Connection, ctx: Community, member
     }
 
 
-def _write_export_file(document: dict[str, Any]) -> Path:
-    """A private file (0600 in a 0700 directory) the transport attaches to the DM."""
-    folder = Path(tempfile.mkdtemp(prefix="entraide-export-"))
-    path = folder / EXPORT_FILENAME
+def _write_export_file(ctx: Community, member_id: int, document: dict[str, Any]) -> Path:
+    """A private file (0600 in a 0700 folder of the managed temp folder, marked as the member's) the
+    transport attaches to the DM; removed once delivered, or with the member's erasure."""
+    path = ctx.files.path(EXPORT_FILENAME, owner=member_id)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(document, handle, ensure_ascii=False, indent=2)
@@ -79,7 +78,7 @@ async def export_member(ctx: Community, member: Member) -> Path:
             current = await members_repo.by_id(tx, member.id)
             assert current is not None
             await take(tx, ctx, current.id, "export", EXPORTS_PER_DAY, DAY)
-            path = _write_export_file(await build_member_export(tx, ctx, current))
+            path = _write_export_file(ctx, current.id, await build_member_export(tx, ctx, current))
             loc = member_locale(ctx, current)
             await send_dm(
                 tx, ctx, current, "export", ctx.t(loc, "privacy.export_dm", community=ctx.config.community.name),
@@ -88,7 +87,7 @@ async def export_member(ctx: Community, member: Member) -> Path:
             )
     except BaseException:
         if path is not None:
-            path.unlink(missing_ok=True)
+            ctx.files.discard([path])
         raise
     return path
 
@@ -138,6 +137,7 @@ async def erase_member_in(tx: aiosqlite.Connection, ctx: Community, member_id: i
     skills = await privacy_repo.skills_of(tx, member.id)
     await privacy_repo.erase_member_rows(tx, member.id, member.platform_id, ctx.guild_id, ctx.now_ts())
     await privacy_repo.drop_unused_skills(tx, skills)
+    ctx.files.discard_owner(member.id)  # an export not yet delivered (its DM was deleted above)
     return True
 
 

@@ -6,6 +6,7 @@ delivers. Time moves only through `advance` (see CONSOLE_PROTOCOL.md).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import shlex
@@ -77,7 +78,7 @@ class ConsoleServer:
         if payload.get("components"):
             extra["components"] = payload["components"]
         if payload.get("attachments"):
-            extra["attachments"] = payload["attachments"]
+            extra["attachments"] = console_attachments(payload["attachments"])
         if message.target_kind == "dm":
             ctx = self.engine.ctx
             if await console_server.dms_closed(ctx.db.reader, ctx.guild_id, message.target_id):
@@ -162,8 +163,27 @@ class ConsoleServer:
         if reply.components:
             obj["components"] = [c.as_dict() for c in reply.components]
         if reply.attachments:
-            obj["attachments"] = [a.as_dict() for a in reply.attachments]
+            obj["attachments"] = console_attachments([a.as_dict() for a in reply.attachments])
         self.out(obj)
+        if reply.attachments and self.engine is not None:  # shown: the temporary file goes
+            self.engine.ctx.files.discard_attachments([a.as_dict() for a in reply.attachments])
+
+
+def console_attachments(attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the console shows of attachments: the file's content itself (`content_base64`), as a
+    platform uploads it, never a path: the temporary file is removed once the line is written."""
+    shown = []
+    for attachment in attachments:
+        item = {k: v for k, v in attachment.items() if k != "path"}
+        path = attachment.get("path")
+        if path:
+            try:
+                with open(path, "rb") as handle:
+                    item["content_base64"] = base64.b64encode(handle.read()).decode("ascii")
+            except OSError:
+                pass  # gone (an erasure): the message says what it is, without the file
+        shown.append(item)
+    return shown
 
 
 def render_mentions(text: str) -> str:
