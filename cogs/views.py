@@ -4,18 +4,51 @@ Each DynamicItem's callback is one `engine.click(actor, custom_id, values)`; the
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 import discord
 
-from cogs.base import run_click
+from bot.commands.registry import Reply
+from cogs.base import actor_for, answer, bot_of
 
 STYLES = {
     "primary": discord.ButtonStyle.primary, "secondary": discord.ButtonStyle.secondary,
     "success": discord.ButtonStyle.success, "danger": discord.ButtonStyle.danger,
 }
 MAX_LABEL = 80
+
+
+async def in_community(interaction: discord.Interaction) -> bool | None:
+    """Whether the clicker is still a member of the community's server (a DM click carries only the
+    user): True, False when Discord says they are not, None when it cannot tell (no guild, an error)."""
+    bot = bot_of(interaction)
+    guild = bot.community_guild()
+    if guild is None:
+        return None
+    user = interaction.user
+    if isinstance(user, discord.Member) and user.guild.id == guild.id:
+        return True
+    if guild.get_member(user.id) is not None:
+        return True
+    try:
+        await guild.fetch_member(user.id)
+    except discord.NotFound:
+        return False
+    except (discord.HTTPException, NotImplementedError):
+        return None
+    return True
+
+
+async def run_click(interaction: discord.Interaction, custom_id: str, values: list[str] | None = None) -> Reply:
+    """Every click re-checks presence: a button in an old DM outlives the membership, not the right.
+    The engine refuses a clicker Discord no longer lists, and one its own records say has left."""
+    bot = bot_of(interaction)
+    actor = await actor_for(interaction)
+    if await in_community(interaction) is False:
+        actor = dataclasses.replace(actor, present=False)
+    return await answer(interaction, bot.engine.click(actor, custom_id, values))
 
 
 def _label(text: str | None) -> str:

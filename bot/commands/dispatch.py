@@ -94,6 +94,8 @@ async def run_click(
             raise denied("common.detail.animator_only")
         inv = await _caller(ctx, actor)
         locale = inv.locale
+        if actor.present is False or not inv.member.present:  # an old DM's button outlives the membership
+            raise denied("trust.not_present")
         if activity is not None:
             await activity.record(inv.member.id, actions=1)
         clean_values = [str(v)[:100] for v in (values or []) if isinstance(v, str | int)]

@@ -21,6 +21,7 @@ class Actor:
     locale: str | None = None
     roles: frozenset[str] = frozenset()
     manage_guild: bool = False
+    present: bool | None = None  # False: the platform says they are no longer in the community
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,16 @@ async def request_new(inv: Invocation) -> Reply:
     )
     rid = opened.request.id
     skills = ", ".join(neutralize(s) for s in opened.skills)
+    # A hidden profile is never named to others, not even as a helper pinged: it is only counted.
+    shown = [m for m in opened.pinged if m.visible]
     if opened.pinged:
-        names = inv.ctx.i18n.join(inv.locale, [neutralize(m.handle) for m in opened.pinged])
-        text = inv.t("requests.opened", id=rid, count=len(opened.pinged), names=names)
+        names = [neutralize(m.handle) for m in shown]
+        if len(shown) < len(opened.pinged):
+            names.append(inv.t("engagement.digest.more_people", count=len(opened.pinged) - len(shown)))
+        text = inv.t("requests.opened", id=rid, count=len(opened.pinged), names=inv.ctx.i18n.join(inv.locale, names))
     else:
         text = inv.t("requests.opened_nobody", id=rid, skills=skills)
-    return ok(text, {"request_id": rid, "pinged": [m.handle for m in opened.pinged]})
+    return ok(text, {"request_id": rid, "pinged": [m.handle for m in shown]})
 
 
 @command("request list", Option("skill", "text", max_len=100), Option("mine", "bool"))

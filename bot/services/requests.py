@@ -208,8 +208,12 @@ async def resolve_request(
         if not request.is_open:
             raise _finished(request)
         thanked = await resolve_member(tx, ctx, thanks) if thanks else None
+        if thanked is not None and not thanked.present:  # as `thanks` does: only present members
+            raise not_found("common.detail.unknown_member", member=str(thanks)[:60])
         if thanked is not None and thanked.id == actor.id:
             raise conflict("requests.self_thanks")
+        if thanked is not None:  # the same daily limit as `thanks`; refused, the request stays open
+            await limits.take(tx, ctx, actor.id, "thanks", ctx.config.requests.max_thanks_per_day, DAY)
         now = ctx.now_ts()
         await requests_repo.finish(tx, request.id, "resolved", now)
         kudos_id = None
