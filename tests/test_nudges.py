@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.mentions import neutralize
 from bot.services.engagement import send_weekly_nudges
 from storage import engagement as engagement_repo
 from tests.harness import Sim, config_with, of
@@ -596,6 +597,6 @@ async def test_dm_rows_joined_from_frames_are_the_rows_built_in_full(tmp_path: P
                               else f"dm:{target.platform_id}")
             assert row[7] == f"nudge:2026-W49:{target.member_id}"
             payload = json.loads(row[4])
-            assert target.handle.replace("@", "@\u200b") in payload["text"]
+            assert neutralize(target.handle) in payload["text"]
     finally:
         await sim.close()

@@ -7,7 +7,7 @@ from typing import Any
 from bot.commands.options import parse_options
 from bot.commands.registry import COMMANDS, Actor, Invocation, Reply, find_button
 from bot.context import Community
-from bot.errors import DomainError, denied, invalid, not_found
+from bot.errors import DomainError, denied, invalid, not_eligible, not_found
 from bot.services.activity import ActivityRecorder
 from bot.services.members import ensure_member, is_animator
 from storage import members as members_repo
@@ -95,7 +95,7 @@ async def run_click(
         inv = await _caller(ctx, actor)
         locale = inv.locale
         if actor.present is False or not inv.member.present:  # an old DM's button outlives the membership
-            raise denied("trust.not_present")
+            raise not_eligible("trust.not_present")
         if activity is not None:
             await activity.record(inv.member.id, actions=1)
         clean_values = [str(v)[:100] for v in (values or []) if isinstance(v, str | int)]

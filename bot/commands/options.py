@@ -1,6 +1,7 @@
 """Option parsing: plain JSON values (console) or typed values (Discord) → validated Python values."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.commands.registry import Option
@@ -10,6 +11,8 @@ from bot.mentions import has_forbidden_characters
 TRUE = {"true", "yes", "oui", "1", "on", "vrai", "y", "o"}
 FALSE = {"false", "no", "non", "0", "off", "faux", "n"}
 MAX_CSV_ITEMS = 50
+MAX_INT = 2**63 - 1
+ASCII_INT = re.compile(r"-?[0-9]{1,11}")
 
 
 def parse_options(specs: tuple[Option, ...], raw: dict[str, Any] | None) -> dict[str, Any]:
@@ -44,15 +47,17 @@ def parse_value(spec: Option, value: Any) -> Any:
     if spec.kind == "int":
         if isinstance(value, bool):
             raise invalid("common.detail.bad_int", option=spec.name)
-        if isinstance(value, int):
+        if isinstance(value, int) and -MAX_INT <= value <= MAX_INT:  # SQLite integers are 64-bit
             return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 12:
+        if isinstance(value, str) and ASCII_INT.fullmatch(value.strip()):  # not "²" nor "١٢"
             return int(value.strip())
         raise invalid("common.detail.bad_int", option=spec.name)
     if isinstance(value, bool | int | float) and spec.kind in ("text", "member", "choice"):
         value = str(value)
     if isinstance(value, list) and spec.kind == "csv":
-        value = ",".join(str(v) for v in value)
+        if not all(isinstance(v, str) for v in value):  # never `{'x': 1}` or `None` turned into text
+            raise invalid("common.detail.bad_text", option=spec.name)
+        value = ",".join(value)
     if not isinstance(value, str):
         raise invalid("common.detail.bad_text", option=spec.name)
     text = clean_text(spec, value)

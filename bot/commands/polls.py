@@ -30,7 +30,7 @@ async def vote(inv: Invocation) -> Reply:
 
 @button("motm:vote:")
 async def vote_from_select(inv: Invocation, argument: str, values: list[str]) -> Reply:
-    if not argument.isdigit() or len(argument) > 18:
+    if not (argument.isascii() and argument.isdigit()) or len(argument) > 18:
         raise not_found("polls.no_poll")
     if len(values) != 1 or not values[0].strip():
         raise invalid("polls.pick_one")

@@ -10,7 +10,7 @@ from bot.services.requests import MAX_DETAILS, MAX_REASON, MAX_TITLE
 
 def _request_id(argument: str) -> int:
     """The id carried by a button's custom id; anything else is a button that no longer exists."""
-    if not argument.isdigit() or len(argument) > 12:
+    if not (argument.isascii() and argument.isdigit()) or len(argument) > 12:
         raise not_found("requests.unknown", id=argument[:12])
     return int(argument)
 

@@ -5,6 +5,7 @@ import aiosqlite
 
 from bot.context import Community
 from bot.errors import not_found
+from bot.mentions import clean_display_name
 from storage import members as members_repo
 from storage.members import Member
 
@@ -20,6 +21,7 @@ async def ensure_member(
     """The member row for a platform user, created on first sight (they are in the server)."""
     member = await members_repo.by_platform_id(tx, ctx.guild_id, platform_id)
     if member is None:
+        handle = clean_display_name(handle, platform_id)  # echoed in public posts: never U+202E nor NUL
         return await members_repo.insert(tx, ctx.guild_id, platform_id, handle, locale, ctx.now_ts())
     return member
 

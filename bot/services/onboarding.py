@@ -25,7 +25,7 @@ import aiosqlite
 from bot.clock import to_epoch
 from bot.context import Community
 from bot.errors import conflict, not_eligible
-from bot.mentions import mention, neutralize
+from bot.mentions import clean_display_name, mention, neutralize
 from bot.outbox import Component, change_role, post, send_dm
 from bot.scheduler import Job, cron, period_day
 from bot.services.members import ensure_member, member_locale, resolve_member
@@ -65,6 +65,7 @@ def accept_button(ctx: Community, locale: str) -> Component:
 async def member_joined(ctx: Community, platform_id: str, handle: str, locale: str | None) -> Member:
     """A DM with the charter and its button (a mention in the welcome channel if DMs are closed)."""
     now = ctx.now_ts()
+    handle = clean_display_name(handle, platform_id)  # echoed in public posts: never U+202E nor NUL
     async with ctx.db.transaction() as tx:
         existing = await members_repo.by_platform_id(tx, ctx.guild_id, platform_id)
         had_left = existing is not None and existing.left_at is not None

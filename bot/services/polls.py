@@ -28,7 +28,7 @@ from bot import charts
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.errors import conflict, not_eligible, not_found
-from bot.mentions import mention, neutralize
+from bot.mentions import mention, neutralize, neutralize_mentions
 from bot.outbox import Attachment, Component, change_role, post
 from bot.scheduler import Job, cron, period_month
 from bot.services import limits
@@ -193,7 +193,7 @@ async def open_month(tx: aiosqlite.Connection, ctx: Community, month: str, by_ha
 
 
 def _ballot_component(ctx: Community, poll: Poll, nominees: list[Nominee]) -> Component:
-    options = tuple({"label": neutralize(n.handle)[:100], "value": n.handle[:100]} for n in nominees)
+    options = tuple({"label": neutralize_mentions(n.handle)[:100], "value": n.handle[:100]} for n in nominees)
     return Component(f"motm:vote:{poll.id}", ctx.t(ctx.locale, "polls.select_label"), options=options)
 
 

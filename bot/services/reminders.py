@@ -21,8 +21,9 @@ from bot.context import Community
 from bot.errors import invalid, not_found
 from bot.mentions import neutralize
 from bot.outbox import post
-from bot.scheduler import Job, period_instant, trigger_time_after
+from bot.scheduler import Job, period_instant
 from bot.services.moderation import record_case
+from bot.wall_times import cron_time_after, first_valid_time
 from storage import reminders as reminders_repo
 from storage.members import Member
 from storage.reminders import Reminder
@@ -97,7 +98,8 @@ def next_occurrence(reminder: Reminder, ctx: Community, after: datetime) -> int 
     except ValueError:
         log.warning("reminder %s has an unreadable cron %r; stopped", reminder.id, reminder.spec)
         return None
-    following = trigger_time_after(trigger, after)
+    previous = from_epoch(reminder.next_at) if reminder.next_at is not None else None
+    following = cron_time_after(trigger, after, ctx.tz, previous)  # once per local wall time, across DST
     return to_epoch(following) if following is not None else None
 
 
@@ -132,6 +134,7 @@ def parse_when(ctx: Community, when: str) -> tuple[str, bool, int]:
     try:
         trigger = cron_trigger(when, ctx)
         first = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
+        first = first_valid_time(first, ctx.tz) if first is not None else None
     except (ValueError, KeyError, IndexError):
         raise invalid("reminders.detail.bad_cron", when=neutralize(when[:60])) from None
     if first is None:

@@ -26,6 +26,8 @@ DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 EVENT_TYPES = ("join", "leave", "message", "command", "click", "roles", "advance")
 MAX_LINE = 1_000_000
+MAX_ADVANCE = timedelta(days=800)
+TOO_LONG = object()  # what read_line returns for a line over MAX_LINE (its rest is read and dropped)
 
 
 class ProtocolError(Exception):
@@ -146,11 +148,13 @@ class ConsoleServer:
         now = self.engine.ctx.now()
         if "by" in event:
             delta = parse_duration(event["by"])
-            if delta > timedelta(days=800):
+            if delta > MAX_ADVANCE:
                 raise ProtocolError("advance by at most 800 days at a time")
             return now + delta
         if "until" in event:
             target = parse_instant(event["until"], self.engine.ctx.tz)
+            if target - now > MAX_ADVANCE:  # the same bound as `by`: a far date would walk for hours
+                raise ProtocolError("advance until at most 800 days ahead at a time")
             return max(target, now)
         raise ProtocolError("advance needs 'by' or 'until'")
 
@@ -202,11 +206,48 @@ def write_json_line(stream: TextIO, obj: dict[str, Any]) -> None:
     stream.flush()
 
 
-async def read_line(stream: Any) -> str | None:
-    raw = await asyncio.get_running_loop().run_in_executor(None, stream.readline, MAX_LINE)
+async def read_line(stream: Any) -> str | object | None:
+    """One input line; TOO_LONG for a line over MAX_LINE, read to its end so it stays one line (one
+    `done`), None at the end of input."""
+    loop = asyncio.get_running_loop()
+    raw = await loop.run_in_executor(None, stream.readline, MAX_LINE + 1)
     if not raw:
         return None
+    newline = b"\n" if isinstance(raw, bytes) else "\n"
+    if len(raw) > MAX_LINE and not raw.endswith(newline):
+        while True:  # the rest of the line, in bounded chunks
+            rest = await loop.run_in_executor(None, stream.readline, MAX_LINE)
+            if not rest or rest.endswith(newline):
+                return TOO_LONG
     return raw.decode("utf-8", errors="surrogateescape") if isinstance(raw, bytes) else raw
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`{"confirm": false, "confirm": true}` is ambiguous: refused, never "the last one wins"."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("duplicate key")
+    return obj
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")  # 1e999: JSON has no Infinity to echo back
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity, -Infinity
+
+
+def parse_event(line: str) -> Any:
+    """One input line as JSON, strictly: no duplicate keys, no NaN or infinite numbers."""
+    try:
+        return json.loads(line, object_pairs_hook=_no_duplicate_keys, parse_float=_finite,
+                          parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        raise ProtocolError("not valid JSON (duplicate keys, NaN and infinite numbers are refused)") from None
 
 
 async def run_jsonl(server: ConsoleServer, engine: Engine, stdin: Any = None) -> None:
@@ -217,14 +258,13 @@ async def run_jsonl(server: ConsoleServer, engine: Engine, stdin: Any = None) ->
         line = await read_line(stdin)
         if line is None:
             break
-        if not line.strip():
+        if line is not TOO_LONG and not str(line).strip():
             continue
         event_id = None
         try:
-            try:
-                event = json.loads(line)
-            except (json.JSONDecodeError, RecursionError):
-                raise ProtocolError("not valid JSON") from None
+            if line is TOO_LONG:
+                raise ProtocolError(f"line too long (at most {MAX_LINE} bytes)")
+            event = parse_event(str(line))
             if isinstance(event, dict):
                 event_id = event.get("id")
             await server.handle(event)

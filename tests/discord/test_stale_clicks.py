@@ -31,7 +31,18 @@ async def test_a_click_from_someone_no_longer_in_the_server_is_refused(dsim: Dis
     out = await dsim.click(bob, [{"custom_id": custom_id, "label": "Je m'en occupe"}], custom_id, dm=True)
     assert len(out) == 1 and out[0].ephemeral
     reply = dsim.calls[-1].reply
-    assert not reply.ok and reply.error == "permission_denied", reply.text
+    assert not reply.ok and reply.error == "not_eligible", reply.text
     monkeypatch.undo()
     out = await dsim.click(bob, [{"custom_id": custom_id, "label": "Je m'en occupe"}], custom_id, dm=True)
     assert dsim.calls[-1].reply.ok, dsim.calls[-1].reply.text  # still in the server: the claim works
+
+
+async def test_escaped_user_text_reaches_discord_escaped_once(dsim: DiscordSim) -> None:
+    """The engine escapes Markdown (issue 15, item 9); the Discord edge sends the text as is."""
+    alice, bob = dsim.members["alice"], dsim.members["bob"]
+    await dsim.command(alice, "thanks", member=bob, reason="*merci* [ici](https://evil.example/login)")
+    assert dsim.calls[-1].reply.ok, dsim.calls[-1].reply.text
+    sent = await dsim.deliver()
+    [post] = [m for m in sent if "merci" in m.content]
+    assert "\\*merci\\* \\[ici](https://evil.example/login)" in post.content
+    assert "\\\\" not in post.content
