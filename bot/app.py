@@ -21,6 +21,7 @@ from bot.scheduler import Job, Scheduler
 from bot.services.activity import ActivityRecorder
 from storage import members as members_repo
 from storage.database import InstanceLock, open_database
+from storage.preflight import check_database_path
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class Engine:
         cls, config: Config, db_path: Path | str, clock: Clock, transport: Transport,
         guild_id: str = "console", single_instance: bool = True,
     ) -> Engine:
+        check_database_path(db_path)  # a missing folder, a read-only or damaged file: one sentence, no start
         lock = None
         if single_instance:
             lock = InstanceLock(Path(db_path))

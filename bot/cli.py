@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
-from storage.database import DatabaseError
+from storage.database import DatabaseError, damaged, is_damage
 
 EXIT_USAGE = 2
 
@@ -30,6 +31,10 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _db_path(args: argparse.Namespace, config: Config) -> str:
     return args.db or config.database.path
+
+
+def _db_path_or_unknown(args: argparse.Namespace) -> str:
+    return str(getattr(args, "db", None) or "(the configured database)")
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -180,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except DatabaseError as exc:
         print(str(exc), file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as exc:  # damage found after start-up (a page read later): one sentence
+        if not is_damage(exc):
+            raise
+        print(str(damaged(_db_path_or_unknown(args), str(exc))), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -40,8 +40,10 @@ def mention(platform_id: str) -> str:
     return f"<@{platform_id}>"
 
 
-JOINERS = {"\u200d", "\u200c"}  # ZWJ (👩‍💻, 🏳️‍🌈) and ZWNJ (Persian, Indic scripts): between two characters
+ZWJ = "\u200d"  # joins emoji into one (👩‍💻, 🏳️‍🌈); between letters it is an impersonation trick (ad‍min)
 BLACK_FLAG = "\U0001F3F4"  # tag characters spell a subdivision flag after it (🏴󠁧󠁢󠁳󠁣󠁴󠁿)
+EMOJI_PARTS = {"So", "Sk"}  # pictographs, skin tones
+VARIATION_SELECTOR_16 = "\ufe0f"
 
 
 def _is_tag(ch: str) -> bool:
@@ -53,8 +55,11 @@ def _forbidden_at(text: str, i: int, allow_newlines: bool) -> bool:
     ch = text[i]
     if allow_newlines and ch in "\n\t":
         return False
-    if ch in JOINERS:  # joins two visible characters, never starts, ends or follows a space
-        return not (0 < i < len(text) - 1 and not text[i - 1].isspace() and not text[i + 1].isspace())
+    if ch == ZWJ:  # only inside an emoji sequence: an emoji (or its selector) before, an emoji after
+        before = text[i - 1] if i > 0 else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        return not ((before == VARIATION_SELECTOR_16 or (before and unicodedata.category(before) in EMOJI_PARTS))
+                    and after and unicodedata.category(after) in EMOJI_PARTS)
     if _is_tag(ch):
         start = i
         while start > 0 and _is_tag(text[start - 1]):

@@ -38,24 +38,27 @@ def code_schema_version() -> int:
 
 
 class InstanceLock:
-    """An advisory lock beside the database, so two bot processes never post twice."""
+    """An advisory lock on the database file itself, so two bot processes never post twice.
+
+    `flock` on the file's own inode: a symlink or a hard link to the live file is the same file and
+    is refused too (a lock file named after the path was not; with a hard link each bot kept its own
+    WAL file: corruption). SQLite locks with POSIX `fcntl` locks, which `flock` does not touch; this
+    descriptor stays open until the connection is closed (closing one would drop SQLite's locks)."""
 
     def __init__(self, db_path: Path) -> None:
-        self.path = Path(str(db_path) + ".lock")
+        self.path = Path(db_path)
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # follows symlinks: the real file
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise DatabaseError(
-                f"Another entraide process is already using {self.path.with_suffix('')}; "
+                f"Another entraide process is already using {self.path} (or a link to the same file); "
                 "stop it first (two bots on one database would post everything twice)."
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
         self._fd = fd
 
     def release(self) -> None:
@@ -234,11 +237,30 @@ def split_statements(sql: str) -> Iterable[str]:
 
 
 async def open_database(path: Path | str, synchronous: str = "FULL") -> Database:
-    """Connect and migrate: what every entry point does first."""
-    db = await Database(path, synchronous=synchronous).connect()
+    """Connect and migrate: what every entry point does first. On any failure every connection
+    opened is closed (an open one kept the process alive, hung); a damaged file is one sentence."""
+    db = Database(path, synchronous=synchronous)
     try:
+        await db.connect()
         await db.migrate()
-    except BaseException:
+    except BaseException as exc:
         await db.close()
+        if is_damage(exc):
+            raise damaged(path, str(exc)) from None
         raise
     return db
+
+
+def damaged(path: Path | str, reason: str) -> DatabaseError:
+    return DatabaseError(
+        f"The database file {path} is damaged ({reason}): stop the bot, copy a backup made with "
+        f"`entraide backup FILE` over it (or move it away to start afresh), then start again."
+    )
+
+
+def is_damage(exc: BaseException) -> bool:
+    """An SQLite error that means the file itself is damaged (not a busy or a constraint error)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    text = str(exc).lower()
+    return any(s in text for s in ("malformed", "not a database", "file is encrypted", "disk image", "corrupt"))

@@ -56,7 +56,8 @@ async def test_emoji_sequences_are_accepted_in_text_options_and_display_names(si
     assert listed["data"]["requests"][0]["title"] == "Aide 👩‍💻 🏳️‍🌈"
 
 
-@pytest.mark.parametrize("hostile", ["a\u202eb", "a\u200b", "a\x00b", "\u200dx", "a\u2066b\u2069", "x\U000e0067"])
+@pytest.mark.parametrize("hostile", ["a\u202eb", "ad\u200dmin", "a\u200b", "a\x00b", "\u200dx", "a\u2066b\u2069",
+                                     "x\U000e0067"])
 async def test_control_and_bidi_characters_stay_refused(sim: Sim, hostile: str) -> None:
     await sim.onboard("zoe")
     reply = await sim.command("zoe", "profile set", bio=hostile)

@@ -1,0 +1,59 @@
+"""One bot per database file, whatever path leads to it (issue 15, item 6): a symlink or a hard link
+to the live file is the same database and a second bot on it is refused (with a hard link each bot
+would keep its own WAL file: corruption)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage.database import DatabaseError, InstanceLock
+
+START = "2026-12-01T09:00:00+01:00"
+
+
+def console(db: Path) -> list[str]:
+    return [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", START]
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_a_second_bot_through_a_link_to_the_live_file_refuses_to_start(tmp_path: Path, link: str) -> None:
+    db = tmp_path / "live.sqlite"
+    first = subprocess.Popen(console(db), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        assert first.stdout is not None
+        assert '"ready"' in first.stdout.readline()
+        other = tmp_path / "elsewhere" / "other.sqlite"
+        other.parent.mkdir()
+        (os.symlink if link == "symlink" else os.link)(db, other)
+        second = subprocess.run(console(other), input="", capture_output=True, text=True, timeout=60)
+        assert second.returncode != 0, second.stdout
+        assert "Another entraide process" in second.stderr and second.stdout == ""
+        assert not (tmp_path / "elsewhere" / "other.sqlite-wal").exists()
+    finally:
+        assert first.stdin is not None
+        first.stdin.close()
+        first.wait(timeout=60)
+    again = subprocess.run(console(other), input="", capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and '"ready"' in again.stdout
+
+
+def test_the_lock_is_the_files_own_not_its_paths(tmp_path: Path) -> None:
+    db = tmp_path / "x.sqlite"
+    first = InstanceLock(db)
+    first.acquire()
+    try:
+        os.symlink(db, tmp_path / "sym.sqlite")
+        os.link(db, tmp_path / "hard.sqlite")
+        for path in (tmp_path / "sym.sqlite", tmp_path / "hard.sqlite", tmp_path / "." / "x.sqlite"):
+            with pytest.raises(DatabaseError, match="already using"):
+                InstanceLock(path).acquire()
+    finally:
+        first.release()
+    again = InstanceLock(tmp_path / "hard.sqlite")
+    again.acquire()
+    again.release()
