@@ -170,12 +170,16 @@ async def route_python(ctx: Any, request_id: int) -> list[int]:
         theirs = {x.strip().lower() for x in langs.split(",") if x.strip()}
         if wanted_langs and theirs and not (wanted_langs & theirs):
             continue
+        if qs is None or qe is None:  # the community's night for members who set no quiet hours
+            qs, qe = cfg.night_start, cfg.night_end
         if not urgent and _quiet(qs, qe, _hour(tz or community_tz, now)):
             continue
         last_ping = last.get(mid)
         eligible.append((-count, recent.get(mid, 0), last_ping is not None, last_ping or 0, joined_at, mid))
     eligible.sort()
-    return [e[-1] for e in eligible[: cfg.helpers_per_round]]
+    from bot.services.request_routing import candidates_wanted  # as many as an adaptive round may take
+
+    return [e[-1] for e in eligible[:candidates_wanted(ctx)]]
 
 
 async def measure(db: Path, samples: int, baseline_samples: int) -> dict[str, Any]:

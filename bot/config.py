@@ -107,13 +107,23 @@ class Requests(Section):
     urgent_round_after_hours: float = Field(default=2, gt=0)
     escalate_after_rounds: int = Field(default=2, ge=1)
     max_helpers: int = Field(default=1, ge=1)
-    fatigue_cap: int = Field(default=5, ge=1)
-    fatigue_window_days: int = Field(default=7, ge=1)
-    fairness_window_days: int = Field(default=14, ge=1)
+    # At most fatigue_cap pings per member in fatigue_window_days; fewest pings over the fairness window first
+    # (4 in 14 days and 28 days: measured with `entraide simulate`, docs/PERFORMANCE.md "Routing outcomes").
+    fatigue_cap: int = Field(default=4, ge=1)
+    fatigue_window_days: int = Field(default=14, ge=1)
+    fairness_window_days: int = Field(default=28, ge=1)
     followup_after_days: int = Field(default=7, ge=1)
     max_open_per_member: int = Field(default=3, ge=1)
     max_new_per_day: int = Field(default=5, ge=1)
     max_thanks_per_day: int = Field(default=10, ge=1)
+    # The community's night (local hours) for members who set no quiet hours: no ping then (equal: none).
+    night_start: int = Field(default=22, ge=0, le=23)
+    night_end: int = Field(default=8, ge=0, le=23)
+    # Round sizes adapt to how likely the candidates are to answer (recent claims, ignored pings, load):
+    # as many as give the chance of an answer that helpers_per_round members new to the bot give,
+    # between 1 and max_helpers_per_round. Off: always helpers_per_round.
+    adaptive_rounds: bool = True
+    max_helpers_per_round: int = Field(default=6, ge=1, le=25)
 
 
 class Nudges(Section):
@@ -121,6 +131,7 @@ class Nudges(Section):
     quiet_weeks_before_hello: int = Field(default=4, ge=1)
     hello_every_weeks: int = Field(default=8, ge=1)
     profile_stale_days: int = Field(default=180, ge=1)
+    max_per_request: int = Field(default=3, ge=1)  # members nudged about the same request in a week
 
 
 class Motm(Section):

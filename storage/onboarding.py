@@ -110,27 +110,32 @@ async def find_godparent(
     return int(row[0]) if row else None
 
 
-async def set_godparent(conn: aiosqlite.Connection, newcomer_id: int, godparent_id: int, now: int) -> None:
-    """Pair them; the godparent's `last_godchild_at` keeps the next assignment fair; the wait is over."""
+async def set_godparent(
+    conn: aiosqlite.Connection, newcomer_id: int, godparent_id: int, now: int, since: int | None = None,
+) -> None:
+    """Pair them; the godparent's `last_godchild_at` keeps the next assignment fair; the wait is over.
+    `since` dates the godparenting period (automatic pairings: the newcomer's arrival, so a hand-over or
+    a long wait never extends it); by default now (an animator's pairing by hand)."""
     await conn.execute(
-        "UPDATE member SET godparent_id = ?, godparent_since = ? WHERE id = ?", (godparent_id, now, newcomer_id)
+        "UPDATE member SET godparent_id = ?, godparent_since = ? WHERE id = ?",
+        (godparent_id, now if since is None else since, newcomer_id),
     )
     await conn.execute("UPDATE member SET last_godchild_at = ? WHERE id = ?", (now, godparent_id))
     await stop_waiting(conn, newcomer_id)
 
 
-async def set_godparents(conn: aiosqlite.Connection, pairs: Sequence[tuple[int, int]], now: int) -> None:
-    """set_godparent for many (newcomer, godparent) pairs at once (the daily hand-over)."""
+async def set_godparents(conn: aiosqlite.Connection, pairs: Sequence[tuple[int, int, int]], now: int) -> None:
+    """set_godparent for many (newcomer, godparent, since) at once (the daily hand-over)."""
     await conn.executemany(
         "UPDATE member SET godparent_id = ?, godparent_since = ? WHERE id = ?",
-        [(godparent_id, now, newcomer_id) for newcomer_id, godparent_id in pairs],
+        [(godparent_id, since, newcomer_id) for newcomer_id, godparent_id, since in pairs],
     )
     await conn.executemany(
-        "UPDATE member SET last_godchild_at = ? WHERE id = ?", [(now, godparent_id) for _, godparent_id in pairs]
+        "UPDATE member SET last_godchild_at = ? WHERE id = ?", [(now, godparent_id) for _, godparent_id, _ in pairs]
     )
     await conn.executemany(
         "UPDATE onboarding_state SET waiting_since = NULL WHERE member_id = ? AND waiting_since IS NOT NULL",
-        [(newcomer_id,) for newcomer_id, _ in pairs],
+        [(newcomer_id,) for newcomer_id, _, _ in pairs],
     )
 
 
@@ -157,11 +162,11 @@ async def orphaned_godchildren(
     by hand with a quiet member gets the full quiet period). Godparent None when their row is gone."""
     async with conn.execute(
         "SELECT c.id, g.id FROM member c LEFT JOIN member g ON g.id = c.godparent_id "
-        "WHERE c.guild_id = ? AND c.godparent_since >= ? AND c.left_at IS NULL AND c.erased = 0 "
-        " AND (g.id IS NULL OR g.left_at IS NOT NULL OR g.erased = 1 OR g.active = 0"
+        "WHERE c.guild_id = ? AND c.godparent_since >= ? AND c.joined_at >= ? AND c.left_at IS NULL "
+        " AND c.erased = 0 AND (g.id IS NULL OR g.left_at IS NOT NULL OR g.erased = 1 OR g.active = 0"
         "      OR MAX(COALESCE(g.last_active_at, g.joined_at), c.godparent_since) < ?) "
         "ORDER BY c.godparent_since, c.id",
-        (guild_id, window_start, quiet_cutoff),
+        (guild_id, window_start, window_start, quiet_cutoff),
     ) as cur:
         return [(int(r[0]), None if r[1] is None else int(r[1])) for r in await cur.fetchall()]
 
@@ -194,13 +199,14 @@ async def stop_waiting(conn: aiosqlite.Connection, member_id: int) -> None:
 async def waiting_newcomers(
     conn: aiosqlite.Connection, guild_id: str, since: int, limit: int = 500,
 ) -> list[int]:
-    """Present newcomers waiting for a godparent since `since` or later, longest wait first."""
+    """Present newcomers waiting for a godparent, arrived and queued since `since` or later (someone
+    past their first months is not a newcomer any more), longest wait first."""
     async with conn.execute(
         "SELECT s.member_id FROM onboarding_state s CROSS JOIN member m "  # the queue first, then members
         "ON m.id = s.member_id "
-        "WHERE s.waiting_since >= ? AND m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 "
-        "ORDER BY s.waiting_since, s.member_id LIMIT ?",
-        (since, guild_id, limit),
+        "WHERE s.waiting_since >= ? AND m.guild_id = ? AND m.joined_at >= ? AND m.left_at IS NULL "
+        "AND m.erased = 0 ORDER BY s.waiting_since, s.member_id LIMIT ?",
+        (since, guild_id, since, limit),
     ) as cur:
         return [int(r[0]) for r in await cur.fetchall()]
 

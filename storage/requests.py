@@ -109,10 +109,21 @@ async def record_round(
         [(request_id, helper_id, round_no, at) for helper_id in helper_ids],
     )
     await conn.execute(
-        "UPDATE request SET rounds = ?, last_round_at = ?, "
+        "UPDATE request SET rounds = ?, last_round_at = ?, next_round_at = NULL, "
         "first_ping_at = CASE WHEN first_ping_at IS NULL AND ? THEN ? ELSE first_ping_at END WHERE id = ?",
         (round_no, at, int(bool(helper_ids)), at, request_id),
     )
+
+
+async def defer_round(conn: aiosqlite.Connection, request_id: int, at: int) -> None:
+    """Nobody reachable now: the next round is due when the first candidate wakes (no round counted)."""
+    await conn.execute("UPDATE request SET next_round_at = ? WHERE id = ?", (at, request_id))
+
+
+async def next_round_at(conn: aiosqlite.Connection, request_id: int) -> int | None:
+    async with conn.execute("SELECT next_round_at FROM request WHERE id = ?", (request_id,)) as cur:
+        row = await cur.fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 async def pinged_members(conn: aiosqlite.Connection, request_id: int) -> list[Member]:
@@ -221,15 +232,18 @@ async def mark_followup(conn: aiosqlite.Connection, request_id: int, now: int) -
 
 async def due_for_round(
     conn: aiosqlite.Connection, guild_id: str, normal_before: int, urgent_before: int, max_rounds: int,
-    limit: int = -1,
+    limit: int = -1, now: int | None = None,
 ) -> list[Request]:
-    """Open, unclaimed requests whose last round is old enough for the next step (oldest first, at most `limit`)."""
+    """Open, unclaimed requests due for their next step (oldest first, at most `limit`): a deferred
+    round at its time (`now`), otherwise when the last round is old enough."""
     return await _requests(
         conn,
         f"SELECT {REQUEST_COLUMNS} FROM request WHERE guild_id = ? AND status = 'open' "
-        "AND COALESCE(last_round_at, created_at) <= CASE WHEN urgent THEN ? ELSE ? END "
+        "AND CASE WHEN next_round_at IS NOT NULL AND rounds < ? THEN next_round_at <= ? "
+        "ELSE COALESCE(last_round_at, created_at) <= CASE WHEN urgent THEN ? ELSE ? END END "
         "AND (rounds < ? OR escalated_at IS NULL) ORDER BY id LIMIT ?",
-        (guild_id, urgent_before, normal_before, max_rounds, limit),
+        (guild_id, max_rounds, now if now is not None else normal_before, urgent_before, normal_before, max_rounds,
+         limit),
     )
 
 

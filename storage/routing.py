@@ -41,10 +41,13 @@ candidate AS (
             SELECT 1 FROM json_each(:languages) l
             WHERE instr(',' || REPLACE(LOWER(m.languages), ' ', '') || ',', ',' || l.value || ',') > 0))
 )
-SELECT {members_repo.MEMBER_COLUMNS} FROM candidate
-WHERE :urgent OR quiet_start IS NULL OR quiet_end IS NULL OR quiet_start = quiet_end
-   OR (quiet_start < quiet_end AND NOT (hour >= quiet_start AND hour < quiet_end))
-   OR (quiet_start > quiet_end AND NOT (hour >= quiet_start OR hour < quiet_end))
+SELECT {members_repo.MEMBER_COLUMNS} FROM (
+    SELECT *, CASE WHEN quiet_start IS NULL OR quiet_end IS NULL THEN :night_start ELSE quiet_start END AS qs,
+              CASE WHEN quiet_start IS NULL OR quiet_end IS NULL THEN :night_end ELSE quiet_end END AS qe
+    FROM candidate)
+WHERE :urgent OR qs = qe
+   OR (qs < qe AND NOT (hour >= qs AND hour < qe))
+   OR (qs > qe AND NOT (hour >= qs OR hour < qe))
 ORDER BY skills DESC, recent_pings ASC, last_ping IS NOT NULL, last_ping ASC, joined_at ASC, id ASC
 LIMIT :limit
 """
@@ -86,11 +89,12 @@ _ELIGIBLE = """m.id != :requester_id
       AND (CASE WHEN m.last_pinged_at > :fatigue_since THEN (SELECT COUNT(*) FROM request_ping p
                 WHERE p.helper_id = m.id AND p.at > :fatigue_since) ELSE 0 END) < :fatigue_cap
       AND (:languages = '[]' OR TRIM(m.languages) = '' OR {_SPEAKS})
-      AND (:urgent OR m.quiet_start IS NULL OR m.quiet_end IS NULL OR m.quiet_start = m.quiet_end
-           OR NOT EXISTS (
-            SELECT 1 FROM (SELECT {_LOCAL_HOUR} AS hour) h
-            WHERE (m.quiet_start < m.quiet_end AND h.hour >= m.quiet_start AND h.hour < m.quiet_end)
-               OR (m.quiet_start > m.quiet_end AND (h.hour >= m.quiet_start OR h.hour < m.quiet_end))))"""
+      AND (:urgent OR NOT EXISTS (
+            SELECT 1 FROM (SELECT {_LOCAL_HOUR} AS hour,
+                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN :night_start ELSE m.quiet_start END AS qs,
+                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN :night_end ELSE m.quiet_end END AS qe) h
+            WHERE (h.qs < h.qe AND h.hour >= h.qs AND h.hour < h.qe)
+               OR (h.qs > h.qe AND (h.hour >= h.qs OR h.hour < h.qe))))"""
 _ELIGIBLE = _ELIGIBLE.replace("{_LOCAL_HOUR}", _LOCAL_HOUR).replace("{_SPEAKS}", _SPEAKS)
 
 _SKILLS = ("(SELECT COUNT(*) FROM member_skill x WHERE x.member_id = m.id AND x.kind = 'offer' "
@@ -324,6 +328,9 @@ class RouteParams:
     now: int  # the instant whose local hours decide quiet hours
     languages: list[str]
     exclude: tuple[int, ...] = ()
+    # The community's default night (local hours) for members who set no quiet hours; equal: none.
+    night_start: int = 0
+    night_end: int = 0
     walk_from: int | None = WALK_FROM  # None: automatic; tests force a walk (0) or none (a huge number)
     walk_budget: int = WALK_BUDGET
 
@@ -338,7 +345,7 @@ class RouteParams:
             **{f"lang_{i + 1}": self.languages[i] if i < len(self.languages) else None
                for i in range(LANGUAGE_SLOTS)},
             "exclude": json.dumps(list(self.exclude)), "walk_from": self.walk_from,
-            "walk_budget": self.walk_budget,
+            "walk_budget": self.walk_budget, "night_start": self.night_start, "night_end": self.night_end,
         }
 
 
@@ -358,6 +365,65 @@ async def route_candidates_reference(conn: aiosqlite.Connection, params: RoutePa
     async with conn.execute(FULL_ROUTE_SQL, sql_params) as cur:
         rows = await cur.fetchall()
     return [m for m in map(members_repo._member, rows) if m is not None]
+
+
+async def count_offerers(conn: aiosqlite.Connection, guild_id: str, request_id: int, requester_id: int) -> int:
+    """Present, routable members (not the requester) offering a requested skill, whether or not they can be
+    asked now: zero is the only case where "nobody offers it" is true."""
+    async with conn.execute(
+        "SELECT COUNT(DISTINCT ms.member_id) FROM request_skill rs "
+        "JOIN member_skill ms ON ms.skill_id = rs.skill_id AND ms.kind = 'offer' "
+        f"JOIN member m ON m.id = ms.member_id WHERE rs.request_id = ? AND m.guild_id = ? AND {_ROUTABLE} "
+        "AND m.id != ?", (request_id, guild_id, requester_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def answer_history(
+    conn: aiosqlite.Connection, member_ids: list[int], since: int, settled_before: int, week_since: int,
+) -> dict[int, tuple[int, int, int]]:
+    """Per member: (pings between `since` and `settled_before`, claims since `since`, pings since
+    `week_since`): how often they answer, and how much they were asked lately (a few index seeks each)."""
+    if not member_ids:
+        return {}
+    marks = ",".join("?" * len(member_ids))
+    rows = await conn.execute_fetchall(
+        "SELECT m.id, "
+        "(SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = m.id AND p.at > ? AND p.at <= ?), "
+        "(SELECT COUNT(*) FROM request_helper h WHERE h.helper_id = m.id AND h.claimed_at > ?), "
+        "(SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = m.id AND p.at > ?) "
+        f"FROM member m WHERE m.id IN ({marks})",
+        (since, settled_before, since, week_since, *member_ids),
+    )
+    return {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+
+async def member_route_facts(
+    conn: aiosqlite.Connection, member_ids: list[int], fatigue_since: int,
+) -> dict[int, tuple[str, int | None, int]]:
+    """Per member: (languages, last ping, pings since `fatigue_since`), for rules outside a routing round
+    (weekly nudges about a request follow routing's language and fatigue rules)."""
+    if not member_ids:
+        return {}
+    rows = await conn.execute_fetchall(
+        "SELECT m.id, m.languages, m.last_pinged_at, CASE WHEN m.last_pinged_at > :since THEN "
+        "(SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = m.id AND p.at > :since) ELSE 0 END "
+        "FROM member m WHERE m.id IN (SELECT value FROM json_each(:ids))",
+        {"since": fatigue_since, "ids": json.dumps(member_ids)},
+    )
+    return {int(r[0]): (str(r[1] or ""), r[2], int(r[3])) for r in rows}
+
+
+async def requester_languages(conn: aiosqlite.Connection, request_ids: list[int]) -> dict[int, str]:
+    """Each request's requester's languages ('' when unknown or gone)."""
+    if not request_ids:
+        return {}
+    rows = await conn.execute_fetchall(
+        "SELECT r.id, COALESCE(m.languages, '') FROM request r LEFT JOIN member m ON m.id = r.requester_id "
+        "WHERE r.id IN (SELECT value FROM json_each(?))", (json.dumps(request_ids),),
+    )
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 async def explain_route(conn: aiosqlite.Connection, params: RouteParams) -> list[str]:

@@ -393,12 +393,12 @@ async def test_a_weekly_run_over_thousands_of_members_is_a_few_statements(tmp_pa
 
 
 async def test_the_one_pass_choice_matches_the_rules_read_plainly_on_a_random_community(tmp_path: Path) -> None:
-    """choose_nudges (one statement over the members, fast paths, lazily evaluated rules) against the
+    """choose_by_rules (one statement over the members, fast paths, lazily evaluated rules) against the
     rules applied in plain Python to the same random data: two guilds, ties in request order, own,
     pinged, helped and already-nudged requests, godchildren, recent check-ins, hello counts."""
     import random
 
-    from bot.services.engagement import choose_nudges, nudge_rules
+    from bot.services.engagement import choose_by_rules, nudge_rules
 
     sim = await open_sim(tmp_path)
     try:
@@ -542,7 +542,7 @@ async def test_the_one_pass_choice_matches_the_rules_read_plainly_on_a_random_co
 
         expected = [(m[0], *found) for m in members if eligible(m) and (found := choice(m)) is not None]
         async with ctx.db.transaction() as tx:
-            chosen = await choose_nudges(tx, ctx, fire_time, week)
+            chosen = await choose_by_rules(tx, ctx, fire_time, week)
         got = [(target.member_id, reason, subject) for target, reason, subject in chosen]
         assert got == expected
         reasons = {e[1] for e in expected}

@@ -84,3 +84,14 @@ async def test_shape_copied_from_a_database_keeps_counts_only(tmp_path: Path) ->
     assert shape.members == 60
     assert abs(sum(shape.offers_per_member) - 1) < 1e-9
     assert 0 < shape.quiet_hours_share < 1 and shape.skills[0] == Shape().skills[0]
+
+
+@pytest.mark.slow
+async def test_targets_on_the_default_community(tmp_path: Path) -> None:
+    """The issue's targets: 300 members, 8 weeks, seeds 1 2 3, the default response model."""
+    result = await compare(Shape(), ResponseModel(), (1, 2, 3), workdir=tmp_path)
+    bot = result.bot()
+    assert bot.claimed_24h >= 0.90, result.table()
+    assert bot.night_share < 0.05, result.table()
+    assert bot.max_over_median <= 2.5, result.table()
+    assert bot.nobody_wrong == 0, result.table()

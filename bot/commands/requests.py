@@ -5,6 +5,7 @@ from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.errors import not_found
 from bot.mentions import neutralize
 from bot.services import requests as requests_service
+from bot.services.request_routing import next_try_words
 from bot.services.requests import MAX_DETAILS, MAX_REASON, MAX_TITLE
 
 
@@ -36,9 +37,15 @@ async def request_new(inv: Invocation) -> Reply:
         if len(shown) < len(opened.pinged):
             names.append(inv.t("engagement.digest.more_people", count=len(opened.pinged) - len(shown)))
         text = inv.t("requests.opened", id=rid, count=len(opened.pinged), names=inv.ctx.i18n.join(inv.locale, names))
+    elif opened.offerers and opened.next_at is not None:
+        when = next_try_words(inv.ctx, inv.locale, opened.next_at, inv.member)
+        key = "routing.opened_later" if opened.asleep else "routing.opened_busy"
+        text = inv.t(key, id=rid, count=opened.offerers, skills=skills, time=when)
     else:
         text = inv.t("requests.opened_nobody", id=rid, skills=skills)
-    return ok(text, {"request_id": rid, "pinged": [m.handle for m in shown]})
+    nobody = not opened.pinged and not opened.offerers  # the only case that says "nobody offers it"
+    return ok(text, {"request_id": rid, "pinged": [m.handle for m in shown], "offerers": opened.offerers,
+                     "nobody_offers": nobody})
 
 
 @command("request list", Option("skill", "text", max_len=100), Option("mine", "bool"))

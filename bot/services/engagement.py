@@ -23,6 +23,7 @@ from bot.mentions import mention, neutralize
 from bot.outbox import Component, post
 from bot.scheduler import Job, cron, iso_week, period_week
 from bot.services.moderation import record_case
+from bot.services.nudge_routing import route_request_nudges
 from storage import engagement as engagement_repo
 from storage import jobs as jobs_repo
 from storage import outbox as outbox_repo
@@ -350,6 +351,15 @@ def nudge_rules(ctx: Community, fire_time: datetime, week: str) -> NudgeRules:
 
 
 async def choose_nudges(
+    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str
+) -> list[tuple[NudgeTarget, str, int | None]]:
+    """The nudges of the week: choose_by_rules, then request nudges only as routing would send them
+    (bot/services/nudge_routing.py: language, fatigue, a cap per request)."""
+    return await route_request_nudges(conn, ctx, await choose_by_rules(conn, ctx, fire_time, week),
+                                      to_epoch(fire_time))
+
+
+async def choose_by_rules(
     conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str
 ) -> list[tuple[NudgeTarget, str, int | None]]:
     """(member, reason, subject) for each eligible member some rule applies to, by member id."""

@@ -288,6 +288,8 @@ async def assign_godparent(
     `previous` is the godparent being replaced: the newcomer gets a kind word about the change.
     `pool`: the daily job's preloaded pool (same choice as the query, without one pool query each).
     """
+    if newcomer.joined_at < _window_start(ctx):
+        return None  # past their first months: not a newcomer any more, never queued nor announced as one
     exclude = [previous.id] if previous else []
     if pool is not None:
         found = await pool.pick(tx, newcomer, exclude)
@@ -300,7 +302,7 @@ async def assign_godparent(
         return None
     godparent = await members_repo.by_id(tx, found)
     assert godparent is not None
-    await onboarding_repo.set_godparent(tx, newcomer.id, godparent.id, ctx.now_ts())
+    await onboarding_repo.set_godparent(tx, newcomer.id, godparent.id, ctx.now_ts(), since=newcomer.joined_at)
     if pool is not None:
         pool.assigned(godparent.id, newcomer.id, ctx.now_ts())
     await _introduce(tx, ctx, newcomer, godparent, paced=paced, previous=previous)
@@ -412,7 +414,7 @@ async def _serve_waiting(
             continue
         godparent = await members_repo.by_id(tx, found)
         assert godparent is not None
-        await onboarding_repo.set_godparent(tx, newcomer.id, godparent.id, ctx.now_ts())
+        await onboarding_repo.set_godparent(tx, newcomer.id, godparent.id, ctx.now_ts(), since=newcomer.joined_at)
         if pool is not None:
             pool.assigned(godparent.id, newcomer.id, ctx.now_ts())
         await _introduce(tx, ctx, newcomer, godparent, paced=paced)
@@ -480,7 +482,7 @@ async def _hand_over_batch(
             pairings, rows, about = [], [], {}
             await _no_godparent_free(tx, ctx, child, before, paced=True)
             continue
-        pairings.append((child.id, found))
+        pairings.append((child.id, found, child.joined_at))
         for recipient, text in _introductions(ctx, child, godparents[found], before):
             if before is not None:
                 about[len(rows)] = [before.id]

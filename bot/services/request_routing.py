@@ -5,8 +5,14 @@ parameters (time windows, the community's local hour and night, the requester's 
 records and announces each round. Split from bot/services/requests.py (opening, claims, resolution)."""
 from __future__ import annotations
 
-import aiosqlite
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+import aiosqlite
+from babel.dates import format_datetime
+
+from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.mentions import neutralize
 from bot.outbox import Component, post, send_dm
@@ -44,30 +50,125 @@ def _languages(member: Member | None) -> list[str]:
 def route_params(
     ctx: Community, request: Request, requester: Member | None, exclude: tuple[int, ...] = ()
 ) -> RouteParams:
-    """The routing query's parameters: windows from the config, local hours, the requester's languages."""
+    """The routing query's parameters: windows from the config, local hours and the community's night,
+    the requester's languages; as many candidates as an adaptive round may take."""
     cfg = ctx.config.requests
     now = ctx.now_ts()
     return RouteParams(
         guild_id=ctx.guild_id, request_id=request.id,
         requester_id=request.requester_id if request.requester_id is not None else -1,
-        urgent=request.urgent, limit=cfg.helpers_per_round,
+        urgent=request.urgent, limit=candidates_wanted(ctx),
         fair_since=now - cfg.fairness_window_days * DAY, fatigue_since=now - cfg.fatigue_window_days * DAY,
         fatigue_cap=cfg.fatigue_cap, community_tz=ctx.config.community.timezone,
         community_hour=ctx.local().hour, now=now, languages=_languages(requester),
-        exclude=exclude,
+        exclude=exclude, night_start=cfg.night_start, night_end=cfg.night_end,
     )
+
+
+def candidates_wanted(ctx: Community) -> int:
+    cfg = ctx.config.requests
+    if not cfg.adaptive_rounds:
+        return cfg.helpers_per_round
+    return max(cfg.helpers_per_round, cfg.max_helpers_per_round)
+
+
+# How likely a candidate is to answer: their claims over their settled pings of the last
+# HISTORY_DAYS, pulled towards PRIOR (a member with little history) by PRIOR_WEIGHT pings' worth,
+# and lowered by LOAD for each ping of the last 7 days (the more they were asked, the less they answer).
+HISTORY_DAYS = 60
+PRIOR = 0.35
+PRIOR_WEIGHT = 3.0
+LOAD = 0.85
+
+
+def answer_chance(pings: int, claims: int, pings_this_week: int) -> float:
+    return min(0.95, (claims + PRIOR * PRIOR_WEIGHT) / (pings + PRIOR_WEIGHT)) * LOAD ** pings_this_week
+
+
+def wanted_chance(ctx: Community) -> float:
+    """The chance of an answer a round aims for: what helpers_per_round members new to the bot give."""
+    return 1 - (1 - PRIOR) ** ctx.config.requests.helpers_per_round - 1e-9
+
+
+async def round_size(tx: aiosqlite.Connection, ctx: Community, candidates: list[Member]) -> list[Member]:
+    """The best candidates, as many as it takes for the chance that one answers (by their recent claims,
+    ignored pings and load) that helpers_per_round new members give, at most max_helpers_per_round;
+    with adaptive rounds off, helpers_per_round."""
+    cfg = ctx.config.requests
+    if not cfg.adaptive_rounds or not candidates:
+        return candidates[:cfg.helpers_per_round]
+    now = ctx.now_ts()
+    history = await routing_repo.answer_history(
+        tx, [m.id for m in candidates], now - HISTORY_DAYS * DAY, now - DAY, now - 7 * DAY)
+    chosen: list[Member] = []
+    nobody = 1.0
+    for member in candidates[:cfg.max_helpers_per_round]:
+        chosen.append(member)
+        nobody *= 1 - answer_chance(*history.get(member.id, (0, 0, 0)))
+        if 1 - nobody >= wanted_chance(ctx):
+            break
+    return chosen
+
+
+def _zone(name: str | None, fallback: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or fallback)
+    except Exception:  # an unknown zone counts as the community's, as routing does
+        return ZoneInfo(fallback)
+
+
+def wakes_at(ctx: Community, member: Member, now: int) -> int | None:
+    """The end of the member's quiet hours (or of the community's night) after `now`; None: no night."""
+    cfg = ctx.config.requests
+    own = member.quiet_start is not None and member.quiet_end is not None
+    start, end = (member.quiet_start, member.quiet_end) if own else (cfg.night_start, cfg.night_end)
+    if start == end or start is None or end is None:
+        return None
+    local = from_epoch(now).astimezone(_zone(member.timezone, ctx.config.community.timezone))
+    wake = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if wake <= local:
+        wake += timedelta(days=1)
+    return to_epoch(wake)
+
+
+@dataclass(frozen=True)
+class Round:
+    """What a round did: who was pinged; else how many offer the skills and when it will try again."""
+
+    pinged: list[Member]
+    offerers: int = 0
+    next_at: int | None = None  # nobody reachable now: the round waits until the first of them wakes
 
 
 async def route_round(
     tx: aiosqlite.Connection, ctx: Community, request: Request, round_no: int, *, paced: bool,
     exclude: tuple[int, ...] = (),
-) -> list[Member]:
-    """Ping the next helpers (one query), record every ping and the round, DM each a claim button."""
+) -> Round:
+    """Ping the best reachable helpers (one query), record the pings and the round, DM each a claim button.
+
+    Nobody speaking the requester's languages can be asked: anyone offering the skills may be (less
+    likely to answer, better than nobody). Nobody reachable now but some only asleep (their quiet
+    hours, or the community's night): the round is not spent, it waits until the first of them wakes.
+    """
     requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
-    helpers = await routing_repo.route_candidates(tx, route_params(ctx, request, requester, exclude))
-    await requests_repo.record_round(tx, request.id, [h.id for h in helpers], round_no, ctx.now_ts())
+    params = route_params(ctx, request, requester, exclude)
+    candidates = await routing_repo.route_candidates(tx, params)
+    if not candidates and params.languages:
+        params = replace(params, languages=[])
+        candidates = await routing_repo.route_candidates(tx, params)
+    helpers = await round_size(tx, ctx, candidates)
+    now = ctx.now_ts()
     if not helpers:
-        return helpers
+        offerers = await routing_repo.count_offerers(tx, ctx.guild_id, request.id, params.requester_id)
+        if offerers and not request.urgent:
+            asleep = await routing_repo.route_candidates(tx, replace(params, urgent=True))
+            wakes = [w for m in asleep if (w := wakes_at(ctx, m, now)) is not None]
+            if wakes:
+                await requests_repo.defer_round(tx, request.id, min(wakes))
+                return Round([], offerers, min(wakes))
+        await requests_repo.record_round(tx, request.id, [], round_no, now)
+        return Round([], offerers)
+    await requests_repo.record_round(tx, request.id, [h.id for h in helpers], round_no, now)
     skills = (await requests_repo.skill_names(tx, [request.id]))[request.id]
     for helper in helpers:
         loc = member_locale(ctx, helper)
@@ -78,7 +179,13 @@ async def route_round(
         await send_dm(tx, ctx, helper, "helper-ping", text, components=[claim_button(ctx, loc, request.id)],
                       fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
                       paced=paced, about=[request.requester_id])
-    return helpers
+    return Round(helpers)
+
+
+def next_try_words(ctx: Community, locale: str, at: int, member: Member | None) -> str:
+    """When the next round goes, on the member's own clock, without seconds ("mercredi 2 décembre, 08:00")."""
+    when = from_epoch(at).astimezone(_zone(member.timezone if member else None, ctx.config.community.timezone))
+    return format_datetime(when, "EEEE d MMMM, HH:mm", locale=ctx.i18n.locale_or_default(locale))
 
 
 async def escalate(

@@ -6,8 +6,9 @@ Choices documented here because the contract leaves them open:
 - claiming one's own request is `conflict` (like self-thanks and self-vote);
 - `request list` shows open and claimed requests (open first), `mine` only the caller's own;
 - only members who accepted the charter are pinged (before that they are not members yet);
-- a request nobody matches is escalated at once; it still gets its later rounds (a helper may
-  have joined since), and it is never escalated twice;
+- a request for a skill nobody offers is escalated at once; it still gets its later rounds (a
+  helper may have joined since), and it is never escalated twice; one whose offerers are all asleep
+  (or all asked a lot this week) is not: the requester hears how many offer it and when they are asked;
 - after `escalate_after_rounds` rounds the animators take over: no more automatic rounds.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.services import limits
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
 from bot.services.request_routing import (  # noqa: F401 - route_params is part of this service's face
+    candidates_wanted,
     claim_button,
     escalate,
     route_params,
@@ -34,6 +36,7 @@ from bot.services.request_routing import (  # noqa: F401 - route_params is part 
     thread_name,
 )
 from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids
+from storage import engagement as engagement_repo
 from storage import kudos as kudos_repo
 from storage import members as members_repo
 from storage import requests as requests_repo
@@ -54,6 +57,9 @@ class OpenedRequest:
     request: Request
     skills: list[str]
     pinged: list[Member]
+    offerers: int = 0  # members offering a requested skill, reachable now or not
+    next_at: int | None = None  # nobody pinged yet but some offer it: when they will be asked
+    asleep: bool = False  # ... because they are all in their quiet hours (else: all asked a lot lately)
 
 
 @dataclass(frozen=True)
@@ -99,12 +105,16 @@ async def open_request(
         await post(tx, ctx, ctx.config.channels.help_requests, "request", text,
                    components=[claim_button(ctx, loc, request_id)], create_thread=thread_name(request_id),
                    about=[requester.id])
-        pinged = await route_round(tx, ctx, request, 1, paced=False)
+        first = await route_round(tx, ctx, request, 1, paced=False)
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
         assert request is not None
-        if not pinged:
+        if not first.offerers and not first.pinged:
+            # Only a skill nobody offers alerts the animators; offerers asleep or busy are asked later.
             await escalate(tx, ctx, request, names, nobody=True, paced=False)
-    return OpenedRequest(request, names, pinged)
+    next_at = first.next_at
+    if not first.pinged and first.offerers and next_at is None:
+        next_at = ctx.now_ts() + int(cfg.round_after_hours * HOUR)
+    return OpenedRequest(request, names, first.pinged, first.offerers, next_at, asleep=first.next_at is not None)
 
 
 # Listing ------------------------------------------------------------------------------------
@@ -152,6 +162,7 @@ async def claim_request(ctx: Community, member: Member, request_id: int) -> Requ
         # The conditional INSERT is what settles a race: only claims that find room are written.
         if not await requests_repo.claim(tx, request.id, member.id, ctx.now_ts(), cfg.max_helpers):
             raise conflict("requests.already_claimed", id=request.id)
+        await engagement_repo.drop_request_nudges(tx, request.id)  # nudges not sent yet never go now
         title = neutralize(request.title)
         requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
         if requester is not None and requester.left_at is None:
@@ -331,7 +342,7 @@ async def escalate_requests(tx: aiosqlite.Connection, ctx: Community, fire_time:
     now = ctx.now_ts()
     due = await requests_repo.due_for_round(
         tx, ctx.guild_id, now - int(cfg.round_after_hours * HOUR), now - int(cfg.urgent_round_after_hours * HOUR),
-        cfg.escalate_after_rounds, limit=ESCALATION_BATCH,
+        cfg.escalate_after_rounds, limit=ESCALATION_BATCH, now=now,
     )
     for request in due:
         if request.rounds < cfg.escalate_after_rounds:

@@ -129,7 +129,7 @@ class EngineRun:
             return
         request_id = int(reply.data["request_id"])
         self.request_of[request_id], self.db_id[event.index] = event.index, request_id
-        outcome.nobody_said = not reply.data.get("pinged") and not reply.data.get("offerers")
+        outcome.nobody_said = bool(reply.data.get("nobody_offers", not reply.data.get("pinged")))
         await self.engine.deliver()
         self.push(event.at + CANCEL_AFTER, "cancel", requester, request_id)
 
