@@ -61,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if missing:
             print(f"[signal] {missing}", file=sys.stderr)
             return EXIT_USAGE
-        from bot.transports.signal import run_signal
+        from bot.transports.signal_run import run_signal
 
         return run_signal(config, _db_path(args, config))
     token = os.environ.get("DISCORD_TOKEN", "").strip()

@@ -9,8 +9,9 @@ from typing import Any
 
 from bot.clock import SimulatedClock
 from bot.config import Config, parse_config
-from bot.transports.signal import SignalServer, open_signal
+from bot.transports.signal import SignalServer
 from bot.transports.signal_rpc import Endpoint, SignalRpc
+from bot.transports.signal_run import open_signal
 from bot.transports.signal_text import utf16_len
 from tests.harness import START
 from tests.signal_peer import BOT_ACI, BOT_NUMBER, GROUP_ID, FakeSignalCli, envelope

@@ -23,6 +23,7 @@ from bot.transports.signal_delivery import SignalDelivery
 from bot.transports.signal_parse import ParseError, parse_command_line
 from bot.transports.signal_rpc import Endpoint, SignalRpc
 from bot.transports.signal_text import SIGNAL_PREFIX, replace_mentions
+from storage import members as members_repo
 from storage import outbox as outbox_repo
 from storage import platform_refs
 from storage import signal as signal_repo
@@ -243,10 +244,10 @@ class SignalServer:
 
     async def _known_member(self, platform_id: str, name: str) -> bool:
         ctx = self.engine.ctx
-        present = await signal_repo.present_members(ctx.db.reader, ctx.guild_id)
-        if platform_id not in present:
+        member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, platform_id)
+        if member is None or member.left_at is not None or member.erased:
             return False
-        if name and present[platform_id] != name:
+        if name and member.handle != name:
             async with ctx.db.transaction() as tx:
                 await signal_repo.set_handle(tx, ctx.guild_id, platform_id, name)
         return True
@@ -254,8 +255,6 @@ class SignalServer:
     async def _wrote_in_private(self, platform_id: str) -> None:
         """A member who wrote to the bot gets DMs from now on (no message request on their side)."""
         ctx = self.engine.ctx
-        from storage import members as members_repo
-
         async with ctx.db.transaction() as tx:
             await signal_repo.add_contact(tx, ctx.guild_id, platform_id, ctx.now_ts())
             member = await members_repo.by_platform_id(tx, ctx.guild_id, platform_id)
@@ -334,8 +333,6 @@ class SignalServer:
         await self.engine.deliver()
 
     async def _locale(self, platform_id: str) -> str:
-        from storage import members as members_repo
-
         ctx = self.engine.ctx
         member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, platform_id)
         return ctx.i18n.locale_or_default(member.locale if member else None)
@@ -370,54 +367,3 @@ class SignalServer:
                                       payload=payload, paced=False, not_before=ctx.now_ts(), now=ctx.now_ts())
         await self.engine.deliver()
 
-
-# Running -------------------------------------------------------------------------------------------
-
-async def open_signal(config: Config, db_path: Any, clock: Any, rpc: SignalRpc | None = None,
-                      single_instance: bool = True) -> SignalServer:
-    """The engine behind a Signal group (the group id is the community's id)."""
-    server = SignalServer(config, rpc)
-    server.engine = await Engine.open(config, db_path, clock, server, guild_id=config.signal.group,
-                                      single_instance=single_instance)
-    return server
-
-
-async def serve_signal(server: SignalServer, deliver_every: float = 1.0, flush_every: float = 5.0) -> None:
-    """Catch up, connect, then deliver and flush on a loop until cancelled."""
-    engine = server.engine
-    try:
-        await engine.start()
-    except Exception:  # a failed catch-up must not stop delivery; the next alarm tries again
-        log.exception("start-up catch-up failed")
-    await server.start()
-    engine.scheduler.start_alarm()
-    loop = asyncio.get_running_loop()
-    last_flush = loop.time()
-    try:
-        while True:
-            try:
-                await engine.deliver()
-                if loop.time() - last_flush >= flush_every:
-                    await engine.activity.flush()
-                    last_flush = loop.time()
-            except Exception:
-                log.exception("delivery loop")
-            await asyncio.sleep(deliver_every)
-    finally:
-        await server.stop()
-        await engine.close()
-
-
-def run_signal(config: Config, db_path: Any) -> int:
-    """`entraide run --transport signal`: serve until stopped."""
-    from bot.clock import SystemClock
-
-    async def main() -> None:
-        server = await open_signal(config, db_path, SystemClock())
-        await serve_signal(server)
-
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        return 130
-    return 0

@@ -1,0 +1,63 @@
+"""Running the bot on Signal: the engine behind the group, the delivery loop, `entraide run --transport signal`."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from bot.app import Engine
+from bot.config import Config
+from bot.transports.signal import SignalServer
+from bot.transports.signal_rpc import SignalRpc
+
+log = logging.getLogger(__name__)
+
+
+async def open_signal(config: Config, db_path: Any, clock: Any, rpc: SignalRpc | None = None,
+                      single_instance: bool = True) -> SignalServer:
+    """The engine behind a Signal group (the group id is the community's id)."""
+    server = SignalServer(config, rpc)
+    server.engine = await Engine.open(config, db_path, clock, server, guild_id=config.signal.group,
+                                      single_instance=single_instance)
+    return server
+
+
+async def serve_signal(server: SignalServer, deliver_every: float = 1.0, flush_every: float = 5.0) -> None:
+    """Catch up, connect, then deliver and flush on a loop until cancelled."""
+    engine = server.engine
+    try:
+        await engine.start()
+    except Exception:  # a failed catch-up must not stop delivery; the next alarm tries again
+        log.exception("start-up catch-up failed")
+    await server.start()
+    engine.scheduler.start_alarm()
+    loop = asyncio.get_running_loop()
+    last_flush = loop.time()
+    try:
+        while True:
+            try:
+                await engine.deliver()
+                if loop.time() - last_flush >= flush_every:
+                    await engine.activity.flush()
+                    last_flush = loop.time()
+            except Exception:
+                log.exception("delivery loop")
+            await asyncio.sleep(deliver_every)
+    finally:
+        await server.stop()
+        await engine.close()
+
+
+def run_signal(config: Config, db_path: Any) -> int:
+    """`entraide run --transport signal`: serve until stopped."""
+    from bot.clock import SystemClock
+
+    async def main() -> None:
+        server = await open_signal(config, db_path, SystemClock())
+        await serve_signal(server)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        return 130
+    return 0
