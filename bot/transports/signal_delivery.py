@@ -60,6 +60,8 @@ class SignalDelivery:
             if message.op == "timeout":
                 await self._remove_from_group(message)
                 return
+            if message.op != "send":
+                raise PermanentDeliveryError(f"Signal cannot {message.op} a message")
             await self._send(message)
         except CaptchaRequired as exc:
             await self._pause(exc)
