@@ -272,3 +272,38 @@ async def test_the_ballot_is_a_numbered_list_voted_with_vote_n(sig: SignalSim) -
     assert stored[0]["custom_id"] == "motm:vote:1"
     sent = await sig.say("alice", "!vote 7")
     assert any("1 à 2" in t for t in texts(sent))
+
+
+async def test_the_running_bot_consumes_notifications_and_delivers(tmp_path: Path) -> None:
+    """serve_signal as `entraide run --transport signal` runs it: connect, reconcile, consume, deliver."""
+    import asyncio
+
+    from bot.clock import SimulatedClock
+    from bot.transports.signal_rpc import Endpoint, SignalRpc
+    from bot.transports.signal_run import open_signal, serve_signal
+    from tests.harness import START
+    from tests.signal_peer import FakeSignalCli, envelope
+
+    peer = await FakeSignalCli(tmp_path / "daemon.sock").start()
+    peer.members.append({"uuid": aci("alice"), "number": None})
+    from datetime import datetime
+
+    rpc = SignalRpc(Endpoint(socket=peer.path), backoff_start=0.01, backoff_max=0.05)
+    server = await open_signal(signal_config(), tmp_path / "c.sqlite", SimulatedClock(datetime.fromisoformat(START)),
+                               rpc)
+    task = asyncio.create_task(serve_signal(server, deliver_every=0.05, flush_every=0.05))
+    try:
+        for _ in range(300):
+            if server.reconciles:
+                break
+            await asyncio.sleep(0.01)
+        await peer.notify(envelope(aci("alice"), "Alice", text="!aide", timestamp=1_764_600_000_000))
+        for _ in range(500):
+            if peer.sent:
+                break
+            await asyncio.sleep(0.01)
+        assert peer.sent and peer.sent[0]["quoteTimestamp"] == 1_764_600_000_000
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await peer.stop()

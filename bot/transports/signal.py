@@ -66,6 +66,7 @@ class SignalServer:
         self._consumer: asyncio.Task[None] | None = None
         self._reconcile_lock = asyncio.Lock()
         self.reconciles = 0
+        self.members_known = asyncio.Event()  # set once the group's members have been read
 
     async def deliver(self, message: Any) -> None:
         await self.delivery.deliver(message)
@@ -100,6 +101,7 @@ class SignalServer:
     async def _consume(self) -> None:
         while True:
             note = await self.rpc.notifications.get()
+            await self.members_known.wait()
             try:
                 await self.handle_notification(note)
             except Exception:  # one bad envelope must not stop the bot
@@ -108,7 +110,18 @@ class SignalServer:
     # Membership ------------------------------------------------------------------------------
 
     async def reconcile(self) -> None:
-        """Read the group's members and admins; joins and leaves are the difference with what we know."""
+        """Read the group's members and admins; joins and leaves are the difference with what we know.
+
+        Messages wait meanwhile: the daemon hands over what it kept as soon as we connect, and a
+        member it names may be one this reconcile is about to add.
+        """
+        self.members_known.clear()
+        try:
+            await self._reconcile()
+        finally:
+            self.members_known.set()
+
+    async def _reconcile(self) -> None:
         async with self._reconcile_lock:
             self.reconciles += 1
             if self.bot_aci is None:

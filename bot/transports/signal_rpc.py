@@ -107,12 +107,12 @@ class SignalRpc:
     async def _open(self) -> None:
         reader, writer = await self.endpoint.open()
         self._writer = writer
+        if self.on_connected is not None:  # scheduled before the reader: it starts before anything is read
+            asyncio.create_task(self._after_connect(), name="signal-rpc-reconcile")
         self._reader_task = asyncio.create_task(self._read(reader), name="signal-rpc-reader")
         self.connections += 1
         self.connected.set()
         log.info("connected to signal-cli at %s", self.endpoint)
-        if self.on_connected is not None:
-            asyncio.create_task(self._after_connect(), name="signal-rpc-reconcile")
 
     async def _after_connect(self) -> None:
         try:
