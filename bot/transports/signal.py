@@ -21,7 +21,7 @@ from bot.outbox import Component
 from bot.transports import signal_commands
 from bot.transports.signal_delivery import SignalDelivery
 from bot.transports.signal_parse import ParseError, parse_command_line
-from bot.transports.signal_rpc import Endpoint, SignalRpc
+from bot.transports.signal_rpc import INVALID_PARAMS, Endpoint, RpcError, SignalRpc
 from bot.transports.signal_text import SIGNAL_PREFIX, replace_mentions
 from storage import members as members_repo
 from storage import outbox as outbox_repo
@@ -126,7 +126,15 @@ class SignalServer:
             self.reconciles += 1
             if self.bot_aci is None:
                 await self._learn_own_aci()
-            groups = await self.rpc.call("listGroups", {"account": self.settings.account})
+            try:
+                groups = await self.rpc.call("listGroups", {"account": self.settings.account})
+            except RpcError as exc:
+                if exc.code != INVALID_PARAMS:
+                    raise
+                log.error("signal-cli does not hold the account %s (%s): register or link it, then restart the "
+                          "daemon (README, “Run it on Signal”); the bot keeps waiting", self.settings.account,
+                          exc.message)
+                return
             group = next((g for g in groups or [] if isinstance(g, dict) and g.get("id") == self.settings.group), None)
             self.in_group = bool(group and group.get("isMember", True))
             if group is None:
