@@ -90,3 +90,9 @@ async def set_handle(conn: aiosqlite.Connection, guild_id: str, platform_id: str
         "UPDATE member SET handle = ? WHERE guild_id = ? AND platform_id = ? AND erased = 0 AND handle != ?",
         (handle, guild_id, platform_id, handle),
     )
+
+
+async def forget_sent_reply(conn: aiosqlite.Connection, outbox_id: int) -> None:
+    """A command's reply, once delivered, is not kept (it named the member's Signal id in its target);
+    its `outbox_subject` links go with it (ON DELETE CASCADE)."""
+    await conn.execute("DELETE FROM outbox WHERE id = ? AND status = 'sent' AND kind = 'reply'", (outbox_id,))

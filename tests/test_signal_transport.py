@@ -307,3 +307,18 @@ async def test_the_running_bot_consumes_notifications_and_delivers(tmp_path: Pat
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await peer.stop()
+
+
+async def test_an_erased_member_leaves_no_signal_id_behind(sig: SignalSim) -> None:
+    await onboard(sig, "bruno")
+    await sig.say("bruno", "!profil set compétences=cuisine", dm=True)
+    sent = await sig.say("bruno", "!profil supprimer confirm=oui", dm=True)
+    assert any(s.get("recipient") == [aci("bruno")] for s in sent), sent
+    await sig.server.engine.deliver()
+    rows = []
+    for (table,) in await (await sig.ctx.db.reader.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")).fetchall():
+        for row in await (await sig.ctx.db.reader.execute(f"SELECT * FROM {table}")).fetchall():
+            if any(aci("bruno") in str(value) for value in row):
+                rows.append((table, tuple(row)))
+    assert rows == []

@@ -373,6 +373,7 @@ class SignalServer:
         contact = await signal_repo.is_contact(ctx.db.reader, ctx.guild_id, platform_id)
         if chat.startswith("dm:") or (private and contact):
             target = f"dm:{platform_id}"
+            payload["in_reply"] = True  # they wrote to the bot (even if an erasure just forgot it): no fallback
             if not chat.startswith("dm:"):
                 quote = None
         elif private:  # in the group, a private answer would be read by everyone: ask for a DM instead
@@ -384,7 +385,18 @@ class SignalServer:
         if quote:
             payload["quote"] = quote
         async with ctx.db.transaction() as tx:
-            await outbox_repo.enqueue(tx, guild_id=ctx.guild_id, kind="reply", op="send", target=target,
-                                      payload=payload, paced=False, not_before=ctx.now_ts(), now=ctx.now_ts())
+            outbox_id = await outbox_repo.enqueue(tx, guild_id=ctx.guild_id, kind="reply", op="send", target=target,
+                                                  payload=payload, paced=False, not_before=ctx.now_ts(),
+                                                  now=ctx.now_ts())
+            if outbox_id is not None:  # an erasure finds the replies to and about a member by these links
+                caller = await members_repo.by_platform_id(tx, ctx.guild_id, platform_id)
+                if caller is not None:
+                    await outbox_repo.link_subjects(tx, outbox_id, [caller.id])
+                named = outbox_repo.mentioned(payload["text"])
+                if named:
+                    await outbox_repo.link_mentioned(tx, outbox_id, ctx.guild_id, named)
         await self.engine.deliver()
+        if outbox_id is not None:
+            async with ctx.db.transaction() as tx:
+                await signal_repo.forget_sent_reply(tx, outbox_id)
 

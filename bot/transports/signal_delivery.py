@@ -84,7 +84,8 @@ class SignalDelivery:
             aci = aci_of(message.target_id)
             if aci is None:
                 raise PermanentDeliveryError(f"not a Signal member: {message.target_id}")
-            if not await signal_repo.is_contact(ctx.db.reader, ctx.guild_id, message.target_id):
+            if not payload.get("in_reply") and not await signal_repo.is_contact(ctx.db.reader, ctx.guild_id,
+                                                                                 message.target_id):
                 raise DMClosed(message.target_id)  # would land as a message request: mention in the group
             target, chat = {"recipient": [aci]}, f"dm:{message.target_id}"
             locale = await self._locale_of(message.target_id)
