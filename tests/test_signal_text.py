@@ -73,3 +73,10 @@ def test_twins_and_reactions() -> None:
     assert reaction_click("🔕", components) == "nudges:off"
     assert reaction_click("👍", components) is None
     assert plain_emoji("👍️") == "👍"
+
+
+def test_markdown_escapes_come_off_for_signal() -> None:
+    from bot.mentions import escape_markdown
+
+    typed = r"c'est *top* jean_paul ~ `x` [lien](https://a.b) \ fin" + "\n> cité\n# titre"
+    assert render(escape_markdown(typed), set(), str).text == typed

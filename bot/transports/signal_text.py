@@ -6,6 +6,7 @@ at paragraph boundaries instead.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,16 @@ def utf16_to_index(text: str) -> dict[int, int]:
         units += 2 if ord(char) > 0xFFFF else 1
     table[units] = len(text)
     return table
+
+
+# The engine escapes Markdown in user text (bot.mentions.escape_markdown) because Discord would render
+# it; Signal shows text as typed (its styles are ranges, not marks), so the escapes would show as
+# backslashes: they are taken off again, exactly those (a typed backslash was doubled, it stays one).
+_ESCAPED = re.compile(r"\\([_\\~|*`\[>#]|\s*-#)")
+
+
+def unescape_markdown(text: str) -> str:
+    return _ESCAPED.sub(lambda m: m.group(1), text)
 
 
 def aci_of(platform_id: str) -> str | None:
@@ -70,6 +81,7 @@ class Body:
 
 def render(text: str, pinged: set[str], name_of: Callable[[str], str]) -> Body:
     """`<@signal:ACI>` tokens → a real mention for pinged members, `@Name` for everyone else."""
+    text = unescape_markdown(text)
     out: list[str] = []
     mentions: list[tuple[int, str]] = []
     length, last = 0, 0
