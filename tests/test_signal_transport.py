@@ -322,3 +322,8 @@ async def test_an_erased_member_leaves_no_signal_id_behind(sig: SignalSim) -> No
             if any(aci("bruno") in str(value) for value in row):
                 rows.append((table, tuple(row)))
     assert rows == []
+
+
+async def test_a_hostile_profile_name_is_cleaned_before_it_is_kept(sig: SignalSim) -> None:
+    await sig.say("alice", "bonjour", display="Al\u202eice\x00 ")
+    assert (await member(sig, "alice")).handle == "Alice"

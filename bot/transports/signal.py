@@ -17,6 +17,7 @@ from typing import Any
 from bot.app import Engine
 from bot.commands.registry import COMMANDS, Actor, Reply
 from bot.config import Config
+from bot.mentions import clean_display_name
 from bot.outbox import Component
 from bot.transports import signal_commands
 from bot.transports.signal_delivery import SignalDelivery
@@ -194,6 +195,7 @@ class SignalServer:
                 profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
                 parts = [profile.get("givenName"), profile.get("familyName")]
                 name = " ".join(str(p).strip() for p in parts if p) or str(contact.get("name") or "").strip()
+                name = clean_display_name(name, "")
                 if name:
                     self._names[platform_id] = name[:MAX_HANDLE]
         return self._handle(platform_id)
@@ -229,7 +231,7 @@ class SignalServer:
             while len(self._seen) > SEEN_MAX:
                 self._seen.popitem(last=False)
         platform_id = platform_id_of(aci)
-        name = str(envelope.get("sourceName") or "").strip()[:MAX_HANDLE]
+        name = clean_display_name(str(envelope.get("sourceName") or ""), "")[:MAX_HANDLE]  # never U+202E, NUL
         if name:
             self._names[platform_id] = name
         group_info = data.get("groupInfo") if isinstance(data.get("groupInfo"), dict) else None
