@@ -17,7 +17,7 @@ SLOW = {"delivery": {"burst": 1, "rate_per_minute": 1}}  # a paced queue: nudges
 
 
 async def _open(tmp_path: Path, **sections: dict) -> Sim:
-    config = config_with(requests=QUIET_REQUESTS, motm={"open_day": 28}, **sections)
+    config = config_with(**{"requests": QUIET_REQUESTS, "motm": {"open_day": 28}, **sections})
     return await Sim(tmp_path / "erasure.sqlite", config=config).open()
 
 
@@ -117,3 +117,25 @@ async def test_a_need_only_the_erased_member_typed_is_no_longer_listed(sim: Sim)
     assert "fausse couche" not in listed["text"]
     hits = await sim.ctx.db.fetchall("SELECT display FROM skill WHERE display LIKE '%fausse couche%'")
     assert hits == []
+
+
+async def test_helper_pings_still_queued_for_the_erased_members_request_are_withdrawn(tmp_path: Path) -> None:
+    title = "Accompagnement chez la gynécologue"
+    sim = await _open(tmp_path, **SLOW, requests={"round_after_hours": 1, "helpers_per_round": 3})
+    try:
+        await sim.onboard("alice")
+        for user in ("bob", "carl", "dina", "eve", "fred", "gaby", "hugo"):
+            await sim.onboard(user, skills="accompagnement")
+        reply = await sim.command("alice", "request new", title=title, skills="accompagnement")
+        assert reply["ok"] and len(reply["data"]["pinged"]) == 3, reply
+        await sim.advance(until="2026-12-01T10:00:00+01:00")  # round 2 is paced: two of its pings wait
+        queued = await sim.ctx.db.fetchall(
+            "SELECT id FROM outbox WHERE status = 'pending' AND kind = 'helper-ping' AND payload LIKE ?",
+            (f"%{title}%",))
+        assert queued, "the slow queue should hold a helper ping"
+        assert (await sim.command("alice", "profile delete", confirm=True))["ok"]
+        later = await sim.advance(by="1d")
+        assert [o for o in later if title in o.get("text", "")] == []
+        assert (await sim.ctx.db.fetchall("SELECT id FROM outbox WHERE payload LIKE ?", (f"%{title}%",))) == []
+    finally:
+        await sim.close()

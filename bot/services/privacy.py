@@ -107,17 +107,19 @@ def _without_member(value: Any, mention_token: str, name: re.Pattern[str], token
 
 async def _scrub_outbox(tx: aiosqlite.Connection, member: Member) -> None:
     """The messages carrying the member's name or words, found by id (never by searching text for a
-    name, which would touch other members' messages): their own (DMs, and DMs turned into mentions)
-    and the sent ones go; the nudges about their requests are withdrawn; a pending message that also
-    concerns others still goes out, with the member's mention and name replaced in it alone."""
+    name, which would touch other members' messages): their own (DMs, and DMs turned into mentions),
+    the sent ones, pending DMs to others about them and the nudges about their requests go; a pending
+    post in a channel (a digest, a poll) still goes out, with their mention and name replaced in it alone."""
     token = f"erased-{member.id}"
     mention_token = mention(member.platform_id)
     name = re.compile(rf"(?<!\w){re.escape(neutralize(member.handle))}(?!\w)")
     doomed: list[int] = []
     rewritten: list[tuple[int, str]] = []
-    for row_id, status, payload, withdraw in await privacy_repo.outbox_rows_about(tx, member.id):
+    for row_id, status, target, payload, withdraw in await privacy_repo.outbox_rows_about(tx, member.id):
         data = json.loads(payload)
-        if withdraw or status != "pending" or data.get("for_user") == member.platform_id:
+        # Sent: only history. A DM to someone else about them (a helper ping with their request's
+        # title, "X is coming"): moot and carrying their words, withdrawn. Their own: theirs.
+        if withdraw or status != "pending" or target.startswith("dm:") or data.get("for_user") == member.platform_id:
             doomed.append(row_id)
             continue
         new_payload = json.dumps(_without_member(data, mention_token, name, token, member.platform_id),
