@@ -121,3 +121,23 @@ def test_advance_until_is_capped_like_advance_by(tmp_path: Path) -> None:
     assert "800" in error["text"]
     assert [d["id"] for d in of(outs, "done")] == ["far", "near"]
     assert of(outs, "done")[-1]["at"].startswith("2027-01-01T00:00")
+
+
+async def test_display_names_stored_before_the_fix_are_cleaned_by_migration_0101(tmp_path: Path) -> None:
+    from storage.database import open_database
+
+    db = await open_database(tmp_path / "old.sqlite")
+    try:
+        async with db.transaction() as tx:
+            for pid, handle in (("p1", "Mal\u202eroy\x07 👩‍💻"), ("p2", "\u202e\u2066"), ("p3", "Zoé")):
+                await tx.execute("INSERT INTO member (guild_id, platform_id, handle, joined_at) VALUES ('g', ?, ?, 0)",
+                                 (pid, handle))
+            await tx.execute("DELETE FROM schema_migration WHERE version = 101")  # as a file from before it
+    finally:
+        await db.close()
+    db = await open_database(tmp_path / "old.sqlite")
+    try:
+        rows = await db.fetchall("SELECT platform_id, handle FROM member ORDER BY platform_id")
+        assert [tuple(r) for r in rows] == [("p1", "Malroy 👩‍💻"), ("p2", "p2"), ("p3", "Zoé")]
+    finally:
+        await db.close()
