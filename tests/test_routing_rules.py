@@ -40,6 +40,7 @@ async def test_a_late_request_waits_for_the_first_plumber_to_wake_not_for_the_ne
         await sim.advance(until="2026-12-01T22:30:00+01:00")
         reply = await ask(sim)
         assert reply["data"]["pinged"] == [] and reply["data"]["offerers"] == 1
+        assert reply["data"]["nobody_offers"] is False
         # honest: someone offers it, not reachable before 08:00; the animators are not told "nobody"
         assert "1 membre offre plomberie" in reply["text"] and "08:00" in reply["text"], reply["text"]
         assert "personne" not in reply["text"]
@@ -107,7 +108,7 @@ async def test_only_a_skill_nobody_offers_is_called_unmet_and_alerts_the_animato
         assert "1 member offers plomberie" in reply["text"] and "12:00" in reply["text"], reply["text"]
         assert not of(sim.last, "post", kind="escalation")
         reply = await ask(sim, skills="soudure")
-        assert reply["data"]["offerers"] == 0 and "nobody here offers soudure" in reply["text"]
+        assert reply["data"]["offerers"] == 0 and reply["data"]["nobody_offers"] and "soudure" in reply["text"]
         [alert] = of(sim.last, "post", kind="escalation")
         assert "soudure" in alert["text"]
     finally:
