@@ -327,3 +327,12 @@ async def test_an_erased_member_leaves_no_signal_id_behind(sig: SignalSim) -> No
 async def test_a_hostile_profile_name_is_cleaned_before_it_is_kept(sig: SignalSim) -> None:
     await sig.say("alice", "bonjour", display="Al\u202eice\x00 ")
     assert (await member(sig, "alice")).handle == "Alice"
+
+
+async def test_mod_log_never_goes_to_the_community_group(sig: SignalSim) -> None:
+    sig.peer.admins.append({"uuid": aci("alice"), "number": None})
+    await sig.say("alice", "salut", dm=True)
+    await onboard(sig, "bruno")
+    sent = await sig.say("alice", f"!mod note {FFFC} text=\"à surveiller\"", mentions=[(10, "bruno")])
+    assert sent and all("groupId" not in s for s in sent), sent  # the note and its mod-log line stay private
+    assert any(s["recipient"] == [aci("alice")] and "surveiller" in s["message"] for s in sent)

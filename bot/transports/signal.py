@@ -82,6 +82,16 @@ class SignalServer:
                 return group
         return self.settings.group
 
+    def animators_only(self, channel: str) -> bool:
+        """mod-log and the animators' channel never go to the community's group: without a group of their
+        own in `[signal.channels]`, they go privately to each animator."""
+        names = self.config.channels
+        private = {"mod_log": names.mod_log, "animators": names.animators}
+        return any(channel == name and key not in self.settings.channels for key, name in private.items())
+
+    def animator_acis(self) -> set[str]:
+        return (self.admins | set(self.settings.animators)) - {self.bot_aci or ""}
+
     def our_groups(self) -> set[str]:
         return {self.settings.group, *self.settings.channels.values()}
 

@@ -89,6 +89,12 @@ class SignalDelivery:
                 raise DMClosed(message.target_id)  # would land as a message request: mention in the group
             target, chat = {"recipient": [aci]}, f"dm:{message.target_id}"
             locale = await self._locale_of(message.target_id)
+        elif message.target_kind == "channel" and self.server.animators_only(message.target_id):
+            recipients = await self._reachable_animators()
+            if not recipients:
+                raise PermanentDeliveryError(f"no group for {message.target_id!r} and no animator has written to "
+                                             "the bot: set [signal.channels]")
+            target, chat, locale = {"recipient": recipients}, "animators", ctx.locale
         elif message.target_kind in ("channel", "group"):
             group = (message.target_id if message.target_kind == "group"
                      else self.server.group_for_channel(message.target_id))
@@ -168,6 +174,15 @@ class SignalDelivery:
                 values.append({"value": member.platform_id if member is not None else value})
             kept["options"] = values
         return kept
+
+    async def _reachable_animators(self) -> list[str]:
+        """The animators (group admins and `[signal] animators`) who wrote to the bot, by ACI."""
+        ctx = self.server.engine.ctx
+        found = []
+        for aci in sorted(self.server.animator_acis()):
+            if await signal_repo.is_contact(ctx.db.reader, ctx.guild_id, f"signal:{aci}"):
+                found.append(aci)
+        return found
 
     # Helpers ---------------------------------------------------------------------------------
 
