@@ -48,3 +48,21 @@ async def test_a_daemon_that_is_gone_fails_every_check(tmp_path: Path) -> None:
         assert "signal-cli daemon" in checks[0]["fix"]
     finally:
         await sim.close()
+
+
+async def test_setup_check_typed_in_signal_answers_animators_in_private(tmp_path: Path) -> None:
+    from tests.signal_harness import aci
+
+    sim = await SignalSim(tmp_path).open(members=["alice", "bruno"])
+    try:
+        sim.peer.admins.append({"uuid": aci("alice"), "number": None})
+        await sim.server.reconcile()
+        await sim.say("alice", "salut", dm=True)
+        sent = await sim.say("alice", "!setup check", dm=True)
+        [reply] = sent
+        assert reply["recipient"] == [aci("alice")]
+        assert reply["message"].count("✅") >= 3 and "signal-cli" in reply["message"]
+        refused = await sim.say("bruno", "!setup check", dm=True)
+        assert "droit" in refused[0]["message"] and "✅" not in refused[0]["message"]
+    finally:
+        await sim.close()

@@ -316,6 +316,9 @@ class SignalServer:
             text = self.engine.ctx.t(locale, exc.key)
             await self.reply(platform_id, chat, quote, Reply(ok=False, text=text, error="invalid_input"), private=False)
             return
+        if parsed.name == "setup check" or " ".join(line.lower().split()[:2]) == "setup check":
+            await self.reply(platform_id, chat, quote, await self._setup_check(actor, parsed), private=True)
+            return
         if parsed.name == "mod timeout" and self.settings.timeout == "refuse":
             locale = await self._locale(platform_id)
             text = self.engine.ctx.t(locale, "signal.timeout_refused")
@@ -326,6 +329,25 @@ class SignalServer:
             locale = await self._locale(platform_id)
             reply.text = f"{reply.text}\n{self.engine.ctx.t(locale, 'signal.timeout_removes')}"
         await self.reply(platform_id, chat, quote, reply, private=is_private(parsed.name))
+
+    async def _setup_check(self, actor: Actor, parsed: Any) -> Reply:
+        """`setup check` on Signal: the community's own checks (when the command exists) and Signal's."""
+        from bot.commands.dispatch import error_reply
+        from bot.errors import denied
+        from bot.transports.signal_checks import signal_checks
+
+        locale = await self._locale(actor.platform_id)
+        if not actor.manage_guild and not (actor.roles & set(self.config.roles.animators)):
+            return error_reply(self.engine.ctx, locale, denied("common.detail.animator_only"))
+        reply = Reply(ok=True, text="", data={"checks": []})
+        if "setup check" in COMMANDS:
+            reply = await self.engine.command(actor, "setup check", parsed.options)
+            if not reply.ok:
+                return reply
+        signal = await signal_checks(self, locale)
+        lines = [f"{'✅' if c['ok'] else '❌'} {c['what']}" + ("" if c["ok"] else f" — {c['fix']}") for c in signal]
+        text = "\n".join(x for x in (reply.text, "\n".join(lines)) if x)
+        return Reply(ok=True, text=text, data={**reply.data, "checks": list(reply.data.get("checks") or []) + signal})
 
     async def _click(self, actor: Actor, chat: str, click: signal_commands.Click) -> Reply:
         custom_id, values = click.custom_id, click.values
