@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: demo console run test bench lint clean signal-cli
+.PHONY: demo console run test bench lint clean signal-cli browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# The dashboard's browser tests: Debian's Chromium (never a downloaded browser) and axe-core from npm,
+# installed into tests/browser/node_modules. Without them `make test` skips those tests; .ci/run calls this.
+browser: $(STAMP)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; fi
+	@if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then \
+	  npm install --prefix tests/browser --no-audit --no-fund --no-package-lock; fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # Each area: a service module (rules, jobs, events) and a command module (the text face).
 AREAS = (
     "profiles", "privacy", "onboarding", "requests", "engagement", "reminders", "polls", "moderation", "vitality",
+    "dashboard",
 )
 COMMAND_MODULES = ("core",) + AREAS
 

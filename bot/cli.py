@@ -50,7 +50,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     else:
         start = datetime.now(config.community.tz).replace(second=0, microsecond=0)
     db = args.db or str(Path(tempfile.mkdtemp(prefix="entraide-console-")) / "console.sqlite")
-    asyncio.run(run_console(config, db, start, args.jsonl))
+    asyncio.run(run_console(config, db, start, args.jsonl, dashboard_port=args.dashboard_port))
     return 0
 
 
@@ -148,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="machine mode: JSON lines in and out")
     p.add_argument("--db", help="SQLite file (default: a temporary file)")
     p.add_argument("--start", help="simulated start time, ISO 8601 (default: now)")
+    p.add_argument("--dashboard-port", type=int, default=None,
+                   help="serve the web dashboard on this port (0: any free port), on [dashboard] host")
     add("demo", cmd_demo, "a scripted month in the life of a small community")
     add("check-config", cmd_check_config, "validate the configuration and exit")
     p = add("migrate", cmd_migrate, "apply database migrations")

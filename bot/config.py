@@ -180,6 +180,22 @@ class Database(Section):
         return value.upper()
 
 
+class Dashboard(Section):
+    """The animators' web dashboard, served by the bot process (put it behind a TLS proxy)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8710, ge=0, le=65535)
+    public_url: str = ""  # how animators reach it, e.g. https://entraide.example.org; empty = http://host:port
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError("expected an http(s) URL, e.g. https://entraide.example.org")
+        return value.rstrip("/")
+
+
 class Config(Section):
     community: Community = Field(default_factory=Community)
     channels: Channels = Field(default_factory=Channels)
@@ -195,6 +211,7 @@ class Config(Section):
     skills: Skills = Field(default_factory=Skills)
     database: Database = Field(default_factory=Database)
     signal: SignalSettings = Field(default_factory=SignalSettings)
+    dashboard: Dashboard = Field(default_factory=Dashboard)
 
 
 def parse_config(data: dict[str, Any], source: str = "config") -> Config:

@@ -1,13 +1,14 @@
 """What every service call needs: the community's database, clock, config and words."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_epoch
 from bot.config import Config
 from bot.i18n import Translator
+from bot.live import LiveStream
 from bot.tempfiles import TempFiles
 from storage.database import Database
 
@@ -19,6 +20,8 @@ class Community:
     config: Config
     i18n: Translator
     guild_id: str
+    live: LiveStream = field(default_factory=LiveStream)  # the dashboard's live feed
+    dashboard_url: str | None = None  # set while the dashboard is served
 
     def now(self) -> datetime:
         return self.clock.now()

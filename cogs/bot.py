@@ -25,7 +25,7 @@ from cogs.views import DYNAMIC_ITEMS
 log = logging.getLogger(__name__)
 
 COG_MODULES = (
-    "cogs.community", "cogs.profile", "cogs.request", "cogs.motm", "cogs.mod", "cogs.remind",
+    "cogs.community", "cogs.profile", "cogs.request", "cogs.motm", "cogs.mod", "cogs.remind", "cogs.dashboard",
 )
 SYNC_CHOICES = ("guild", "global", "none")
 
@@ -60,6 +60,7 @@ class EntraideBot(commands.Bot):
         self.background = background  # tests drive start-up and delivery themselves
         self.engine: Engine = None  # type: ignore[assignment]  # opened in setup_hook
         self._engine_task: asyncio.Task[None] | None = None
+        self.dashboard = None  # the web dashboard, when [dashboard] enabled
         self.engine_ready = asyncio.Event()
 
     def community_guild(self) -> discord.Guild | None:
@@ -76,6 +77,10 @@ class EntraideBot(commands.Bot):
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.tree.set_translator(CatalogueTranslator(self.engine.ctx.i18n))
         await self.sync_commands()
+        if self.config.dashboard.enabled:
+            from bot.web.server import start_dashboard
+
+            self.dashboard = await start_dashboard(self.engine.ctx)
         if self.background:
             self._engine_task = asyncio.create_task(self.run_engine(), name="entraide-engine")
 
@@ -118,6 +123,9 @@ class EntraideBot(commands.Bot):
             self._engine_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._engine_task
+        if self.dashboard is not None:
+            await self.dashboard.stop()  # ends the live streams first
+            self.dashboard = None
         if self.engine is not None:
             await self.engine.close()
             self.engine = None  # type: ignore[assignment]

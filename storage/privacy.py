@@ -107,6 +107,8 @@ EXPORT_QUERIES: dict[str, str] = {
         "SELECT timestamp, created_at FROM signal_message WHERE guild_id = :guild "
         "AND (chat = 'dm:' || :pid OR instr(components, :pid) > 0) ORDER BY timestamp"
     ),
+    "dashboard_link": "SELECT issued_at, expires_at, used_at FROM dashboard_link WHERE member_id = :me ORDER BY 1",
+    "dashboard_session": "SELECT created_at, expires_at FROM dashboard_session WHERE member_id = :me ORDER BY 1",
 }
 
 _NOT_CLOSED = "(SELECT id FROM poll WHERE status != 'closed')"
@@ -154,6 +156,8 @@ ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
     "signal_message": (
         "DELETE FROM signal_message WHERE guild_id = :guild AND (chat = 'dm:' || :pid OR instr(components, :pid) > 0)",
     ),
+    "dashboard_link": ("DELETE FROM dashboard_link WHERE member_id = :me",),
+    "dashboard_session": ("DELETE FROM dashboard_session WHERE member_id = :me",),
     "member": (
         "UPDATE member SET platform_id = 'erased:' || id, handle = 'erased-' || id, locale = NULL, "
         "timezone = NULL, bio = NULL, languages = '', quiet_start = NULL, quiet_end = NULL, available = 0, "

@@ -104,6 +104,10 @@ async def _populate(sim: Sim) -> dict[str, int]:
         await tx.execute("INSERT INTO signal_message (guild_id, timestamp, chat, components, created_at) "
                          "VALUES (?, 1, ?, '[]', ?)", (g, f"dm:{SUBJECT}", now))
         await tx.execute("INSERT OR IGNORE INTO onboarding_state (member_id, joins) VALUES (?, 1)", (me,))
+        await tx.execute("INSERT INTO dashboard_link (nonce, guild_id, member_id, issued_at, expires_at) "
+                         "VALUES ('n1', ?, ?, ?, ?)", (g, me, now, now + 900))
+        await tx.execute("INSERT INTO dashboard_session (token_hash, guild_id, member_id, locale, created_at, "
+                         "expires_at) VALUES ('h1', ?, ?, 'fr', ?, ?)", (g, me, now, now + 3600))
         digest = (await tx.execute(
             "INSERT INTO outbox (guild_id, kind, target, payload, status, not_before, created_at) "
             "VALUES (?, 'digest', 'channel:general', ?, 'pending', ?, ?)",

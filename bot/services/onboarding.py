@@ -25,6 +25,7 @@ import aiosqlite
 from bot.clock import to_epoch
 from bot.context import Community
 from bot.errors import conflict, not_eligible
+from bot.live import shown_name
 from bot.mentions import clean_display_name, mention, neutralize
 from bot.outbox import Component, change_role, post, send_dm
 from bot.scheduler import Job, cron, period_day
@@ -80,6 +81,7 @@ async def member_joined(ctx: Community, platform_id: str, handle: str, locale: s
                      charter=charter_text(ctx, loc))
         await send_dm(tx, ctx, member, "welcome", text, components=[accept_button(ctx, loc)],
                       fallback_channel=ctx.config.channels.welcome)
+    ctx.live.publish("join", now, who=shown_name(member))
     return member
 
 

@@ -20,6 +20,7 @@ import aiosqlite
 
 from bot.context import Community
 from bot.errors import DomainError, conflict, denied, invalid, not_found, rate_limited
+from bot.live import shown_name
 from bot.mentions import mention, neutralize
 from bot.outbox import Component, post, send_dm
 from bot.scheduler import Job, cron, period_hour
@@ -111,6 +112,7 @@ async def open_request(
         if not first.offerers and not first.pinged:
             # Only a skill nobody offers alerts the animators; offerers asleep or busy are asked later.
             await escalate(tx, ctx, request, names, nobody=True, paced=False)
+    ctx.live.publish("request", request.created_at, who=shown_name(requester), skills=tuple(names), ref=request.id)
     next_at = first.next_at
     if not first.pinged and first.offerers and next_at is None:
         next_at = ctx.now_ts() + int(cfg.round_after_hours * HOUR)
@@ -184,6 +186,7 @@ async def claim_request(ctx: Community, member: Member, request_id: int) -> Requ
                               fallback_thread=thread_name(request.id), about=[request.requester_id])
         claimed = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert claimed is not None
+    ctx.live.publish("claim", ctx.now_ts(), who=shown_name(member), other=shown_name(requester), ref=request.id)
     return claimed
 
 
@@ -240,6 +243,9 @@ async def resolve_request(
                        mentions=[thanked.platform_id], about=[actor.id, request.requester_id])
         resolved = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert resolved is not None
+    ctx.live.publish("resolved", now, who=shown_name(actor), ref=request.id)
+    if thanked is not None:
+        ctx.live.publish("thanks", now, who=shown_name(actor), other=shown_name(thanked), ref=request.id)
     return resolved, kudos_id
 
 
@@ -304,6 +310,7 @@ async def thank_member(ctx: Community, actor: Member, ref: str, reason: str | No
                    ctx.t(loc, key, who=neutralize(actor.handle), member=mention(target.platform_id),
                          reason=neutralize(reason or "")),
                    mentions=[target.platform_id], about=[actor.id])
+    ctx.live.publish("thanks", ctx.now_ts(), who=shown_name(actor), other=shown_name(target))
     return kudos_id, target
 
 

@@ -377,7 +377,8 @@ def _prompt() -> str | None:
 
 
 async def run_console(
-    config: Any, db_path: str, start: datetime, jsonl: bool, stdout: TextIO | None = None
+    config: Any, db_path: str, start: datetime, jsonl: bool, stdout: TextIO | None = None,
+    dashboard_port: int | None = None,
 ) -> None:
     out = stdout or sys.stdout
     if jsonl:
@@ -387,13 +388,22 @@ async def run_console(
     clock = SimulatedClock(start)
     engine = await Engine.open(config, db_path, clock, server)
     server.engine = engine
+    web = None
     try:
         await engine.start()
+        if dashboard_port is not None or config.dashboard.enabled:
+            from bot.web.server import start_dashboard
+
+            web = await start_dashboard(engine.ctx, port=dashboard_port)
+            print(f"dashboard: {web.url} (the `dashboard` command gives animators a sign-in link)",
+                  file=sys.stderr, flush=True)
         if jsonl:
             await run_jsonl(server, engine)
         else:
             await run_repl(server, engine)
     finally:
+        if web is not None:
+            await web.stop()
         await engine.close()
 
 

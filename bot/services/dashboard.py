@@ -1,0 +1,158 @@
+"""Dashboard sign-in without accounts: a signed one-time link, exchanged for a session.
+
+The `dashboard` command (animators) gets a link valid LINK_MINUTES, signed with HMAC-SHA256 and a
+secret kept in the database. Its nonce is recorded when issued; the first visit marks it used and
+opens a session bound to the community (its cookie's SHA-256 is stored, not the cookie). Forged,
+expired, foreign or replayed links are refused. Times come from the community clock.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import from_epoch
+from bot.context import Community
+from bot.errors import conflict
+from bot.services.members import member_locale
+from storage import dashboard as dashboard_repo
+from storage import members as members_repo
+from storage.dashboard import Session
+from storage.members import Member
+
+LINK_MINUTES = 15
+SESSION_HOURS = 12
+REFUSALS = ("forged", "expired", "used", "other_community", "gone")
+
+
+class LinkRefused(Exception):
+    """Why a link cannot open a session: one of REFUSALS (shown to the visitor, localized)."""
+
+    def __init__(self, reason: str) -> None:
+        assert reason in REFUSALS, reason
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    token: str
+    expires_at: int
+
+    def expires(self) -> datetime:
+        return from_epoch(self.expires_at)
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    guild_id: str
+    member_id: int
+    expires_at: int
+    nonce: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(secret: str, payload: str) -> str:
+    return _b64(hmac.new(secret.encode("utf-8"), payload.encode("utf-8"), hashlib.sha256).digest())
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def _secret(ctx: Community) -> str:
+    """The community's signing secret, made on first use (inside its own transaction)."""
+    found = await dashboard_repo.secret(ctx.db.reader, ctx.guild_id)
+    if found:
+        return found
+    async with ctx.db.transaction() as tx:
+        found = await dashboard_repo.secret(tx, ctx.guild_id)
+        if not found:
+            found = secrets.token_hex(32)
+            await dashboard_repo.set_secret(tx, ctx.guild_id, found)
+    return found
+
+
+async def issue_link(ctx: Community, member: Member) -> Link:
+    """A one-time link for this animator (the caller checked the role); refused if nothing serves it."""
+    if not ctx.dashboard_url:
+        raise conflict("dashboard.detail.not_running")
+    secret = await _secret(ctx)
+    now = ctx.now_ts()
+    expires_at = now + LINK_MINUTES * 60
+    nonce = secrets.token_urlsafe(18)
+    payload = _b64(f"{ctx.guild_id}\n{member.id}\n{expires_at}\n{nonce}".encode())
+    token = f"{payload}.{_sign(secret, payload)}"
+    async with ctx.db.transaction() as tx:
+        await dashboard_repo.purge_expired(tx, ctx.guild_id, now)
+        await dashboard_repo.record_link(tx, ctx.guild_id, member.id, nonce, now, expires_at)
+    return Link(url=f"{ctx.dashboard_url}/login?t={token}", token=token, expires_at=expires_at)
+
+
+async def check_link(ctx: Community, token: str) -> LinkClaims:
+    """Signature, community, expiry and first use, without using it (the confirmation page)."""
+    secret = await dashboard_repo.secret(ctx.db.reader, ctx.guild_id)
+    payload, _, signature = (token or "").partition(".")
+    if not secret or not payload or not signature or len(token) > 400:
+        raise LinkRefused("forged")
+    if not hmac.compare_digest(_sign(secret, payload), signature):
+        raise LinkRefused("forged")
+    try:
+        guild_id, member_id, expires_at, nonce = _unb64(payload).decode("utf-8").split("\n")
+        claims = LinkClaims(guild_id, int(member_id), int(expires_at), nonce)
+    except (ValueError, UnicodeDecodeError):
+        raise LinkRefused("forged") from None
+    if claims.guild_id != ctx.guild_id:
+        raise LinkRefused("other_community")
+    if claims.expires_at <= ctx.now_ts():
+        raise LinkRefused("expired")
+    state = await dashboard_repo.link_state(ctx.db.reader, ctx.guild_id, claims.nonce)
+    if state is None or state[0] != claims.member_id:
+        raise LinkRefused("forged")
+    if state[1] is not None:
+        raise LinkRefused("used")
+    return claims
+
+
+async def redeem_link(ctx: Community, token: str) -> tuple[str, Session]:
+    """Use the link once and open a session: (the cookie value, the session)."""
+    claims = await check_link(ctx, token)
+    member = await members_repo.by_id(ctx.db.reader, claims.member_id)
+    if member is None or member.guild_id != ctx.guild_id or member.left_at is not None or member.erased:
+        raise LinkRefused("gone")
+    now = ctx.now_ts()
+    cookie = secrets.token_urlsafe(32)
+    locale = member_locale(ctx, member)
+    expires_at = now + SESSION_HOURS * 3600
+    async with ctx.db.transaction() as tx:
+        if not await dashboard_repo.use_link(tx, ctx.guild_id, claims.nonce, now):
+            raise LinkRefused("used")
+        await dashboard_repo.open_session(tx, token_hash(cookie), ctx.guild_id, member.id, locale, now, expires_at)
+    return cookie, Session(ctx.guild_id, member.id, locale, now, expires_at)
+
+
+async def session_for(ctx: Community, cookie: str | None) -> Session | None:
+    """The live session this cookie opened for this community, or None (expired, unknown, elsewhere)."""
+    if not cookie or len(cookie) > 200:
+        return None
+    found = await dashboard_repo.session(ctx.db.reader, token_hash(cookie))
+    if found is None or found.guild_id != ctx.guild_id or found.expires_at <= ctx.now_ts():
+        return None
+    return found
+
+
+async def sign_out(ctx: Community, cookie: str | None) -> None:
+    if cookie:
+        async with ctx.db.transaction() as tx:
+            await dashboard_repo.close_session(tx, token_hash(cookie))
