@@ -123,7 +123,7 @@ def charts(words: Words, ov: Overview) -> dict[str, Any]:
         },
         "orbit": {
             "svg": svg.share_bars([(label, n / orbit_total, words.number(n)) for label, n, _hint in orbit_rows],
-                                  label_id="orbit-title"),
+                                  label_id="orbit-title", shades=True),
             "rows": [(label, hint, words.number(n)) for label, n, hint in orbit_rows],
             "days": ORBIT_DAYS,
         },

@@ -13,15 +13,15 @@ WIDTH, HEIGHT = 480, 220
 LEFT, RIGHT, TOP, BOTTOM = 34, 6, 12, 42
 
 
-def _nice_max(value: float) -> float:
-    """A round top for the y axis (1, 2, 5 × 10^n), at least 1."""
-    if value <= 1:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power
+def _scale(value: float) -> tuple[int, int]:
+    """(top, step) for a y axis from 0: whole steps of 1, 2 or 5 × 10^n, at most five of them."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if value <= step * factor * 5:
+                step *= factor
+                return max(step, int(math.ceil(value / step)) * step), step
+        step *= 10
 
 
 def _fmt(value: float) -> str:
@@ -31,15 +31,14 @@ def _fmt(value: float) -> str:
 def bar_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *,
               label_id: str, every: int = 1) -> Markup:
     """Vertical bars, one group per label, one bar per series (classes s0, s1…)."""
-    top = _nice_max(max((v or 0 for _, values in series for v in values), default=0))
+    top, step = _scale(max((v or 0 for _, values in series for v in values), default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     group_w = plot_w / max(len(labels), 1)
     bar_w = group_w * 0.7 / max(len(series), 1)
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{label_id}" '
              f'focusable="false" preserveAspectRatio="xMidYMid meet">']
-    for i in range(5):
-        value = top * i / 4
-        y = TOP + plot_h - plot_h * i / 4
+    for value in range(0, top + 1, step):
+        y = TOP + plot_h - plot_h * value / top
         parts.append(f'<line class="gridline" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(value)}</text>')
     for g, label in enumerate(labels):
@@ -63,20 +62,22 @@ def bar_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float 
     return Markup("".join(parts))
 
 
-def share_bars(rows: Sequence[tuple[str, float | None, str]], *, label_id: str, maximum: float = 1.0) -> Markup:
-    """Horizontal bars (label, value, text shown at the bar's end), values from 0 to `maximum`."""
-    row_h, label_w, text_w = 30, 150, 78
-    height = row_h * len(rows) + 8
-    plot_w = WIDTH - label_w - text_w
+def share_bars(rows: Sequence[tuple[str, float | None, str]], *, label_id: str, maximum: float = 1.0,
+               shades: bool = False) -> Markup:
+    """Horizontal bars (label above, value from 0 to `maximum`, text at the bar's end); `shades`
+    gives each row its own colour (s0, s1…), else all share the first."""
+    row_h, text_w = 44, 110
+    height = row_h * len(rows) + 4
+    plot_w = WIDTH - text_w
     parts = [f'<svg class="chart hbars" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{label_id}" '
              f'focusable="false" preserveAspectRatio="xMidYMid meet">']
     for i, (label, value, text) in enumerate(rows):
-        y = 4 + i * row_h
-        w = plot_w * (value or 0) / maximum if maximum else 0
-        parts.append(f'<text class="axis" x="{label_w - 8}" y="{y + 19}" text-anchor="end">{escape(label)}</text>')
-        parts.append(f'<rect class="track" x="{label_w}" y="{y + 4}" width="{plot_w}" height="20"/>')
-        parts.append(f'<rect class="bar s{i % 4 if label_id.startswith("orbit") else 0}" x="{label_w}" '
-                     f'y="{y + 4}" width="{w:.1f}" height="20"/>')
-        parts.append(f'<text class="value" x="{label_w + w + 6:.1f}" y="{y + 19}">{escape(text)}</text>')
+        y = i * row_h
+        w = plot_w * min(value or 0, maximum) / maximum if maximum else 0
+        parts.append(f'<text class="axis" x="0" y="{y + 15}">{escape(label)}</text>')
+        parts.append(f'<rect class="track" x="0" y="{y + 21}" width="{plot_w}" height="18" rx="3"/>')
+        parts.append(f'<rect class="bar s{i % 4 if shades else 0}" x="0" y="{y + 21}" width="{w:.1f}" height="18" '
+                     f'rx="3"/>')
+        parts.append(f'<text class="value" x="{w + 6:.1f}" y="{y + 35}">{escape(text)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -59,8 +59,15 @@ async def test_signed_link_signs_in_and_cards_equal_vitality(community: Any, lau
     week = await sim.command("anim", "vitality", days=7)
     assert await figures(page) == expected(week["data"])
 
+    # Some life for the screenshots: arrivals, a request, an offer of help, thanks.
+    await sim.onboard("sami", skills="cuisine")
+    await sim.onboard("lea", skills="couture")
+    opened = await sim.command("sami", "request new", title="Monter une étagère", skills="plomberie")
+    assert (await sim.command("ines", "request claim", id=opened["data"]["request_id"]))["ok"]
+    await sim.command("lea", "thanks", member="sami", reason="pour la soupe")
     await page.get_by_role("link", name="30 jours").click()
     await page.wait_for_url("**/c/console/?days=30")
+    assert await page.locator("#live-feed li").count() == 6  # the animator joined too
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "dashboard-desktop.png"), full_page=True)
     await page.set_viewport_size(PHONE)
