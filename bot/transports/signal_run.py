@@ -33,7 +33,12 @@ async def serve_signal(server: SignalServer, deliver_every: float = 1.0, flush_e
     engine.scheduler.start_alarm()
     loop = asyncio.get_running_loop()
     last_flush = loop.time()
+    web = None
     try:
+        if engine.ctx.config.dashboard.enabled:
+            from bot.web.server import start_dashboard
+
+            web = await start_dashboard(engine.ctx)
         while True:
             try:
                 await engine.deliver()
@@ -44,6 +49,8 @@ async def serve_signal(server: SignalServer, deliver_every: float = 1.0, flush_e
                 log.exception("delivery loop")
             await asyncio.sleep(deliver_every)
     finally:
+        if web is not None:
+            await web.stop()  # ends the live streams first
         await server.stop()
         await engine.close()
 
