@@ -114,6 +114,12 @@ class Engine:
     async def click(self, actor: Actor, custom_id: str, values: list[str] | None = None) -> Reply:
         return await run_click(self.ctx, actor, custom_id, values, self.activity)
 
+    async def text_command(self, actor: Actor, text: str) -> Reply:
+        """A command typed as text (console REPL, Signal `!`): see bot/commands/parser.py."""
+        from bot.commands.parser import run_text_command
+
+        return await run_text_command(self.ctx, actor, text, self.activity)
+
     async def member_joined(self, platform_id: str, handle: str, locale: str | None) -> None:
         from bot.services import onboarding
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.commands.hints import SLASH, render_hints
 from bot.commands.registry import Actor, Reply
 from bot.tempfiles import discard_delivered
 
@@ -105,7 +106,7 @@ def files_for(attachments: list[dict[str, Any]]) -> list[discord.File]:
 
 
 def reply_content(reply: Reply) -> str:
-    text = reply.text or ("✅" if reply.ok else "⚠️")
+    text = render_hints(reply.text, SLASH) or ("✅" if reply.ok else "⚠️")
     return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
 
 
@@ -113,7 +114,7 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     """One answer: ephemeral unless the reply is public (errors always ephemeral), never a live ping."""
     ephemeral = not (reply.ok and reply.public)
     kwargs: dict[str, Any] = {"content": reply_content(reply), "allowed_mentions": discord.AllowedMentions.none()}
-    view = build_view([c.as_dict() for c in reply.components]) if reply.ok else None
+    view = build_view([c.as_dict() for c in reply.components])  # a refusal may offer a way on (the charter)
     if view is not None:
         kwargs["view"] = view
     files = files_for([a.as_dict() for a in reply.attachments])
@@ -187,6 +188,7 @@ OPTION_FALLBACKS = {
     "when": "ISO date-time (2026-12-24T18:00) or 5-field cron",
     "channel": "the channel to post in (default: general)",
     "days": "how many days back (default 30)",
+    "command": "a command, e.g. request new",
 }
 
 

@@ -39,8 +39,11 @@ class CommunityCog(commands.Cog):
 
     @app_commands.command(name="help", description=describe("what you can do here", command="help"))
     @app_commands.guild_only()
-    async def help(self, interaction: discord.Interaction) -> None:
-        await run_command(interaction, "help")
+    @app_commands.describe(**option_descriptions("command"))
+    async def help(
+        self, interaction: discord.Interaction, command: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        await run_command(interaction, "help", {"command": command})
 
     @app_commands.command(name="vitality", description=describe(
         "community indicators, with a chart (animators)", command="vitality"))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
+from bot.commands.hints import SLASH, render_hints
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError, TransientDeliveryError
 from cogs.base import build_view, files_for
 from storage import platform_refs
@@ -84,7 +85,7 @@ class DiscordDelivery:
 
     def _send_kwargs(self, message: Outgoing) -> dict[str, Any]:
         payload = message.payload
-        text = str(payload.get("text", "")) or "…"
+        text = render_hints(str(payload.get("text", "")), SLASH) or "…"
         kwargs: dict[str, Any] = {
             "content": text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…",
             "nonce": message.id,  # discord.py adds enforce_nonce: a retried send is not posted twice

@@ -9,6 +9,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.commands.hints import SLASH, render_hints
 from bot.commands.registry import COMMANDS
 from bot.i18n import Translator
 
@@ -40,7 +41,7 @@ class CatalogueTranslator(app_commands.Translator):
         text = self.words.catalogues.get(locale, {}).get(key)
         if not isinstance(text, str) or not text.strip():
             return None
-        text = " ".join(text.split())
+        text = " ".join(render_hints(text, SLASH).split())
         return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
 
     async def translate(

@@ -69,7 +69,7 @@ class Sim:
     async def join(self, user: str, locale: str = "fr", **extra: Any) -> list[dict[str, Any]]:
         return await self.send({"type": "join", "user": user, "locale": locale, **extra})
 
-    async def command(self, user: str, command: str, **options: Any) -> dict[str, Any]:
+    async def command(self, user: str, command: str, /, **options: Any) -> dict[str, Any]:
         outs = await self.send({"type": "command", "user": user, "command": command, "options": options})
         replies = [o for o in outs if o["type"] == "reply"]
         assert len(replies) == 1, outs

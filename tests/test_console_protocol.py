@@ -23,6 +23,7 @@ def run_console(db: Path, raw: bytes, start: str = START) -> list[dict]:
 def test_every_line_gets_exactly_one_done_and_ids_are_echoed(tmp_path: Path) -> None:
     lines = [
         b'{"type": "join", "user": "alice", "locale": "en", "id": "a"}',
+        b'{"type": "click", "user": "alice", "custom_id": "charter:accept", "id": "accept"}',
         b"this is not json",
         b'{"type": "no-such-event", "id": 7}',
         b'{"type": "command", "user": "alice", "command": "frobnicate", "id": 8}',
@@ -37,9 +38,10 @@ def test_every_line_gets_exactly_one_done_and_ids_are_echoed(tmp_path: Path) -> 
     assert outs[0]["type"] == "ready"
     dones = of(outs, "done")
     assert len(dones) == len(lines)
-    assert [d.get("id") for d in dones] == ["a", None, 7, 8, 9, 10, None, None, None, 11]
+    assert [d.get("id") for d in dones] == ["a", "accept", None, 7, 8, 9, 10, None, None, None, 11]
     assert len(of(outs, "protocol_error")) == 4  # bad JSON, unknown event, a list, a bad duration
-    replies = of(outs, "reply")
+    accepted, *replies = of(outs, "reply")
+    assert accepted["ok"]
     assert [r["error"] for r in replies] == ["invalid_input", "invalid_input", "not_found", "invalid_input"]
     assert all(r["text"] for r in replies)
     assert all("at" in o for o in outs)

@@ -140,16 +140,18 @@ async def test_a_shared_language_comes_first(sim: Sim) -> None:
 
 
 async def test_declared_languages_win_over_the_platform_one(sim: Sim) -> None:
+    # The charter comes before the profile (a newcomer declares nothing before accepting it), so
+    # this is about the godparents' languages: omar's platform says French, he declared Arabic and English.
+    await volunteer(sim, "omar", languages="ar,en")
     await volunteer(sim, "carol", languages="fr")
     await volunteer(sim, "dave", "en")  # declared nothing: speaks the platform's language
-    await volunteer(sim, "omar", languages="ar,en")
     await sim.advance(by="15d")
-    await sim.join("emma", "fr")
-    await sim.command("emma", "profile set", languages="ar")  # before accepting the charter
-    await sim.click("emma", "charter:accept")
-    assert await godparent_of(sim, "emma") == "omar"
+    await sim.onboard("emma", "fr")
+    assert await godparent_of(sim, "emma") == "carol"  # omar is the oldest, but no longer French-speaking
     await sim.onboard("finn", "en")
-    assert await godparent_of(sim, "finn") == "dave"  # omar has a godchild already
+    assert await godparent_of(sim, "finn") == "omar"  # declared English: the oldest English speaker
+    await sim.onboard("gina", "en")
+    assert await godparent_of(sim, "gina") == "dave"  # omar has a godchild already
 
 
 async def test_fewest_godchildren_then_least_recently_assigned_then_oldest(sim: Sim) -> None:

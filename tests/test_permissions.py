@@ -93,9 +93,15 @@ async def test_every_animator_command_is_refused_to_a_plain_member_and_changes_n
             outs = await sim.send({"type": "command", "user": caller, "command": spec.name,
                                    "options": options_for(spec.name, state)})
             [reply] = [o for o in outs if o["type"] == "reply"]
-            assert not reply["ok"] and reply["error"] == "permission_denied", (spec.name, reply)
+            # The console's server refuses anyone who never joined before looking at the command.
+            wanted = "permission_denied" if caller == "plain" else "not_eligible"
+            assert not reply["ok"] and reply["error"] == wanted, (spec.name, reply)
             assert reply["data"] == {} and "attachments" not in reply, spec.name
             assert [o["type"] for o in outs] == ["reply"], (spec.name, outs)
+        # A platform user the bot has never seen (Discord): the engine itself says permission_denied.
+        stranger = Actor(platform_id="stranger", handle="stranger")
+        direct = await sim.engine.command(stranger, spec.name, options_for(spec.name, state))
+        assert not direct.ok and direct.error == "permission_denied", (spec.name, direct)
     assert await dump(sim) == before
 
 

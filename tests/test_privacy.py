@@ -257,12 +257,17 @@ async def test_delete_needs_confirm_true_and_otherwise_changes_nothing(sim: Sim)
     assert shown["data"]["skills"] == ["vélo"] and BIO in shown["text"]
     await sim.onboard("english", locale="en")
     reply = await sim.command("english", "profile delete")
-    assert "confirm: true" in reply["text"] and "erase" in reply["text"]
+    assert "profile delete confirm=true" in reply["text"] and "erase" in reply["text"]
 
 
 async def test_after_erasure_the_person_is_met_as_a_new_member(sim: Sim) -> None:
     await sim.onboard(SUBJECT, skills="vélo", bio=BIO)
     await sim.command(SUBJECT, "profile delete", confirm=True)
+    # Erased means forgotten, by the console's simulated server too: they come back as a newcomer.
+    assert (await sim.command(SUBJECT, "profile show"))["error"] == "not_eligible"
+    await sim.join(SUBJECT)
+    assert (await sim.command(SUBJECT, "profile show"))["error"] == "not_eligible"  # the charter first
+    assert (await sim.click(SUBJECT, "charter:accept"))["ok"]
     shown = await sim.command(SUBJECT, "profile show")
     assert shown["ok"] and shown["data"]["skills"] == [] and BIO not in shown["text"]
     rows = await sim.ctx.db.fetchall("SELECT erased FROM member WHERE platform_id = ? OR erased = 1", (SUBJECT,))

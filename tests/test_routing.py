@@ -110,7 +110,13 @@ async def test_the_requester_is_never_pinged_for_their_own_request(wide: Sim) ->
 async def test_members_who_have_not_accepted_the_charter_are_not_pinged(wide: Sim) -> None:
     await wide.onboard("ctrl", skills="plomberie")
     await wide.join("newbie")
-    assert (await wide.command("newbie", "profile set", skills="plomberie"))["ok"]
+    # The charter gates `profile set`; an imported profile still gives skills to someone who has not accepted.
+    assert (await wide.command("newbie", "profile set", skills="plomberie"))["error"] == "not_eligible"
+    from bot.services import profiles
+    from storage import members as members_repo
+
+    newbie = await members_repo.by_platform_id(wide.ctx.db.reader, wide.ctx.guild_id, "newbie")
+    await profiles.set_profile(wide.ctx, newbie, {"skills": ["plomberie"]})
     await wide.onboard("req")
     assert (await ask(wide))["pinged"] == ["ctrl"]
 

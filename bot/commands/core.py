@@ -1,7 +1,10 @@
-"""Commands every transport shares: help."""
+"""Commands every transport shares: help, the list and each command's card (options, example, who)."""
 from __future__ import annotations
 
-from bot.commands.registry import COMMANDS, Invocation, Reply, command, ok
+from bot.commands import aliases
+from bot.commands.hints import TEXT, render_hints
+from bot.commands.registry import COMMANDS, CommandSpec, Invocation, Option, Reply, command, ok
+from bot.errors import invalid
 
 
 def help_key(name: str) -> str:
@@ -10,9 +13,84 @@ def help_key(name: str) -> str:
     return f"{spec.area}.help.{spec.key}"
 
 
-@command("help")
+@command("help", Option("command", "text", max_len=100))
 async def show_help(inv: Invocation) -> Reply:
-    """The commands this caller may use, each with its one-line description."""
-    names = sorted(n for n, spec in COMMANDS.items() if inv.is_animator or not spec.animator)
-    lines = [f"• {name} — {inv.t(help_key(name))}" for name in names]
-    return ok(inv.t("core.title") + "\n" + "\n".join(lines), {"commands": names})
+    """The commands this caller may use; with `command`, that command's card (or a group's list)."""
+    asked = inv.options.get("command", "").strip()
+    if not asked:
+        names = sorted(n for n, spec in COMMANDS.items() if inv.is_animator or not spec.animator)
+        return ok(_list_text(inv, inv.t("core.title"), names) + "\n" + inv.t("core.more"), {"commands": names})
+    name = aliases.command_name(asked)
+    if name is not None:
+        return command_card(inv, COMMANDS[name])
+    group = aliases.group_of(asked) if len(asked.split()) == 1 else None
+    if group is not None:
+        names = [n for n in aliases.group_commands(group) if inv.is_animator or not COMMANDS[n].animator]
+        names = names or aliases.group_commands(group)
+        return ok(_list_text(inv, inv.t("core.group_title", group=group), names), {"commands": names})
+    suggestion = aliases.suggest_command(asked.split())
+    if suggestion:
+        raise invalid("core.detail.unknown_near", command=asked[:60], suggestion=suggestion)
+    raise invalid("core.detail.unknown", command=asked[:60])
+
+
+def _list_text(inv: Invocation, title: str, names: list[str]) -> str:
+    return title + "\n" + "\n".join(f"• {name} — {inv.t(help_key(name))}" for name in names)
+
+
+def command_card(inv: Invocation, spec: CommandSpec) -> Reply:
+    """One command: what it does, its options, an example and who may use it."""
+    lines = [f"{spec.name} — {inv.t(help_key(spec.name))}"]
+    lines.append(inv.t("core.options_title") if spec.options else inv.t("core.no_options"))
+    lines.extend(_option_line(inv, option) for option in spec.options)
+    example = example_of(inv, spec)
+    lines.append(inv.t("core.example_line", example=example))
+    lines.append(inv.t("core.who_line", who=who_may(inv, spec)))
+    also = aliases.command_aliases(spec.name, inv.locale)
+    if also:
+        lines.append(inv.t("core.aliases_line", aliases=", ".join(also)))
+    data = {
+        "command": spec.name,
+        "options": [o.name for o in spec.options],
+        "required": [o.name for o in spec.options if o.required],
+        "example": render_hints(example, TEXT),
+        "animator": spec.animator,
+        "aliases": also,
+    }
+    return ok("\n".join(lines), data)
+
+
+def _option_line(inv: Invocation, option: Option) -> str:
+    kind = inv.t(f"core.kind.{option.kind}", choices=", ".join(option.choices))
+    key = f"discord.option.{option.name}"
+    description = inv.t(key) if inv.ctx.i18n.has(key) else ""
+    also = aliases.option_aliases(option.name, inv.locale)
+    if also:
+        extra = inv.t("core.also", aliases=", ".join(also))
+        description = f"{description} ({extra})" if description else extra
+    return inv.t("core.option_line", name=option.name, kind=kind,
+                 required=inv.t("core.required") if option.required else "", description=description).rstrip(" —")
+
+
+def example_of(inv: Invocation, spec: CommandSpec) -> str:
+    """The catalogue's example, else one built from the required options' sample values."""
+    key = f"core.example.{spec.key}"
+    if inv.ctx.i18n.has(key):
+        return inv.t(key)
+    parts = [spec.name]
+    for option in spec.options:
+        if option.required:
+            sample = option.choices[0] if option.choices else inv.t(f"core.sample.{option.kind}")
+            parts.append(f'{option.name}="{sample}"' if " " in sample else f"{option.name}={sample}")
+    return "⟦" + " ".join(parts) + "⟧"
+
+
+def who_may(inv: Invocation, spec: CommandSpec) -> str:
+    key = f"core.who.{spec.key}"
+    if inv.ctx.i18n.has(key):
+        return inv.t(key)
+    if spec.animator:
+        return inv.t("core.who.animator")
+    if spec.name.startswith("profile "):
+        return inv.t("core.who.self")
+    return inv.t("core.who.member")

@@ -4,10 +4,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.commands import aliases
 from bot.commands.options import parse_options
-from bot.commands.registry import COMMANDS, Actor, Invocation, Reply, find_button
+from bot.commands.registry import COMMANDS, Actor, CommandSpec, Invocation, Reply, find_button
 from bot.context import Community
 from bot.errors import DomainError, denied, invalid, not_eligible, not_found
+from bot.services import participation
 from bot.services.activity import ActivityRecorder
 from bot.services.members import ensure_member, is_animator
 from storage import members as members_repo
@@ -19,17 +21,56 @@ MAX_NAME = 64
 def error_reply(ctx: Community, locale: str, err: DomainError) -> Reply:
     detail = ctx.t(locale, err.detail_key, **err.params) if err.detail_key else ""
     text = ctx.t(locale, f"common.error.{err.code}", detail=detail)
-    return Reply(ok=False, text=text.strip(), error=err.code, data={})
+    return Reply(ok=False, text=text.strip(), error=err.code, data={},
+                 components=list(getattr(err, "components", [])))
 
 
 def _locale(ctx: Community, actor: Actor, member_locale: str | None) -> str:
     return ctx.i18n.locale_or_default(member_locale or actor.locale)
 
 
-async def _known_locale(ctx: Community, actor: Actor) -> str:
+async def caller_locale(ctx: Community, actor: Actor) -> str:
     """The caller's locale without creating anything (a refusal must change nothing)."""
     member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, actor.platform_id)
     return _locale(ctx, actor, member.locale if member else None)
+
+
+_known_locale = caller_locale
+
+
+async def _require_charter(ctx: Community, actor: Actor) -> None:
+    """Gated actions wait for the charter; refused before anything is created or recorded."""
+    member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, actor.platform_id)
+    if not participation.has_accepted(member):
+        from bot.services.onboarding import accept_button
+
+        raise participation.CharterFirst(accept_button(ctx, _locale(ctx, actor, member.locale if member else None)))
+
+
+def unknown_command(ctx: Community, locale: str, name: str) -> Reply:
+    """`invalid_input`, with the nearest command when the name looks like a typo."""
+    suggestion = aliases.suggest_command(name.split())
+    parts = [ctx.t(locale, "parser.unknown_command", command=name[:60] or "?")]
+    if suggestion:
+        parts.append(ctx.t(locale, "parser.did_you_mean", suggestion=suggestion))
+    parts.append(ctx.t(locale, "parser.see_help"))
+    return Reply(ok=False, error="invalid_input", data={}, text=" ".join(parts))
+
+
+def canonical_options(spec: CommandSpec, raw: dict[str, Any]) -> dict[str, Any]:
+    """Option keys in any accepted spelling (`compétences`) → their names; a typo gets a suggestion."""
+    named: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = aliases.option_name(spec.name, str(key))
+        if name is None:
+            suggestion = aliases.suggest_option(spec.name, str(key))
+            if suggestion:
+                raise invalid("parser.detail.unknown_option_near", option=str(key)[:40], suggestion=suggestion)
+            raise invalid("common.detail.unknown_option", option=str(key)[:40])
+        if name in named:
+            raise invalid("parser.detail.twice", option=name)
+        named[name] = value
+    return named
 
 
 async def _caller(ctx: Community, actor: Actor) -> Invocation:
@@ -51,18 +92,20 @@ async def run_command(
     """The one answer to a command, `ok` or an error code; a refused command changes nothing."""
     locale = _locale(ctx, actor, None)
     name = " ".join(str(name or "").lower().split())[:MAX_NAME]
-    spec = COMMANDS.get(name)
+    spec = COMMANDS.get(name) or COMMANDS.get(aliases.command_name(name) or "")
     try:
         if spec is None:
-            return Reply(ok=False, error="invalid_input", data={},
-                         text=ctx.t(locale, "common.unknown_command", command=name or "?"))
+            return unknown_command(ctx, await caller_locale(ctx, actor), name)
         # Permission first: a non-animator learns nothing about the options and changes nothing.
         if spec.animator and not is_animator(ctx, actor.roles, actor.manage_guild):
             locale = await _known_locale(ctx, actor)
             raise denied("common.detail.animator_only")
+        if participation.command_is_gated(spec.name, spec.animator):
+            locale = await caller_locale(ctx, actor)
+            await _require_charter(ctx, actor)
         if raw_options is not None and not isinstance(raw_options, dict):
             raise invalid("common.detail.bad_text", option="options")
-        options = parse_options(spec.options, raw_options)
+        options = parse_options(spec.options, canonical_options(spec, raw_options or {}))
         inv = await _caller(ctx, actor)
         locale = inv.locale
         if activity is not None:
@@ -92,6 +135,9 @@ async def run_click(
         if spec.animator and not is_animator(ctx, actor.roles, actor.manage_guild):
             locale = await _known_locale(ctx, actor)
             raise denied("common.detail.animator_only")
+        if participation.button_is_gated(spec.prefix, spec.animator):
+            locale = await caller_locale(ctx, actor)
+            await _require_charter(ctx, actor)
         inv = await _caller(ctx, actor)
         locale = inv.locale
         if actor.present is False or not inv.member.present:  # an old DM's button outlives the membership

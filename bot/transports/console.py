@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from bot.app import Engine
 from bot.clock import SimulatedClock
+from bot.commands.hints import TEXT, render_hints
 from bot.commands.registry import Actor, Reply
 from bot.mentions import MENTION_TOKEN
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
@@ -75,7 +76,7 @@ class ConsoleServer:
         if message.op == "timeout":
             self.out({"type": "timeout", "user": message.target_id, "until": payload.get("until")})
             return
-        text = render_mentions(payload.get("text", ""))
+        text = render_hints(render_mentions(payload.get("text", "")), TEXT)
         extra: dict[str, Any] = {}
         if payload.get("components"):
             extra["components"] = payload["components"]
@@ -116,7 +117,11 @@ class ConsoleServer:
         user = event.get("user")
         if not isinstance(user, str) or not user.strip() or len(user) > 100:
             raise ProtocolError("this event needs a 'user' (a handle)")
-        if kind == "message":
+        known = await console_server.member_user(engine.ctx.db.reader, engine.ctx.guild_id, user)
+        user = known or user  # `Nina` is the member `nina`, never a second one
+        if kind in ("command", "click") and known is None:
+            self.print_reply(user, self.not_joined(user))
+        elif kind == "message":
             await engine.message_seen(user)
         elif kind == "join":
             name = event.get("name") if isinstance(event.get("name"), str) else None
@@ -132,6 +137,9 @@ class ConsoleServer:
             add = [str(r) for r in event.get("add") or [] if isinstance(r, str)]
             remove = [str(r) for r in event.get("remove") or [] if isinstance(r, str)]
             await engine.roles_changed(user, user, add, remove)
+        elif kind == "command" and "command" not in event and isinstance(event.get("text"), str):
+            reply = await engine.text_command(await self.actor(user), event["text"])
+            self.print_reply(user, reply)
         elif kind == "command":
             reply = await engine.command(await self.actor(user), str(event.get("command", "")),
                                          event.get("options") or {})
@@ -142,6 +150,13 @@ class ConsoleServer:
                                        values if isinstance(values, list) else None)
             self.print_reply(user, reply)
         await engine.deliver()
+
+    def not_joined(self, user: str) -> Reply:
+        """A command from someone the simulated server has never seen: `join` first, nothing created."""
+        assert self.engine is not None
+        ctx = self.engine.ctx
+        return Reply(ok=False, error="not_eligible", data={},
+                     text=ctx.t(None, "parser.not_joined", user=user[:100]))
 
     def _advance_target(self, event: dict[str, Any]) -> datetime:
         assert self.engine is not None
@@ -162,7 +177,7 @@ class ConsoleServer:
         obj: dict[str, Any] = {"type": "reply", "user": user, "ok": reply.ok}
         if not reply.ok:
             obj["error"] = reply.error
-        obj["text"] = reply.text
+        obj["text"] = render_hints(reply.text, TEXT)
         obj["data"] = reply.data
         if reply.components:
             obj["components"] = [c.as_dict() for c in reply.components]
@@ -285,7 +300,9 @@ REPL_HELP = """Commands (time moves only when you advance it):
   :join USER [fr|en]       a member joins          :leave USER        a member leaves
   :say USER                USER writes a message   :role USER +animator / -animator
   :click USER CUSTOM_ID    clicks a button         :advance 7d | :until 2026-12-07T10:00
-  USER> COMMAND key=value ...   e.g.  alice> profile set skills="plomberie, cuisine"
+  USER> COMMAND key=value ...   e.g.  alice> profile set skills=plomberie, cuisine
+        also key:value, French names, the main option alone:  alice> merci bruno c'est top
+  USER> help COMMAND       a command's options, an example and who may use it
   :quit"""
 
 
@@ -295,7 +312,10 @@ def parse_repl_line(line: str) -> dict[str, Any] | None:
     if not line:
         return None
     if line.startswith(":"):
-        parts = shlex.split(line[1:])
+        try:
+            parts = shlex.split(line[1:])
+        except ValueError:
+            raise ProtocolError("a quote is not closed: " + line[:80]) from None
         if not parts:
             return None
         verb, args = parts[0], parts[1:]
@@ -318,10 +338,8 @@ def parse_repl_line(line: str) -> dict[str, Any] | None:
         raise ProtocolError(REPL_HELP)
     if ">" in line:
         user, rest = line.split(">", 1)
-        words = shlex.split(rest)
-        name_parts = [w for w in words if "=" not in w]
-        options = dict(w.split("=", 1) for w in words if "=" in w)
-        return {"type": "command", "user": user.strip(), "command": " ".join(name_parts), "options": options}
+        # The text goes to the command parser as typed (bot/commands/parser.py): it forgives.
+        return {"type": "command", "user": user.strip(), "text": rest.strip()}
     raise ProtocolError(REPL_HELP)
 
 
@@ -367,6 +385,11 @@ async def run_repl(server: ConsoleServer, engine: Engine) -> None:
                 await server.handle(event)
         except ProtocolError as exc:
             print(str(exc), flush=True)
+        except Exception as exc:  # the REPL never dies on input: say it in one line, keep going
+            import logging
+
+            logging.getLogger(__name__).exception("REPL line failed")
+            print(f"internal error: {type(exc).__name__}; nothing else happened", flush=True)
 
 
 def _prompt() -> str | None:

@@ -132,6 +132,17 @@ class DiscordSim:
         roles = [role] + [r for r in member.roles if not r.is_default() and r != role]
         dpy_backend.update_member(member, roles=roles)
 
+    async def adopt(self, *members: discord.Member) -> None:
+        """Members already on the server, charter accepted (as `setup adopt` leaves them): no messages."""
+        from bot.services.members import ensure_member
+        from storage import onboarding as onboarding_repo
+
+        ctx = self.engine.ctx
+        async with ctx.db.transaction() as tx:
+            for member in members:
+                row = await ensure_member(tx, ctx, str(member.id), member.name)
+                await onboarding_repo.accept_charter(tx, row.id, ctx.now_ts())
+
     def spy_engine(self) -> None:
         """Record every Reply the engine gives, with the options the cog parsed."""
         engine = self.bot.engine
@@ -294,6 +305,7 @@ async def dsim(tmp_path: Path) -> AsyncIterator[DiscordSim]:
     sim.add_role("animator")
     sim.add_role("member-of-the-month")
     sim.add_role("admins", manage_guild=True)
+    await sim.adopt(*sim.members.values())
     sim.spy_engine()
     try:
         yield sim

@@ -7,6 +7,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import load_command_modules
+from bot.commands.hints import SLASH, render_hints
 from bot.commands.registry import COMMANDS
 from tests.discord.conftest import DiscordSim
 
@@ -107,7 +108,9 @@ async def test_every_command_gets_exactly_one_answer(dsim: DiscordSim) -> None:
         response = responses[0]
         assert response.type == 4 and response.content, name
         call = by_name[name]
-        assert call.reply.text[:100] in response.content or response.content.endswith("…")
+        shown = render_hints(call.reply.text, SLASH)  # command hints in Discord's own syntax
+        assert shown[:100] in response.content or response.content.endswith("…")
+        assert "⟦" not in response.content, name
         if not call.reply.ok:
             assert response.ephemeral, name
             assert call.reply.error in {"invalid_input", "permission_denied", "not_found", "conflict",
