@@ -5,6 +5,7 @@ from bot.commands import aliases
 from bot.commands.hints import TEXT, render_hints
 from bot.commands.registry import COMMANDS, CommandSpec, Invocation, Option, Reply, command, ok
 from bot.errors import invalid
+from bot.services import participation
 
 
 def help_key(name: str) -> str:
@@ -18,8 +19,12 @@ async def show_help(inv: Invocation) -> Reply:
     """The commands this caller may use; with `command`, that command's card (or a group's list)."""
     asked = inv.options.get("command", "").strip()
     if not asked:
-        names = sorted(n for n, spec in COMMANDS.items() if inv.is_animator or not spec.animator)
-        return ok(_list_text(inv, inv.t("core.title"), names) + "\n" + inv.t("core.more"), {"commands": names})
+        accepted = participation.has_accepted(inv.member)
+        names = sorted(n for n, spec in COMMANDS.items() if _may_use(inv, spec, accepted))
+        text = _list_text(inv, inv.t("core.title"), names) + "\n" + inv.t("core.more")
+        if not accepted:
+            text += "\n" + inv.t("core.charter_first")
+        return ok(text, {"commands": names})
     name = aliases.command_name(asked)
     if name is not None:
         return command_card(inv, COMMANDS[name])
@@ -32,6 +37,13 @@ async def show_help(inv: Invocation) -> Reply:
     if suggestion:
         raise invalid("core.detail.unknown_near", command=asked[:60], suggestion=suggestion)
     raise invalid("core.detail.unknown", command=asked[:60])
+
+
+def _may_use(inv: Invocation, spec: CommandSpec, accepted: bool) -> bool:
+    """Animator commands for animators; member commands once the charter is accepted (a few before)."""
+    if spec.animator:
+        return inv.is_animator
+    return accepted or not participation.command_is_gated(spec.name, False)
 
 
 def _list_text(inv: Invocation, title: str, names: list[str]) -> str:
