@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.commands.hints import SIGNAL, render_hints
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError, TransientDeliveryError, post
 from bot.transports.signal_commands import component_lines
 from bot.transports.signal_errors import (
@@ -102,7 +103,7 @@ class SignalDelivery:
         else:
             raise PermanentDeliveryError(f"unknown target {message.target}")
         components = list(payload.get("components") or [])
-        text = str(payload.get("text", ""))
+        text = render_hints(str(payload.get("text", "")), SIGNAL)  # ⟦profile set …⟧ → !profile set …
         lines = component_lines(ctx, locale, components)
         if lines:
             text = f"{text}\n\n{lines}" if text else lines
