@@ -95,3 +95,26 @@ async def test_the_real_daemon_answers_version_batches_and_errors(daemon: str) -
                           AccountNotRegistered)
     finally:
         await rpc.close()
+
+
+async def test_setup_check_against_the_real_daemon_says_the_account_is_missing(daemon: str, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from bot.clock import SimulatedClock
+    from bot.config import parse_config
+    from bot.transports.signal_checks import signal_checks
+    from bot.transports.signal_run import open_signal
+
+    config = parse_config({"signal": {"account": UNREGISTERED, "socket": daemon,
+                                      "group": "Z3JvdXAtZW50cmFpZGUtMDAwMDAwMDAwMDAwMDAwMDA="}})
+    rpc = SignalRpc(Endpoint(socket=daemon), timeout=60)
+    server = await open_signal(config, tmp_path / "c.sqlite", SimulatedClock(datetime.fromisoformat(
+        "2026-12-01T09:00:00+01:00")), rpc)
+    await rpc.connect()
+    try:
+        checks = await signal_checks(server, "en")
+        assert [c["ok"] for c in checks[:3]] == [True, False, False], checks
+        assert "Register or link" in checks[1]["fix"]
+    finally:
+        await rpc.close()
+        await server.engine.close()
