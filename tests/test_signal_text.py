@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 
 from bot.app import load_command_modules
+from bot.commands.parser import parse_text_command
+from bot.i18n import Translator
 from bot.transports.signal_commands import plain_emoji, reaction_click, twin_click
-from bot.transports.signal_parse import ParseError, parse_command_line, tokenize
-from bot.transports.signal_text import Body, render, replace_mentions, split_body, utf16_len
+from bot.transports.signal_text import Body, drop_decorations, render, replace_mentions, split_body, utf16_len
 
 ALICE = "0f0e0d0c-0b0a-4090-8070-605040302010"
 load_command_modules()
@@ -43,24 +44,15 @@ def test_one_endless_word_is_still_cut() -> None:
     assert all(len(p.text.encode()) <= 2000 for p in parts) and "".join(p.text for p in parts) == "🙂" * 3000
 
 
-@pytest.mark.parametrize(("line", "name", "options"), [
-    ("aide", "help", {}),
-    ("prendre 12", "request claim", {"id": "12"}),
-    ("request claim id:12", "request claim", {"id": "12"}),
-    ('demande nouvelle titre="Fuite d\'eau" compétences=plomberie', "request new",
-     {"title": "Fuite d'eau", "skills": "plomberie"}),
-    ("merci signal:abc pour c'est top", "thanks", {"member": "signal:abc", "reason": "pour c'est top"}),
-    ("thanks 🙏 signal:abc for the leak", "thanks", {"member": "signal:abc", "reason": "for the leak"}),
-    ("profil set compétences=«jardinage, cuisine»", "profile set", {"skills": "jardinage, cuisine"}),
+@pytest.mark.parametrize(("line", "name", "member", "reason"), [
+    ("merci signal:abc pour la fuite", "thanks", "signal:abc", "pour la fuite"),
+    ("thanks 🙏🏽 signal:abc for the leak", "thanks", "signal:abc", "for the leak"),
+    ("merci 👋 signal:abc c'est top", "thanks", "signal:abc", "c'est top"),
 ])
-def test_typed_commands(line: str, name: str, options: dict) -> None:
-    parsed = parse_command_line(line)
-    assert (parsed.name, parsed.options) == (name, options)
-
-
-def test_an_unclosed_quote_is_a_sentence_not_a_crash() -> None:
-    with pytest.raises(ParseError):
-        tokenize('titre="Fuite')
+def test_typed_commands_with_mentions_go_through_the_projects_parser(line: str, name: str, member: str,
+                                                                     reason: str) -> None:
+    parsed = parse_text_command(drop_decorations(line), Translator("fr", "Europe/Paris"), "fr")
+    assert (parsed.name, parsed.options.get("member"), parsed.options.get("reason")) == (name, member, reason)
 
 
 def test_twins_and_reactions() -> None:

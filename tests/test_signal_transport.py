@@ -336,3 +336,11 @@ async def test_mod_log_never_goes_to_the_community_group(sig: SignalSim) -> None
     sent = await sig.say("alice", f"!mod note {FFFC} text=\"à surveiller\"", mentions=[(10, "bruno")])
     assert sent and all("groupId" not in s for s in sent), sent  # the note and its mod-log line stay private
     assert any(s["recipient"] == [aci("alice")] and "surveiller" in s["message"] for s in sent)
+
+
+async def test_a_typing_mistake_is_one_line_in_the_members_language(sig: SignalSim) -> None:
+    sent = await sig.say("alice", '!demande nouvelle titre="Fuite sous l\'évier')
+    [reply] = sent
+    assert reply["quoteAuthor"] == aci("alice") and "\n" not in reply["message"].strip()
+    async with sig.ctx.db.reader.execute("SELECT COUNT(*) FROM request") as cur:
+        assert (await cur.fetchone())[0] == 0

@@ -15,6 +15,8 @@ from collections import OrderedDict
 from typing import Any
 
 from bot.app import Engine
+from bot.commands.dispatch import caller_locale
+from bot.commands.parser import TextCommand, TextCommandError, parse_text_command
 from bot.commands.registry import COMMANDS, Actor, Reply
 from bot.config import Config
 from bot.mentions import clean_display_name
@@ -22,9 +24,8 @@ from bot.outbox import Component
 from bot.transports import signal_commands
 from bot.transports.signal_delivery import SignalDelivery
 from bot.transports.signal_members import GroupMembership, platform_id_of
-from bot.transports.signal_parse import ParseError, parse_command_line
 from bot.transports.signal_rpc import Endpoint, SignalRpc
-from bot.transports.signal_text import SIGNAL_PREFIX, replace_mentions
+from bot.transports.signal_text import SIGNAL_PREFIX, drop_decorations, replace_mentions
 from storage import members as members_repo
 from storage import outbox as outbox_repo
 from storage import signal as signal_repo
@@ -208,14 +209,17 @@ class SignalServer(GroupMembership):
             reply = await self._click(actor, chat, click)
             await self.reply(platform_id, chat, quote, reply, private=False)
             return
-        try:
-            parsed = parse_command_line(line)
-        except ParseError as exc:
-            locale = await self._locale(platform_id)
-            text = self.engine.ctx.t(locale, exc.key)
-            await self.reply(platform_id, chat, quote, Reply(ok=False, text=text, error="invalid_input"), private=False)
+        if " ".join(line.lower().split()[:2]) == "setup check" and "setup check" not in COMMANDS:
+            await self.reply(platform_id, chat, quote, await self._setup_check(actor, TextCommand("setup check")),
+                             private=True)
             return
-        if parsed.name == "setup check" or " ".join(line.lower().split()[:2]) == "setup check":
+        locale = await caller_locale(self.engine.ctx, actor)
+        try:
+            parsed = parse_text_command(drop_decorations(line), self.engine.ctx.i18n, locale)
+        except TextCommandError as err:
+            await self.reply(platform_id, chat, quote, err.reply(), private=False)
+            return
+        if parsed.name == "setup check":
             await self.reply(platform_id, chat, quote, await self._setup_check(actor, parsed), private=True)
             return
         if parsed.name == "mod timeout" and self.settings.timeout == "refuse":
