@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.app import Engine
 from bot.clock import SimulatedClock
+from bot.commands.hints import TEXT, format_command
 from bot.config import Config
 from bot.transports.console import ConsoleServer, format_for_humans
 
@@ -86,12 +87,18 @@ async def run_demo(config: Config | None = None, out: Any = None) -> int:
                 if narration:
                     out.write(f"\n── {narration}\n")
                 if event:
-                    if event["type"] in ("command", "click"):
-                        what = event.get("command") or event.get("custom_id")
-                        out.write(f"   {event['user']} › {what} {event.get('options', '')}\n")
+                    if event["type"] == "command":  # as a member would type it in the console
+                        options = [(k, _typed(v)) for k, v in (event.get("options") or {}).items()]
+                        out.write(f"   {event['user']} › {format_command(event['command'], options, TEXT)}\n")
+                    elif event["type"] == "click":
+                        out.write(f"   {event['user']} › [{event['custom_id']}]\n")
                     await server.handle(event)
             out.flush()
         finally:
             await engine.close()
     out.write("\nThat was a month of entraide. Try it yourself: make console\n")
     return 0
+
+
+def _typed(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
