@@ -114,11 +114,11 @@ class Engine:
     async def click(self, actor: Actor, custom_id: str, values: list[str] | None = None) -> Reply:
         return await run_click(self.ctx, actor, custom_id, values, self.activity)
 
-    async def text_command(self, actor: Actor, text: str) -> Reply:
+    async def text_command(self, actor: Actor, text: str, mention_prefix: str | None = None) -> Reply:
         """A command typed as text (console REPL, Signal `!`): see bot/commands/parser.py."""
         from bot.commands.parser import run_text_command
 
-        return await run_text_command(self.ctx, actor, text, self.activity)
+        return await run_text_command(self.ctx, actor, text, self.activity, mention_prefix)
 
     async def member_joined(self, platform_id: str, handle: str, locale: str | None) -> None:
         from bot.services import onboarding

@@ -109,6 +109,20 @@ def test_no_input_crashes_the_parser(line: str) -> None:
         assert err.text and "\n" not in err.text
 
 
+def test_a_transports_mentions_fill_the_member_options_wherever_they_stand() -> None:
+    def signal(line: str) -> tuple[str, dict]:
+        parsed = parse_text_command(line, WORDS, "fr", mention_prefix="signal:")
+        return parsed.name, parsed.options
+
+    thanked = ("thanks", {"member": "signal:abc", "reason": "pour la fuite"})
+    assert signal("merci 👋 signal:abc pour la fuite") == thanked
+    assert signal("merci pour la fuite signal:abc") == thanked
+    paired = ("mod godparent", {"newcomer": "signal:a", "godparent": "signal:b"})
+    assert signal("mod godparent signal:a signal:b") == paired
+    assert signal("thanks member=bruno reason=top") == ("thanks", {"member": "bruno", "reason": "top"})
+    assert parse("merci bruno signal:abc") == ("thanks", {"member": "bruno", "reason": "signal:abc"})  # no prefix given
+
+
 def test_tokenizer_keeps_apostrophes_inside_words() -> None:
     assert [t.text for t in tokenize("l'évier d’eau 'cité ici' aujourd'hui")] == [
         "l'évier", "d’eau", "cité ici", "aujourd'hui"]

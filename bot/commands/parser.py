@@ -27,6 +27,7 @@ What is accepted (COMMANDS.md, "Typed as text"):
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,8 +149,8 @@ def positional_options(spec: CommandSpec) -> list[Option]:
 class _Reader:
     """Reads one line; every refusal is a TextCommandError in the caller's language."""
 
-    def __init__(self, i18n: Translator, locale: str | None) -> None:
-        self.i18n, self.locale = i18n, locale
+    def __init__(self, i18n: Translator, locale: str | None, mention_prefix: str | None = None) -> None:
+        self.i18n, self.locale, self.mention_prefix = i18n, locale, mention_prefix
 
     def t(self, key: str, **params: Any) -> str:
         return self.i18n.t(self.locale, f"parser.{key}", **params)
@@ -193,9 +194,28 @@ class _Reader:
             self.t("see_help"),
         )
 
+    def mentions(self, spec: CommandSpec, tokens: list[Token]) -> tuple[dict[str, Any], list[Token]]:
+        """A transport's real mentions (`signal:<id>`) fill the member options first, wherever they
+        stand; an emoji right before one is decoration (`merci 👋 @Bruno`)."""
+        if not self.mention_prefix:
+            return {}, tokens
+        keyed = {aliases.option_name(spec.name, t.text[: t.sep]) for t in tokens if t.sep is not None}
+        free = [o for o in spec.options if o.kind == "member" and o.name not in keyed]
+        values: dict[str, Any] = {}
+        kept: list[Token] = []
+        for index, token in enumerate(tokens):
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if _is_mention(token, self.mention_prefix) and free:
+                values[free.pop(0).name] = token.text
+                continue
+            if following is not None and _is_mention(following, self.mention_prefix) and _decoration(token.text):
+                continue
+            kept.append(token)
+        return values, kept
+
     def options(self, spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
         by_name = {o.name: o for o in spec.options}
-        values: dict[str, Any] = {}
+        values, tokens = self.mentions(spec, tokens)
         slots = positional_options(spec)
         current: Option | None = None  # the option the following bare words run on into
         for token in tokens:
@@ -249,20 +269,37 @@ class _Reader:
         return self.fail(self.t("unexpected", command=spec.name, word=word[:40], options=names))
 
 
-def parse_text_command(line: str, i18n: Translator, locale: str | None) -> TextCommand:
-    """Text → (command, options); raises `TextCommandError` in `locale` and nothing else."""
+def _is_mention(token: Token, prefix: str) -> bool:
+    return not token.quoted and token.text.startswith(prefix) and len(token.text) > len(prefix)
+
+
+def _decoration(word: str) -> bool:
+    """An emoji or symbol standing alone: not a value."""
+    return all(unicodedata.category(ch)[0] in "SZ" or ch in "\u200d\ufe0f" for ch in word)
+
+
+def parse_text_command(
+    line: str, i18n: Translator, locale: str | None, mention_prefix: str | None = None,
+) -> TextCommand:
+    """Text → (command, options); raises `TextCommandError` in `locale` and nothing else.
+
+    `mention_prefix`: how the transport writes a real mention in `line` (Signal: `signal:`, once its
+    placeholders are replaced); such words fill the member options first, wherever they stand.
+    """
     if not isinstance(line, str):
         raise TextCommandError(i18n.t(locale, "parser.empty"))
-    return _Reader(i18n, locale).parse(line)
+    return _Reader(i18n, locale, mention_prefix).parse(line)
 
 
-async def run_text_command(ctx: Any, actor: Actor, line: str, activity: Any = None) -> Reply:
+async def run_text_command(
+    ctx: Any, actor: Actor, line: str, activity: Any = None, mention_prefix: str | None = None,
+) -> Reply:
     """Parse in the caller's language and run the command: always exactly one `Reply`."""
     from bot.commands.dispatch import caller_locale, run_command
 
     locale = await caller_locale(ctx, actor)
     try:
-        parsed = parse_text_command(line, ctx.i18n, locale)
+        parsed = parse_text_command(line, ctx.i18n, locale, mention_prefix)
     except TextCommandError as err:
         return err.reply()
     return await run_command(ctx, actor, parsed.name, parsed.options, activity)
