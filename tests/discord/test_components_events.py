@@ -157,3 +157,13 @@ async def test_slow_work_is_deferred_then_followed_up(dsim: DiscordSim, monkeypa
     assert [r.kind for r in out] == ["callback", "followup"]
     assert out[0].type == 5  # deferred, "thinking"
     assert out[1].content == "fini"
+
+
+async def test_before_the_charter_a_slash_command_offers_the_accept_button(dsim: DiscordSim) -> None:
+    erin = await dpytest.member_join(0, name="erin")
+    await dpytest.run_all_events()
+    out = await dsim.command(dsim.guild.get_member(erin.id), "skills")
+    reply = dsim.calls[-1].reply
+    assert reply.error == "not_eligible", reply
+    assert len(out) == 1 and out[0].ephemeral and out[0].custom_ids == ["charter:accept"]
+    assert "⟦" not in out[0].content and "/charter" in out[0].content  # the hint in Discord's syntax
