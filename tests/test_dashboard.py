@@ -106,6 +106,8 @@ async def test_pages_check_the_session_and_its_community(served: tuple[Sim, Any]
             assert resp.status == 404
         async with http.get(f"{web.url}/c/console/", cookies={COOKIE: cookie + "x"}) as resp:
             assert resp.status == 401
+        async with http.get(f"{web.url}/static/dashboard.css", cookies=jar) as resp:
+            assert resp.status == 200 and resp.headers["Content-Security-Policy"] == csp
         await sim.advance("13h")  # sessions last 12 hours of community time
         async with http.get(f"{web.url}/c/console/", cookies=jar) as resp:
             assert resp.status == 401
@@ -168,3 +170,15 @@ def test_dashboard_config_section() -> None:
     with pytest.raises(ConfigError, match="dashboard.public_url"):
         parse_config({"dashboard": {"public_url": "dash.example.org"}})
     assert Path("config.example.toml").read_text(encoding="utf-8").count("[dashboard]") == 1
+
+
+async def test_a_member_who_leaves_leaves_the_dashboard(served: tuple[Sim, Any]) -> None:
+    sim, web = served
+    await animator(sim)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        jar = {COOKIE: await signed_in(http, web, await link(sim))}
+        async with http.get(f"{web.url}/c/console/", cookies=jar) as resp:
+            assert resp.status == 200
+        await sim.send({"type": "leave", "user": "anim"})
+        async with http.get(f"{web.url}/c/console/", cookies=jar) as resp:
+            assert resp.status == 401

@@ -149,6 +149,9 @@ async def session_for(ctx: Community, cookie: str | None) -> Session | None:
     found = await dashboard_repo.session(ctx.db.reader, token_hash(cookie))
     if found is None or found.guild_id != ctx.guild_id or found.expires_at <= ctx.now_ts():
         return None
+    member = await members_repo.by_id(ctx.db.reader, found.member_id)
+    if member is None or member.left_at is not None or member.erased:
+        return None  # whoever leaves the community leaves its dashboard
     return found
 
 

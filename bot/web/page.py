@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from babel.dates import format_date, format_time
-from markupsafe import Markup
 
 from bot.clock import from_epoch
 from bot.context import Community
@@ -21,8 +20,7 @@ class Words:
         self.ctx, self.locale = ctx, locale
 
     def __call__(self, key: str, /, **params: Any) -> str:
-        return self.ctx.t(self.locale, key if "." in key and key.split(".")[0] in ("vitality", "common")
-                          else f"dashboard.{key}", **params)
+        return self.ctx.t(self.locale, f"dashboard.{key}", **params)
 
     def number(self, value: float) -> str:
         return self.ctx.i18n.number(self.locale, value)
@@ -142,5 +140,4 @@ def dashboard_view(ctx: Community, words: Words, ov: Overview, live: LiveStream)
         "totals": totals_line(words, live.totals),
         "updated": words("page.updated", when=format_date(ctx.local(), "d MMMM y", locale=words.locale) + " "
                          + words.clock(ctx.now_ts())),
-        "svg_ok": Markup(""),
     }
