@@ -108,6 +108,18 @@ async def test_a_french_command_with_a_mention_after_an_emoji(sig: SignalSim) ->
         assert (await cur.fetchone())[0] == 1
 
 
+async def test_a_mention_at_the_end_is_still_the_member(sig: SignalSim) -> None:
+    await onboard(sig, "bruno")
+    await sig.say("alice", "!charte accepter")
+    text = f"!merci pour la fuite d'eau {FFFC}"
+    await sig.say("bruno", text, mentions=[(mention_with("!merci pour la fuite d'eau "), "alice")])
+    async with sig.ctx.db.reader.execute(
+        "SELECT m.platform_id, k.reason FROM kudos k JOIN member m ON m.id = k.to_id"
+    ) as cur:
+        rows = await cur.fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(f"signal:{aci('alice')}", "pour la fuite d'eau")]
+
+
 async def test_an_english_command_with_a_mention_after_an_emoji(sig: SignalSim) -> None:
     await onboard(sig, "bruno")
     await sig.say("alice", "!charter accept")

@@ -215,7 +215,8 @@ class SignalServer(GroupMembership):
             return
         locale = await caller_locale(self.engine.ctx, actor)
         try:
-            parsed = parse_text_command(drop_decorations(line), self.engine.ctx.i18n, locale)
+            parsed = parse_text_command(drop_decorations(line), self.engine.ctx.i18n, locale,
+                                        mention_prefix=SIGNAL_PREFIX)  # mentions fill member options first
         except TextCommandError as err:
             await self.reply(platform_id, chat, quote, err.reply(), private=False)
             return
