@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 AREAS = (
     "profiles", "privacy", "onboarding", "requests", "engagement", "reminders", "polls", "moderation", "vitality",
     "dashboard",
+    "setup",
 )
 COMMAND_MODULES = ("core",) + AREAS
 
@@ -54,6 +55,8 @@ class Engine:
         load_command_modules()
         self.ctx = ctx
         self.lock = lock
+        if hasattr(transport, "server_members"):  # the transport also describes its server (setup service)
+            ctx.platforms.append(transport)
         self.activity = ActivityRecorder(ctx)
         self.dispatcher = Dispatcher(ctx.db, ctx.clock, transport, ctx.config.delivery, self._dm_closed)
         self.scheduler = Scheduler(ctx, collect_jobs(ctx), self.dispatcher, before_job=self.activity.flush)

@@ -75,6 +75,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_bot(config, _db_path(args, config), token, sync=args.sync)
 
 
+def cmd_adopt(args: argparse.Namespace) -> int:
+    config = _config(args)
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        print("No Discord token: start again with DISCORD_TOKEN=<token> entraide adopt (see the README).",
+              file=sys.stderr)
+        return EXIT_USAGE
+    from cogs.adopt import adopt_from_command_line
+
+    return asyncio.run(adopt_from_command_line(config, _db_path(args, config), token, args.charter))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -144,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="discord (default) or signal (a signal-cli daemon, [signal] in the config)")
     p.add_argument("--sync", choices=("guild", "global", "none"), default="guild",
                    help="sync slash commands to the configured guild (instant) or globally")
+    p = add("adopt", cmd_adopt, "make every current member of the Discord server a member (no welcome)")
+    p.add_argument("--db", help="SQLite file (default: database.path from the config)")
+    p.add_argument("--charter", choices=("accepted", "send"), default="accepted",
+                   help="accepted: counted as accepted; send: the charter is sent to everyone by DM")
     p = add("console", cmd_console, "run the bot locally against a simulated server")
     p.add_argument("--jsonl", action="store_true", help="machine mode: JSON lines in and out")
     p.add_argument("--db", help="SQLite file (default: a temporary file)")

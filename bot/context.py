@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_epoch
@@ -22,6 +23,8 @@ class Community:
     guild_id: str
     live: LiveStream = field(default_factory=LiveStream)  # the dashboard's live feed
     dashboard_url: str | None = None  # set while the dashboard is served
+    # The transports' views of the server (bot.services.setup.ServerPlatform): members, permission checks.
+    platforms: list[Any] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -17,8 +17,10 @@ from discord.ext import commands
 from bot.app import Engine
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.services import setup
 from cogs.base import EntraideTree
 from cogs.delivery import DiscordDelivery
+from cogs.server import DiscordServer
 from cogs.translator import CatalogueTranslator
 from cogs.views import DYNAMIC_ITEMS
 
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 COG_MODULES = (
     "cogs.community", "cogs.profile", "cogs.request", "cogs.motm", "cogs.mod", "cogs.remind", "cogs.dashboard",
+    "cogs.setup",
 )
 SYNC_CHOICES = ("guild", "global", "none")
 
@@ -72,6 +75,7 @@ class EntraideBot(commands.Bot):
             self.config, self.db_path, self.clock, DiscordDelivery(self), guild_id=self.guild_id,
             single_instance=self.single_instance,
         )
+        self.engine.ctx.platforms.append(DiscordServer(self))
         for module in COG_MODULES:
             await self.load_extension(module)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -94,6 +98,13 @@ class EntraideBot(commands.Bot):
             synced = await self.tree.sync()
             log.info("synced %d commands globally (may take up to an hour to show)", len(synced))
 
+    async def check_setup_at_start(self) -> None:
+        """`setup check` at start-up: its result goes to mod-log when it changed (see the setup service)."""
+        try:
+            await setup.report_startup_check(self.engine.ctx)
+        except Exception:
+            log.exception("start-up setup check failed")
+
     async def run_engine(self) -> None:
         """Once the server is visible: catch up, start the alarm, then deliver and flush on a loop.
 
@@ -104,6 +115,7 @@ class EntraideBot(commands.Bot):
             await self.engine.start()
         except Exception:  # a failed catch-up must not stop delivery; the next alarm tries again
             log.exception("start-up catch-up failed")
+        await self.check_setup_at_start()
         self.engine.scheduler.start_alarm()
         self.engine_ready.set()
         last_flush = 0.0

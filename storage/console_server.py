@@ -44,3 +44,31 @@ async def member_user(conn: aiosqlite.Connection, guild_id: str, user: str) -> s
         (guild_id, user, user),
     )
     return str(rows[0][0]) if rows else None
+
+
+async def record_join(
+    conn: aiosqlite.Connection, guild_id: str, user: str, name: str, locale: str | None, joined_at: int,
+) -> None:
+    """The user is on the simulated server from `joined_at` (a rejoin starts a new stay)."""
+    await conn.execute(
+        "INSERT INTO console_user (guild_id, user, name, locale, joined_at, present) VALUES (?, ?, ?, ?, ?, 1) "
+        "ON CONFLICT (guild_id, user) DO UPDATE SET name = excluded.name, "
+        "locale = COALESCE(excluded.locale, locale), joined_at = excluded.joined_at, present = 1",
+        (guild_id, user, name, locale, joined_at),
+    )
+
+
+async def record_leave(conn: aiosqlite.Connection, guild_id: str, user: str) -> None:
+    await conn.execute("UPDATE console_user SET present = 0 WHERE guild_id = ? AND user = ?", (guild_id, user))
+
+
+async def roster(conn: aiosqlite.Connection, guild_id: str) -> list[tuple[str, str, str | None, int | None, str]]:
+    """Everyone on the simulated server: (user, name, locale, joined_at, roles as a `\\n` list)."""
+    rows = await conn.execute_fetchall(
+        "SELECT u.user, COALESCE(u.name, u.user), u.locale, u.joined_at, "
+        "COALESCE((SELECT group_concat(r.role, char(10)) FROM member m JOIN member_role r ON r.member_id = m.id "
+        "          WHERE m.guild_id = u.guild_id AND m.platform_id = u.user), '') "
+        "FROM console_user u WHERE u.guild_id = ? AND u.present = 1 ORDER BY u.joined_at, u.user",
+        (guild_id,),
+    )
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]

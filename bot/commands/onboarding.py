@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.mentions import neutralize
 from bot.services import onboarding
+from bot.services.setup import is_adopted
 
 
 @command("charter")
@@ -14,8 +15,9 @@ async def show_charter(inv: Invocation) -> Reply:
 
 @button("charter:accept")
 async def accept_charter(inv: Invocation, _argument: str, _values: list[str]) -> Reply:
-    await onboarding.accept_charter(inv.ctx, inv.member)
-    return ok(inv.t("onboarding.accepted"), {"accepted": True})
+    member = await onboarding.accept_charter(inv.ctx, inv.member, animator=inv.is_animator)
+    adopted = await is_adopted(inv.ctx, member)
+    return ok(inv.t("setup.accepted_adopted" if adopted else "onboarding.accepted"), {"accepted": True})
 
 
 @command("mod godparent", Option("newcomer", "member", required=True), Option("godparent", "member", required=True),

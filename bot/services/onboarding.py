@@ -29,7 +29,8 @@ from bot.live import shown_name
 from bot.mentions import clean_display_name, mention, neutralize
 from bot.outbox import Component, change_role, post, send_dm
 from bot.scheduler import Job, cron, period_day
-from bot.services.members import ensure_member, member_locale, resolve_member
+from bot.services.members import ensure_member, is_animator, member_locale, resolve_member
+from storage import adoption as adoption_repo
 from storage import members as members_repo
 from storage import onboarding as onboarding_repo
 from storage import outbox as outbox_repo
@@ -72,6 +73,7 @@ async def member_joined(ctx: Community, platform_id: str, handle: str, locale: s
         had_left = existing is not None and existing.left_at is not None
         returning = had_left and existing is not None and not existing.erased
         member = await ensure_member(tx, ctx, platform_id, handle, locale)
+        await adoption_repo.forget_adoption(tx, member.id)  # joining under the bot's eyes: a newcomer again
         await onboarding_repo.mark_joined(tx, member.id, handle, locale, now, returning=had_left)
         member = await members_repo.by_id(tx, member.id)
         assert member is not None
@@ -85,8 +87,11 @@ async def member_joined(ctx: Community, platform_id: str, handle: str, locale: s
     return member
 
 
-async def accept_charter(ctx: Community, member: Member) -> Member:
-    """The member role, the public welcome, the profile invitation and a godparent, in one transaction."""
+async def accept_charter(ctx: Community, member: Member, *, animator: bool = False) -> Member:
+    """The member role, the public welcome, the profile invitation and a godparent, in one transaction.
+
+    An animator (`animator`, or an animator role the bot knows) is never given a godparent; a member
+    adopted with the server (`setup adopt charter:send`) only gets the role."""
     async with ctx.db.transaction() as tx:
         current = await members_repo.by_id(tx, member.id)
         assert current is not None
@@ -97,6 +102,10 @@ async def accept_charter(ctx: Community, member: Member) -> Member:
         role = ctx.config.roles.member
         await members_repo.add_role(tx, member.id, role)
         await change_role(tx, ctx, current, role, add=True)
+        if await adoption_repo.is_adopted(tx, member.id):  # on the server before the bot: not a newcomer
+            updated = await members_repo.by_id(tx, member.id)
+            assert updated is not None
+            return updated
         returning = await onboarding_repo.join_count(tx, member.id) > 1
         loc = ctx.locale
         key = "onboarding.public_welcome_back" if returning else "onboarding.public_welcome"
@@ -109,11 +118,16 @@ async def accept_charter(ctx: Community, member: Member) -> Member:
                       fallback_channel=ctx.config.channels.welcome)
         updated = await members_repo.by_id(tx, member.id)
         assert updated is not None
-        if not await _has_current_godparent(tx, ctx, updated):
+        if not (animator or await _animates(tx, ctx, updated) or await _has_current_godparent(tx, ctx, updated)):
             await assign_godparent(tx, ctx, updated)
             updated = await members_repo.by_id(tx, member.id)
     assert updated is not None
     return updated
+
+
+async def _animates(tx: aiosqlite.Connection, ctx: Community, member: Member) -> bool:
+    """Members with an animator role are never given a godparent."""
+    return is_animator(ctx, await members_repo.roles(tx, member.id))
 
 
 async def member_left(ctx: Community, platform_id: str) -> None:

@@ -11,16 +11,18 @@ import json
 import re
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from bot.app import Engine
-from bot.clock import SimulatedClock
+from bot.clock import SimulatedClock, to_epoch
 from bot.commands.hints import TEXT, render_hints
 from bot.commands.registry import Actor, Reply
+from bot.context import Community
 from bot.mentions import MENTION_TOKEN
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
+from bot.services.setup import Finding, ServerMember
 from storage import console_server
 
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
@@ -126,12 +128,18 @@ class ConsoleServer:
         elif kind == "join":
             name = event.get("name") if isinstance(event.get("name"), str) else None
             locale = event.get("locale") if event.get("locale") in ("fr", "en") else None
+            before = self._joined_before(event)
             async with engine.ctx.db.transaction() as tx:
                 await console_server.set_dms_closed(
                     tx, engine.ctx.guild_id, user, bool(event.get("dms_closed", False))
                 )
-            await engine.member_joined(user, (name or user)[:100], locale)
+                await console_server.record_join(tx, engine.ctx.guild_id, user, (name or user)[:100], locale,
+                                                 to_epoch(before or engine.ctx.now()))
+            if before is None:  # on the server before the bot: `setup adopt` makes them members
+                await engine.member_joined(user, (name or user)[:100], locale)
         elif kind == "leave":
+            async with engine.ctx.db.transaction() as tx:
+                await console_server.record_leave(tx, engine.ctx.guild_id, user)
             await engine.member_left(user)
         elif kind == "roles":
             add = [str(r) for r in event.get("add") or [] if isinstance(r, str)]
@@ -157,6 +165,44 @@ class ConsoleServer:
         ctx = self.engine.ctx
         return Reply(ok=False, error="not_eligible", data={},
                      text=ctx.t(None, "parser.not_joined", user=user[:100]))
+
+    def _joined_before(self, event: dict[str, Any]) -> datetime | None:
+        """`joined_at`: a member who was on the server before the bot (never later than now)."""
+        if event.get("joined_at") is None:
+            return None
+        assert self.engine is not None
+        when = parse_instant(event["joined_at"], self.engine.ctx.tz)
+        return min(when, self.engine.ctx.now())
+
+    # The simulated server, as the setup service sees it ---------------------------------------
+
+    async def server_members(self) -> AsyncIterator[ServerMember]:
+        assert self.engine is not None
+        ctx = self.engine.ctx
+        for user, name, locale, joined_at, roles in await console_server.roster(ctx.db.reader, ctx.guild_id):
+            yield ServerMember(platform_id=user, name=name, joined_at=joined_at,
+                               roles=frozenset(r for r in roles.split("\n") if r), locale=locale)
+
+    async def setup_findings(self, ctx: Community) -> list[Finding]:
+        """The simulated server has every channel and role the config names, and the bot may do anything
+        there; a channel given as a Discord id is the one thing it does not create."""
+        channels = ctx.config.channels
+        findings: list[Finding] = []
+        for ref, extra in ((channels.welcome, ()), (channels.help_requests, ("channel_threads",)),
+                           (channels.general, ("channel_attach",)), (channels.mod_log, ()),
+                           (channels.animators, ())):
+            if ref.isdigit():
+                findings.append(Finding("channel", ref, "channel_exists", False, "console_channel"))
+                continue
+            for check in ("channel_exists", "channel_view", "channel_send", *extra):
+                findings.append(Finding("channel", ref, check, True))
+        roles = ctx.config.roles
+        for role in dict.fromkeys((roles.member, roles.member_of_the_month)):
+            findings += [Finding("role", role, "role_exists", True), Finding("role", role, "role_manage", True)]
+        for role in roles.animators:
+            findings.append(Finding("role", role, "animator_role_exists", True))
+        findings.append(Finding("server", "", "server_moderate", True))
+        return findings
 
     def _advance_target(self, event: dict[str, Any]) -> datetime:
         assert self.engine is not None

@@ -1,0 +1,145 @@
+"""The community's Discord server as the setup service sees it: its members, and what the bot may do there.
+
+`DiscordServer` is the Discord side of `bot.services.setup.ServerPlatform`: it lists the server's
+members for `setup adopt` and looks at every configured channel and role for `setup check`. The rules
+(who is adopted, what is posted) stay in the service.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.clock import to_epoch
+from bot.context import Community
+from bot.services.setup import Finding, ServerMember
+
+if TYPE_CHECKING:
+    from cogs.bot import EntraideBot
+
+log = logging.getLogger(__name__)
+
+
+def server_member(member: discord.Member) -> ServerMember:
+    """A Discord member as the setup service takes it: display name, join date, role names and ids."""
+    roles = frozenset(token for role in member.roles if not role.is_default() for token in (role.name, str(role.id)))
+    locale = str(member.guild.preferred_locale.value) if member.guild.preferred_locale else None
+    return ServerMember(
+        platform_id=str(member.id), name=member.display_name,
+        joined_at=to_epoch(member.joined_at) if member.joined_at else None,
+        roles=roles, locale=locale, bot=member.bot,
+    )
+
+
+def channel_by_ref(guild: discord.Guild, ref: str) -> discord.TextChannel | None:
+    """A configured channel: its id, or its name (as `[channels]` in the config says)."""
+    if ref.isdigit():
+        channel = guild.get_channel(int(ref))
+        return channel if isinstance(channel, discord.TextChannel) else None
+    return discord.utils.get(guild.text_channels, name=ref.lstrip("#"))
+
+
+def role_by_ref(guild: discord.Guild, ref: str) -> discord.Role | None:
+    return guild.get_role(int(ref)) if ref.isdigit() else discord.utils.get(guild.roles, name=ref)
+
+
+def bot_role_name(guild: discord.Guild) -> str:
+    """The role Discord gave the bot when it was invited (else its highest role)."""
+    me = guild.me
+    role = guild.self_role or (me.top_role if me is not None else None)
+    return role.name if role is not None and not role.is_default() else "@entraide"
+
+
+def guild_findings(ctx: Community, guild: discord.Guild) -> list[Finding]:
+    """Every configured channel and role, and the server-wide rights, checked against the bot's permissions."""
+    me = guild.me
+    bot_role = bot_role_name(guild)
+    params = {"bot_role": bot_role}
+    channels = ctx.config.channels
+    findings: list[Finding] = []
+    wanted = {
+        channels.welcome: (), channels.help_requests: ("channel_threads",), channels.general: ("channel_attach",),
+        channels.mod_log: (), channels.animators: (),
+    }
+    for ref, extra in wanted.items():
+        channel = channel_by_ref(guild, ref)
+        name = channel.name if channel is not None else ref
+        if channel is None or me is None:
+            findings.append(Finding("channel", ref, "channel_exists", False, "create_channel", params))
+            continue
+        perms = channel.permissions_for(me)
+        findings.append(Finding("channel", ref, "channel_exists", True, None, {**params, "name": name}))
+        findings.append(Finding("channel", ref, "channel_view", perms.view_channel, "allow_view",
+                                {**params, "name": name}))
+        if not perms.view_channel:
+            continue  # nothing else can work there, and Discord reports the rest as allowed
+        findings.append(Finding("channel", ref, "channel_send", perms.send_messages, "allow_send",
+                                {**params, "name": name}))
+        for check in extra:
+            ok = (perms.create_public_threads and perms.send_messages_in_threads) if check == "channel_threads" \
+                else perms.attach_files
+            fix = "allow_threads" if check == "channel_threads" else "allow_attach"
+            findings.append(Finding("channel", ref, check, ok, fix, {**params, "name": name}))
+    manage_roles = bool(me is not None and me.guild_permissions.manage_roles)
+    roles = ctx.config.roles
+    for ref in dict.fromkeys((roles.member, roles.member_of_the_month)):
+        role = role_by_ref(guild, ref)
+        if role is None:
+            findings.append(Finding("role", ref, "role_exists", False, "create_role", params))
+            continue
+        findings.append(Finding("role", ref, "role_exists", True, None, {**params, "name": role.name}))
+        if not manage_roles:
+            findings.append(Finding("role", ref, "role_manage", False, "grant_manage_roles",
+                                    {**params, "name": role.name}))
+        else:
+            below = me is not None and role < me.top_role
+            findings.append(Finding("role", ref, "role_manage", below, "move_bot_role", {**params, "name": role.name}))
+    for ref in roles.animators:
+        role = role_by_ref(guild, ref)
+        findings.append(Finding("role", ref, "animator_role_exists", role is not None, "create_role",
+                                {**params, "name": role.name if role is not None else ref}))
+    moderate = bool(me is not None and me.guild_permissions.moderate_members)
+    findings.append(Finding("server", "", "server_moderate", moderate, "grant_moderate", params))
+    return findings
+
+
+class DiscordServer:
+    """`ServerPlatform` for the community's guild, through the running bot's cache."""
+
+    def __init__(self, bot: EntraideBot) -> None:
+        self.bot = bot
+
+    async def server_members(self) -> AsyncIterator[ServerMember]:
+        guild = self.bot.community_guild()
+        if guild is None:
+            return
+        if not guild.chunked:
+            try:
+                await guild.chunk(cache=True)
+            except (discord.HTTPException, discord.ClientException, AttributeError, TypeError):
+                log.info("could not load the member list from Discord; using the members already seen")
+        for member in list(guild.members):
+            yield server_member(member)
+
+    async def setup_findings(self, ctx: Community) -> list[Finding]:
+        guild = self.bot.community_guild()
+        if guild is None:
+            return [Finding("channel", ref, "channel_exists", False, "create_channel", {"bot_role": "@entraide"})
+                    for ref in (ctx.config.channels.mod_log,)]
+        return guild_findings(ctx, guild)
+
+
+class FetchedServer:
+    """`ServerPlatform` for `entraide adopt`: members fetched once over HTTP, no gateway."""
+
+    def __init__(self, members: list[discord.Member]) -> None:
+        self.members = members
+
+    async def server_members(self) -> AsyncIterator[ServerMember]:
+        for member in self.members:
+            yield server_member(member)
+
+    async def setup_findings(self, ctx: Community) -> list[Finding]:
+        return []
