@@ -128,6 +128,13 @@ class Engine:
 
         await onboarding.member_joined(self.ctx, platform_id, handle, locale)
 
+    async def member_renamed(self, platform_id: str, name: str) -> None:
+        """The name people know on the server changed: posts show the new one."""
+        member = await members_repo.by_platform_id(self.ctx.db.reader, self.ctx.guild_id, platform_id)
+        if member is not None and not member.erased and member.handle != name[:100]:
+            async with self.ctx.db.transaction() as tx:
+                await members_repo.update_fields(tx, member.id, handle=name[:100])
+
     async def member_left(self, platform_id: str) -> None:
         from bot.services import onboarding
 

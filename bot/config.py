@@ -37,6 +37,14 @@ class Community(Section):
     charter: str = ""
     charter_file: str = ""
     deepening_session: str = ""
+    other_servers: str = "leave"  # leave | ignore: servers the bot is invited to that are not the community's
+
+    @field_validator("other_servers")
+    @classmethod
+    def _other_servers(cls, value: str) -> str:
+        if value not in ("leave", "ignore"):
+            raise ValueError("expected leave or ignore")
+        return value
 
     @field_validator("locale")
     @classmethod

@@ -69,7 +69,7 @@ async def actor_for(interaction: discord.Interaction) -> Actor:
     roles = role_tokens(member) if member is not None else frozenset()
     manage = bool(member is not None and member.guild_permissions.manage_guild)
     return Actor(
-        platform_id=str(interaction.user.id), handle=interaction.user.name,
+        platform_id=str(interaction.user.id), handle=(member or interaction.user).display_name,
         locale=str(interaction.locale.value) if interaction.locale else None,
         roles=roles, manage_guild=manage,
     )
@@ -79,7 +79,7 @@ async def member_ref(interaction: discord.Interaction, user: discord.abc.User | 
     """A `member` option for the engine: the platform id, after making sure the bot knows that member."""
     if user is None:
         return None
-    await bot_of(interaction).engine.ensure_member(str(user.id), user.name, None)
+    await bot_of(interaction).engine.ensure_member(str(user.id), user.display_name, None)
     return str(user.id)
 
 
@@ -152,8 +152,28 @@ async def run_command(
     return await answer(interaction, bot.engine.command(actor, name, clean), public_hint=public_hint)
 
 
-async def run_click(interaction: discord.Interaction, custom_id: str, values: list[str] | None = None) -> Reply:
+def foreign_guild(interaction: discord.Interaction) -> bool:
+    """An interaction from a server that is not the community's (a DM is the community's bot talking)."""
+    return interaction.guild_id is not None and str(interaction.guild_id) != bot_of(interaction).guild_id
+
+
+async def refuse_foreign_guild(interaction: discord.Interaction) -> None:
+    """One short ephemeral sentence; nothing is read or written."""
+    if interaction.type == discord.InteractionType.autocomplete or interaction.response.is_done():
+        return
+    locale = str(interaction.locale.value) if interaction.locale else None
+    text = bot_of(interaction).engine.ctx.t(locale, "discord.foreign_guild")
+    try:
+        await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.info("could not answer an interaction from another server")
+
+
+async def run_click(interaction: discord.Interaction, custom_id: str, values: list[str] | None = None) -> Reply | None:
     """A button or select → `engine.click(actor, custom_id, values)` → the reply."""
+    if foreign_guild(interaction):
+        await refuse_foreign_guild(interaction)
+        return None
     bot = bot_of(interaction)
     actor = await actor_for(interaction)
     return await answer(interaction, bot.engine.click(actor, custom_id, values))
@@ -189,6 +209,7 @@ OPTION_FALLBACKS = {
     "channel": "the channel to post in (default: general)",
     "days": "how many days back (default 30)",
     "command": "a command, e.g. request new",
+    "language": "the bot's language for you: fr or en",
 }
 
 
@@ -199,6 +220,13 @@ def option_descriptions(*names: str) -> dict[str, app_commands.locale_str]:
 
 class EntraideTree(app_commands.CommandTree):
     """Even what discord.py refuses before the engine (an option out of range) gets one localized answer."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """One community, one server: a command from any other server is refused and touches nothing."""
+        if foreign_guild(interaction):
+            await refuse_foreign_guild(interaction)
+            return False
+        return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         bot = bot_of(interaction)

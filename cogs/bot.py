@@ -18,6 +18,7 @@ from bot.app import Engine
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services import setup
+from bot.services.languages import supported
 from cogs.base import EntraideTree
 from cogs.delivery import DiscordDelivery
 from cogs.server import DiscordServer
@@ -34,10 +35,12 @@ SYNC_CHOICES = ("guild", "global", "none")
 
 
 def bot_intents() -> discord.Intents:
-    """Default intents plus members (privileged, for joins and leaves); never message content."""
-    intents = discord.Intents.default()
-    intents.message_content = False
+    """Only what the bot uses: the server (guilds), its members (privileged: joins, leaves, names, roles)
+    and guild messages (counted as activity, never read: no message content). No voice, no presence."""
+    intents = discord.Intents.none()
+    intents.guilds = True
     intents.members = True
+    intents.guild_messages = True
     return intents
 
 
@@ -149,8 +152,10 @@ class EntraideBot(commands.Bot):
         return guild is not None and str(guild.id) == self.guild_id
 
     async def on_member_join(self, member: discord.Member) -> None:
+        """A newcomer, greeted in the server's language until their own interactions tell theirs."""
         if self._ours(member.guild) and not member.bot:
-            await self.engine.member_joined(str(member.id), member.name, None)
+            locale = str(member.guild.preferred_locale.value) if member.guild.preferred_locale else None
+            await self.engine.member_joined(str(member.id), member.display_name, supported(self.engine.ctx, locale))
 
     async def on_member_remove(self, member: discord.Member) -> None:
         if self._ours(member.guild) and not member.bot:
@@ -160,18 +165,40 @@ class EntraideBot(commands.Bot):
         """Counted as activity only: the content is neither requested (no intent) nor read."""
         if self._ours(message.guild) and not message.author.bot and message.webhook_id is None:
             author = str(message.author.id)
-            await self.engine.ensure_member(author, message.author.name)  # members from before the bot
+            await self.engine.ensure_member(author, message.author.display_name)  # members from before the bot
             await self.engine.message_seen(author)
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if not self._ours(after.guild) or after.bot:
             return
+        if before.display_name != after.display_name:  # posts show the name people know on the server
+            await self.engine.member_renamed(str(after.id), after.display_name)
         old, new = set(before.roles), set(after.roles)
         if old == new:
             return
         added = [role.name for role in new - old if not role.is_default()]
         removed = [role.name for role in old - new if not role.is_default()]
-        await self.engine.roles_changed(str(after.id), after.name, added, removed)
+        await self.engine.roles_changed(str(after.id), after.display_name, added, removed)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.leave_other_server(guild)
+
+    async def on_ready(self) -> None:
+        for guild in list(self.guilds):
+            await self.leave_other_server(guild)
+
+    async def leave_other_server(self, guild: discord.Guild) -> None:
+        """One community, one server: another server the bot was invited to is left (or ignored, by config)."""
+        if self._ours(guild) or not self.guild_id.isdigit():
+            return
+        if self.config.community.other_servers == "ignore":
+            log.info("ignoring server %s (%s): it is not the community's", guild.id, guild.name)
+            return
+        log.info("leaving server %s (%s): it is not the community's", guild.id, guild.name)
+        try:
+            await guild.leave()
+        except discord.HTTPException as exc:
+            log.warning("could not leave server %s: %s", guild.id, exc)
 
 
 def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "guild") -> int:

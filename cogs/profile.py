@@ -1,6 +1,7 @@
 """/profile set|show|export|delete: parse → one engine call → the reply."""
 from __future__ import annotations
 
+from typing import Literal
 from zoneinfo import available_timezones
 
 import discord
@@ -20,7 +21,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description=desc
     @app_commands.command(name="set", description=describe("update your profile", command="profile set"))
     @app_commands.describe(**option_descriptions(
         "skills", "needs", "languages", "bio", "timezone", "quiet_hours", "available", "godparent", "nudges",
-        "visible"))
+        "visible", "language"))
     async def profile_set(
         self, interaction: discord.Interaction,
         skills: app_commands.Range[str, 0, 500] | None = None,
@@ -30,12 +31,12 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description=desc
         timezone: app_commands.Range[str, 1, 64] | None = None,
         quiet_hours: app_commands.Range[str, 1, 5] | None = None,
         available: bool | None = None, godparent: bool | None = None,
-        nudges: bool | None = None, visible: bool | None = None,
+        nudges: bool | None = None, visible: bool | None = None, language: Literal["fr", "en"] | None = None,
     ) -> None:
         await run_command(interaction, "profile set", {
             "skills": skills, "needs": needs, "languages": languages, "bio": bio, "timezone": timezone,
             "quiet_hours": quiet_hours, "available": available, "godparent": godparent, "nudges": nudges,
-            "visible": visible,
+            "visible": visible, "language": language,
         })
 
     @profile_set.autocomplete("timezone")

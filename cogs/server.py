@@ -6,6 +6,7 @@ members for `setup adopt` and looks at every configured channel and role for `se
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from cogs.bot import EntraideBot
 
 log = logging.getLogger(__name__)
+CHUNK_TIMEOUT_SECONDS = 300  # a server of 100,000 members comes in 100 chunks
 
 
 def server_member(member: discord.Member) -> ServerMember:
@@ -115,11 +117,12 @@ class DiscordServer:
         guild = self.bot.community_guild()
         if guild is None:
             return
-        if not guild.chunked:
+        if not guild.chunked:  # the gateway sends every member on request (members intent)
             try:
-                await guild.chunk(cache=True)
-            except (discord.HTTPException, discord.ClientException, AttributeError, TypeError):
-                log.info("could not load the member list from Discord; using the members already seen")
+                await asyncio.wait_for(guild.chunk(cache=True), timeout=CHUNK_TIMEOUT_SECONDS)
+            except (TimeoutError, discord.HTTPException, discord.ClientException):
+                log.info("could not load the member list from Discord; using the members already seen",
+                         exc_info=True)
         for member in list(guild.members):
             yield server_member(member)
 

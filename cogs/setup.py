@@ -1,7 +1,7 @@
 """/setup check|adopt: installing the bot on the server (animators; the engine checks who may)."""
 from __future__ import annotations
 
-import contextlib
+import logging
 from typing import Literal
 
 import discord
@@ -10,6 +10,8 @@ from discord.ext import commands
 
 from bot.services import setup as setup_service
 from cogs.base import bot_of, describe, run_command
+
+log = logging.getLogger(__name__)
 
 
 @app_commands.guild_only()
@@ -36,9 +38,12 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description=describe
         await interaction.response.defer(ephemeral=True, thinking=True)
 
         async def show(done: int, total: int) -> None:
-            with contextlib.suppress(discord.HTTPException):
+            """Progress is a courtesy: an edit that fails never stops the adoption."""
+            try:
                 await interaction.edit_original_response(
                     content=words.t(locale, "setup.progress", done=done, total=total))
+            except Exception:  # noqa: BLE001
+                log.info("could not show the adoption's progress", exc_info=True)
 
         token = setup_service.adoption_progress.set(show)
         try:

@@ -11,6 +11,7 @@ from bot.context import Community
 from bot.errors import DomainError, denied, invalid, not_eligible, not_found
 from bot.services import participation
 from bot.services.activity import ActivityRecorder
+from bot.services.languages import follow_client, supported
 from bot.services.members import ensure_member, is_animator
 from storage import members as members_repo
 
@@ -77,7 +78,9 @@ async def _caller(ctx: Community, actor: Actor) -> Invocation:
     member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, actor.platform_id)
     if member is None:
         async with ctx.db.transaction() as tx:
-            member = await ensure_member(tx, ctx, actor.platform_id, actor.handle, actor.locale)
+            member = await ensure_member(tx, ctx, actor.platform_id, actor.handle, supported(ctx, actor.locale))
+    else:
+        member = await follow_client(ctx, member, actor.locale)
     return Invocation(
         ctx=ctx, actor=actor, member=member, options={},
         locale=_locale(ctx, actor, member.locale),

@@ -23,6 +23,7 @@ def _yes_no(inv: Invocation, value: bool) -> str:
     Option("languages", "csv", max_len=200), Option("bio", "text", max_len=profiles.MAX_BIO),
     Option("timezone", "text", max_len=64), Option("quiet_hours", "text", max_len=20),
     Option("available", "bool"), Option("godparent", "bool"), Option("nudges", "bool"), Option("visible", "bool"),
+    Option("language", "text", max_len=10),
 )
 async def profile_set(inv: Invocation) -> Reply:
     data = await profiles.set_profile(inv.ctx, inv.member, inv.options)

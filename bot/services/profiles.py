@@ -17,6 +17,7 @@ import aiosqlite
 
 from bot.context import Community
 from bot.errors import denied, invalid
+from bot.services import languages
 from bot.services.members import resolve_member
 from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids
 from storage import members as members_repo
@@ -44,10 +45,11 @@ class ProfileChanges:
     offers: list[tuple[str, str]] | None = None
     needs: list[tuple[str, str]] | None = None
     fields: dict[str, object] = field(default_factory=dict)
+    language: str | None = None  # the bot's language for this member, chosen (it then wins)
 
     @property
     def empty(self) -> bool:
-        return self.offers is None and self.needs is None and not self.fields
+        return self.offers is None and self.needs is None and not self.fields and self.language is None
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,11 @@ def validate_profile_changes(ctx: Community, options: Mapping[str, Any]) -> Prof
     for option, column in BOOL_FIELDS.items():
         if options.get(option) is not None:
             changes.fields[column] = int(bool(options[option]))
+    if options.get("language") is not None:
+        language = str(options["language"]).strip().lower()
+        if language not in ctx.i18n.catalogues:
+            raise invalid("profiles.bad_bot_language", language=language[:20])
+        changes.language = language
     return changes
 
 
@@ -160,6 +167,8 @@ async def apply_profile_changes(
     if changes.needs is not None:
         await profiles_repo.replace_skills(tx, member_id, NEED, await ensure_skills(tx, ctx, changes.needs))
     await members_repo.update_fields(tx, member_id, profile_updated_at=ctx.now_ts(), **changes.fields)
+    if changes.language is not None:
+        await languages.choose(tx, ctx, member_id, changes.language)
 
 
 async def set_profile(ctx: Community, member: Member, options: Mapping[str, Any]) -> dict[str, list[str]]:

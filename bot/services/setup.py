@@ -242,9 +242,9 @@ def render_findings(ctx: Community, locale: str, findings: list[Finding]) -> tup
     checks = []
     lines = []
     for finding in findings:
-        what = ctx.t(locale, f"setup.what.{finding.check}", name=neutralize(finding.name), **finding.params)
-        fix = ctx.t(locale, f"setup.fix.{finding.fix}", name=neutralize(finding.name), **finding.params) \
-            if finding.fix and not finding.ok else ""
+        params = {key: neutralize(str(value)) for key, value in {"name": finding.name, **finding.params}.items()}
+        what = ctx.t(locale, f"setup.what.{finding.check}", **params)
+        fix = ctx.t(locale, f"setup.fix.{finding.fix}", **params) if finding.fix and not finding.ok else ""
         checks.append({"what": what, "ok": finding.ok, "fix": fix})
         lines.append(f"✅ {what}" if finding.ok else f"❌ {what} — {fix}")
     return "\n".join(lines), checks

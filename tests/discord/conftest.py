@@ -37,7 +37,7 @@ _ids = itertools.count(1)
 class Response:
     """One interaction callback or follow-up as Discord would have received it."""
 
-    kind: str  # "callback" or "followup"
+    kind: str  # "callback", "followup" or "edit"
     type: int | None
     data: dict[str, Any]
     files: list[discord.File] = field(default_factory=list)
@@ -77,13 +77,24 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
                                        list(params.files or [])))
         return {"interaction": {"id": str(interaction_id), "type": 2}}
 
+    async def edit_original_interaction_response(
+        self, application_id: int, token: str, *, payload: dict[str, Any] | None = None, multipart: Any = None,
+        files: Any = None, **_: Any,
+    ) -> dict[str, Any]:
+        """An edit of the first answer (e.g. progress shown while a long command runs)."""
+        return await self._message("edit", application_id, payload, multipart, files)
+
     async def execute_webhook(self, webhook_id: int, token: str, *, payload: dict[str, Any] | None = None,
                               multipart: Any = None, files: Any = None, **_: Any) -> dict[str, Any]:
+        return await self._message("followup", webhook_id, payload, multipart, files)
+
+    async def _message(self, kind: str, webhook_id: int, payload: dict[str, Any] | None, multipart: Any,
+                       files: Any) -> dict[str, Any]:
         if multipart:
             import json
 
             payload = json.loads(multipart[0]["value"])
-        self.responses.append(Response("followup", None, payload or {}, list(files or [])))
+        self.responses.append(Response(kind, None, payload or {}, list(files or [])))
         return {
             "id": str(10**17 + next(_ids)), "channel_id": "1", "webhook_id": str(webhook_id), "type": 0,
             "author": {"id": str(webhook_id), "username": "entraide", "discriminator": "0", "avatar": None},
