@@ -16,7 +16,7 @@ from tests.harness import Sim, config_with
 load_command_modules()
 
 DAY = 86400
-READ_ONLY = {"mod history", "remind list", "vitality", "dashboard"}
+READ_ONLY = {"mod history", "remind list", "vitality", "dashboard", "setup check"}
 # Commands whose success needs something done first run in this order; any other one after them.
 ORDER = ["mod warn", "mod timeout", "mod note", "mod history", "mod status", "mod godparent", "mod close-request",
          "mod nudges", "motm open", "motm close", "remind add", "remind list", "remind remove", "vitality"]

@@ -127,7 +127,7 @@ async def adopt_server(ctx: Community, actor: Member | None, charter: str = "acc
         await adopt_batch(ctx, people[start:start + ADOPT_BATCH], charter, result)
         if progress is not None:
             await progress(min(start + ADOPT_BATCH, total), total)
-    if actor is not None and result.adopted:
+    if actor is not None:  # audited even when nobody was left to adopt
         from bot.services.moderation import record_case
 
         async with ctx.db.transaction() as tx:
