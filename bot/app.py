@@ -16,7 +16,7 @@ from bot.commands.registry import Actor, Reply
 from bot.config import Config
 from bot.context import Community
 from bot.i18n import Translator
-from bot.outbox import Dispatcher, Transport
+from bot.outbox import Dispatcher, Outgoing, PermanentDeliveryError, Transport
 from bot.scheduler import Job, Scheduler
 from bot.services.activity import ActivityRecorder
 from storage import members as members_repo
@@ -58,7 +58,8 @@ class Engine:
         if hasattr(transport, "server_members"):  # the transport also describes its server (setup service)
             ctx.platforms.append(transport)
         self.activity = ActivityRecorder(ctx)
-        self.dispatcher = Dispatcher(ctx.db, ctx.clock, transport, ctx.config.delivery, self._dm_closed)
+        self.dispatcher = Dispatcher(ctx.db, ctx.clock, transport, ctx.config.delivery, self._dm_closed,
+                                     self._delivery_failed)
         self.scheduler = Scheduler(ctx, collect_jobs(ctx), self.dispatcher, before_job=self.activity.flush)
 
     @classmethod
@@ -108,6 +109,11 @@ class Engine:
             member = await members_repo.by_platform_id(tx, self.ctx.guild_id, platform_id)
             if member is not None:
                 await members_repo.update_fields(tx, member.id, dms_closed=1)
+
+    async def _delivery_failed(self, message: Outgoing, error: PermanentDeliveryError) -> None:
+        from bot.services.failures import report_delivery_failure
+
+        await report_delivery_failure(self.ctx, message, error)
 
     # What transports call -------------------------------------------------------------------
 

@@ -154,8 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="SQLite file (default: database.path from the config)")
     p.add_argument("--transport", choices=("discord", "signal"), default="discord",
                    help="discord (default) or signal (a signal-cli daemon, [signal] in the config)")
-    p.add_argument("--sync", choices=("guild", "global", "none"), default="guild",
-                   help="sync slash commands to the configured guild (instant) or globally")
+    p.add_argument("--sync", nargs="?", const="force", default="auto", choices=("force", "guild", "global", "none"),
+                   help="slash commands are registered only when they changed; --sync forces it, "
+                        "--sync guild|global registers them in the server (instant) or everywhere, "
+                        "removing the other's; --sync none skips it")
     p = add("adopt", cmd_adopt, "make every current member of the Discord server a member (no welcome)")
     p.add_argument("--db", help="SQLite file (default: database.path from the config)")
     p.add_argument("--charter", choices=("accepted", "send"), default="accepted",
@@ -192,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet = args.command == "console" and getattr(args, "jsonl", False)
+    if args.command == "run":  # what the bot does, in discord.py's own format (colours on a terminal)
+        import discord.utils
+
+        discord.utils.setup_logging(level=logging.DEBUG if args.verbose else logging.INFO)
     logging.basicConfig(
         level=logging.INFO if args.verbose else (logging.ERROR if quiet else logging.WARNING),
         stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -7,6 +7,7 @@ Targets are `dm:<platform_id>`, `channel:<name>` (optionally with a thread in th
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from storage.database import Database
 from storage.members import Member
 
 log = logging.getLogger(__name__)
+TOKEN_EPSILON = 1e-6  # float and microsecond rounding: a token due now is there now
 
 
 class DMClosed(Exception):
@@ -45,7 +47,17 @@ class TransientDeliveryError(Exception):
 
 
 class PermanentDeliveryError(Exception):
-    """A message that can never be delivered (unknown channel, deleted member)."""
+    """A message that can never be delivered (unknown channel, deleted member).
+
+    `cause` says why in words the animators can act on (`missing_permissions`, `missing_access`,
+    `unknown_channel`, `unknown_role`, `member_gone`, ...); `params` what the transport knows
+    that helps fix it (e.g. `bot_role`, the role Discord gave the bot).
+    """
+
+    def __init__(self, message: str = "", cause: str = "other", params: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.params = dict(params or {})
 
 
 @dataclass(frozen=True)
@@ -206,8 +218,11 @@ async def _enqueue(
 class TokenBucket:
     """A burst goes at once, then the rate; refills on the injected clock."""
 
+    RECOVERY_STEPS = 10  # successful sends to climb back from the floor to the configured rate
+
     def __init__(self, burst: int, rate_per_second: float, clock: Clock) -> None:
         self.burst, self.rate, self.clock = burst, rate_per_second, clock
+        self.configured_rate = rate_per_second
         self.tokens = float(burst)
         self.updated = clock.now()
 
@@ -220,22 +235,32 @@ class TokenBucket:
 
     def has_token(self) -> bool:
         self._refill()
-        return self.tokens >= 1
+        return self.tokens >= 1 - TOKEN_EPSILON
 
     def take(self) -> bool:
         self._refill()
-        if self.tokens >= 1:
-            self.tokens -= 1
+        if self.tokens >= 1 - TOKEN_EPSILON:
+            self.tokens = max(0.0, self.tokens - 1)
             return True
         return False
 
     def next_token_at(self) -> datetime:
+        """Rounded up to the microsecond: at that instant a token is there (never a wake-up just before)."""
         self._refill()
         missing = max(0.0, 1 - self.tokens)
-        return self.updated + timedelta(seconds=missing / self.rate)
+        return self.updated + timedelta(microseconds=math.ceil(missing / self.rate * 1_000_000))
 
     def slow_down(self) -> None:
+        """The platform said "too fast": halve the rate (down to one a minute)."""
+        self._refill()
         self.rate = max(self.rate / 2, 1 / 60)
+
+    def recover(self) -> None:
+        """A send went through: climb back towards the configured rate by a fixed step (additive increase,
+        multiplicative decrease, as TCP does), so one slowdown does not last forever."""
+        if self.rate < self.configured_rate:
+            self._refill()
+            self.rate = min(self.configured_rate, self.rate + self.configured_rate / self.RECOVERY_STEPS)
 
 
 def fault_point(name: str) -> None:
@@ -267,10 +292,12 @@ class Dispatcher:
     def __init__(
         self, db: Database, clock: Clock, transport: Transport, settings: Delivery,
         on_dm_closed: Callable[[str], Awaitable[None]] | None = None,
+        on_failure: Callable[[Outgoing, PermanentDeliveryError], Awaitable[None]] | None = None,
     ) -> None:
         self.db, self.clock, self.transport, self.settings = db, clock, transport, settings
         self.bucket = TokenBucket(settings.burst, settings.rate_per_minute / 60, clock)
         self.on_dm_closed = on_dm_closed
+        self.on_failure = on_failure  # a permanent failure the animators should hear about
         self._blocked_until: datetime | None = None
         self.files = TempFiles.for_database(db.path)
 
@@ -326,10 +353,16 @@ class Dispatcher:
             log.warning("outbox %s cannot be delivered: %s", row.id, exc)
             await self._write(outbox_repo.mark_failed, row.id, row.attempts + 1)
             self.files.discard_attachments(message.payload.get("attachments"))
+            if self.on_failure is not None:
+                try:
+                    await self.on_failure(message, exc)
+                except Exception:  # reporting must never stop delivery
+                    log.exception("could not report the failure of outbox %s", row.id)
             return False
         fault_point("outbox:after-send")
         await self._write(outbox_repo.mark_sent, row.id, now)
         self.files.discard_attachments(message.payload.get("attachments"))  # delivered: the file goes
+        self.bucket.recover()
         return True
 
     async def _fall_back(self, row: outbox_repo.OutboxRow) -> None:

@@ -30,6 +30,8 @@ async def fetch_members(token: str, guild_id: int) -> list[discord.Member]:
     intents = discord.Intents.none()
     intents.guilds = True
     intents.members = True
+    discord.VoiceClient.warn_nacl = False  # no voice here either
+    discord.VoiceClient.warn_dave = False
     client = discord.Client(intents=intents)
     try:
         await client.login(token)

@@ -11,14 +11,17 @@ import logging
 import sys
 from pathlib import Path
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.app import Engine
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.i18n import Translator
 from bot.services import setup
 from bot.services.languages import supported
+from cogs import sync as command_sync
 from cogs.base import EntraideTree
 from cogs.delivery import DiscordDelivery
 from cogs.server import DiscordServer
@@ -31,7 +34,7 @@ COG_MODULES = (
     "cogs.community", "cogs.profile", "cogs.request", "cogs.motm", "cogs.mod", "cogs.remind", "cogs.dashboard",
     "cogs.setup",
 )
-SYNC_CHOICES = ("guild", "global", "none")
+SYNC_CHOICES = ("auto", "force", "guild", "global", "none")
 
 
 def bot_intents() -> discord.Intents:
@@ -50,6 +53,9 @@ class EntraideBot(commands.Bot):
         guild_id: str | None = None, sync: str = "none", deliver_every: float = 1.0, flush_every: float = 5.0,
         single_instance: bool = True, background: bool = True,
     ) -> None:
+        # The bot never joins voice: discord.py's warnings about voice libraries would only worry people.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned, intents=bot_intents(), help_command=None,
             allowed_mentions=discord.AllowedMentions.none(), chunk_guilds_at_startup=False,
@@ -92,14 +98,19 @@ class EntraideBot(commands.Bot):
             self._engine_task = asyncio.create_task(self.run_engine(), name="entraide-engine")
 
     async def sync_commands(self) -> None:
-        if self.sync_mode == "guild" and self.guild_id.isdigit():
-            guild = discord.Object(int(self.guild_id))
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to guild %s", len(synced), self.guild_id)
-        elif self.sync_mode == "global":
-            synced = await self.tree.sync()
-            log.info("synced %d commands globally (may take up to an hour to show)", len(synced))
+        """Register the slash commands when they changed (`auto`); `force` re-sends them where they were,
+        `guild` / `global` there (removing the other scope's), `none` skips.
+
+        A refused sync is one sentence in the log; the bot runs on with the commands Discord has.
+        """
+        if self.sync_mode == "none" or not self.guild_id.isdigit():
+            return
+        force = self.sync_mode != "auto"
+        scope = self.sync_mode if self.sync_mode in command_sync.SCOPES else await command_sync.last_scope(self)
+        try:
+            await command_sync.sync_commands(self, scope, force=force)
+        except command_sync.SyncFailed as exc:
+            log.error(self.engine.ctx.t(None, "setup.run.sync_failed", error=str(exc)[:200]))
 
     async def check_setup_at_start(self) -> None:
         """`setup check` at start-up: its result goes to mod-log when it changed (see the setup service)."""
@@ -201,7 +212,7 @@ class EntraideBot(commands.Bot):
             log.warning("could not leave server %s: %s", guild.id, exc)
 
 
-def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "guild") -> int:
+def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "auto") -> int:
     """`entraide run`: log in, serve until stopped. A bad token or setup gives one clear sentence."""
     if sync not in SYNC_CHOICES:
         print(f"--sync must be one of {', '.join(SYNC_CHOICES)}.", file=sys.stderr)
@@ -225,6 +236,10 @@ def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "guild"
     except discord.PrivilegedIntentsRequired:
         print("Discord refused the Server Members intent: enable it in the Developer Portal "
               "(Bot → Privileged Gateway Intents → Server Members Intent).", file=sys.stderr)
+        return 1
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:  # no network, DNS, Discord down
+        words = Translator(config.community.locale, config.community.timezone)
+        print(words.t(None, "setup.run.unreachable", error=type(exc).__name__), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -16,6 +16,7 @@ import discord
 from bot.commands.hints import SLASH, render_hints
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError, TransientDeliveryError
 from cogs.base import build_view, files_for
+from cogs.server import bot_role_name
 from storage import platform_refs
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CANNOT_DM = 50007
+# Discord's JSON error codes → why, in the words of bot.services.failures
+CAUSES = {50013: "missing_permissions", 50001: "missing_access", 10003: "unknown_channel", 10011: "unknown_role",
+          10007: "member_gone", 10013: "member_gone"}
 OPENING_DMS_TOO_FAST = 40003
 MAX_CONTENT = 2000
 MAX_THREAD_NAME = 100
@@ -44,7 +48,7 @@ def classify(exc: BaseException, dm: bool) -> Exception:
             return TransientDeliveryError(str(exc), slow_down=True)
         if exc.status >= 500:
             return TransientDeliveryError(str(exc))
-        return PermanentDeliveryError(f"{exc.status} {exc.code}: {exc.text}")
+        return PermanentDeliveryError(f"{exc.status} {exc.code}: {exc.text}", cause=CAUSES.get(exc.code, "other"))
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
         return TransientDeliveryError(repr(exc))
     return PermanentDeliveryError(repr(exc))
@@ -70,10 +74,22 @@ class DiscordDelivery:
                 await self._post(message)
             else:
                 raise PermanentDeliveryError(f"unknown target {message.target}")
-        except (DMClosed, TransientDeliveryError, PermanentDeliveryError):
+        except (DMClosed, TransientDeliveryError):
+            raise
+        except PermanentDeliveryError as exc:
+            self._name_bot_role(exc)
             raise
         except Exception as exc:  # noqa: BLE001 - every other failure is sorted, never swallowed
-            raise classify(exc, dm) from exc
+            sorted_error = classify(exc, dm)
+            if isinstance(sorted_error, PermanentDeliveryError):
+                self._name_bot_role(sorted_error)
+            raise sorted_error from exc
+
+    def _name_bot_role(self, error: PermanentDeliveryError) -> None:
+        """The fix the animators read names the bot's own role, as the server shows it."""
+        guild = self.bot.community_guild()
+        if guild is not None:
+            error.params.setdefault("bot_role", bot_role_name(guild))
 
     # Pieces --------------------------------------------------------------------------------------
 
@@ -122,7 +138,7 @@ class DiscordDelivery:
         guild = self._guild()
         channel = self.channel_by_ref(guild, message.target_id)
         if channel is None:
-            raise PermanentDeliveryError(f"no channel {message.target_id!r} in the server")
+            raise PermanentDeliveryError(f"no channel {message.target_id!r} in the server", cause="unknown_channel")
         payload = message.payload
         destination: discord.abc.Messageable = channel
         if payload.get("thread"):
@@ -169,12 +185,12 @@ class DiscordDelivery:
         try:
             return await guild.fetch_member(int(user_id))
         except discord.NotFound:
-            raise PermanentDeliveryError(f"member {user_id} is not in the server") from None
+            raise PermanentDeliveryError(f"member {user_id} is not in the server", cause="member_gone") from None
 
     def _role(self, guild: discord.Guild, ref: str) -> discord.Role:
         role = guild.get_role(int(ref)) if ref.isdigit() else discord.utils.get(guild.roles, name=ref)
         if role is None:
-            raise PermanentDeliveryError(f"no role {ref!r} in the server")
+            raise PermanentDeliveryError(f"no role {ref!r} in the server", cause="unknown_role")
         return role
 
     async def _change_role(self, message: Outgoing) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import types
+from datetime import timedelta
+from types import SimpleNamespace
 
 import discord
 import discord.ext.test as dpytest
@@ -178,3 +180,31 @@ async def test_adopting_a_thousand_members_welcomes_nobody_and_a_later_joiner_is
     assert dsim.calls[-1].reply.ok
     kinds_after = await outbox_kinds(dsim)
     assert kinds_after.get("welcome", 0) == 3  # the DM, the public welcome, the profile invitation
+
+
+async def test_a_role_grant_refused_by_discord_is_one_mod_log_post_a_day(
+    dsim: DiscordSim, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """50013 on the member role: the animators read what failed, why and how to fix it, once that day."""
+    async def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
+                                {"code": 50013, "message": "Missing Permissions"})
+
+    monkeypatch.setattr(type(dsim.bot.http), "add_role", refuse)
+    accept = [{"custom_id": "charter:accept", "label": "ok"}]
+    for name in ("bob", "carol"):
+        await dsim.click(dsim.members[name], accept, "charter:accept", dm=True)
+        assert dsim.calls[-1].reply.ok
+    sent = await dsim.deliver()
+    sent += await dsim.deliver()
+    mod_log = [m for m in sent if getattr(m.channel, "name", None) == "mod-log"]
+    assert len(mod_log) == 1, [m.content for m in sent]
+    text = mod_log[0].content
+    assert "member" in text and "Manage" in text or "Gérer les rôles" in text, text
+    assert dsim.roles["member"] not in dsim.guild.get_member(dsim.members["bob"].id).roles
+    # The next day, the same failure is reported again (once).
+    clock = dsim.engine.ctx.clock
+    clock.set(clock.now() + timedelta(days=1))
+    await dsim.click(dsim.members["dave"], accept, "charter:accept", dm=True)
+    sent = await dsim.deliver()
+    assert len([m for m in sent if getattr(m.channel, "name", None) == "mod-log"]) == 1
