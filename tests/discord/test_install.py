@@ -208,3 +208,21 @@ async def test_a_role_grant_refused_by_discord_is_one_mod_log_post_a_day(
     await dsim.click(dsim.members["dave"], accept, "charter:accept", dm=True)
     sent = await dsim.deliver()
     assert len([m for m in sent if getattr(m.channel, "name", None) == "mod-log"]) == 1
+
+
+async def test_the_setup_check_runs_at_start_up_and_posts_to_mod_log_when_it_changed(
+    dsim: DiscordSim, caplog: pytest.LogCaptureFixture,
+) -> None:
+    dsim.roles["member"].position = 9  # above every role the bot has: it cannot give it
+    await dsim.bot.check_setup_at_start()
+    posts = [m for m in await dsim.deliver() if getattr(m.channel, "name", None) == "mod-log"]
+    assert len(posts) == 1 and "setup check" in posts[0].content and "member" in posts[0].content
+    await dsim.bot.check_setup_at_start()  # a restart with the same result: nothing new
+    assert not [m for m in await dsim.deliver() if getattr(m.channel, "name", None) == "mod-log"]
+    # mod-log hidden from the bot: the result goes to the log instead.
+    dpy_backend.update_text_channel(dsim.channel("mod-log"), dsim.guild.default_role,
+                                    discord.PermissionOverwrite(view_channel=False))
+    with caplog.at_level("WARNING"):
+        await dsim.bot.check_setup_at_start()
+    assert not [m for m in await dsim.deliver() if getattr(m.channel, "name", None) == "mod-log"]
+    assert any("#mod-log" in r.getMessage() for r in caplog.records)
