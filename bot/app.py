@@ -162,12 +162,16 @@ class Engine:
                 await members_repo.remove_role(tx, member.id, role)
 
     async def ensure_member(self, platform_id: str, handle: str, locale: str | None = None) -> None:
-        """Make sure the bot knows a platform user (e.g. a Discord member who joined before the bot)."""
+        """Make sure the bot knows a platform user (e.g. a Discord member who joined before the bot), under
+        the name the platform shows now (a rename the bot missed while it was down is caught up here)."""
         from bot.services.members import ensure_member
 
-        if await members_repo.by_platform_id(self.ctx.db.reader, self.ctx.guild_id, platform_id) is None:
+        known = await members_repo.by_platform_id(self.ctx.db.reader, self.ctx.guild_id, platform_id)
+        if known is None:
             async with self.ctx.db.transaction() as tx:
                 await ensure_member(tx, self.ctx, platform_id, handle, locale)
+        elif known.handle != handle[:100]:
+            await self.member_renamed(platform_id, handle)
 
     async def roles_of(self, platform_id: str) -> frozenset[str]:
         member = await members_repo.by_platform_id(self.ctx.db.reader, self.ctx.guild_id, platform_id)

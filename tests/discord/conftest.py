@@ -177,6 +177,7 @@ class DiscordSim:
     def _member_payload(self, member: discord.Member) -> dict[str, Any]:
         return {
             "user": factories.dict_from_user(member._user),
+            "nick": member.nick,
             "roles": [str(r.id) for r in member.roles if not r.is_default()],
             "joined_at": (member.joined_at or datetime.now()).isoformat(),
             "deaf": False, "mute": False, "flags": 0,

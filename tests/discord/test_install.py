@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import types
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import discord
@@ -12,7 +14,9 @@ import pytest
 from discord.ext.test import backend as dpy_backend
 from discord.ext.test import factories
 
+from bot.config import Config
 from storage import members as members_repo
+from storage.database import open_database
 from tests.discord.conftest import DiscordSim
 
 
@@ -226,3 +230,44 @@ async def test_the_setup_check_runs_at_start_up_and_posts_to_mod_log_when_it_cha
         await dsim.bot.check_setup_at_start()
     assert not [m for m in await dsim.deliver() if getattr(m.channel, "name", None) == "mod-log"]
     assert any("#mod-log" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_digest_and_the_ballot_show_server_display_names(dsim: DiscordSim) -> None:
+    alice, bob = dsim.members["alice"], dsim.members["bob"]
+    dsim.give_role(alice, dsim.roles["animator"])
+    dpy_backend.update_member(bob, nick="Bob le plombier")  # GUILD_MEMBER_UPDATE
+    await dpytest.run_all_events()
+    await dsim.command(alice, "thanks", member=bob, reason="la fuite")
+    await dsim.command(alice, "motm open")
+    assert dsim.calls[-1].reply.ok, dsim.calls[-1].reply.text
+    await dsim.engine.scheduler.advance_to(datetime.fromisoformat("2026-12-07T10:05:00+01:00"))
+    rows = await dsim.engine.ctx.db.reader.execute_fetchall(
+        "SELECT kind, payload FROM outbox WHERE kind IN ('motm-poll', 'weekly-digest') ORDER BY id")
+    by_kind = {kind: json.loads(payload) for kind, payload in rows}
+    ballot = json.dumps(by_kind["motm-poll"], ensure_ascii=False)
+    assert "Bob le plombier" in ballot and '"bob"' not in ballot, ballot
+    assert "Bob le plombier" in by_kind["weekly-digest"]["text"], by_kind["weekly-digest"]["text"]
+
+
+async def test_entraide_adopt_on_the_command_line(
+    dsim: DiscordSim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The same adoption from the command line, with the members Discord lists (here dpytest's)."""
+    from cogs import adopt
+
+    async def members(token: str, guild_id: int) -> list[discord.Member]:
+        assert guild_id == dsim.guild.id
+        return list(dsim.guild.members)
+
+    monkeypatch.setattr(adopt, "fetch_members", members)
+    config = Config.model_validate({"community": {"guild_id": dsim.bot.guild_id}})
+    code = await adopt.adopt_from_command_line(config, tmp_path / "cli.sqlite", "token", "accepted")
+    out = capsys.readouterr().out
+    humans = [m for m in dsim.guild.members if not m.bot]
+    assert code == 0 and f"{len(humans)} membres du serveur" in out and "Adoption des membres" in out, out
+    db = await open_database(tmp_path / "cli.sqlite")
+    try:
+        rows = await db.reader.execute_fetchall("SELECT COUNT(*) FROM member_adoption")
+        assert rows[0][0] == len(humans)
+    finally:
+        await db.close()
