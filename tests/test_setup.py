@@ -90,6 +90,11 @@ async def test_adopting_with_charter_send_asks_softly(tmp_path: Path) -> None:
         assert of(sim.last, "role", user="bruno", added="member")
         assert not of(sim.last, "post", kind="welcome") and not of(sim.last, "dm", kind="godparent-intro")
         assert not of(sim.last, "post", kind="godparent-needed")
+        # Accepting later keeps their tenure: no newcomer in the digest, no check-ins.
+        outs = await sim.advance(by="8d")
+        digest = of(outs, "post", kind="weekly-digest")
+        assert all("@bruno" not in o["text"] for o in digest), digest
+        assert not of(outs, "dm", kind="checkin")
         bad = await sim.command("camille", "setup adopt", charter="maybe")
         assert bad["error"] == "invalid_input"
     finally:

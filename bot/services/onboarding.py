@@ -98,11 +98,13 @@ async def accept_charter(ctx: Community, member: Member, *, animator: bool = Fal
         if current.charter_accepted_at is not None:
             raise conflict("onboarding.already_accepted")
         now = ctx.now_ts()
-        await onboarding_repo.accept_charter(tx, member.id, now)
+        adopted = await adoption_repo.is_adopted(tx, member.id)
+        # On the server before the bot: not a newcomer, their tenure counts from when they joined.
+        await onboarding_repo.accept_charter(tx, member.id, min(current.joined_at, now) if adopted else now)
         role = ctx.config.roles.member
         await members_repo.add_role(tx, member.id, role)
         await change_role(tx, ctx, current, role, add=True)
-        if await adoption_repo.is_adopted(tx, member.id):  # on the server before the bot: not a newcomer
+        if adopted:
             updated = await members_repo.by_id(tx, member.id)
             assert updated is not None
             return updated
