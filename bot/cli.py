@@ -195,9 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet = args.command == "console" and getattr(args, "jsonl", False)
     if args.command == "run":  # what the bot does, in discord.py's own format (colours on a terminal)
-        import discord.utils
+        from cogs.bot import configure_logging
 
-        discord.utils.setup_logging(level=logging.DEBUG if args.verbose else logging.INFO)
+        configure_logging(verbose=args.verbose)
     logging.basicConfig(
         level=logging.INFO if args.verbose else (logging.ERROR if quiet else logging.WARNING),
         stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -212,6 +212,12 @@ class EntraideBot(commands.Bot):
             log.warning("could not leave server %s: %s", guild.id, exc)
 
 
+def configure_logging(verbose: bool = False) -> None:
+    """`entraide run` logs what it does at INFO ("synced N commands", the start-up check), in discord.py's
+    own format; DEBUG with --verbose."""
+    discord.utils.setup_logging(level=logging.DEBUG if verbose else logging.INFO)
+
+
 def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "auto") -> int:
     """`entraide run`: log in, serve until stopped. A bad token or setup gives one clear sentence."""
     if sync not in SYNC_CHOICES:

@@ -96,7 +96,12 @@ EXPORT_QUERIES: dict[str, str] = {
         "SELECT kind, status, created_at, sent_at, json_extract(payload, '$.text') AS text FROM outbox "
         "WHERE guild_id = :guild AND target IN ('dm:' || :pid, 'member:' || :pid) ORDER BY id"
     ),
-    "console_user": "SELECT dms_closed FROM console_user WHERE guild_id = :guild AND user = :pid",
+    "console_user": (
+        "SELECT dms_closed, name, locale, joined_at, present FROM console_user "
+        "WHERE guild_id = :guild AND user = :pid"
+    ),
+    "member_adoption": "SELECT adopted_at, charter FROM member_adoption WHERE member_id = :me",
+    "member_language_choice": "SELECT locale, chosen_at FROM member_language_choice WHERE member_id = :me",
     # Which messages name the member: what kind and when, never another member's message itself.
     "outbox_subject": (
         "SELECT o.kind, o.created_at FROM outbox_subject s JOIN outbox o ON o.id = s.outbox_id "
@@ -150,6 +155,8 @@ ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
     # Messages to them go; other messages naming them are handled by `outbox_rows_naming`.
     "outbox": ("DELETE FROM outbox WHERE guild_id = :guild AND target IN ('dm:' || :pid, 'member:' || :pid)",),
     "console_user": ("DELETE FROM console_user WHERE guild_id = :guild AND user = :pid",),
+    "member_adoption": ("DELETE FROM member_adoption WHERE member_id = :me",),
+    "member_language_choice": ("DELETE FROM member_language_choice WHERE member_id = :me",),
     # The messages naming them were withdrawn or rewritten first (services/privacy.py), by these links.
     "outbox_subject": ("DELETE FROM outbox_subject WHERE member_id = :me",),
     "signal_contact": ("DELETE FROM signal_contact WHERE guild_id = :guild AND platform_id = :pid",),

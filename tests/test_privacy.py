@@ -74,6 +74,10 @@ async def _populate(sim: Sim) -> dict[str, int]:
         await tx.execute("INSERT INTO activity_day (member_id, day, messages, actions) VALUES (?, '2026-11-30', 3, 1)",
                          (me,))
         await tx.execute("INSERT INTO checkin (member_id, offset_days, at) VALUES (?, 7, ?)", (me, now))
+        await tx.execute("INSERT INTO member_adoption (member_id, adopted_at, charter) VALUES (?, ?, 'accepted')",
+                         (me, now))
+        await tx.execute("INSERT INTO member_language_choice (member_id, locale, chosen_at) VALUES (?, 'fr', ?)",
+                         (me, now))
         await tx.execute("INSERT INTO nudge (member_id, week, reason, at) VALUES (?, '2026-W49', 'hello', ?)",
                          (me, now))
         closed = (await tx.execute("INSERT INTO poll (guild_id, month, status, winner_id) "

@@ -168,7 +168,11 @@ async def test_unknown_channel_or_role_fails_without_blocking_the_rest(dsim: Dis
         bad_role = await outbox.change_role(tx, ctx, row, "no-such-role", add=True)
         fine = await outbox.post(tx, ctx, "general", "reminder", "Réunion ce soir")
     sent = await dsim.deliver()
-    assert [m.content for m in sent] == ["Réunion ce soir"]
+    assert [m.content for m in sent if m.channel.name == "general"] == ["Réunion ce soir"]
+    # Each refusal is told to the animators in mod-log (what, why, how to fix), nowhere else.
+    reports = [m.content for m in sent if m.channel.name == "mod-log"]
+    assert len(reports) == 2 and "no-such-channel" in reports[0] and "no-such-role" in reports[1], reports
+    assert len(sent) == 3
     assert (await status_of(dsim, lost))[0] == "failed"
     assert (await status_of(dsim, bad_role))[0] == "failed"
     assert (await status_of(dsim, fine))[0] == "sent"
