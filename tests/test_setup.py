@@ -117,7 +117,7 @@ async def test_members_who_joined_under_the_bots_eyes_stay_newcomers(tmp_path: P
 async def test_setup_check_on_the_console(tmp_path: Path) -> None:
     sim = await Sim(tmp_path / "c.sqlite").open()
     try:
-        await sim.roles("camille", add=["animator"])
+        await _server_with_old_members(sim)
         reply = await sim.command("camille", "setup check")
         checks = reply["data"]["checks"]
         assert checks and all(c["ok"] for c in checks)
@@ -128,7 +128,7 @@ async def test_setup_check_on_the_console(tmp_path: Path) -> None:
     config = config_with(channels={"animators": "123456789012345678"})
     sim = await Sim(tmp_path / "d.sqlite", config).open()
     try:
-        await sim.roles("camille", add=["animator"])
+        await _server_with_old_members(sim)
         reply = await sim.command("camille", "setup check")
         bad = [c for c in reply["data"]["checks"] if not c["ok"]]
         assert len(bad) == 1 and "123456789012345678" in bad[0]["what"] and bad[0]["fix"]

@@ -196,20 +196,25 @@ async def test_a_role_grant_refused_by_discord_is_one_mod_log_post_a_day(
 
     monkeypatch.setattr(type(dsim.bot.http), "add_role", refuse)
     accept = [{"custom_id": "charter:accept", "label": "ok"}]
-    for name in ("bob", "carol"):
-        await dsim.click(dsim.members[name], accept, "charter:accept", dm=True)
-        assert dsim.calls[-1].reply.ok
+    newcomers = []
+    for name in ("erin", "frank", "gina"):  # newcomers: accepting the charter grants the member role
+        user = await dpytest.member_join(0, name=name)
+        await dpytest.run_all_events()
+        newcomers.append(dsim.guild.get_member(user.id))
+    for member in newcomers[:2]:
+        await dsim.click(member, accept, "charter:accept", dm=True)
+        assert dsim.calls[-1].reply.ok, dsim.calls[-1].reply.text
     sent = await dsim.deliver()
     sent += await dsim.deliver()
     mod_log = [m for m in sent if getattr(m.channel, "name", None) == "mod-log"]
     assert len(mod_log) == 1, [m.content for m in sent]
     text = mod_log[0].content
     assert "member" in text and "Manage" in text or "Gérer les rôles" in text, text
-    assert dsim.roles["member"] not in dsim.guild.get_member(dsim.members["bob"].id).roles
+    assert dsim.roles["member"] not in dsim.guild.get_member(newcomers[0].id).roles
     # The next day, the same failure is reported again (once).
     clock = dsim.engine.ctx.clock
     clock.set(clock.now() + timedelta(days=1))
-    await dsim.click(dsim.members["dave"], accept, "charter:accept", dm=True)
+    await dsim.click(newcomers[2], accept, "charter:accept", dm=True)
     sent = await dsim.deliver()
     assert len([m for m in sent if getattr(m.channel, "name", None) == "mod-log"]) == 1
 
