@@ -26,6 +26,10 @@ class Community:
     # The transports' views of the server (bot.services.setup.ServerPlatform): members, permission checks.
     platforms: list[Any] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if getattr(self.i18n, "clock", None) is None:  # dates say their year only when it is not this one
+            self.i18n.clock = self.clock
+
     def now(self) -> datetime:
         return self.clock.now()
 

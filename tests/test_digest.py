@@ -137,7 +137,7 @@ async def test_the_digest_shows_the_week_in_one_post_on_monday_at_ten(tmp_path: 
         assert "@everyone" not in text  # titles are neutralized
         assert "3 mercis cette semaine" in text and "alice (2)" in text and "bob" in text
         assert "Soirée jeux" in text and "Trop loin" not in text
-        assert "le vote est ouvert jusqu'au 11 décembre 2026" in text
+        assert "le vote est ouvert jusqu'au vendredi 11 décembre" in text
     finally:
         await sim.close()
 

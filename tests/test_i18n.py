@@ -49,9 +49,10 @@ def test_every_error_code_has_words() -> None:
 def test_dates_and_numbers_follow_the_locale() -> None:
     t = Translator("fr", "Europe/Paris")
     when = datetime.fromisoformat("2026-12-07T10:00:00+01:00")
-    assert "déc." in t.datetime("fr", when) and "Dec" in t.datetime("en", when)
+    assert t.datetime("fr", when) == "lundi 7 décembre 2026 à 10 h"  # no clock: the year is said
+    assert t.datetime("en", when) == "Mon 7 Dec 2026, 10:00 AM"
     assert t.number("fr", 1234.5) == "1\u202f234,5" and t.number("en", 1234.5) == "1,234.5"
-    assert t.date("en", when) == "7 December 2026"
+    assert t.date("en", when) == "Mon 7 Dec 2026" and t.date("fr", when) == "lundi 7 décembre 2026"
 
 
 def test_unknown_locale_falls_back_to_the_community_one() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.reminders import crontab_weekdays
+from bot.when import crontab_weekdays
 from tests.harness import Sim, config_with, of
 
 
@@ -25,7 +25,7 @@ async def test_a_one_off_reminder_is_posted_once_in_general_at_community_time(si
     reply = await sim.command(ani, "remind add", when="2026-12-03T18:30", text="Apéro partagé ce soir !")
     assert reply["ok"], reply
     assert reply["data"] == {"reminder_id": reply["data"]["reminder_id"], "next": "2026-12-03T18:30:00+01:00"}
-    assert "3 déc. 2026" in reply["text"]
+    assert "jeudi 3 décembre à 18 h 30" in reply["text"] and ":00" not in reply["text"]
 
     outs = await sim.advance(until="2026-12-05T00:00:00+01:00")
     posts = reminder_posts(outs)
@@ -60,7 +60,7 @@ async def test_an_offset_in_the_date_is_respected(sim: Sim) -> None:
     "0 10 * * 8",
     "0 10 31 2 *",               # never fires
     "0 10 * *",                  # 4 fields
-    "demain midi",
+    "demain",                    # no time of day
     "2026-13-01T10:00",
 ])
 async def test_a_past_date_or_a_bad_cron_is_invalid_and_creates_nothing(sim: Sim, when: str) -> None:
@@ -98,7 +98,7 @@ async def test_list_and_remove(sim: Sim) -> None:
         {"reminder_id": second["reminder_id"], "when": "2026-12-02T08:00:00+01:00",
          "next": "2026-12-02T08:00:00+01:00", "text": "Tôt"},
         {"reminder_id": first["reminder_id"], "when": "0 10 * * 1", "next": "2026-12-07T10:00:00+01:00",
-         "text": "Réunion hebdo"},
+         "text": "Réunion hebdo", "rule": "tous les lundis à 10 h"},
     ]
     reply = await sim.command(ani, "remind remove", id=first["reminder_id"])
     assert reply["ok"] and reply["data"] == {"reminder_id": first["reminder_id"]}

@@ -1,11 +1,11 @@
-"""Reminders' text face: `remind add | list | remove` (animators)."""
+"""Reminders' text face: `remind add | list | remove` (animators); schedules read back in words."""
 from __future__ import annotations
 
 from bot.clock import from_epoch
 from bot.commands.registry import Invocation, Option, Reply, command, ok
 from bot.mentions import neutralize
 from bot.services import reminders
-from bot.services.reminders import local_iso
+from bot.services.reminders import local_iso, spec_in_words
 
 
 def _when_text(inv: Invocation, epoch: int | None) -> str:
@@ -25,18 +25,23 @@ async def remind_add(inv: Invocation) -> Reply:
     )
     key = "reminders.added_recurring" if reminder.recurring else "reminders.added_once"
     text = inv.t(key, id=reminder.id, next=_when_text(inv, reminder.next_at),
+                 rule=spec_in_words(inv.ctx, inv.locale, reminder),
                  channel=neutralize(reminder.channel or inv.ctx.config.channels.general))
-    return ok(text, {"reminder_id": reminder.id, "next": local_iso(inv.ctx, reminder.next_at)})
+    data = {"reminder_id": reminder.id, "next": local_iso(inv.ctx, reminder.next_at)}
+    if reminder.recurring:
+        data["rule"] = spec_in_words(inv.ctx, inv.locale, reminder)
+    return ok(text, data)
 
 
 @command("remind list", animator=True)
 async def remind_list(inv: Invocation) -> Reply:
     scheduled = await reminders.list_reminders(inv.ctx)
     data = [{"reminder_id": r.id, "when": r.spec, "next": local_iso(inv.ctx, r.next_at), "text": r.text}
-            for r in scheduled]
+            | ({"rule": spec_in_words(inv.ctx, inv.locale, r)} if r.recurring else {}) for r in scheduled]
     if not scheduled:
         return ok(inv.t("reminders.list_empty"), {"reminders": []})
-    lines = [inv.t("reminders.list_line", id=r.id, next=_when_text(inv, r.next_at), when=neutralize(r.spec),
+    lines = [inv.t("reminders.list_line" if r.recurring else "reminders.list_line_once", id=r.id,
+                   next=_when_text(inv, r.next_at), when=neutralize(spec_in_words(inv.ctx, inv.locale, r)),
                    text=neutralize(r.text[:120])) for r in scheduled]
     return ok(inv.t("reminders.list_title", count=len(scheduled)) + "\n" + "\n".join(lines), {"reminders": data})
 

@@ -13,8 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal
+
+from bot import when_words
 
 LOCALES = ("fr", "en")
 PLURAL_FORMS = {"zero", "one", "two", "few", "many", "other"}
@@ -50,6 +51,9 @@ class Translator:
         self.default_locale = default_locale
         self.tz = ZoneInfo(timezone)
         self.catalogues = {loc: load_catalogue(loc) for loc in LOCALES}
+        # What "now" is for dates (the year is said only when it is not the current one): the
+        # community's injected clock, set when a Community is built; unknown, the year is always said.
+        self.clock: Any = None
 
     def locale_or_default(self, locale: str | None) -> str:
         if locale:
@@ -77,13 +81,24 @@ class Translator:
     def has(self, key: str) -> bool:
         return key in self.catalogues[self.default_locale]
 
+    def _reference(self) -> datetime | None:
+        return self.clock.now() if self.clock is not None else None
+
     def datetime(self, locale: str | None, when: datetime, tz: ZoneInfo | None = None) -> str:
-        loc = self.locale_or_default(locale)
-        return babel_format_datetime(when.astimezone(tz or self.tz), "medium", locale=loc)
+        """"jeudi 24 décembre à 18 h" / "Thu 24 Dec, 6:00 PM": no seconds, the year only when needed."""
+        return when_words.format_datetime(self, locale, when, tz or self.tz, self._reference())
 
     def date(self, locale: str | None, when: datetime, tz: ZoneInfo | None = None) -> str:
-        loc = self.locale_or_default(locale)
-        return babel_format_datetime(when.astimezone(tz or self.tz), "d MMMM y", locale=loc)
+        """"jeudi 24 décembre" / "Thu 24 Dec", in the same style as `datetime`."""
+        return when_words.format_date(self, locale, when, tz or self.tz, self._reference())
+
+    def time(self, locale: str | None, when: datetime, tz: ZoneInfo | None = None) -> str:
+        local = when.astimezone(tz or self.tz)
+        return when_words.clock(self, locale, local.hour, local.minute)
+
+    def rule(self, locale: str | None, spec: str) -> str:
+        """A recurring rule (bot/when.py's crontab) in words: "tous les jeudis à 18 h"."""
+        return when_words.describe_rule(self, locale, spec)
 
     def number(self, locale: str | None, value: float) -> str:
         return format_decimal(value, locale=self.locale_or_default(locale))

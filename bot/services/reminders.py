@@ -3,19 +3,21 @@
 A reminder's `next_at` is its next posting. The `reminders` job posts every reminder due at its
 fire time and moves `next_at` on in the same transaction, so a restart never repeats one; the
 simulated clock jumps straight to the next `next_at` (`next_due`). Recurring reminders are 5-field
-crontab expressions evaluated in the community's timezone, so "every Sunday at 10:00" stays at
-10:00 local time across daylight-saving changes.
+rules read from words or cron by bot/when.py and stored as crontabs evaluated in the community's
+timezone, so "every Sunday at 10:00" stays at 10:00 local time across daylight-saving changes; they
+are read back in words (bot/when_words.py).
 """
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import aiosqlite
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import when as when_rules
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.errors import invalid, not_found
@@ -23,70 +25,25 @@ from bot.mentions import neutralize
 from bot.outbox import post
 from bot.scheduler import Job, period_instant
 from bot.services.moderation import record_case
-from bot.wall_times import cron_time_after, first_valid_time
+from bot.wall_times import cron_time_after
 from storage import reminders as reminders_repo
 from storage.members import Member
 from storage.reminders import Reminder
 
 log = logging.getLogger(__name__)
 
-# Standard crontab numbers weekdays from Sunday (0 or 7); APScheduler 3 from Monday: translate by name.
-CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 CHANNEL_NAME = re.compile(r"^[\w-]{1,100}$")
 CHANNEL_MENTION = re.compile(r"^<#(\d{1,30})>$")
 
 
-def _weekday_number(token: str) -> int:
-    token = token.strip().lower()
-    if token in CRON_WEEKDAYS:
-        return CRON_WEEKDAYS.index(token)
-    if token.isdigit() and 0 <= int(token) <= 7:
-        return int(token) % 7
-    raise ValueError(f"bad weekday {token!r}")
-
-
-def crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0/7 = Sunday, names, ranges, steps) → APScheduler weekday names."""
-    if field == "*":
-        return "*"
-    days: set[int] = set()
-    for item in field.split(","):
-        base, _, step_text = item.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1 or (step_text and not step_text.isdigit()):
-            raise ValueError(f"bad step in {item!r}")
-        if base == "*":
-            first, last = 0, 6
-        elif "-" in base:
-            start, _, end = base.partition("-")
-            first, last = _weekday_number(start), _weekday_number(end)
-            if last == 0 and first > 0:  # `1-7`, `mon-sun`: Sunday closes the range
-                last = 7
-            if last < first:
-                raise ValueError(f"bad range {item!r}")
-        else:
-            first = _weekday_number(base)
-            last = 6 if step_text else first
-        days.update(d % 7 for d in range(first, last + 1, step))
-    return ",".join(CRON_WEEKDAYS[d] for d in sorted(days))
-
-
 def cron_trigger(expr: str, ctx: Community) -> CronTrigger:
-    """A 5-field crontab in the community's timezone; ValueError when it is not one."""
-    fields = expr.split()
-    if len(fields) != 5:
-        raise ValueError("expected 5 fields")
-    fields[4] = crontab_weekdays(fields[4])
-    return CronTrigger.from_crontab(" ".join(fields), timezone=ctx.tz)
+    """A stored rule (5-field crontab, bot/when.py) in the community's timezone; ValueError otherwise."""
+    return when_rules.cron_trigger(expr, ctx.tz)
 
 
 def parse_instant(text: str, ctx: Community) -> datetime | None:
     """An ISO 8601 date-time (community time when it carries no offset), else None."""
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=ctx.tz)
+    return when_rules.parse_instant(text, ctx.tz)
 
 
 def next_occurrence(reminder: Reminder, ctx: Community, after: datetime) -> int | None:
@@ -120,26 +77,26 @@ def clean_channel(ctx: Community, channel: str | None) -> str:
     return channel
 
 
+def when_error(reason: str, when: str) -> Exception:
+    """A `time.error.*` detail (with examples), as invalid_input."""
+    return invalid(f"time.error.{reason}", when=neutralize(when[:60]))
+
+
 def parse_when(ctx: Community, when: str) -> tuple[str, bool, int]:
-    """`when` → (spec to store, recurring, first posting); invalid_input for a past date or a bad cron."""
-    when = " ".join(when.split())
-    now = ctx.now()
-    instant = parse_instant(when, ctx)
-    if instant is not None:
-        if instant <= now:
-            raise invalid("reminders.detail.in_the_past", when=neutralize(when[:60]))
-        return instant.astimezone(ctx.tz).isoformat(), False, to_epoch(instant)
-    if len(when.split()) != 5:
-        raise invalid("reminders.detail.bad_when", when=neutralize(when[:60]))
+    """`when` in words, ISO or cron → (spec to store, recurring, first posting); invalid_input otherwise."""
     try:
-        trigger = cron_trigger(when, ctx)
-        first = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
-        first = first_valid_time(first, ctx.tz) if first is not None else None
-    except (ValueError, KeyError, IndexError):
-        raise invalid("reminders.detail.bad_cron", when=neutralize(when[:60])) from None
-    if first is None:
-        raise invalid("reminders.detail.bad_cron", when=neutralize(when[:60]))
-    return when, True, to_epoch(first)
+        parsed = when_rules.parse_when(when, ctx.now(), ctx.tz)
+    except when_rules.WhenError as exc:
+        raise when_error(exc.reason, when) from None
+    return parsed.spec, parsed.recurring, to_epoch(parsed.first)
+
+
+def spec_in_words(ctx: Community, locale: str | None, reminder: Reminder) -> str:
+    """How a reminder's schedule reads: "tous les jeudis à 18 h", or the one-off date in words."""
+    if reminder.recurring:
+        return ctx.i18n.rule(locale, reminder.spec)
+    instant = parse_instant(reminder.spec, ctx)
+    return ctx.i18n.datetime(locale, instant) if instant is not None else reminder.spec
 
 
 async def add_reminder(ctx: Community, author: Member, when: str, text: str, channel: str | None) -> Reminder:
@@ -153,9 +110,10 @@ async def add_reminder(ctx: Community, author: Member, when: str, text: str, cha
             tx, ctx.guild_id, author.id, spec, recurring, text.strip(), None if channel is None else target,
             first, ctx.now_ts(),
         )
-        await record_case(tx, ctx, author, "remind-add", None, f"#{reminder_id} {spec} → #{target}: {text[:80]}")
         reminder = await reminders_repo.by_id(tx, ctx.guild_id, reminder_id)
-    assert reminder is not None
+        assert reminder is not None
+        await record_case(tx, ctx, author, "remind-add", None,
+                          f"#{reminder_id} {spec_in_words(ctx, ctx.locale, reminder)} → #{target}: {text[:80]}")
     return reminder
 
 
