@@ -59,7 +59,7 @@ class Engine:
             ctx.platforms.append(transport)
         self.activity = ActivityRecorder(ctx)
         self.dispatcher = Dispatcher(ctx.db, ctx.clock, transport, ctx.config.delivery, self._dm_closed,
-                                     self._delivery_failed)
+                                     self._delivery_failed, timezone=ctx.tz)
         self.scheduler = Scheduler(ctx, collect_jobs(ctx), self.dispatcher, before_job=self.activity.flush)
 
     @classmethod

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -20,8 +21,10 @@ from bot.clock import Clock, from_epoch, to_epoch
 from bot.config import Delivery
 from bot.context import Community
 from bot.mentions import mention
+from bot.quiet_hours import member_zone, quiet_until
 from bot.tempfiles import TempFiles
 from storage import outbox as outbox_repo
+from storage import quiet_hours as quiet_repo
 from storage.database import Database
 from storage.members import Member
 
@@ -132,14 +135,15 @@ async def send_dm(
     components: Sequence[Component] = (), attachments: Sequence[Attachment] = (),
     fallback_channel: str | None = None, fallback_thread: str | None = None,
     paced: bool = False, key: str | None = None, not_before: datetime | None = None,
-    private_text: str | None = None, about: Sequence[int | None] = (),
+    private_text: str | None = None, about: Sequence[int | None] = (), urgent: bool = False,
 ) -> int | None:
     """A direct message; a member known to refuse DMs is mentioned in the fallback channel instead.
 
     `private_text`: for a DM that must never go public (a data export), what the fallback post says
     instead; its attachments and components are then dropped.
     `about`: ids of the other members whose name or words the text carries (an erasure finds the
-    message by them); members it mentions are linked on their own.
+    message by them); members it mentions are linked on their own. Unless `urgent`, a DM waits
+    for the end of the member's quiet hours (bot/quiet_hours.py).
     """
     fallback: dict[str, Any] = {"channel": fallback_channel or ctx.config.channels.general,
                                 "thread": fallback_thread}
@@ -154,7 +158,11 @@ async def send_dm(
             thread=fallback_thread, paced=paced, key=key, not_before=not_before,
             extra={"for_user": member.platform_id}, about=about,
         )
-    payload = _payload(text, components, [], attachments, {"fallback": fallback})
+    payload = _payload(text, components, [], attachments, {"fallback": fallback, "urgent": urgent or None})
+    if not urgent:
+        wake = quiet_until(max(not_before or ctx.now(), ctx.now()), member.quiet_start, member.quiet_end,
+                           member_zone(member.timezone, ctx.tz))
+        not_before = wake or not_before
     return await _enqueue(tx, ctx, kind, "send", f"dm:{member.platform_id}", payload, paced, key, not_before,
                           about)
 
@@ -293,8 +301,10 @@ class Dispatcher:
         self, db: Database, clock: Clock, transport: Transport, settings: Delivery,
         on_dm_closed: Callable[[str], Awaitable[None]] | None = None,
         on_failure: Callable[[Outgoing, PermanentDeliveryError], Awaitable[None]] | None = None,
+        timezone: ZoneInfo | None = None,
     ) -> None:
         self.db, self.clock, self.transport, self.settings = db, clock, transport, settings
+        self.timezone = timezone or ZoneInfo("UTC")  # the community's, for members without their own
         self.bucket = TokenBucket(settings.burst, settings.rate_per_minute / 60, clock)
         self.on_dm_closed = on_dm_closed
         self.on_failure = on_failure  # a permanent failure the animators should hear about
@@ -316,6 +326,9 @@ class Dispatcher:
             for row in rows:
                 if row.target in blocked_targets:
                     continue
+                if await self._held_for_quiet_hours(row):
+                    progressed = True
+                    continue
                 if row.paced and not self.bucket.take():
                     blocked_targets.add(row.target)
                     self._blocked_until = self.bucket.next_token_at()
@@ -325,6 +338,20 @@ class Dispatcher:
                 progressed = True
             if not progressed:
                 return sent
+
+    async def _held_for_quiet_hours(self, row: outbox_repo.OutboxRow) -> bool:
+        """A non-urgent DM reaching a member in their quiet hours waits until they end (a paced
+        backlog or a bulk insert can arrive hours after it was queued)."""
+        if row.op != "send" or not row.target.startswith("dm:"):
+            return False
+        quiet = await quiet_repo.of_platform_id(self.db.reader, row.guild_id, row.target[3:])
+        if quiet is None or quiet[0] is None:
+            return False
+        wake = quiet_until(self.clock.now(), quiet[0], quiet[1], member_zone(quiet[2], self.timezone))
+        if wake is None or row.payload.get("urgent"):
+            return False
+        await self._write(outbox_repo.reschedule, row.id, row.attempts, to_epoch(wake))
+        return True
 
     async def _deliver_one(self, row: outbox_repo.OutboxRow) -> bool:
         message = Outgoing(row.id, row.kind, row.op, row.target, dict(row.payload))

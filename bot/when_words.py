@@ -39,6 +39,9 @@ def format_date(words: Words, locale: str | None, when: datetime, tz: ZoneInfo,
     local = when.astimezone(tz)
     same_year = reference is not None and reference.astimezone(tz).year == local.year
     pattern = words.t(loc, "time.date_pattern" if same_year else "time.date_pattern_year")
+    if local.day == 1:  # "1er mai"
+        first = words.t(loc, "time.first_of_month").replace("'", "''")
+        pattern = re.sub(r"(?<![a-zA-Z'])d(?![a-zA-Z])", f"'{first}'", pattern)
     return babel_format_datetime(local, pattern, locale=loc)
 
 

@@ -95,7 +95,7 @@ async def test_a_timeout_uses_the_platform_and_says_until_when(sim: Sim) -> None
 
 async def test_a_timeout_reason_is_optional_but_the_duration_is_bounded(sim: Sim) -> None:
     await setup(sim)
-    for minutes in (0, -5, 40321, "soon"):
+    for minutes in (0, -5, 40321, "soon", "29 jours", "2 lunes"):
         reply = await sim.command("anim", "mod timeout", member="y", minutes=minutes)
         assert reply["error"] == "invalid_input", (minutes, reply)
         assert not of(sim.last, "timeout")
@@ -103,6 +103,17 @@ async def test_a_timeout_reason_is_optional_but_the_duration_is_bounded(sim: Sim
     assert await case_rows(sim) == []
     reply = await sim.command("anim", "mod timeout", member="y", minutes=40320)  # Discord's 28 days
     assert reply["ok"] and reply["data"]["until"].startswith("2026-12-29T09:00")
+
+
+@pytest.mark.parametrize(("duration", "minutes"), [
+    ("90m", 90), ("2h", 120), ("1d", 1440), ("1 semaine", 10080), ("2 jours", 2880), ("45", 45), ("1h30", 90)])
+async def test_a_timeout_takes_a_duration_as_people_write_it(sim: Sim, duration: str, minutes: int) -> None:
+    await setup(sim)
+    reply = await sim.command("anim", "mod timeout", member="y", minutes=duration, reason="pause")
+    assert reply["ok"], reply
+    [(action, *_, until)] = await case_rows(sim)
+    assert action == "timeout" and until == sim.ctx.now_ts() + minutes * 60
+    assert ":00:00" not in reply["text"]
 
 
 async def test_the_timeout_limit_comes_from_the_config(tmp_path: Path) -> None:

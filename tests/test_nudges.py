@@ -154,7 +154,7 @@ async def test_a_stale_profile_is_asked_still_true_once(tmp_path: Path) -> None:
         await set_member(sim, "alice", profile_updated_at=ts("2026-05-01T10:00:00+02:00"))
         outs = await sim.advance(until="2026-12-02T18:30:00+01:00")
         alice = nudges(outs, "alice")
-        assert len(alice) == 1 and "toujours juste" in alice[0]["text"] and "1 mai 2026" in alice[0]["text"]
+        assert len(alice) == 1 and "toujours juste" in alice[0]["text"] and "vendredi 1er mai" in alice[0]["text"]
         assert buttons(alice[0]) == ["nudges:off"]
         outs = await sim.advance(until="2026-12-16T18:30:00+01:00")
         assert nudges(outs, "alice") == []

@@ -191,3 +191,11 @@ async def test_a_rule_in_words_keeps_local_time_across_the_spring_change(tmp_pat
             "2027-03-21T10:00:00+01:00", "2027-03-28T10:00:00+02:00", "2027-04-04T10:00:00+02:00"]
     finally:
         await sim.close()
+
+
+def test_the_first_of_the_month_reads_1er_in_french() -> None:
+    t = Translator()
+    t.clock = SimulatedClock(NOW)
+    first = datetime(2026, 5, 1, 9, 0, tzinfo=PARIS)
+    assert t.date("fr", first) == "vendredi 1er mai" and t.date("en", first) == "Fri 1 May"
+    assert t.datetime("fr", first) == "vendredi 1er mai à 9 h"

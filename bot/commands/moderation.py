@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from bot.commands.registry import Invocation, Option, Reply, command, ok
+from bot.errors import invalid
 from bot.mentions import neutralize
 from bot.services import moderation
+from bot.when import WhenError, parse_duration
 
 REASON_MAX = 500
 HISTORY_LINES = 15
@@ -17,12 +19,20 @@ async def mod_warn(inv: Invocation) -> Reply:
     return ok(inv.t("moderation.warned", member=neutralize(target.handle), case_id=case_id), {"case_id": case_id})
 
 
-@command("mod timeout", Option("member", "member", required=True), Option("minutes", "int", required=True),
+def duration_minutes(text: str) -> int:
+    """`90m`, `2h`, `1d`, `1 semaine`, `2 jours` or plain minutes → whole minutes (rounded up)."""
+    try:
+        return -(-int(parse_duration(text).total_seconds()) // 60)
+    except WhenError:
+        raise invalid("time.error.bad_duration", when=neutralize(text[:40])) from None
+
+
+@command("mod timeout", Option("member", "member", required=True), Option("minutes", required=True, max_len=40),
          Option("reason", max_len=REASON_MAX), animator=True)
 async def mod_timeout(inv: Invocation) -> Reply:
     o = inv.options
     case_id, until, target = await moderation.timeout_member(
-        inv.ctx, inv.member, o["member"], o["minutes"], o.get("reason") or None
+        inv.ctx, inv.member, o["member"], duration_minutes(o["minutes"]), o.get("reason") or None
     )
     text = inv.t("moderation.timed_out", member=neutralize(target.handle), case_id=case_id,
                  until=inv.ctx.i18n.datetime(inv.locale, until))

@@ -86,7 +86,7 @@ async def warn_member(ctx: Community, actor: Member, target_ref: str, reason: st
         await send_dm(tx, ctx, target, "warning",
                       ctx.t(loc, "moderation.warning_dm", community=ctx.config.community.name,
                             reason=neutralize(reason)),
-                      private_text=ctx.t(loc, "moderation.private_fallback"))
+                      private_text=ctx.t(loc, "moderation.private_fallback"), urgent=True)
     return case_id, target
 
 
@@ -107,7 +107,8 @@ async def timeout_member(
         text = ctx.t(loc, "moderation.timeout_dm", community=ctx.config.community.name,
                      until=ctx.i18n.datetime(loc, until),
                      reason=neutralize(reason) if reason else ctx.t(loc, "moderation.no_reason"))
-        await send_dm(tx, ctx, target, "warning", text, private_text=ctx.t(loc, "moderation.private_fallback"))
+        await send_dm(tx, ctx, target, "warning", text, private_text=ctx.t(loc, "moderation.private_fallback"),
+                      urgent=True)
     return case_id, until, target
 
 

@@ -82,7 +82,7 @@ async def member_joined(ctx: Community, platform_id: str, handle: str, locale: s
         text = ctx.t(loc, key, name=neutralize(member.handle), community=ctx.config.community.name,
                      charter=charter_text(ctx, loc))
         await send_dm(tx, ctx, member, "welcome", text, components=[accept_button(ctx, loc)],
-                      fallback_channel=ctx.config.channels.welcome)
+                      fallback_channel=ctx.config.channels.welcome, urgent=True)  # they just joined
     ctx.live.publish("join", now, who=shown_name(member))
     return member
 
@@ -117,7 +117,7 @@ async def accept_charter(ctx: Community, member: Member, *, animator: bool = Fal
         mloc = member_locale(ctx, current)
         await send_dm(tx, ctx, current, "welcome",
                       ctx.t(mloc, "onboarding.profile_back" if returning else "onboarding.fill_profile"),
-                      fallback_channel=ctx.config.channels.welcome)
+                      fallback_channel=ctx.config.channels.welcome, urgent=True)  # they just accepted
         updated = await members_repo.by_id(tx, member.id)
         assert updated is not None
         if not (animator or await _animates(tx, ctx, updated) or await _has_current_godparent(tx, ctx, updated)):

