@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from discord import app_commands
 
+import cogs.base
 from bot.app import load_command_modules
 from bot.commands.hints import SLASH, render_hints
 from bot.commands.registry import COMMANDS
@@ -77,7 +78,7 @@ async def _invoke_all(dsim: DiscordSim, user_name: str) -> dict[str, list]:
         "motm vote": {"member": bob},
         "help": {},
         "mod warn": {"member": carol, "reason": "spam"},
-        "mod timeout": {"member": carol, "minutes": 10, "reason": "spam"},
+        "mod timeout": {"member": carol, "minutes": "2h", "reason": "spam"},
         "mod note": {"member": carol, "text": "à suivre"},
         "mod history": {"member": carol},
         "mod status": {"member": carol, "active": False},
@@ -96,8 +97,11 @@ async def _invoke_all(dsim: DiscordSim, user_name: str) -> dict[str, list]:
     return {name: await dsim.command(user, name, **options) for name, options in samples.items()}
 
 
-async def test_every_command_gets_exactly_one_answer(dsim: DiscordSim) -> None:
+async def test_every_command_gets_exactly_one_answer(dsim: DiscordSim, monkeypatch: pytest.MonkeyPatch) -> None:
     """An animator runs everything: one response each, errors ephemeral, the engine saw the right name."""
+    # One answer, not a deferral: a loaded machine must not turn a slow command (a chart) into two
+    # responses here; deferring is tested on its own (test_components_events.py).
+    monkeypatch.setattr(cogs.base, "DEFER_AFTER_SECONDS", 60.0)
     dsim.give_role(dsim.members["alice"], dsim.roles["animator"])
     results = await _invoke_all(dsim, "alice")
     by_name = {}
@@ -117,10 +121,10 @@ async def test_every_command_gets_exactly_one_answer(dsim: DiscordSim) -> None:
                                         "not_eligible", "rate_limited"}
         assert response.data.get("allowed_mentions") == {"parse": []}, name
         assert call.reply.error != "permission_denied", name  # an animator may do all of it
-    # Parsing: member options became platform ids, booleans stayed bools, ints stayed ints.
+    # Parsing: member options became platform ids, booleans stayed bools, durations stayed text.
     bob = str(dsim.members["bob"].id)
     assert by_name["profile show"].options == {"member": bob}
-    assert by_name["mod timeout"].options == {"member": str(dsim.members["carol"].id), "minutes": "10",
+    assert by_name["mod timeout"].options == {"member": str(dsim.members["carol"].id), "minutes": "2h",
                                               "reason": "spam"}
     assert by_name["profile delete"].options == {"confirm": False}
     assert by_name["remind add"].options["channel"] == "general"
