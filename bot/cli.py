@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
+from bot.files import FileProblem
 from storage.database import DatabaseError, damaged, is_damage
 
 EXIT_USAGE = 2
@@ -26,7 +27,25 @@ def default_config_path() -> str | None:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.config or default_config_path())
+    """The configuration given, else ./config.toml, else the defaults; says which when none was given."""
+    from bot.config_check import words
+
+    path = args.config or default_config_path()
+    config = load_config(path)
+    if not args.config and not getattr(args, "jsonl", False):
+        key, where = ("files.config_found", path) if path else ("files.config_none", None)
+        print(words().t(config.community.locale, key, path=where, cwd=os.getcwd()), file=sys.stderr)
+    return config
+
+
+def _config_source(args: argparse.Namespace) -> str:
+    return args.config or default_config_path() or "config.toml"
+
+
+def _say(config: Config, key: str, **params: object) -> str:
+    from bot.config_check import words
+
+    return words().t(config.community.locale, key, **params)
 
 
 def _db_path(args: argparse.Namespace, config: Config) -> str:
@@ -55,8 +74,15 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.config_check import check_files
+
     config = _config(args)
-    if getattr(args, "transport", "discord") == "signal":
+    transport = getattr(args, "transport", "discord")
+    if transport == "signal":
+        problems = check_files(config, _config_source(args), discord=False)
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            return EXIT_USAGE
         missing = config.signal.missing()
         if missing:
             print(f"[signal] {missing}", file=sys.stderr)
@@ -69,6 +95,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("No Discord token: create a bot at https://discord.com/developers/applications, copy its "
               "token and start again with DISCORD_TOKEN=<token> entraide run (see the README).",
               file=sys.stderr)
+        return EXIT_USAGE
+    problems = check_files(config, _config_source(args), discord=True)
+    if problems:  # the charter, the server id: refused now rather than at the first join
+        print("\n".join(problems), file=sys.stderr)
         return EXIT_USAGE
     from cogs.bot import run_bot
 
@@ -94,9 +124,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    """The settings, then every file they name and, for Discord, the server id: each problem in one sentence."""
+    from bot.config_check import check_files
+
     config = _config(args)
-    print(f"Configuration OK: community “{config.community.name}”, locale {config.community.locale}, "
-          f"timezone {config.community.timezone}.")
+    problems = check_files(config, _config_source(args), discord=args.transport == "discord")
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return EXIT_USAGE
+    print(_say(config, "files.check_ok", name=config.community.name, locale=config.community.locale,
+               timezone=config.community.timezone))
     return 0
 
 
@@ -117,25 +154,36 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.config_check import words
+    from bot.files import require_database, require_target
     from storage.database import open_database
 
+    config = _config(args)
+    source = _db_path(args, config)
+    require_database(words(config.community.locale), source, _config_source(args))
+    require_target(words(config.community.locale), source, args.target)
+
     async def backup() -> int:
-        config = _config(args)
-        db = await open_database(_db_path(args, config), synchronous=config.database.synchronous)
+        db = await open_database(source, synchronous=config.database.synchronous)
         try:
             await db.backup_to(args.target)
         finally:
             await db.close()
-        print(f"Backup written to {args.target}.")
+        print(_say(config, "files.backup_written", source=source, target=args.target))
         return 0
 
     return asyncio.run(backup())
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from bot.config_check import words
     from bot.export import export_community
+    from bot.files import require_database, require_target
 
     config = _config(args)
+    require_database(words(config.community.locale), _db_path(args, config), _config_source(args))
+    if args.output != "-":
+        require_target(words(config.community.locale), _db_path(args, config), args.output)
     return asyncio.run(export_community(config, _db_path(args, config), args.output, args.guild))
 
 
@@ -169,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dashboard-port", type=int, default=None,
                    help="serve the web dashboard on this port (0: any free port), on [dashboard] host")
     add("demo", cmd_demo, "a scripted month in the life of a small community")
-    add("check-config", cmd_check_config, "validate the configuration and exit")
+    p = add("check-config", cmd_check_config, "validate the configuration and the files it names, then exit")
+    p.add_argument("--transport", choices=("discord", "signal", "console"), default="discord",
+                   help="what it will run on: discord (default) also checks community.guild_id")
     p = add("migrate", cmd_migrate, "apply database migrations")
     p.add_argument("--db")
     p = add("backup", cmd_backup, "copy the live database with SQLite's online backup")
@@ -204,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args) or 0)
-    except ConfigError as exc:
+    except (ConfigError, FileProblem) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     except DatabaseError as exc:

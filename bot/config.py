@@ -227,21 +227,25 @@ def parse_config(data: dict[str, Any], source: str = "config") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            raise ConfigError(f"{source}: unknown key '{key}' (see config.example.toml).") from None
-        raise ConfigError(f"{source}: bad value for '{key}': {err['msg']}.") from None
+        from bot.config_check import describe_validation_error
+
+        raise ConfigError(describe_validation_error(exc.errors()[0], data, source)) from None
 
 
 def load_config(path: Path | str | None) -> Config:
     if path is None:
         return Config()
+    from bot import config_check
+
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such configuration file.") from None
+        raise ConfigError(config_check.words().t("fr", "settings.no_file", source=str(path))) from None
+    except UnicodeDecodeError:
+        line, sample = config_check.utf8_problem(path) or (0, "")
+        raise ConfigError(config_check.words().t("fr", "settings.not_utf8", source=str(path), path=str(path),
+                                                 line=line, sample=sample)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+        raise ConfigError(config_check.toml_error(str(path), str(exc))) from None
     return parse_config(data, str(path))

@@ -1,8 +1,10 @@
 """`entraide import-profiles FILE.csv [--apply]`: profiles from the spreadsheet a community keeps today.
 
 Columns (header row, French or English names): member (platform id or handle), skills, needs,
-languages, bio. Inside a cell, skills, needs and languages are separated by `;` or `,`. An empty
-cell keeps what is stored. Every row passes the same validation as `profile set`.
+languages, bio. UTF-8 (with or without BOM) or, failing that, Windows-1252 (French Excel's
+"CSV (séparateur : point-virgule)"); the first line of the report says which. Inside a cell,
+skills, needs and languages are separated by `;` or `,`. An empty cell keeps what is stored.
+Every row passes the same validation as `profile set`.
 
 A dry run by default: what would change and which rows are invalid (row number and reason).
 `--apply` writes the valid rows (in batches, one transaction each) and still reports the invalid
@@ -14,6 +16,7 @@ import argparse
 import asyncio
 import csv
 import io
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -25,6 +28,7 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.context import Community
 from bot.errors import DomainError, invalid
+from bot.files import WINDOWS_1252, decode_office_text, require_database
 from bot.i18n import Translator
 from bot.mentions import has_forbidden_characters
 from bot.services.profiles import ProfileChanges, apply_profile_changes, validate_profile_changes
@@ -187,7 +191,12 @@ async def import_profiles(
     out: TextIO | None = None, err: TextIO | None = None,
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    text = Path(csv_path).read_text(encoding="utf-8-sig")
+    decoded = decode_office_text(Path(csv_path).read_bytes())
+    text = decoded.text
+    words = Translator(config.community.locale, config.community.timezone)
+    key = "files.read_as_cp1252" if decoded.encoding == WINDOWS_1252 else (
+        "files.read_as_utf8_bom" if decoded.bom else "files.read_as_utf8")
+    out.write(words.t(None, key, path=csv_path) + "\n")
     db = await open_database(db_path, synchronous=config.database.synchronous)
     try:
         ctx = Community(db=db, clock=SystemClock(), config=config,
@@ -247,12 +256,14 @@ def report(ctx: Community, rows: list[Row], apply: bool, out: TextIO) -> None:
 
 
 def cmd_import_profiles(args: argparse.Namespace) -> int:
-    from bot.cli import _config, _db_path
+    from bot.cli import _config, _config_source, _db_path
 
     config = _config(args)
+    words = Translator(config.community.locale)
     if not Path(args.file).is_file():
-        print(f"{args.file}: no such file", file=sys.stderr)
+        print(words.t(None, "files.no_such_file", path=args.file, cwd=os.getcwd()), file=sys.stderr)
         return 2
+    require_database(words, _db_path(args, config), _config_source(args))
     return asyncio.run(import_profiles(config, _db_path(args, config), args.file, args.apply, args.guild))
 
 

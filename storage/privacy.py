@@ -8,6 +8,7 @@ Queries take the named parameters :me (member id), :pid (platform id), :guild an
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiosqlite
@@ -70,9 +71,9 @@ EXPORT_QUERIES: dict[str, str] = {
     "nudge": "SELECT week, reason, at FROM nudge WHERE member_id = :me ORDER BY at",
     "poll": "SELECT month, status FROM poll WHERE winner_id = :me ORDER BY month",
     "nomination": (
-        "SELECT p.month, 'you were nominated' AS role, n.source, n.at, NULL AS nominee FROM nomination n "
+        "SELECT p.month, 'you_were_nominated' AS role, n.source, n.at, NULL AS nominee FROM nomination n "
         "JOIN poll p ON p.id = n.poll_id WHERE n.nominee_id = :me "
-        "UNION ALL SELECT p.month, 'you nominated', n.source, n.at, o.handle FROM nomination n "
+        "UNION ALL SELECT p.month, 'you_nominated', n.source, n.at, o.handle FROM nomination n "
         "JOIN poll p ON p.id = n.poll_id LEFT JOIN member o ON o.id = n.nominee_id AND o.erased = 0 "
         "WHERE n.nominated_by = :me ORDER BY 4"
     ),
@@ -85,10 +86,11 @@ EXPORT_QUERIES: dict[str, str] = {
         "WHERE created_by = :me ORDER BY id"
     ),
     "mod_case": (
-        # Animators' private notes are never shown to the member (COMMANDS.md), not even in an export.
-        "SELECT id, 'about you' AS role, action, reason, at, until_at FROM mod_case WHERE target_id = :me "
-        "AND action != 'note' "
-        "UNION ALL SELECT id, 'by you', action, NULL, at, until_at FROM mod_case "
+        # Animators' notes about the member are never sent to them, but their export holds them: the
+        # GDPR's right of access covers them (DESIGN.md); who wrote a case is not said.
+        "SELECT id, CASE WHEN action = 'note' THEN 'note_about_you' ELSE 'about_you' END AS role, action, reason, "
+        "at, until_at FROM mod_case WHERE target_id = :me "
+        "UNION ALL SELECT id, 'by_you', action, NULL, at, until_at FROM mod_case "
         "WHERE actor_id = :me AND (target_id IS NULL OR target_id != :me) ORDER BY 5, 1"
     ),
     "rate_event": "SELECT action, at FROM rate_event WHERE member_id = :me ORDER BY at",
@@ -269,3 +271,14 @@ async def left_before(conn: aiosqlite.Connection, guild_id: str, before: int) ->
 async def purge_mod_cases_before(conn: aiosqlite.Connection, guild_id: str, before: int) -> int:
     cur = await conn.execute("DELETE FROM mod_case WHERE guild_id = ? AND at < ?", (guild_id, before))
     return cur.rowcount
+
+
+async def handles_by_platform_id(conn: aiosqlite.Connection, guild_id: str, platform_ids: list[str]) -> dict[str, str]:
+    """Names for the mentions an export shows (an erased member is not named)."""
+    if not platform_ids:
+        return {}
+    async with conn.execute(
+        "SELECT platform_id, handle FROM member WHERE guild_id = ? AND erased = 0 "
+        "AND platform_id IN (SELECT value FROM json_each(?))", (guild_id, json.dumps(platform_ids)),
+    ) as cur:
+        return {row[0]: row[1] for row in await cur.fetchall()}

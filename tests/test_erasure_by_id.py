@@ -4,10 +4,10 @@ erased handle, and no copy of the erased member's words left behind (sent digest
 buffered activity, a skill only they typed)."""
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
+from tests.exports import export_of
 from tests.harness import Sim, config_with, of
 from tests.test_digest import add_request, member_id
 from tests.test_nudges import QUIET_REQUESTS, nudges, offer, veteran
@@ -60,13 +60,13 @@ async def test_sent_messages_that_merely_contain_the_handle_stay_in_other_member
     await sim.onboard("bienvenue")  # a handle that is a word of the welcome texts
     before = await sim.command("ana", "profile export")
     [dm] = of(sim.last, "dm", kind="export")
-    kept = json.loads(base64.b64decode(dm["attachments"][0]["content_base64"]))["data"]["outbox"]
+    kept = export_of(dm["attachments"][0])["data"]["outbox"]
     assert any("bienvenue" in (row["text"] or "").casefold() for row in kept), kept
     assert before["ok"]
     assert (await sim.command("bienvenue", "profile delete", confirm=True))["ok"]
     await sim.command("ana", "profile export")
     [dm] = of(sim.last, "dm", kind="export")
-    after = json.loads(base64.b64decode(dm["attachments"][0]["content_base64"]))["data"]["outbox"]
+    after = export_of(dm["attachments"][0])["data"]["outbox"]
     assert [r for r in after if r["kind"] != "export"] == [r for r in kept if r["kind"] != "export"]
 
 

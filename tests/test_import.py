@@ -97,6 +97,7 @@ async def test_a_sheet_without_member_column_is_refused(sim: Sim, tmp_path: Path
 def test_cli_runs_the_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sheet = tmp_path / "s.csv"
     sheet.write_text("member,skills\nnobody,cuisine\n", encoding="utf-8")
+    assert main(["migrate", "--db", str(tmp_path / "cli.sqlite"), "--config", "config.example.toml"]) == 0
     code = main(["import-profiles", str(sheet), "--db", str(tmp_path / "cli.sqlite"),
                  "--config", "config.example.toml"])
     assert code == 1

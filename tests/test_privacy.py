@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.privacy import ERASURE_STATEMENTS, EXPORT_QUERIES, NO_MEMBER_DATA
+from tests.exports import export_of
 from tests.harness import Sim, config_with, of
 
 SUBJECT = "wilhelmina"           # console platform id and handle
@@ -130,7 +131,7 @@ async def _export(sim: Sim, user: str) -> dict[str, Any]:
     (attachment,) = dms[0]["attachments"]
     assert attachment["filename"] == "entraide-export.json"
     assert attachment["content_type"] == "application/json"
-    return json.loads(base64.b64decode(attachment["content_base64"]).decode("utf-8"))
+    return export_of(attachment)
 
 
 async def test_every_table_is_classified_and_member_tables_are_exported_and_erased(sim: Sim) -> None:
@@ -165,7 +166,7 @@ async def test_export_holds_a_row_from_every_member_table(sim: Sim) -> None:
     assert profile["bio"] == BIO and profile["godparent"] == "bystander" and profile["godchildren"] == "anim"
     assert {(s["skill"], s["kind"]) for s in data["member_skill"]} == {
         ("cuisine", "offer"), ("vélo", "offer"), ("jardinage", "need")}
-    assert {k["direction"] for k in data["kudos"]} == {"given", "received"}
+    assert {k["direction"] for k in data["kudos"]} == {"donné", "reçu"}
     assert [r["title"] for r in data["request"]] == [TITLE]
     assert [r["title"] for r in data["request_helper"]] == ["Étagère"]
 
@@ -176,7 +177,7 @@ async def test_export_shows_own_votes_only_and_not_who_nominated_them(sim: Sim) 
     assert [v["voted_for"] for v in data["vote"]] == ["bystander", "bystander"]
     assert all(n["nominee"] in (None, "bystander") for n in data["nomination"])
     assert "anim" not in json.dumps(data["vote"]) + json.dumps(data["nomination"])
-    about_me = [c for c in data["mod_case"] if c["role"] == "about you"]
+    about_me = [c for c in data["mod_case"] if c["role"] == "à votre sujet"]
     assert [c["action"] for c in about_me] == ["warn"]
     other = (await _export(sim, "bystander"))["data"]
     assert other["member"][0]["bio"] == "Bystander bio" and BIO not in json.dumps(other)
@@ -323,7 +324,8 @@ async def test_export_is_rate_limited(sim: Sim) -> None:
     assert (await sim.command(SUBJECT, "profile export"))["ok"]
 
 
-async def test_an_animators_private_note_never_reaches_the_member_even_in_an_export(sim: Sim) -> None:
+async def test_an_animators_note_is_never_sent_to_the_member_but_their_export_holds_it(sim: Sim) -> None:
+    """The GDPR's right of access covers notes about the member (DESIGN.md): in their export, nowhere else."""
     await sim.onboard("anim")
     await sim.roles("anim", add=["animator"])
     await sim.onboard("zed")
@@ -333,7 +335,11 @@ async def test_an_animators_private_note_never_reaches_the_member_even_in_an_exp
     assert reply["ok"]
     [dm] = of(sim.last, "dm", kind="export")
     document = base64.b64decode(dm["attachments"][0]["content_base64"]).decode("utf-8")
-    assert "secret-note-text" not in document and "calme" in document
+    assert "secret-note-text" in document and "calme" in document
+    cases = export_of(dm["attachments"][0])["data"]["mod_case"]
+    assert [(c["role"], c["reason"]) for c in cases] == [
+        ("note des animateur·ice·s à votre sujet", "secret-note-text"), ("à votre sujet", "calme")]
+    assert "\"anim\"" not in json.dumps(cases)  # who wrote a case is not said
     assert not [o for o in sim.outputs if "secret-note-text" in o.get("text", "") and o.get("channel") != "mod-log"]
 
 

@@ -25,6 +25,7 @@ import aiosqlite
 from bot.clock import to_epoch
 from bot.context import Community
 from bot.errors import conflict, not_eligible
+from bot.files import decode_office_text
 from bot.live import shown_name
 from bot.mentions import clean_display_name, mention, neutralize
 from bot.outbox import Component, change_role, post, send_dm
@@ -51,8 +52,8 @@ def charter_text(ctx: Community, locale: str) -> str:
         path = Path(cfg.charter_file)
         localized = path.with_name(f"{path.stem}.{locale}{path.suffix}")
         for candidate in (localized, path):
-            if candidate.is_file():
-                return candidate.read_text(encoding="utf-8").strip()
+            if candidate.is_file():  # check-config refuses a charter not in UTF-8; never crash a join on one
+                return decode_office_text(candidate.read_bytes()).text.strip()
     if cfg.charter:
         return cfg.charter.strip()
     return ctx.t(locale, "onboarding.charter_default")

@@ -49,15 +49,10 @@ EXPORTS_PER_DAY = 3  # each export writes a file: enough to retry, not enough to
 # Export ----------------------------------------------------------------------------------------
 
 async def build_member_export(conn: aiosqlite.Connection, ctx: Community, member: Member) -> dict[str, Any]:
-    """Everything kept about the member, as one JSON-ready document (instants as ISO 8601)."""
-    tables = await privacy_repo.member_data(conn, member.id, member.platform_id, ctx.guild_id)
-    return {
-        "community": ctx.config.community.name,
-        "exported_at": ctx.now().isoformat(),
-        "member": member.handle,
-        "about": "Every row entraide keeps about you, table by table. Times are UTC epoch seconds.",
-        "data": tables,
-    }
+    """Everything kept about the member, as one readable JSON document (bot/services/member_export.py)."""
+    from bot.services.member_export import readable_export
+
+    return await readable_export(conn, ctx, member)
 
 
 def _write_export_file(ctx: Community, member_id: int, document: dict[str, Any]) -> Path:
