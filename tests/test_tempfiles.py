@@ -12,6 +12,7 @@ import pytest
 
 from bot.outbox import Outgoing, TransientDeliveryError
 from bot.tempfiles import TempFiles
+from tests.exports import export_of
 from tests.harness import Sim, of
 
 BIO = "Je garde les enfants du quartier des Tilleuls"
@@ -43,7 +44,7 @@ async def test_an_export_is_shown_in_full_and_its_file_removed_once_delivered(tm
         [dm] = of(sim.last, "dm", kind="export", user="ines")
         [attachment] = dm["attachments"]
         assert "path" not in attachment
-        document = json.loads(base64.b64decode(attachment["content_base64"]))
+        document = export_of(attachment)  # keys in the member's language, read back by their internal names
         assert document["data"]["member"][0]["bio"] == BIO
         assert holding(tmp_root, BIO) == [] and files_under(tmp_root) == []
     finally:
