@@ -42,7 +42,8 @@ async def test_a_late_request_waits_for_the_first_plumber_to_wake_not_for_the_ne
         assert reply["data"]["pinged"] == [] and reply["data"]["offerers"] == 1
         assert reply["data"]["nobody_offers"] is False
         # honest: someone offers it, not reachable before 08:00; the animators are not told "nobody"
-        assert "1 membre offre plomberie" in reply["text"] and "08:00" in reply["text"], reply["text"]
+        text = reply["text"]
+        assert "1 membre offre plomberie" in text and "mercredi 2 décembre à 8 h" in text, text
         assert "personne" not in reply["text"]
         assert not of(sim.last, "post", kind="escalation")
         outs = await sim.advance(until="2026-12-02T07:59:00+01:00")
