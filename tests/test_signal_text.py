@@ -7,7 +7,7 @@ from bot.app import load_command_modules
 from bot.commands.parser import parse_text_command
 from bot.i18n import Translator
 from bot.transports.signal_commands import plain_emoji, reaction_click, twin_click
-from bot.transports.signal_text import Body, drop_decorations, render, replace_mentions, split_body, utf16_len
+from bot.transports.signal_text import Body, render, replace_mentions, split_body, utf16_len
 
 ALICE = "0f0e0d0c-0b0a-4090-8070-605040302010"
 load_command_modules()
@@ -48,10 +48,11 @@ def test_one_endless_word_is_still_cut() -> None:
     ("merci signal:abc pour la fuite", "thanks", "signal:abc", "pour la fuite"),
     ("thanks 🙏🏽 signal:abc for the leak", "thanks", "signal:abc", "for the leak"),
     ("merci 👋 signal:abc c'est top", "thanks", "signal:abc", "c'est top"),
+    ("merci pour la fuite signal:abc", "thanks", "signal:abc", "pour la fuite"),
 ])
 def test_typed_commands_with_mentions_go_through_the_projects_parser(line: str, name: str, member: str,
                                                                      reason: str) -> None:
-    parsed = parse_text_command(drop_decorations(line), Translator("fr", "Europe/Paris"), "fr")
+    parsed = parse_text_command(line, Translator("fr", "Europe/Paris"), "fr", mention_prefix="signal:")
     assert (parsed.name, parsed.options.get("member"), parsed.options.get("reason")) == (name, member, reason)
 
 

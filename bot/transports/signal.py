@@ -25,7 +25,7 @@ from bot.transports import signal_commands
 from bot.transports.signal_delivery import SignalDelivery
 from bot.transports.signal_members import GroupMembership, platform_id_of
 from bot.transports.signal_rpc import Endpoint, SignalRpc
-from bot.transports.signal_text import SIGNAL_PREFIX, drop_decorations, replace_mentions
+from bot.transports.signal_text import SIGNAL_PREFIX, replace_mentions
 from storage import members as members_repo
 from storage import outbox as outbox_repo
 from storage import signal as signal_repo
@@ -215,8 +215,7 @@ class SignalServer(GroupMembership):
             return
         locale = await caller_locale(self.engine.ctx, actor)
         try:
-            parsed = parse_text_command(drop_decorations(line), self.engine.ctx.i18n, locale,
-                                        mention_prefix=SIGNAL_PREFIX)  # mentions fill member options first
+            parsed = parse_text_command(line, self.engine.ctx.i18n, locale, mention_prefix=SIGNAL_PREFIX)
         except TextCommandError as err:
             await self.reply(platform_id, chat, quote, err.reply(), private=False)
             return

@@ -7,7 +7,6 @@ at paragraph boundaries instead.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,20 +66,6 @@ def replace_mentions(text: str, mentions: Iterable[Mapping[str, Any]]) -> str:
         after = "" if end >= len(text) or text[end].isspace() else " "
         text = f"{text[:begin]}{before}{SIGNAL_PREFIX}{uuid}{after}{text[end:]}"
     return text
-
-
-def _decoration(word: str) -> bool:
-    """An emoji or symbol standing alone (`merci 👋 @Bruno`): decoration, not a value."""
-    return bool(word) and all(unicodedata.category(ch)[0] in "SZ" or ch in "\u200d\ufe0f" for ch in word)
-
-
-def drop_decorations(text: str) -> str:
-    """`merci 👋 signal:<ACI> pour…` → `merci signal:<ACI> pour…`: an emoji right before a mention
-    decorates it; left there, the parser would take it for the member."""
-    words = text.split(" ")
-    kept = [w for i, w in enumerate(words)
-            if not (_decoration(w) and i + 1 < len(words) and words[i + 1].startswith(SIGNAL_PREFIX))]
-    return " ".join(kept)
 
 
 @dataclass
