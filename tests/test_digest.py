@@ -185,7 +185,7 @@ async def test_many_newcomers_are_summed_up(tmp_path: Path) -> None:
         outs = await sim.advance(until="2026-12-07T10:05:00+01:00")
         digest = digests(outs)[0]
         assert len(digest["mentions"]) == 20 and "3 autres personnes" in digest["text"]
-        assert "23 nouveaux venus" in digest["text"]
+        assert "23 nouveaux membres" in digest["text"]
     finally:
         await sim.close()
 

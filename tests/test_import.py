@@ -47,7 +47,7 @@ async def test_dry_run_lists_changes_and_invalid_rows_and_writes_nothing(sim: Si
     assert any(line.startswith("ligne 6 : dave") and "français" in line for line in lines), out
     assert any(line.startswith("ligne 7 : alice") and "ligne 2" in line for line in lines), out
     assert not any(line.startswith("ligne 3") or line.startswith("ligne 8") for line in lines), out  # unchanged
-    assert "7 lignes : 1 à modifier, 2 sans changement, 4 invalide(s)." in out
+    assert "7 lignes : 1 à modifier, 2 sans changement, 4 non valables." in out
     assert "--apply" in out
     assert (await sim.command("alice", "profile show"))["data"]["skills"] == []
 
@@ -84,7 +84,7 @@ async def test_large_files_show_progress_on_stderr(sim: Sim, tmp_path: Path) -> 
     rows = "\n".join(f"member{i},cuisine" for i in range(250))
     code, out, err = await _run(sim, tmp_path, "member,skills\nalice,cuisine\n" + rows + "\n", apply=True)
     assert "Vérification 251/251" in err and "\r" in err
-    assert code == 1 and "251 lignes : 1 à modifier, 0 sans changement, 250 invalide(s)." in out
+    assert code == 1 and "251 lignes : 1 à modifier, 0 sans changement, 250 non valables." in out
     small = await _run(sim, tmp_path, "member,skills\nalice,vélo\n", apply=False, name="small.csv")
     assert small[2] == ""
 

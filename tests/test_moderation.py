@@ -41,7 +41,8 @@ async def test_a_warning_is_a_case_a_dm_and_a_mod_log_post(sim: Sim, locale: str
     [dm] = of(sim.last, "dm", kind="warning", user="y")
     assert words in dm["text"] and f"@{ZWSP}everyone" in dm["text"] and "@everyone" not in dm["text"]
     [log] = of(sim.last, "post", kind="mod-log", channel="mod-log")
-    assert log["mentions"] == [] and "warn" in log["text"] and "@everyone" not in log["text"]
+    assert log["mentions"] == [] and "@everyone" not in log["text"]
+    assert "avertissement" in log["text"] and " warn " not in log["text"]
     assert "<@&123>" not in log["text"]
     [(action, _, _, reason, at, until)] = await case_rows(sim)
     assert (action, reason, at, until) == ("warn", "spam @everyone <@&123>", sim.ctx.now_ts(), None)
@@ -86,7 +87,7 @@ async def test_a_timeout_uses_the_platform_and_says_until_when(sim: Sim) -> None
     [dm] = of(sim.last, "dm", kind="warning", user="y")
     assert "cool down" in dm["text"]
     [log] = of(sim.last, "post", kind="mod-log")
-    assert "timeout" in log["text"]
+    assert "· pause ·" in log["text"] and "timeout" not in log["text"]
     [(action, *_, until)] = await case_rows(sim)
     assert action == "timeout" and until == sim.ctx.now_ts() + 90 * 60
     history = await sim.command("anim", "mod history", member="y")

@@ -255,7 +255,7 @@ async def test_animators_pause_and_resume_every_nudge(tmp_path: Path) -> None:
         reply = await sim.command("ani", "mod nudges", paused=True)
         assert reply["ok"] and reply["data"] == {"paused": True}
         logs = of(sim.last, "post", kind="mod-log")
-        assert len(logs) == 1 and "nudges" in logs[0]["text"]
+        assert len(logs) == 1 and "petits messages" in logs[0]["text"] and "nudges" not in logs[0]["text"]
         case = await sim.ctx.db.fetchone("SELECT action, reason FROM mod_case ORDER BY id DESC LIMIT 1")
         assert tuple(case) == ("nudges", "paused")
         outs = await sim.advance(until="2026-12-02T18:30:00+01:00")

@@ -302,7 +302,7 @@ async def test_mod_close_request_is_for_animators_and_audited(sim: Sim) -> None:
     reply = await sim.command("boss", "mod close-request", id=rid, reason="spam @everyone")
     assert reply["ok"] and reply["data"] == {"request_id": rid, "status": "closed"}
     [log] = of(sim.last, "post", kind="mod-log")
-    assert "close-request" in log["text"] and "@everyone" not in log["text"]
+    assert "demande fermée" in log["text"] and "close-request" not in log["text"] and "@everyone" not in log["text"]
     assert of(sim.last, "dm", kind="request-update", user="req")
     assert of(sim.last, "dm", kind="request-update", user="h1")
     history = await sim.command("boss", "mod history", member="req")

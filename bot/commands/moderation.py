@@ -58,10 +58,11 @@ async def mod_history(inv: Invocation) -> Reply:
     if hidden:
         lines.append(inv.t("moderation.history_more", count=hidden))
     for case in cases[hidden:]:
+        label, reason = moderation.action_words(inv.ctx, inv.locale, case.action, case.reason)
         lines.append(inv.t(
-            "moderation.history_line", case_id=case.case_id, action=case.action,
+            "moderation.history_line", case_id=case.case_id, action=label,
             at=inv.ctx.i18n.datetime(inv.locale, case.at), by=neutralize(case.by or "—"),
-            reason=neutralize(case.reason) if case.reason else "—",
+            reason=neutralize(reason) if reason else "—",
         ))
     return ok("\n".join(lines), {"cases": [case.as_history() for case in cases]})
 

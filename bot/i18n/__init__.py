@@ -1,10 +1,13 @@
 """Words live in catalogues: `bot/i18n/<locale>/<area>.toml`, merged into dotted keys.
 
 A value may be a table `{one = "...", other = "..."}`: the plural form is chosen by Babel from
-the `count` placeholder. Dates and numbers are formatted per locale with Babel.
+the `count` placeholder, or else from the first number the sentence shows (`{max}`, `{days}`…).
+Dates and numbers are formatted per locale with Babel. French elides `de`/`que` before a value
+that starts with a vowel ("l'équipe d'animation d'Entraide"); docs/STYLE.md has the rules.
 """
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from datetime import datetime
@@ -44,6 +47,30 @@ def placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
 
+def plural_count(table: dict[str, str], params: dict[str, Any]) -> Any:
+    """The number a plural table agrees with: `count`, else the first number its sentence shows."""
+    if "count" in params:
+        return params["count"]
+    for _, field, _, _ in string.Formatter().parse(table["other"]):
+        if field and isinstance(params.get(field), int | float) and not isinstance(params.get(field), bool):
+            return params[field]
+    return 0
+
+
+_ELIDABLE = re.compile(r"\b([Dd]e|[Qq]ue) \{(\w+)\}")
+_VOWEL = re.compile(r"[aeiouyàâäéèêëîïôöûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÛÜ]")
+
+
+def elide(template: str, params: dict[str, Any]) -> str:
+    """French `de {x}` / `que {x}` become `d'{x}` / `qu'{x}` when the value starts with a vowel."""
+    def one(match: re.Match[str]) -> str:
+        value = params.get(match.group(2))
+        if isinstance(value, str) and _VOWEL.match(value):
+            return f"{match.group(1)[0]}{'u' if match.group(1).lower() == 'que' else ''}'{{{match.group(2)}}}"
+        return match.group(0)
+    return _ELIDABLE.sub(one, template)
+
+
 class Translator:
     """Looks up and formats a catalogue message for a locale, falling back to the default one."""
 
@@ -68,11 +95,13 @@ class Translator:
         if value is None:
             value = self.catalogues[self.default_locale].get(key, key)
         if isinstance(value, dict):
-            count = params.get("count", 0)
+            count = plural_count(value, params)
             form = Locale.parse(loc).plural_form(abs(count)) if isinstance(count, int | float) else "other"
             value = value.get(form, value["other"])
         if isinstance(value, list):
             value = "\n".join(value)
+        if loc == "fr":
+            value = elide(str(value), params)
         try:
             return str(value).format(**params)
         except (KeyError, IndexError, ValueError):

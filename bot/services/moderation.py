@@ -46,6 +46,21 @@ class CaseView:
                 "until": self.until.isoformat() if self.until else None}
 
 
+#: Reasons some actions store as a code word (kept as stored; shown in words).
+_REASON_WORDS = {"active": "active", "inactive": "inactive", "paused": "nudges_paused", "resumed": "nudges_resumed"}
+
+
+def action_words(ctx: Community, loc: str | None, action: str, reason: str | None) -> tuple[str, str | None]:
+    """An audited action and its reason as a reader sees them: words of their language, never codes."""
+    key = f"moderation.action.{action}"
+    label = ctx.t(loc, key) if ctx.i18n.has(key) else action
+    if reason and action in ("status", "nudges"):
+        word, sep, rest = reason.partition(" — ")
+        if word in _REASON_WORDS:
+            reason = ctx.t(loc, f"moderation.reason.{_REASON_WORDS[word]}") + sep + rest
+    return label, reason
+
+
 async def record_case(
     tx: aiosqlite.Connection, ctx: Community, actor: Member, action: str, target: Member | None,
     reason: str | None, until: int | None = None,
@@ -55,9 +70,10 @@ async def record_case(
         tx, ctx.guild_id, actor.id, action, target.id if target else None, reason, ctx.now_ts(), until
     )
     loc = ctx.locale
-    text = ctx.t(loc, "moderation.log_line", case_id=case_id, actor=neutralize(actor.handle), action=action,
+    label, shown_reason = action_words(ctx, loc, action, reason)
+    text = ctx.t(loc, "moderation.log_line", case_id=case_id, actor=neutralize(actor.handle), action=label,
                  target=neutralize(target.handle) if target else "—",
-                 reason=neutralize(reason) if reason else "—",
+                 reason=neutralize(shown_reason) if shown_reason else "—",
                  at=ctx.i18n.datetime(loc, ctx.now()))
     if until is not None:
         text += " · " + ctx.t(loc, "moderation.log_until", until=ctx.i18n.datetime(loc, from_epoch(until)))
