@@ -289,3 +289,37 @@ async def member_skill_pairs(
         return []
     async with conn.execute(sql, (json.dumps(sorted(set(ids))), kind)) as cur:
         return [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class VolunteerBreakdown:
+    """Why no volunteer could take a newcomer: each volunteer counted once, by the first reason that holds."""
+
+    volunteers: int  # present, charter accepted, not the newcomer
+    away: int  # marked inactive, or quiet for too long
+    too_new: int  # accepted the charter too recently
+    full: int  # already at the godchildren cap
+    first_eligible_at: int | None  # when the earliest too-new volunteer has been here long enough
+
+
+async def volunteer_breakdown(
+    conn: aiosqlite.Connection, guild_id: str, newcomer_id: int, rules: PoolRules,
+) -> VolunteerBreakdown:
+    """The volunteers find_godparent turned down, grouped by reason (the animators' alert says which)."""
+    async with conn.execute(
+        "SELECT COUNT(*),"
+        " SUM(away), SUM(NOT away AND too_new), SUM(NOT away AND NOT too_new AND godchildren >= :max),"
+        " MIN(CASE WHEN NOT away AND too_new THEN accepted END)"
+        " FROM (SELECT m.charter_accepted_at AS accepted,"
+        "   (m.active = 0 OR COALESCE(m.last_active_at, m.joined_at) < :quiet) AS away,"
+        "   (m.charter_accepted_at > :tenure) AS too_new,"
+        f"  (SELECT COUNT(*) FROM member c WHERE {_CURRENT_GODCHILD}) AS godchildren"
+        "  FROM member m WHERE m.guild_id = :guild AND m.godparent_volunteer = 1 AND m.id <> :newcomer"
+        "  AND m.left_at IS NULL AND m.erased = 0 AND m.charter_accepted_at IS NOT NULL)",
+        {"guild": guild_id, "newcomer": newcomer_id, "tenure": rules.tenure_cutoff, "quiet": rules.quiet_cutoff,
+         "window": rules.window_start, "max": rules.max_godchildren},
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return VolunteerBreakdown(int(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0),
+                              int(row[4]) if row[4] is not None else None)

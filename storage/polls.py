@@ -240,3 +240,16 @@ async def delete_if_empty(conn: aiosqlite.Connection, poll_id: int) -> bool:
         (poll_id,),
     )
     return cur.rowcount == 1
+
+
+async def voter_outlook(conn: aiosqlite.Connection, guild_id: str, cutoff: int) -> tuple[int, int | None]:
+    """(members who may vote now, when the earliest of the others joined): the voter rules of
+    check_voter (present, charter accepted, active) with `cutoff` as the latest join that counts."""
+    async with conn.execute(
+        "SELECT COALESCE(SUM(joined_at <= ?), 0), MIN(CASE WHEN joined_at > ? THEN joined_at END) FROM member "
+        "WHERE guild_id = ? AND left_at IS NULL AND erased = 0 AND charter_accepted_at IS NOT NULL AND active = 1",
+        (cutoff, cutoff, guild_id),
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]) if row[1] is not None else None

@@ -50,7 +50,7 @@ async def status(inv: Invocation) -> Reply:
     if summary.status == "closed":
         data["winner"] = summary.winner
         data["results"] = [{"nominee": name, "votes": votes} for name, votes in summary.results]
-        scores = " · ".join(f"{neutralize(name)} {votes}" for name, votes in summary.results)
+        scores = " · ".join(f"{neutralize(name)} {votes}" for name, votes in summary.results if votes)
         text = inv.t("polls.status_closed", winner=neutralize(summary.winner or inv.t("common.nobody")),
                      scores=scores or "—")
     elif summary.status == "nominating":
@@ -73,6 +73,8 @@ async def open_poll(inv: Invocation) -> Reply:
     else:
         until = result.nominations_until
         text = inv.t("polls.opened_waiting", until=inv.ctx.i18n.datetime(inv.locale, until) if until else "—")
+    if result.voters_warning:
+        text += "\n" + result.voters_warning
     return ok(text, {"poll_id": result.poll_id})
 
 

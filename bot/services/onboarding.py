@@ -30,6 +30,7 @@ from bot.live import shown_name
 from bot.mentions import clean_display_name, mention, neutralize
 from bot.outbox import Component, change_role, post, send_dm
 from bot.scheduler import Job, cron, period_day
+from bot.services.godparent_alert import no_godparent_reason
 from bot.services.members import ensure_member, is_animator, member_locale, resolve_member
 from storage import adoption as adoption_repo
 from storage import members as members_repo
@@ -335,8 +336,9 @@ async def _no_godparent_free(
     await onboarding_repo.clear_godparent(tx, newcomer.id)
     if previous is not None:
         loc = member_locale(ctx, newcomer)
+        waiting = "onboarding.handover_waiting_left" if previous.left_at is not None else "onboarding.handover_waiting"
         await send_dm(tx, ctx, newcomer, "godparent-intro",
-                      ctx.t(loc, "onboarding.handover_waiting", previous=neutralize(previous.handle)),
+                      ctx.t(loc, waiting, previous=neutralize(previous.handle)),
                       fallback_channel=ctx.config.channels.welcome, paced=paced, about=[previous.id])
     await _queue_newcomer(tx, ctx, newcomer, paced)
 
@@ -345,9 +347,9 @@ async def _queue_newcomer(tx: aiosqlite.Connection, ctx: Community, newcomer: Me
     """Wait for a godparent; the animators hear about it once per wait."""
     if await onboarding_repo.start_waiting(tx, newcomer.id, ctx.now_ts()):
         loc = ctx.locale
+        reason = await no_godparent_reason(tx, ctx, newcomer, pool_rules(ctx), loc)
         await post(tx, ctx, ctx.config.channels.animators, "godparent-needed",
-                   ctx.t(loc, "onboarding.godparent_needed", name=neutralize(newcomer.handle),
-                         max=ctx.config.onboarding.godparent_max_godchildren),
+                   ctx.t(loc, "onboarding.godparent_needed", name=neutralize(newcomer.handle), reason=reason),
                    paced=paced, about=[newcomer.id])
 
 
@@ -360,7 +362,10 @@ def _introductions(
         text = ctx.t(nloc, "onboarding.intro_newcomer", godparent=mention(godparent.platform_id),
                      community=ctx.config.community.name)
     else:
-        text = ctx.t(nloc, "onboarding.intro_newcomer_handover", godparent=mention(godparent.platform_id),
+        key = "onboarding.intro_newcomer_handover"
+        if previous.left_at is not None:
+            key += "_left"
+        text = ctx.t(nloc, key, godparent=mention(godparent.platform_id),
                      previous=neutralize(previous.handle))
     gloc = member_locale(ctx, godparent)
     return [(newcomer, text),

@@ -63,6 +63,7 @@ class OpenResult:
     poll_id: int | None
     nominees: list[str]
     nominations_until: datetime | None
+    voters_warning: str | None = None  # for the animator: nobody may vote yet, and from when
 
 
 @dataclass(frozen=True)
@@ -186,10 +187,30 @@ async def open_month(tx: aiosqlite.Connection, ctx: Community, month: str, by_ha
         await post(tx, ctx, ctx.config.channels.animators, "motm-notice",
                    ctx.t(ctx.locale, "polls.empty_month_nominations",
                          until=ctx.i18n.datetime(ctx.locale, window_end)))
-        return OpenResult(poll_id, [], window_end)
+        return OpenResult(poll_id, [], window_end, await _warn_if_nobody_can_vote(tx, ctx, poll))
     nominees = await polls_repo.nominees(tx, poll_id)
     await _post_ballot(tx, ctx, poll, nominees, new_nominee=None)
-    return OpenResult(poll_id, [n.handle for n in nominees], window_end if cfg.nomination_days else None)
+    warning = await _warn_if_nobody_can_vote(tx, ctx, poll)
+    return OpenResult(poll_id, [n.handle for n in nominees], window_end if cfg.nomination_days else None, warning)
+
+
+async def _warn_if_nobody_can_vote(tx: aiosqlite.Connection, ctx: Community, poll: Poll) -> str | None:
+    """A poll nobody may vote in yet (a young community): the animators hear when the first voters can."""
+    min_days = ctx.config.motm.voter_min_days
+    now = ctx.now_ts()
+    eligible, first_joined = await polls_repo.voter_outlook(tx, ctx.guild_id, now - min_days * DAY)
+    if eligible:
+        return None
+    loc = ctx.locale
+    closes = ctx.i18n.datetime(loc, from_epoch(poll.closes_at))
+    if first_joined is None:
+        text = ctx.t(loc, "polls.no_voters_at_all", days=min_days, closes=closes)
+    else:
+        first = first_joined + min_days * DAY
+        key = "polls.no_voters_yet" if first < poll.closes_at else "polls.no_voters_before_close"
+        text = ctx.t(loc, key, days=min_days, date=ctx.i18n.datetime(loc, from_epoch(first)), closes=closes)
+    await post(tx, ctx, ctx.config.channels.animators, "motm-notice", text)
+    return text
 
 
 def _ballot_component(ctx: Community, poll: Poll, nominees: list[Nominee]) -> Component:
@@ -341,20 +362,21 @@ async def _post_result(
     tx: aiosqlite.Connection, ctx: Community, nominees: list[Nominee], votes: dict[int, int],
     winner: Nominee | None, ballots: int,
 ) -> None:
+    """The result celebrates the winner; no score list, and no chart without votes (nothing to show).
+
+    The chart shows only the nominees someone voted for: nobody is shown with a zero.
+    """
     loc = ctx.locale
-    others = [neutralize(n.handle) for n in nominees if winner is None or n.member_id != winner.member_id]
-    scores = " · ".join(f"{neutralize(n.handle)} {votes.get(n.member_id, 0)}" for n in nominees)
     if winner is None:
-        text = ctx.t(loc, "polls.result_no_votes", nominees=ctx.i18n.join(loc, others))
-        mentions: list[str] = []
-    else:
-        text = ctx.t(loc, "polls.result", winner=mention(winner.platform_id), count=ballots,
-                     nominees=ctx.i18n.join(loc, others) if others else ctx.t(loc, "polls.nobody_else"),
-                     scores=scores)
-        mentions = [winner.platform_id]
-    path = charts.bar_chart([n.handle for n in nominees], [float(votes.get(n.member_id, 0)) for n in nominees],
+        names = ctx.i18n.join(loc, [neutralize(n.handle) for n in nominees])
+        await post(tx, ctx, ctx.config.channels.general, "motm-result",
+                   ctx.t(loc, "polls.result_no_votes", nominees=names), about=[n.member_id for n in nominees])
+        return
+    text = ctx.t(loc, "polls.result", winner=mention(winner.platform_id), count=ballots)
+    voted = [n for n in nominees if votes.get(n.member_id, 0) > 0]
+    path = charts.bar_chart([n.handle for n in voted], [votes[n.member_id] for n in voted],
                             ctx.t(loc, "polls.chart_title"), filename="motm.png", directory=ctx.files.folder())
-    await post(tx, ctx, ctx.config.channels.general, "motm-result", text, mentions=mentions,
+    await post(tx, ctx, ctx.config.channels.general, "motm-result", text, mentions=[winner.platform_id],
                attachments=[Attachment("motm.png", "image/png", str(path))], about=[n.member_id for n in nominees])
 
 
