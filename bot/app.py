@@ -30,6 +30,7 @@ AREAS = (
     "profiles", "privacy", "onboarding", "requests", "engagement", "reminders", "polls", "moderation", "vitality",
     "dashboard",
     "setup",
+    "skills",
 )
 COMMAND_MODULES = ("core",) + AREAS
 

@@ -181,6 +181,12 @@ async def run_click(interaction: discord.Interaction, custom_id: str, values: li
 
 OPTION_FALLBACKS = {
     "skills": "comma-separated skills, e.g. plumbing, cooking",
+    "add_skills": "skills to add, comma-separated",
+    "remove_skills": "skills to remove, comma-separated",
+    "add_needs": "needs to add, comma-separated",
+    "remove_needs": "needs to remove, comma-separated",
+    "into": "the skill that stays (it takes the other one in)",
+    "to": "the skill's new name",
     "needs": "comma-separated needs",
     "languages": "comma-separated languages, e.g. fr, en",
     "bio": "a few words about you",

@@ -8,6 +8,7 @@ from discord.ext import commands
 from cogs.base import describe, member_ref, option_descriptions, run_command
 
 Reason = app_commands.Range[str, 1, 500]
+SkillName = app_commands.Range[str, 1, 100]
 
 
 @app_commands.guild_only()
@@ -73,6 +74,25 @@ class ModCog(commands.GroupCog, group_name="mod", group_description=describe(
     @app_commands.describe(**option_descriptions("paused"))
     async def mod_nudges(self, interaction: discord.Interaction, paused: bool) -> None:
         await run_command(interaction, "mod nudges", {"paused": paused})
+
+    skill = app_commands.Group(name="skill", description=describe(
+        "tidy the community's skills", key="discord.group.mod_skill"))
+
+    @skill.command(name="merge", description=describe("merge two skills into one", command="mod skill merge"))
+    @app_commands.describe(**option_descriptions("skill", "into"))
+    async def mod_skill_merge(self, interaction: discord.Interaction, skill: SkillName, into: SkillName) -> None:
+        await run_command(interaction, "mod skill merge", {"skill": skill, "into": into})
+
+    @skill.command(name="rename", description=describe("fix a skill's spelling", command="mod skill rename"))
+    @app_commands.describe(**option_descriptions("skill", "to"))
+    async def mod_skill_rename(self, interaction: discord.Interaction, skill: SkillName, to: SkillName) -> None:
+        await run_command(interaction, "mod skill rename", {"skill": skill, "to": to})
+
+    @skill.command(name="remove", description=describe(
+        "remove a skill from every profile and request", command="mod skill remove"))
+    @app_commands.describe(**option_descriptions("skill"))
+    async def mod_skill_remove(self, interaction: discord.Interaction, skill: SkillName) -> None:
+        await run_command(interaction, "mod skill remove", {"skill": skill})
 
 
 async def setup(bot: commands.Bot) -> None:

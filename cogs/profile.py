@@ -21,7 +21,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description=desc
     @app_commands.command(name="set", description=describe("update your profile", command="profile set"))
     @app_commands.describe(**option_descriptions(
         "skills", "needs", "languages", "bio", "timezone", "quiet_hours", "available", "godparent", "nudges",
-        "visible", "language"))
+        "visible", "language", "add_skills", "remove_skills", "add_needs", "remove_needs"))
     async def profile_set(
         self, interaction: discord.Interaction,
         skills: app_commands.Range[str, 0, 500] | None = None,
@@ -32,11 +32,16 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description=desc
         quiet_hours: app_commands.Range[str, 1, 5] | None = None,
         available: bool | None = None, godparent: bool | None = None,
         nudges: bool | None = None, visible: bool | None = None, language: Literal["fr", "en"] | None = None,
+        add_skills: app_commands.Range[str, 1, 500] | None = None,
+        remove_skills: app_commands.Range[str, 1, 500] | None = None,
+        add_needs: app_commands.Range[str, 1, 500] | None = None,
+        remove_needs: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
         await run_command(interaction, "profile set", {
             "skills": skills, "needs": needs, "languages": languages, "bio": bio, "timezone": timezone,
             "quiet_hours": quiet_hours, "available": available, "godparent": godparent, "nudges": nudges,
-            "visible": visible, "language": language,
+            "visible": visible, "language": language, "add_skills": add_skills, "remove_skills": remove_skills,
+            "add_needs": add_needs, "remove_needs": remove_needs,
         })
 
     @profile_set.autocomplete("timezone")

@@ -117,3 +117,26 @@ async def member_ids_by_handles(conn: aiosqlite.Connection, guild_id: str, refs:
                 if ref.lower() in by_lower:
                     found[ref] = by_lower[ref.lower()]
     return found
+
+
+async def add_skills(conn: aiosqlite.Connection, member_id: int, kind: str, skill_ids: list[int]) -> None:
+    """`profile set add_skills` / `add_needs`: these join the member's list (already there: unchanged)."""
+    await conn.executemany(
+        "INSERT OR IGNORE INTO member_skill (member_id, skill_id, kind) VALUES (?, ?, ?)",
+        [(member_id, skill_id, kind) for skill_id in skill_ids],
+    )
+
+
+async def remove_skills(conn: aiosqlite.Connection, member_id: int, kind: str, skill_ids: list[int]) -> None:
+    await conn.executemany(
+        "DELETE FROM member_skill WHERE member_id = ? AND skill_id = ? AND kind = ?",
+        [(member_id, skill_id, kind) for skill_id in skill_ids],
+    )
+
+
+async def count_skills(conn: aiosqlite.Connection, member_id: int, kind: str) -> int:
+    async with conn.execute(
+        "SELECT COUNT(*) FROM member_skill WHERE member_id = ? AND kind = ?", (member_id, kind)
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0

@@ -15,7 +15,7 @@ alice,"Plomberie, électricité",jardinage,FR;en,Retraitée bricoleuse
 BOB,cuisine,,,
 ghost,couture,,,
 carol,"{long}",,,
-dave,cuisine,,français,
+dave,cuisine,,klingonais,
 alice,vélo,,,
 erin,,,,
 """.format(long="x" * 41)
@@ -44,7 +44,7 @@ async def test_dry_run_lists_changes_and_invalid_rows_and_writes_nothing(sim: Si
                for line in lines), out
     assert any(line.startswith("ligne 4 : ghost") and "invalide" in line and "ghost" in line for line in lines)
     assert any(line.startswith("ligne 5 : carol") and "40" in line for line in lines), out
-    assert any(line.startswith("ligne 6 : dave") and "français" in line for line in lines), out
+    assert any(line.startswith("ligne 6 : dave") and "klingonais" in line for line in lines), out
     assert any(line.startswith("ligne 7 : alice") and "ligne 2" in line for line in lines), out
     assert not any(line.startswith("ligne 3") or line.startswith("ligne 8") for line in lines), out  # unchanged
     assert "7 lignes : 1 à modifier, 2 sans changement, 4 non valables." in out

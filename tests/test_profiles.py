@@ -68,7 +68,7 @@ async def test_aliases_from_the_config_map_to_the_canonical_skill(tmp_path: Path
     {"skills": "x" * 41},
     {"skills": ", ".join(f"skill{i}" for i in range(21))},
     {"needs": ", ".join(f"need{i}" for i in range(21))},
-    {"languages": "français"},
+    {"languages": "klingonais"},
     {"bio": "b" * 501},
     {"timezone": "Mars/Olympus"},
     {"timezone": "../../etc/passwd"},

@@ -20,6 +20,8 @@ def _yes_no(inv: Invocation, value: bool) -> str:
 @command(
     "profile set",
     Option("skills", "csv", max_len=1000), Option("needs", "csv", max_len=1000),
+    Option("add_skills", "csv", max_len=1000), Option("remove_skills", "csv", max_len=1000),
+    Option("add_needs", "csv", max_len=1000), Option("remove_needs", "csv", max_len=1000),
     Option("languages", "csv", max_len=200), Option("bio", "text", max_len=profiles.MAX_BIO),
     Option("timezone", "text", max_len=64), Option("quiet_hours", "text", max_len=20),
     Option("available", "bool"), Option("godparent", "bool"), Option("nudges", "bool"), Option("visible", "bool"),

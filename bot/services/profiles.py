@@ -18,8 +18,9 @@ import aiosqlite
 from bot.context import Community
 from bot.errors import denied, invalid
 from bot.services import languages
+from bot.services.language_names import language_code
 from bot.services.members import resolve_member
-from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids
+from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids, skill_key
 from storage import members as members_repo
 from storage import profiles as profiles_repo
 from storage.members import Member
@@ -46,10 +47,14 @@ class ProfileChanges:
     needs: list[tuple[str, str]] | None = None
     fields: dict[str, object] = field(default_factory=dict)
     language: str | None = None  # the bot's language for this member, chosen (it then wins)
+    #: `add_skills` / `remove_skills` / `add_needs` / `remove_needs`: kind → pairs, after any replacement.
+    added: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    removed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return self.offers is None and self.needs is None and not self.fields and self.language is None
+        return self.offers is None and self.needs is None and not self.fields and self.language is None \
+            and not self.added and not self.removed
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,8 @@ def parse_languages(items: list[str]) -> str:
     codes: list[str] = []
     for item in items:
         code = item.strip().lower().replace("_", "-")
+        if not LANGUAGE_CODE.match(code):
+            code = language_code(item) or code
         if not LANGUAGE_CODE.match(code):
             raise invalid("profiles.bad_language", language=item[:20])
         if code not in codes:
@@ -134,6 +141,11 @@ def validate_profile_changes(ctx: Community, options: Mapping[str, Any]) -> Prof
         changes.offers = parse_skill_list(ctx, list(options["skills"]), MAX_SKILLS)
     if options.get("needs") is not None:
         changes.needs = parse_skill_list(ctx, list(options["needs"]), MAX_NEEDS)
+    for kind, noun, limit in ((OFFER, "skills", MAX_SKILLS), (NEED, "needs", MAX_NEEDS)):
+        if options.get(f"add_{noun}") is not None:
+            changes.added[kind] = canonical_list(ctx, list(options[f"add_{noun}"]), limit)
+        if options.get(f"remove_{noun}") is not None:
+            changes.removed[kind] = [(skill_key(item), item) for item in options[f"remove_{noun}"] if skill_key(item)]
     if options.get("languages") is not None:
         changes.fields["languages"] = parse_languages(list(options["languages"]))
     if options.get("bio") is not None:
@@ -166,6 +178,14 @@ async def apply_profile_changes(
         await profiles_repo.replace_skills(tx, member_id, OFFER, await ensure_skills(tx, ctx, changes.offers))
     if changes.needs is not None:
         await profiles_repo.replace_skills(tx, member_id, NEED, await ensure_skills(tx, ctx, changes.needs))
+    for kind, pairs in changes.removed.items():
+        ids = await find_skill_ids(tx, ctx, [key for key, _ in pairs])
+        await profiles_repo.remove_skills(tx, member_id, kind, list(ids.values()))
+    for kind, pairs in changes.added.items():
+        await profiles_repo.add_skills(tx, member_id, kind, await ensure_skills(tx, ctx, pairs))
+        limit = MAX_SKILLS if kind == OFFER else MAX_NEEDS
+        if await profiles_repo.count_skills(tx, member_id, kind) > limit:
+            raise invalid("skills.too_many", max=limit)  # the transaction is rolled back: nothing changes
     await members_repo.update_fields(tx, member_id, profile_updated_at=ctx.now_ts(), **changes.fields)
     if changes.language is not None:
         await languages.choose(tx, ctx, member_id, changes.language)
