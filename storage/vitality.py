@@ -235,3 +235,10 @@ async def weekly_series(
             [*week_params, guild_id],
         )
     return series
+
+
+async def community_start(conn: aiosqlite.Connection, guild_id: str) -> int | None:
+    """When the first member joined (member_joined index): the charts start there, not with empty weeks."""
+    async with conn.execute("SELECT MIN(joined_at) FROM member WHERE guild_id = ?", (guild_id,)) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row and row[0] is not None else None

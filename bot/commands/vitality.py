@@ -12,6 +12,9 @@ from bot.services.vitality import Indicators
 
 CHART_FILENAME = "vitality.png"
 SERIES = ("active_members", "newcomers", "requests_opened", "requests_resolved")
+#: The unit each series counts (its panel's y axis).
+UNITS = {"active_members": "people", "newcomers": "people", "requests_opened": "requests",
+         "requests_resolved": "requests"}
 
 
 def _percent(inv: Invocation, share: float | None) -> str:
@@ -20,13 +23,19 @@ def _percent(inv: Invocation, share: float | None) -> str:
     return f"{inv.ctx.i18n.number(inv.locale, round(share * 100))} %"
 
 
+def has_something_to_draw(indicators: Indicators) -> bool:
+    """No chart of empty frames: some week must count something."""
+    return any(getattr(point, name) for point in indicators.weekly for name in SERIES)
+
+
 def render_chart(inv: Invocation, indicators: Indicators) -> Attachment:
-    """The weekly series as a PNG (matplotlib, Agg): drawn here, at the edge, from the service's data."""
+    """The weekly series as small multiples (matplotlib, Agg): drawn here, at the edge, from the service's data."""
     labels = [format_date(point.week_start, "d MMM", locale=inv.locale) for point in indicators.weekly]
-    series = {inv.t(f"vitality.series.{name}"): [float(getattr(point, name)) for point in indicators.weekly]
-              for name in SERIES}
-    path = charts.line_chart(labels, series, inv.t("vitality.chart_title", days=indicators.days),
-                             filename=CHART_FILENAME, directory=inv.ctx.files.folder())
+    panels = [charts.Panel(inv.t(f"vitality.series.{name}"), [int(getattr(point, name)) for point in indicators.weekly],
+                           inv.t(f"vitality.unit.{UNITS[name]}")) for name in SERIES]
+    title = inv.t("vitality.chart_title", days=indicators.days, community=inv.ctx.config.community.name)
+    path = charts.small_multiples(labels, panels, title, inv.t("vitality.axis.week"), filename=CHART_FILENAME,
+                                  directory=inv.ctx.files.folder())
     return Attachment(CHART_FILENAME, "image/png", str(path))
 
 
@@ -50,4 +59,6 @@ def render_text(inv: Invocation, ind: Indicators) -> str:
 @command("vitality", Option("days", "int"), animator=True)
 async def show_vitality(inv: Invocation) -> Reply:
     indicators = await vitality.compute_indicators(inv.ctx, inv.options.get("days"))
+    if not has_something_to_draw(indicators):
+        return ok(render_text(inv, indicators) + "\n" + inv.t("vitality.no_chart"), indicators.as_data())
     return ok(render_text(inv, indicators), indicators.as_data(), attachments=[render_chart(inv, indicators)])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bot.clock import from_epoch
 from bot.context import Community
 from bot.errors import invalid
 from bot.scheduler import iso_week
@@ -123,11 +124,16 @@ async def compute_indicators(ctx: Community, days: int | None = DEFAULT_DAYS) ->
     def point(name: str, bucket: Bucket) -> int:
         return series.get(name, {}).get(bucket.index, 0)
 
-    weekly = [
+    started = await vitality_repo.community_start(conn, guild)
+    first_monday = None
+    if started is not None:
+        first_day = from_epoch(started).astimezone(ctx.tz).date()
+        first_monday = first_day - timedelta(days=first_day.weekday())
+    weekly = [  # no weeks before the community existed: they would be drawn as zeros
         WeekPoint(week=label, week_start=monday, active_members=point("active_members", bucket),
                   newcomers=point("newcomers", bucket), requests_opened=point("requests_opened", bucket),
                   requests_resolved=point("requests_resolved", bucket))
-        for label, monday, bucket in buckets
+        for label, monday, bucket in buckets if first_monday is not None and monday >= first_monday
     ]
     return Indicators(
         days=days,

@@ -411,7 +411,8 @@ def format_for_humans(obj: dict[str, Any]) -> str:
         return f"[{at}] {kind}: {obj.get('text', '')}"
     body = obj.get("text", "")
     buttons = " ".join(f"[{c['label']} → {c['custom_id']}]" for c in obj.get("components", []))
-    return "\n".join(x for x in (head, _indent(body), _indent(buttons)) if x.strip())
+    pictures = "\n".join(f"🖼 {a['filename']}: {a['path']}" for a in obj.get("attachments", []))
+    return "\n".join(x for x in (head, _indent(body), _indent(buttons), _indent(pictures)) if x.strip())
 
 
 def _indent(text: str) -> str:
