@@ -36,6 +36,9 @@ def options_for(name: str, state: dict[str, Any]) -> dict[str, Any]:
         "remind add": {"when": "2026-12-24T10:00:00+01:00", "text": "Fête de fin d'année"},
         "remind remove": {"id": state.get("reminder_id", 1)},
         "vitality": {"days": 30},
+        "mod skill merge": {"skill": "diy", "into": "bricolage"},
+        "mod skill rename": {"skill": "bricollage", "to": "bricolage fin"},
+        "mod skill remove": {"skill": "vieux truc"},
     }
     if name in known:
         return known[name]
@@ -72,6 +75,7 @@ async def community(sim: Sim) -> dict[str, Any]:
     await sim.roles("anim", add=["animator"])
     for user in ("plain", "target", "newbie", "elder"):
         await sim.onboard(user)
+    await sim.command("plain", "profile set", skills="diy, bricolage, bricollage, vieux truc")
     now = sim.ctx.now_ts()
     async with sim.ctx.db.transaction() as tx:
         await tx.execute("UPDATE member SET joined_at = ?, charter_accepted_at = ?, godparent_volunteer = 1 "

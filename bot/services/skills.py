@@ -107,7 +107,7 @@ async def merge_skills(ctx: Community, animator: Member, skill: str, into: str) 
             raise conflict("skills.same_skill", skill=neutralize(target))
         members = await skills_repo.members_using(tx, [source_id])
         await skills_repo.merge(tx, source_id, target_id)
-        await record_case(tx, ctx, animator, "skill-merge", None,
+        await record_case(tx, ctx, animator, "merge", None,
                           ctx.t(ctx.locale, "skills.case_merge", skill=source, into=target, count=members))
     return SkillChange(target, members)
 
@@ -122,7 +122,7 @@ async def rename_skill(ctx: Community, animator: Member, skill: str, to: str) ->
             raise conflict("skills.name_taken", skill=neutralize(other[1]))
         members = await skills_repo.members_using(tx, [skill_id])
         await skills_repo.rename(tx, skill_id, key, display)
-        await record_case(tx, ctx, animator, "skill-rename", None,
+        await record_case(tx, ctx, animator, "rename", None,
                           ctx.t(ctx.locale, "skills.case_rename", skill=before, to=display, count=members))
     return SkillChange(display, members)
 
@@ -133,6 +133,6 @@ async def remove_skill(ctx: Community, animator: Member, skill: str) -> SkillCha
         skill_id, display = await _existing(tx, ctx, skill)
         members = await skills_repo.members_using(tx, [skill_id])
         await skills_repo.remove(tx, skill_id)
-        await record_case(tx, ctx, animator, "skill-remove", None,
+        await record_case(tx, ctx, animator, "remove", None,
                           ctx.t(ctx.locale, "skills.case_remove", skill=display, count=members))
     return SkillChange(display, members)
