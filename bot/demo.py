@@ -69,8 +69,10 @@ async def run_demo(config: Config | None = None, out: Any = None) -> int:
     config = config or Config()
     lines: list[str] = []
 
+    pictures = Path(tempfile.mkdtemp(prefix="entraide-demo-pictures-"))  # outlives the demo's database
+
     def emit(obj: dict[str, Any]) -> None:
-        text = format_for_humans(obj)
+        text = format_for_humans(obj, pictures)
         if text:
             out.write(text + "\n")
             lines.append(text)

@@ -3,7 +3,10 @@ axis labels, a few dated ticks even at 365 days, no weeks before the community),
 and the human console saying where each picture is."""
 from __future__ import annotations
 
+import base64
 import struct
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -69,7 +72,7 @@ def test_nothing_to_draw_means_no_chart() -> None:
     assert not has_something_to_draw(empty)
 
 
-async def test_vitality_starts_with_the_community_and_attaches_small_multiples(sim: Sim) -> None:
+async def test_vitality_starts_with_the_community_and_attaches_small_multiples(sim: Sim, tmp_path: Path) -> None:
     await sim.roles("camille", add=["animator"])
     await sim.onboard("camille", "fr")
     await sim.onboard("ana", "fr", skills="cuisine")
@@ -80,9 +83,12 @@ async def test_vitality_starts_with_the_community_and_attaches_small_multiples(s
     assert weeks[0] == date(2026, 11, 30)  # the community's first week (Tuesday 1 Dec), not December 2025
     assert all(b - a == timedelta(days=7) for a, b in zip(weeks, weeks[1:], strict=False))
     [picture] = reply["attachments"]
-    assert picture["filename"] == "vitality.png" and png_size(Path(picture["path"])) == (1000, 620)
-    human = format_for_humans(reply)
-    assert f"🖼 vitality.png: {picture['path']}" in human
+    assert picture["filename"] == "vitality.png"
+    human = format_for_humans(reply, tmp_path / "pictures")
+    assert f"🖼 vitality.png: {tmp_path / 'pictures' / 'vitality.png'}" in human
+    assert png_size(tmp_path / "pictures" / "vitality.png") == (1000, 620)
+    again = format_for_humans(reply, tmp_path / "pictures")  # a second picture never overwrites the first
+    assert f"🖼 vitality.png: {tmp_path / 'pictures' / 'vitality-2.png'}" in again
 
 
 async def test_a_community_with_nothing_to_show_gets_a_sentence(tmp_path: Path) -> None:
@@ -103,14 +109,21 @@ async def test_a_community_with_nothing_to_show_gets_a_sentence(tmp_path: Path) 
         await sim.close()
 
 
-def test_the_human_console_says_where_each_picture_is() -> None:
-    obj = {"type": "post", "at": "2027-01-08T10:00:00+01:00", "channel": "general", "kind": "motm-result",
-           "text": "🎉 Bravo", "attachments": [{"filename": "motm.png", "content_type": "image/png",
-                                                "path": "/tmp/x/motm.png"}]}
-    assert "🖼 motm.png: /tmp/x/motm.png" in format_for_humans(obj)
+def test_the_human_console_says_where_each_picture_is(tmp_path: Path) -> None:
+    """The REPL (not --jsonl) writes each picture next to the database and prints its path."""
+    db = tmp_path / "community.sqlite"
+    script = "\n".join([":join camille", ":click camille charter:accept", ":role camille +animator",
+                        ":join ana", ":click ana charter:accept", "ana> profile set skills=cuisine",
+                        "camille> vitality", ":quit"]) + "\n"
+    proc = subprocess.run([sys.executable, "-m", "bot", "console", "--db", str(db)], input=script.encode(),
+                          capture_output=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    out = proc.stdout.decode()
+    picture = tmp_path / "pictures" / "vitality.png"
+    assert f"🖼 vitality.png: {picture}" in out, out + proc.stderr.decode()
+    assert png_size(picture) == (1000, 620)
 
 
-async def test_the_motm_chart_shows_only_people_who_got_votes(sim: Sim) -> None:
+async def test_the_motm_chart_shows_only_people_who_got_votes(sim: Sim, tmp_path: Path) -> None:
     from tests.test_polls import CLOSE, community, open_poll, select_id, thank
 
     await community(sim, "bruno", "leo", "v1")
@@ -121,5 +134,6 @@ async def test_the_motm_chart_shows_only_people_who_got_votes(sim: Sim) -> None:
     outs = await sim.advance(until=CLOSE)
     (result,) = of(outs, "post", kind="motm-result")
     [chart] = result["attachments"]
-    width, height = png_size(Path(chart["path"]))
+    (tmp_path / "motm.png").write_bytes(base64.b64decode(chart["content_base64"]))
+    width, height = png_size(tmp_path / "motm.png")
     assert width == 600 and height == 200  # one bar: the winner's; nobody is drawn with a zero

@@ -13,6 +13,7 @@ import shlex
 import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import Engine
@@ -23,6 +24,7 @@ from bot.context import Community
 from bot.mentions import MENTION_TOKEN
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
 from bot.services.setup import Finding, ServerMember
+from bot.transports.pictures import picture_line
 from storage import console_server
 
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
@@ -389,7 +391,7 @@ def parse_repl_line(line: str) -> dict[str, Any] | None:
     raise ProtocolError(REPL_HELP)
 
 
-def format_for_humans(obj: dict[str, Any]) -> str:
+def format_for_humans(obj: dict[str, Any], pictures_folder: Path | None = None) -> str:
     at = obj.get("at", "")[:16].replace("T", " ")
     kind = obj.get("type")
     if kind == "dm":
@@ -411,7 +413,7 @@ def format_for_humans(obj: dict[str, Any]) -> str:
         return f"[{at}] {kind}: {obj.get('text', '')}"
     body = obj.get("text", "")
     buttons = " ".join(f"[{c['label']} → {c['custom_id']}]" for c in obj.get("components", []))
-    pictures = "\n".join(f"🖼 {a['filename']}: {a['path']}" for a in obj.get("attachments", []))
+    pictures = "\n".join(picture_line(a, pictures_folder) for a in obj.get("attachments", []))
     return "\n".join(x for x in (head, _indent(body), _indent(buttons), _indent(pictures)) if x.strip())
 
 
@@ -454,7 +456,8 @@ async def run_console(
     if jsonl:
         server = ConsoleServer(lambda obj: write_json_line(out, obj))
     else:
-        server = ConsoleServer(lambda obj: _print_human(out, obj))
+        pictures = Path(db_path).resolve().parent / "pictures"  # next to the database: kept after the session
+        server = ConsoleServer(lambda obj: _print_human(out, obj, pictures))
     clock = SimulatedClock(start)
     engine = await Engine.open(config, db_path, clock, server)
     server.engine = engine
@@ -477,8 +480,8 @@ async def run_console(
         await engine.close()
 
 
-def _print_human(out: TextIO, obj: dict[str, Any]) -> None:
-    text = format_for_humans(obj)
+def _print_human(out: TextIO, obj: dict[str, Any], pictures_folder: Path | None = None) -> None:
+    text = format_for_humans(obj, pictures_folder)
     if text:
         out.write(text + "\n")
         out.flush()
