@@ -48,13 +48,14 @@ def placeholders(text: str) -> set[str]:
 
 
 def plural_count(table: dict[str, str], params: dict[str, Any]) -> Any:
-    """The number a plural table agrees with: `count`, else the first number its sentence shows."""
+    """The number a plural table agrees with: `count`, else the first number its sentence shows
+    (None when there is none: the `other` form, never the French `one` of zero)."""
     if "count" in params:
         return params["count"]
     for _, field, _, _ in string.Formatter().parse(table["other"]):
         if field and isinstance(params.get(field), int | float) and not isinstance(params.get(field), bool):
             return params[field]
-    return 0
+    return None
 
 
 _ELIDABLE = re.compile(r"\b([Dd]e|[Qq]ue) \{(\w+)\}")

@@ -63,7 +63,7 @@ def cards(words: Words, ov: Overview) -> list[dict[str, Any]]:
          "text": words.percent(ind.retention_30d), "hint": words("card.retention_hint")},
         {"key": "requests_opened", "label": words("card.requests"), "value": ind.requests_opened,
          "text": words.number(ind.requests_opened),
-         "hint": words("card.requests_hint", resolved=words.number(ind.requests_resolved),
+         "hint": words("card.requests_hint", count=ind.requests_resolved, resolved=words.number(ind.requests_resolved),
                        open=words.number(ov.open_requests))},
         {"key": "median_hours_to_first_helper", "label": words("card.first_helper"),
          "value": ind.median_hours_to_first_helper, "text": words.hours(ind.median_hours_to_first_helper),
