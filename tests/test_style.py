@@ -48,8 +48,14 @@ def _strings(value: object) -> Iterator[str]:
         yield str(value)
 
 
+#: Words people type (command and option aliases), not prose the bot writes.
+NOT_PROSE = ("aliases.",)
+
+
 def _texts(locale: str) -> Iterator[tuple[str, str]]:
     for key, value in load_catalogue(locale).items():
+        if key.startswith(NOT_PROSE):
+            continue
         for text in _strings(value):
             yield key, text
 
