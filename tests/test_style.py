@@ -29,7 +29,7 @@ MASCULINE_GENERICS = {
     r"\bfilleule?s?\b(?!·)": "filleul·e, filleul·e·s",
     r"\bparrains?\b(?!·)(?! (?:ou|ni|et) (?:\w+ ){0,2}marraines?)": "parrain ou marraine",
     r"(?<!toutes et )\bà tous\b|\bnous tous\b|\btous ont\b": "tout le monde, toutes et tous",
-    r"\bnouveaux venus\b": "les nouveaux membres",
+    r"(?<!nouvelles et )\bnouveaux venus\b": "les nouveaux membres (or nouvelles et nouveaux venus)",
     r"\b[Rr]avis\b": "an epicene wording (quel plaisir…)",
     r"(?<!chacune et )\bchacun\b(?!·)": "chacun·e",
 }
