@@ -36,7 +36,7 @@ MASCULINE_GENERICS = {
 #: Placeholders that hold a number: before a plural noun they need a plural table.
 NUMERIC = re.compile(r"\{(count|max|days|hours|minutes|rounds|opened|resolved|changing|unchanged|invalid|n)\}"
                      r"\s+(?!h\b|%)([\w·]+)")
-ALLOWED_RAPPEL = ("reminders.", "discord.option.when", "discord.group.remind")
+ALLOWED_RAPPEL = ("reminders.", "time.", "discord.option.when", "discord.group.remind")
 
 
 def _strings(value: object) -> Iterator[str]:
