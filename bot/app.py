@@ -31,6 +31,7 @@ AREAS = (
     "dashboard",
     "setup",
     "skills",
+    "events", "proposals",
 )
 COMMAND_MODULES = ("core",) + AREAS
 

@@ -156,6 +156,22 @@ class Motm(Section):
     _hhmm = field_validator("open_time")(classmethod(lambda cls, v: _check_hhmm(v)))
 
 
+class Events(Section):
+    default_minutes: int = Field(default=120, ge=5, le=10080)
+    late_call_days: int = Field(default=2, ge=0, le=30)
+    call_dms_per_place: int = Field(default=2, ge=0, le=10)
+    max_call_dms: int = Field(default=10, ge=0, le=50)
+    session_invite_days: int = Field(default=30, ge=1, le=365)
+    deepening_after_days: int = Field(default=180, ge=30, le=730)
+
+
+class Proposals(Section):
+    supports_needed: int = Field(default=5, ge=1, le=1000)
+    vote_days: int = Field(default=7, ge=1, le=60)
+    quorum_percent: int = Field(default=10, ge=0, le=100)
+    max_open_per_member: int = Field(default=3, ge=1, le=50)
+
+
 class Moderation(Section):
     retention_days: int = Field(default=365, ge=1)
     max_timeout_minutes: int = Field(default=40320, ge=1, le=40320)
@@ -214,6 +230,8 @@ class Config(Section):
     nudges: Nudges = Field(default_factory=Nudges)
     motm: Motm = Field(default_factory=Motm)
     moderation: Moderation = Field(default_factory=Moderation)
+    events: Events = Field(default_factory=Events)
+    proposals: Proposals = Field(default_factory=Proposals)
     privacy: Privacy = Field(default_factory=Privacy)
     delivery: Delivery = Field(default_factory=Delivery)
     skills: Skills = Field(default_factory=Skills)

@@ -21,6 +21,7 @@ NO_MEMBER_DATA: dict[str, str] = {
     "platform_ref": "transport references (thread ids) for requests and posts",
     "schema_migration": "which database migrations were applied",
     "activity_week": "how many members were active each week: an anonymous count",
+    "event_slot": "an event's slots and how many places each has",
 }
 
 # table -> query returning the caller's rows, readable (skills and other members by name, not id).
@@ -116,6 +117,20 @@ EXPORT_QUERIES: dict[str, str] = {
     ),
     "dashboard_link": "SELECT issued_at, expires_at, used_at FROM dashboard_link WHERE member_id = :me ORDER BY 1",
     "dashboard_session": "SELECT created_at, expires_at FROM dashboard_session WHERE member_id = :me ORDER BY 1",
+    "event": "SELECT id, title, kind, start_at, status FROM event WHERE created_by = :me ORDER BY start_at",
+    "event_signup": (
+        "SELECT e.id AS event_id, e.title, e.start_at, g.slot, g.joined, g.attended, g.at FROM event_signup g "
+        "JOIN event e ON e.id = g.event_id WHERE g.member_id = :me ORDER BY e.start_at"
+    ),
+    "event_call": "SELECT event_id, at FROM event_call WHERE member_id = :me ORDER BY at",
+    "event_invite": "SELECT kind, event_id, at FROM event_invite WHERE member_id = :me ORDER BY at",
+    "proposal": (
+        "SELECT id, title, details, needs, status, created_at, closed_at FROM proposal WHERE author_id = :me "
+        "ORDER BY id"
+    ),
+    "proposal_support": "SELECT proposal_id, at FROM proposal_support WHERE member_id = :me ORDER BY at",
+    # The member's own ballots while a vote runs (they are destroyed at the close).
+    "proposal_ballot": "SELECT proposal_id, choice, at FROM proposal_ballot WHERE voter_id = :me ORDER BY at",
 }
 
 _NOT_CLOSED = "(SELECT id FROM poll WHERE status != 'closed')"
@@ -167,6 +182,17 @@ ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
     ),
     "dashboard_link": ("DELETE FROM dashboard_link WHERE member_id = :me",),
     "dashboard_session": ("DELETE FROM dashboard_session WHERE member_id = :me",),
+    "event": ("UPDATE event SET created_by = NULL WHERE created_by = :me",),
+    "event_signup": ("DELETE FROM event_signup WHERE member_id = :me",),
+    "event_call": ("DELETE FROM event_call WHERE member_id = :me",),
+    "event_invite": ("DELETE FROM event_invite WHERE member_id = :me",),
+    # A proposal's tally stays for the community's record, anonymized; one still live is withdrawn.
+    "proposal": (
+        "UPDATE proposal SET author_id = NULL, title = '', details = '', "
+        "status = CASE WHEN status IN ('open', 'voting') THEN 'withdrawn' ELSE status END WHERE author_id = :me",
+    ),
+    "proposal_support": ("DELETE FROM proposal_support WHERE member_id = :me",),
+    "proposal_ballot": ("DELETE FROM proposal_ballot WHERE voter_id = :me",),
     "member": (
         "UPDATE member SET platform_id = 'erased:' || id, handle = 'erased-' || id, locale = NULL, "
         "timezone = NULL, bio = NULL, languages = '', quiet_start = NULL, quiet_end = NULL, available = 0, "

@@ -120,6 +120,9 @@ async def accept_charter(ctx: Community, member: Member, *, animator: bool = Fal
         await send_dm(tx, ctx, current, "welcome",
                       ctx.t(mloc, "onboarding.profile_back" if returning else "onboarding.fill_profile"),
                       fallback_channel=ctx.config.channels.welcome, urgent=True)  # they just accepted
+        from bot.services import events
+
+        await events.invite_newcomer(tx, ctx, current)
         updated = await members_repo.by_id(tx, member.id)
         assert updated is not None
         if not (animator or await _animates(tx, ctx, updated) or await _has_current_godparent(tx, ctx, updated)):

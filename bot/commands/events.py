@@ -1,0 +1,132 @@
+"""Events' text face: `event new|edit|cancel|attended` (animators), `event list|show|join|leave`, the join button."""
+from __future__ import annotations
+
+from bot.clock import from_epoch
+from bot.commands.registry import Invocation, Option, Reply, button, command, ok
+from bot.errors import not_found
+from bot.mentions import neutralize
+from bot.services import events
+from bot.services.events import MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE, EventView
+
+ID = Option("id", "int", required=True)
+FIELDS = (
+    Option("when", max_len=100),
+    Option("end", max_len=100),
+    Option("place", max_len=MAX_PLACE),
+    Option("kind", "choice", choices=events.KINDS),
+    Option("languages", "csv", max_len=100),
+    Option("capacity", "int"),
+    Option("slots", max_len=300),
+    Option("repeat", max_len=100),
+    Option("description", max_len=MAX_DESCRIPTION),
+    Option("network", "bool"),
+    Option("skills", "csv", max_len=300),
+)
+
+
+def _start_iso(inv: Invocation, view: EventView) -> str:
+    return from_epoch(view.event.start_at).astimezone(inv.ctx.tz).isoformat()
+
+
+def _summary(inv: Invocation, view: EventView) -> dict:
+    data = {"event_id": view.event.id, "title": view.event.title, "start": _start_iso(inv, view),
+            "kind": view.event.kind, "free": view.free, "participants": len(view.joined)}
+    if view.slots:
+        data["slots"] = [{"slot": s.name, "places": s.places, "taken": s.taken} for s in view.slots]
+    return data
+
+
+@command("event new", Option("title", required=True, max_len=MAX_TITLE),
+         *(Option(o.name, o.kind, required=o.name == "when", max_len=o.max_len, choices=o.choices) for o in FIELDS),
+         animator=True)
+async def event_new(inv: Invocation) -> Reply:
+    view = await events.create_event(inv.ctx, inv.member, inv.options)
+    text = inv.t("events.created", id=view.event.id) + "\n" + events.describe(inv.ctx, inv.locale, view)
+    return ok(text, {"event_id": view.event.id, "start": _start_iso(inv, view)})
+
+
+@command("event edit", ID, Option("title", max_len=MAX_TITLE), *FIELDS, animator=True)
+async def event_edit(inv: Invocation) -> Reply:
+    options = {k: v for k, v in inv.options.items() if k != "id"}
+    view = await events.edit_event(inv.ctx, inv.member, inv.options["id"], options)
+    text = inv.t("events.edited", id=view.event.id) + "\n" + events.describe(inv.ctx, inv.locale, view)
+    return ok(text, {"event_id": view.event.id, "start": _start_iso(inv, view)})
+
+
+@command("event cancel", ID, Option("series", "bool"), animator=True)
+async def event_cancel(inv: Invocation) -> Reply:
+    view = await events.cancel_event(inv.ctx, inv.member, inv.options["id"], bool(inv.options.get("series")))
+    key = "events.cancelled_series" if inv.options.get("series") and view.event.repeat_rule else "events.cancelled"
+    return ok(inv.t(key, id=view.event.id, title=neutralize(view.event.title), count=len(view.joined)),
+              {"event_id": view.event.id})
+
+
+@command("event attended", ID, Option("members", "csv", required=True, max_len=2000), animator=True)
+async def event_attended(inv: Invocation) -> Reply:
+    count = await events.record_attendance(inv.ctx, inv.member, inv.options["id"],
+                                           [m.lstrip("@").strip() for m in inv.options["members"]])
+    return ok(inv.t("events.attended", id=inv.options["id"], count=count),
+              {"event_id": inv.options["id"], "attended": count})
+
+
+@command("event list", Option("network", "bool"))
+async def event_list(inv: Invocation) -> Reply:
+    views = await events.list_events(inv.ctx)
+    data = {"events": [_summary(inv, v) for v in views]}
+    if not views:
+        return ok(inv.t("events.list_empty"), data)
+    lines = [inv.t("events.list_line", id=v.event.id, title=neutralize(v.event.title),
+                   when=inv.ctx.i18n.datetime(inv.locale, from_epoch(v.event.start_at)),
+                   kind=inv.t(f"events.kind.{v.event.kind}"), places=_places(inv, v)) for v in views]
+    return ok(inv.t("events.list_title", count=len(views)) + "\n" + "\n".join(lines), data)
+
+
+def _places(inv: Invocation, view: EventView) -> str:
+    if view.free is None:
+        return inv.t("events.places_open", count=len(view.joined))
+    return inv.t("events.places_free", count=view.free)
+
+
+@command("event show", ID)
+async def event_show(inv: Invocation) -> Reply:
+    view = await events.show_event(inv.ctx, inv.options["id"])
+    names = [neutralize(p.member.handle) + (f" ({neutralize(p.slot)})" if p.slot else "")
+             for p in view.joined if not p.member.erased]
+    text = events.describe(inv.ctx, inv.locale, view) + "\n" + (
+        inv.t("events.who_comes", count=len(names), names=inv.ctx.i18n.join(inv.locale, names)) if names
+        else inv.t("events.nobody_yet"))
+    data = _summary(inv, view)
+    data["participants"] = [p.member.handle for p in view.joined if not p.member.erased]
+    data["end"] = from_epoch(view.event.end_at).astimezone(inv.ctx.tz).isoformat()
+    data["status"] = view.event.status
+    components = events.join_components(inv.ctx, inv.locale, view) if view.event.status == "scheduled" else []
+    return ok(text, data, components=components)
+
+
+async def _join(inv: Invocation, event_id: int, slot: str | None) -> Reply:
+    view, chosen = await events.join_event(inv.ctx, inv.member, event_id, slot)
+    when = events.when_words(inv.ctx, inv.locale, view.event)
+    if chosen:
+        text = inv.t("events.joined_slot", id=event_id, title=neutralize(view.event.title), when=when,
+                     slot=neutralize(chosen))
+    else:
+        text = inv.t("events.joined", id=event_id, title=neutralize(view.event.title), when=when)
+    return ok(text, {"event_id": event_id, "slot": chosen or None})
+
+
+@command("event join", ID, Option("slot", max_len=40))
+async def event_join(inv: Invocation) -> Reply:
+    return await _join(inv, inv.options["id"], inv.options.get("slot"))
+
+
+@button("event:join:")
+async def event_join_button(inv: Invocation, argument: str, values: list[str]) -> Reply:
+    if not (argument.isascii() and argument.isdigit()) or len(argument) > 12:
+        raise not_found("events.detail.unknown", id=argument[:12])
+    return await _join(inv, int(argument), values[0] if values else None)
+
+
+@command("event leave", ID)
+async def event_leave(inv: Invocation) -> Reply:
+    event = await events.leave_event(inv.ctx, inv.member, inv.options["id"])
+    return ok(inv.t("events.left", id=event.id, title=neutralize(event.title)), {"event_id": event.id})
