@@ -174,8 +174,8 @@ async def _open_vote(tx: aiosqlite.Connection, ctx: Community, proposal: Proposa
     loc = ctx.locale
     text = ctx.t(loc, "proposals.vote_open", when=ctx.i18n.datetime(loc, from_epoch(closes))) + "\n" + \
         describe(ctx, loc, view)
-    await post(tx, ctx, ctx.config.channels.general, "proposal-vote", text, components=[vote_select(ctx, loc, proposal.id)],
-               key=f"proposal-vote:{proposal.id}")
+    await post(tx, ctx, ctx.config.channels.general, "proposal-vote", text,
+               components=[vote_select(ctx, loc, proposal.id)], key=f"proposal-vote:{proposal.id}")
 
 
 async def vote(ctx: Community, voter: Member, proposal_id: int, choice: str) -> None:
@@ -209,7 +209,8 @@ async def close(ctx: Community, animator: Member, proposal_id: int) -> Proposal:
 async def _close_vote(tx: aiosqlite.Connection, ctx: Community, proposal: Proposal) -> None:
     counts = await proposals_repo.tally(tx, proposal.id)
     cast = sum(counts.values())
-    eligible = await proposals_repo.eligible_voters(tx, ctx.guild_id, ctx.now_ts() - ctx.config.motm.voter_min_days * DAY)
+    tenure = ctx.now_ts() - ctx.config.motm.voter_min_days * DAY
+    eligible = await proposals_repo.eligible_voters(tx, ctx.guild_id, tenure)
     needed = max(1, -(-eligible * ctx.config.proposals.quorum_percent // 100))
     quorum = cast >= needed
     accepted = quorum and counts["for"] > counts["against"]
@@ -253,8 +254,9 @@ async def _call_volunteers(tx: aiosqlite.Connection, ctx: Community, view: Propo
     author = author_name(ctx, ctx.locale, view)
     for member in candidates:
         loc = member_locale(ctx, member)
-        text = ctx.t(loc, "proposals.volunteer_dm", name=neutralize(member.handle), title=neutralize(view.proposal.title),
-                     author=author, needs=", ".join(neutralize(n) for n in view.proposal.need_list), id=view.proposal.id)
+        text = ctx.t(loc, "proposals.volunteer_dm", name=neutralize(member.handle),
+                     title=neutralize(view.proposal.title), author=author,
+                     needs=", ".join(neutralize(n) for n in view.proposal.need_list), id=view.proposal.id)
         await send_dm(tx, ctx, member, "proposal-volunteers", text, paced=True)
 
 

@@ -1,0 +1,142 @@
+"""Reading what animators type for an event: dates in words, slots, languages, kinds, places."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from bot.context import Community
+from bot.errors import invalid
+from bot.mentions import neutralize
+from bot.services.skills import canonical
+from bot.when import WhenError, parse_duration, parse_when
+
+KINDS = ("session", "deepening", "gathering", "shift")
+MAX_TITLE = 100
+MAX_DESCRIPTION = 1000
+MAX_PLACE = 200
+MAX_SLOTS = 10
+MAX_SLOT_PLACES = 100
+MAX_CAPACITY = 10000
+MAX_LENGTH = timedelta(days=7)
+DAY = 86400
+HOUR = 3600
+SLOT_ITEM = re.compile(r"^(?:(\d{1,3})\s+(.+)|(.+?)\s*[:=]\s*(\d{1,3})|(.+?)\s+(\d{1,3}))$")
+LANGUAGE_NAMES = {
+    "fr": "fr", "francais": "fr", "french": "fr", "en": "en", "anglais": "en", "english": "en",
+    "es": "es", "espagnol": "es", "spanish": "es", "de": "de", "allemand": "de", "german": "de",
+    "it": "it", "italien": "it", "italian": "it", "ar": "ar", "arabe": "ar", "arabic": "ar",
+    "pt": "pt", "portugais": "pt", "portuguese": "pt",
+}
+EDITABLE = ("title", "when", "end", "place", "kind", "languages", "capacity", "slots", "repeat", "description",
+            "network", "skills")
+
+def text_option(value: str | None, option: str, limit: int, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise invalid("common.detail.missing_option", option=option)
+    if len(text) > limit:
+        raise invalid("common.detail.too_long", option=option, max=limit)
+    return text
+
+
+def _when_error(err: WhenError, option: str, text: str) -> Exception:
+    return invalid("events.detail.bad_when", option=option, when=neutralize(text[:60]), reason=err.reason)
+
+
+def read_start(ctx: Community, when: str, repeat: str | None) -> tuple[datetime, str | None]:
+    """(first start, crontab rule or None) from `when` in words or ISO, and an optional `repeat` rule."""
+    try:
+        parsed = parse_when(when, ctx.now(), ctx.tz)
+    except WhenError as err:
+        raise _when_error(err, "when", when) from None
+    rule = parsed.rule
+    if repeat:
+        try:
+            repeated = parse_when(repeat, parsed.first - timedelta(minutes=1), ctx.tz)
+        except WhenError as err:
+            raise _when_error(err, "repeat", repeat) from None
+        if not repeated.recurring:
+            raise invalid("events.detail.repeat_not_rule", repeat=neutralize(repeat[:60]))
+        rule = repeated.rule
+    return parsed.first, rule
+
+
+def read_end(ctx: Community, start: datetime, end: str | None) -> datetime:
+    """The end: a duration ("2h", "90m"), a time or a date-time after the start; two hours by default."""
+    if not end:
+        return start + timedelta(minutes=ctx.config.events.default_minutes)
+    try:
+        finish = start + parse_duration(end)
+    except WhenError:
+        try:
+            finish = parse_when(end, start, ctx.tz).first
+        except WhenError as err:
+            raise _when_error(err, "end", end) from None
+    if not start < finish <= start + MAX_LENGTH:
+        raise invalid("events.detail.bad_end", end=neutralize(end[:60]))
+    return finish
+
+
+def read_slots(text: str | None) -> list[tuple[str, int]]:
+    """"accueil:2, caisse:1" (or "2 accueil", "accueil 2") → [(name, places)], names unique."""
+    if not text or not text.strip():
+        return []
+    slots: list[tuple[str, int]] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        found = SLOT_ITEM.match(item)
+        if not found:
+            raise invalid("events.detail.bad_slot", slot=neutralize(item[:40]))
+        number = found.group(1) or found.group(4) or found.group(6)
+        name = " ".join((found.group(2) or found.group(3) or found.group(5)).lower().split())
+        places = int(number)
+        if not name or len(name) > 40 or not 1 <= places <= MAX_SLOT_PLACES:
+            raise invalid("events.detail.bad_slot", slot=neutralize(item[:40]))
+        if any(existing == name for existing, _ in slots):
+            raise invalid("events.detail.duplicate_slot", slot=neutralize(name))
+        slots.append((name, places))
+    if len(slots) > MAX_SLOTS:
+        raise invalid("events.detail.too_many_slots", max=MAX_SLOTS)
+    return slots
+
+
+def read_languages(items: list[str] | None) -> str:
+    codes: list[str] = []
+    for item in items or []:
+        key = canonical_language(item)
+        if key is None:
+            raise invalid("events.detail.bad_language", language=neutralize(item[:20]))
+        if key not in codes:
+            codes.append(key)
+    return ",".join(codes)
+
+
+def canonical_language(text: str) -> str | None:
+    from bot.services.skills import skill_key
+
+    key = skill_key(text)
+    if key in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[key]
+    return key if re.fullmatch(r"[a-z]{2,3}", key) else None
+
+
+def read_skills(ctx: Community, items: list[str] | None) -> str:
+    return ",".join(dict.fromkeys(canonical(ctx, item)[0] for item in items or []))
+
+
+def read_kind(kind: str | None, slots: list[tuple[str, int]]) -> str:
+    if not kind:
+        return "shift" if slots else "gathering"
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        raise invalid("events.detail.bad_kind", kind=neutralize(kind[:20]))
+    return kind
+
+
+def read_capacity(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if not 1 <= value <= MAX_CAPACITY:
+        raise invalid("events.detail.bad_capacity", max=MAX_CAPACITY)
+    return value
