@@ -216,6 +216,18 @@ OPTION_FALLBACKS = {
     "days": "how many days back (default 30)",
     "command": "a command, e.g. request new",
     "language": "the bot's language for you: fr or en",
+    "end": "when it ends: 2h, 12:00, or a date",
+    "place": "where, or an online link",
+    "kind": "session, deepening, gathering or shift",
+    "capacity": "how many places",
+    "slots": "a shift's slots, e.g. welcome:2, till:1",
+    "repeat": "repeats, e.g. every first Saturday of the month at 10am",
+    "description": "what it is about",
+    "network": "open to the whole network",
+    "series": "also cancel the following occurrences",
+    "members": "who came, separated by commas",
+    "slot": "the slot you take",
+    "choice": "for, against or abstain",
 }
 
 

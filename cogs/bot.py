@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 COG_MODULES = (
     "cogs.community", "cogs.profile", "cogs.request", "cogs.motm", "cogs.mod", "cogs.remind", "cogs.dashboard",
-    "cogs.setup",
+    "cogs.setup", "cogs.event", "cogs.proposal",
 )
 SYNC_CHOICES = ("auto", "force", "guild", "global", "none")
 

@@ -230,5 +230,23 @@ async def test_attendance_feeds_participation(tmp_path: Path) -> None:
     now = sim.ctx.now_ts()
     figures = await events.participation(sim.ctx, now - 30 * 86400, now + 1)
     assert figures == {"took_part": 2, "slots_offered": 2, "slots_filled": 1}
+    reply = await sim.command("ana", "vitality")
+    assert reply["data"]["took_part"] == 2 and reply["data"]["shift_coverage"] == 0.5
+    assert "2 membres ont pris part" in reply["text"] and "1 place tenue sur 2" in reply["text"]
     assert to_epoch(sim.ctx.now()) == now
+    await sim.close()
+
+
+async def test_the_weekly_digest_lists_the_week_s_events(tmp_path: Path) -> None:
+    sim = await Sim(tmp_path / "db.sqlite", start=OCTOBER).open()
+    await animator(sim)
+    await sim.onboard("bruno")
+    soon = (await sim.command("ana", "event new", title="Apéro du jardin", when="mardi 19h"))["data"]["event_id"]
+    await sim.command("ana", "event new", title="Trop tard", when="2026-10-20T19:00")
+    await sim.command("bruno", "event join", id=soon)
+    outs = await sim.advance(until="2026-10-05T10:30:00+02:00")
+    digest = of(outs, "post", kind="weekly-digest")
+    assert len(digest) == 1, outs
+    assert "Cette semaine" in digest[0]["text"] and "Apéro du jardin" in digest[0]["text"]
+    assert "1 inscrit·e" in digest[0]["text"] and "Trop tard" not in digest[0]["text"]
     await sim.close()

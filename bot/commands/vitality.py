@@ -59,6 +59,26 @@ def render_text(inv: Invocation, ind: Indicators) -> str:
 @command("vitality", Option("days", "int"), animator=True)
 async def show_vitality(inv: Invocation) -> Reply:
     indicators = await vitality.compute_indicators(inv.ctx, inv.options.get("days"))
+    text, data = render_text(inv, indicators), indicators.as_data()
+    text, data = await _with_participation(inv, indicators.days, text, data)
     if not has_something_to_draw(indicators):
-        return ok(render_text(inv, indicators) + "\n" + inv.t("vitality.no_chart"), indicators.as_data())
-    return ok(render_text(inv, indicators), indicators.as_data(), attachments=[render_chart(inv, indicators)])
+        return ok(text + "
+" + inv.t("vitality.no_chart"), data)
+    return ok(text, data, attachments=[render_chart(inv, indicators)])
+
+
+async def _with_participation(inv: Invocation, days: int, text: str, data: dict) -> tuple[str, dict]:
+    """Who took part in something (events) in the window, and how many shift places were filled."""
+    from bot.services.events import participation
+
+    now = inv.ctx.now_ts()
+    figures = await participation(inv.ctx, now - days * 86400, now + 1)
+    offered = figures["slots_offered"]
+    data["took_part"] = figures["took_part"]
+    data["shift_coverage"] = round(figures["slots_filled"] / offered, 3) if offered else None
+    if figures["took_part"] or offered:
+        text += "\n" + inv.t("vitality.line.took_part", count=figures["took_part"])
+    if offered:
+        text += "\n" + inv.t("vitality.line.shift_coverage", filled=figures["slots_filled"], offered=offered,
+                              count=figures["slots_filled"])
+    return text, data

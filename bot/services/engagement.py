@@ -109,6 +109,12 @@ async def compose_digest(
         about += [author for _at, _text, author in upcoming]
         sections.append("\n".join(lines))
 
+    from bot.services.events import upcoming_lines
+
+    events = await upcoming_lines(conn, ctx, loc)
+    if events:
+        sections.append("\n".join([ctx.t(loc, "events.digest_title"), *events]))
+
     poll_line = await _poll_section(conn, ctx, since)
     if poll_line:
         sections.append(poll_line)
