@@ -1,6 +1,7 @@
 """Events (gatherings, sessions, shifts): occurrences, slots, sign-ups, calls and invitations."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -276,17 +277,19 @@ async def record_invite(conn: aiosqlite.Connection, member_id: int, kind: str, e
 
 
 async def members_to_invite(
-    conn: aiosqlite.Connection, guild_id: str, kind: str, tenure_from: int, tenure_until: int
+    conn: aiosqlite.Connection, guild_id: str, kind: str, tenure_from: int, tenure_until: int,
+    animator_roles: list[str],
 ) -> list[Member]:
     """Present members whose tenure (charter acceptance) started in [from, until), not yet invited to
-    this kind of session nor signed up to a coming one."""
+    this kind of session, animators aside (they run the sessions)."""
     cols = ", ".join(f"m.{c.strip()}" for c in MEMBER_COLUMNS.split(","))
     async with conn.execute(
         f"SELECT {cols} FROM member m WHERE m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 "
         "AND m.charter_accepted_at >= ? AND m.charter_accepted_at < ? "
         "AND NOT EXISTS (SELECT 1 FROM event_invite i WHERE i.member_id = m.id AND i.kind = ?) "
+        "AND NOT EXISTS (SELECT 1 FROM member_role r, json_each(?) a WHERE r.member_id = m.id AND r.role = a.value) "
         "ORDER BY m.charter_accepted_at, m.id",
-        (guild_id, tenure_from, tenure_until, kind),
+        (guild_id, tenure_from, tenure_until, kind, json.dumps(animator_roles)),
     ) as cur:
         rows = await cur.fetchall()
     return [m for m in map(members_repo._member, rows) if m is not None]

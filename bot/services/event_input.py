@@ -20,6 +20,7 @@ MAX_CAPACITY = 10000
 MAX_LENGTH = timedelta(days=7)
 DAY = 86400
 HOUR = 3600
+CLOCK_TIME = re.compile(r"(\d{1,2})\s*(?:h|:)\s*(\d{2})?")
 SLOT_ITEM = re.compile(r"^(?:(\d{1,3})\s+(.+)|(.+?)\s*[:=]\s*(\d{1,3})|(.+?)\s+(\d{1,3}))$")
 LANGUAGE_NAMES = {
     "fr": "fr", "francais": "fr", "french": "fr", "en": "en", "anglais": "en", "english": "en",
@@ -62,19 +63,38 @@ def read_start(ctx: Community, when: str, repeat: str | None) -> tuple[datetime,
 
 
 def read_end(ctx: Community, start: datetime, end: str | None) -> datetime:
-    """The end: a duration ("2h", "90m"), a time or a date-time after the start; two hours by default."""
+    """The end: a time later the same day ("12h", "20h30"), a duration ("2h", "1h30", "90m") or a
+    date-time after the start; two hours by default. "12h" reads as noon when the event starts before
+    noon the same day (as French speakers mean it), and as twelve hours otherwise."""
     if not end:
         return start + timedelta(minutes=ctx.config.events.default_minutes)
-    try:
-        finish = start + parse_duration(end)
-    except WhenError:
+    as_time = _time_same_day(ctx, start, end)
+    if as_time is None:
         try:
-            finish = parse_when(end, start, ctx.tz).first
-        except WhenError as err:
+            as_time = parse_when(end, start, ctx.tz).first
+        except WhenError:
+            as_time = None
+    same_day = as_time is not None and as_time.astimezone(ctx.tz).date() == start.astimezone(ctx.tz).date()
+    try:
+        finish = as_time if same_day and as_time is not None else start + parse_duration(end)
+    except WhenError as err:
+        if as_time is None:
             raise _when_error(err, "end", end) from None
+        finish = as_time
     if not start < finish <= start + MAX_LENGTH:
         raise invalid("events.detail.bad_end", end=neutralize(end[:60]))
     return finish
+
+
+def _time_same_day(ctx: Community, start: datetime, text: str) -> datetime | None:
+    """"12h", "20h30", "18:45" → that time on the start's day, when it comes after the start."""
+    found = CLOCK_TIME.fullmatch(text.strip().lower())
+    if not found or int(found.group(1)) > 23 or int(found.group(2) or 0) > 59:
+        return None
+    local = start.astimezone(ctx.tz)
+    naive = local.replace(tzinfo=None, hour=int(found.group(1)), minute=int(found.group(2) or 0))
+    when = naive.replace(tzinfo=ctx.tz)
+    return when if when > start else None
 
 
 def read_slots(text: str | None) -> list[tuple[str, int]]:

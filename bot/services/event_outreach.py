@@ -144,7 +144,8 @@ async def invite_waiting(tx: aiosqlite.Connection, ctx: Community, event: Event)
     else:
         window = (now - (cfg.deepening_after_days + cfg.session_invite_days) * DAY,
                   now - cfg.deepening_after_days * DAY + 1)
-    for member in await events_repo.members_to_invite(tx, ctx.guild_id, event.kind, *window):
+    for member in await events_repo.members_to_invite(tx, ctx.guild_id, event.kind, *window,
+                                                         list(ctx.config.roles.animators)):
         await invite(tx, ctx, member, event.kind, paced=True)
 
 
@@ -233,7 +234,8 @@ async def invite_deepening(tx: aiosqlite.Connection, ctx: Community, fire_time: 
     now = to_epoch(fire_time)
     since = now - (cfg.deepening_after_days + cfg.session_invite_days) * DAY
     until = now - cfg.deepening_after_days * DAY + 1
-    members = await events_repo.members_to_invite(tx, ctx.guild_id, "deepening", since, until)
+    members = await events_repo.members_to_invite(tx, ctx.guild_id, "deepening", since, until,
+                                                    list(ctx.config.roles.animators))
     for member in members:
         await invite(tx, ctx, member, "deepening", paced=True)
 
