@@ -223,7 +223,7 @@ async def test_attendance_feeds_participation(tmp_path: Path) -> None:
     event_id = (await sim.command("ana", "event new", title="Visite", when="demain 9h", slots="guide:2"))["data"][
         "event_id"]
     await sim.command("bruno", "event join", id=event_id)
-    assert (await sim.command("ana", "event attended", id=event_id, members="bruno"))["error"] == "conflict"
+    assert (await sim.command("ana", "event attended", id=event_id, members="nobody"))["error"] == "not_found"
     await sim.advance(by="2d")
     reply = await sim.command("ana", "event attended", id=event_id, members="bruno, @cora")
     assert reply["ok"] and reply["data"] == {"event_id": event_id, "attended": 2}

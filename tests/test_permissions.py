@@ -19,7 +19,8 @@ DAY = 86400
 READ_ONLY = {"mod history", "remind list", "vitality", "dashboard", "setup check"}
 # Commands whose success needs something done first run in this order; any other one after them.
 ORDER = ["mod warn", "mod timeout", "mod note", "mod history", "mod status", "mod godparent", "mod close-request",
-         "mod nudges", "motm open", "motm close", "remind add", "remind list", "remind remove", "vitality"]
+         "mod nudges", "motm open", "motm close", "remind add", "remind list", "remind remove", "vitality",
+         "event new", "event edit", "event attended", "event cancel", "proposal close"]
 
 
 def options_for(name: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +40,11 @@ def options_for(name: str, state: dict[str, Any]) -> dict[str, Any]:
         "mod skill merge": {"skill": "diy", "into": "bricolage"},
         "mod skill rename": {"skill": "bricollage", "to": "bricolage fin"},
         "mod skill remove": {"skill": "vieux truc"},
+        "event new": {"title": "Apéro", "when": "2026-12-24T18:00"},
+        "event edit": {"id": state.get("event_id", 1), "place": "Le local"},
+        "event attended": {"id": state.get("event_id", 1), "members": "target"},
+        "event cancel": {"id": state.get("event_id", 1)},
+        "proposal close": {"id": state.get("proposal_id", 1)},
     }
     if name in known:
         return known[name]
@@ -84,7 +90,11 @@ async def community(sim: Sim) -> dict[str, Any]:
             "INSERT INTO request (guild_id, requester_id, title, created_at) "
             "SELECT 'console', id, 'Besoin d''aide', ? FROM member WHERE platform_id = 'plain'", (now,))
         request_id = cur.lastrowid
-    return {"request_id": request_id}
+        cur = await tx.execute(
+            "INSERT INTO proposal (guild_id, author_id, title, created_at) "
+            "SELECT 'console', id, 'Un potager', ? FROM member WHERE platform_id = 'plain'", (now,))
+        proposal_id = cur.lastrowid
+    return {"request_id": request_id, "proposal_id": proposal_id}
 
 
 async def test_every_animator_command_is_refused_to_a_plain_member_and_changes_nothing(sim: Sim) -> None:
@@ -144,7 +154,7 @@ async def test_every_animator_command_works_for_an_animator_and_is_audited(sim: 
         if not reply["ok"]:
             problems.append((spec.name, "refused", reply["error"], reply["text"]))
             continue
-        state.update({k: v for k, v in reply["data"].items() if k in ("reminder_id", "poll_id")})
+        state.update({k: v for k, v in reply["data"].items() if k in ("reminder_id", "poll_id", "event_id")})
         new = (await cases(sim))[len(seen):]
         log = [o for o in sim.last if o.get("kind") == "mod-log" and o.get("channel") == "mod-log"]
         if spec.name in READ_ONLY:

@@ -113,6 +113,21 @@ async def _populate(sim: Sim) -> dict[str, int]:
                          "VALUES ('n1', ?, ?, ?, ?)", (g, me, now, now + 900))
         await tx.execute("INSERT INTO dashboard_session (token_hash, guild_id, member_id, locale, created_at, "
                          "expires_at) VALUES ('h1', ?, ?, 'fr', ?, ?)", (g, me, now, now + 3600))
+        event = (await tx.execute(
+            "INSERT INTO event (guild_id, title, kind, start_at, end_at, created_by, created_at) "
+            "VALUES (?, 'Apéro', 'gathering', ?, ?, ?, ?)", (g, now + 86400, now + 90000, me, now))).lastrowid
+        await tx.execute("INSERT INTO event_signup (event_id, member_id, slot, at) VALUES (?, ?, '', ?)",
+                         (event, me, now))
+        await tx.execute("INSERT INTO event_call (event_id, member_id, at) VALUES (?, ?, ?)", (event, me, now))
+        await tx.execute("INSERT INTO event_invite (member_id, kind, event_id, at) VALUES (?, 'session', ?, ?)",
+                         (me, event, now))
+        proposal = (await tx.execute(
+            "INSERT INTO proposal (guild_id, author_id, title, status, created_at) VALUES (?, ?, 'Un potager', "
+            "'voting', ?)", (g, me, now))).lastrowid
+        await tx.execute("INSERT INTO proposal_support (proposal_id, member_id, at) VALUES (?, ?, ?)",
+                         (proposal, me, now))
+        await tx.execute("INSERT INTO proposal_ballot (proposal_id, voter_id, choice, at) VALUES (?, ?, 'for', ?)",
+                         (proposal, me, now))
         digest = (await tx.execute(
             "INSERT INTO outbox (guild_id, kind, target, payload, status, not_before, created_at) "
             "VALUES (?, 'digest', 'channel:general', ?, 'pending', ?, ?)",

@@ -174,8 +174,6 @@ async def record_attendance(ctx: Community, author: Member, event_id: int, refs:
         raise invalid("common.detail.missing_option", option="members")
     async with ctx.db.transaction() as tx:
         event = await _load(tx, ctx, event_id)
-        if event.start_at > ctx.now_ts():
-            raise conflict("events.detail.not_started", id=event_id)
         members = [await resolve_member(tx, ctx, ref) for ref in refs]
         ids = list(dict.fromkeys(m.id for m in members))
         await events_repo.mark_attended(tx, event_id, ids, ctx.now_ts())
