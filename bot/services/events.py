@@ -173,7 +173,7 @@ async def record_attendance(ctx: Community, author: Member, event_id: int, refs:
     if not refs:
         raise invalid("common.detail.missing_option", option="members")
     async with ctx.db.transaction() as tx:
-        event = await _load(tx, ctx, event_id)
+        await _load(tx, ctx, event_id)
         members = [await resolve_member(tx, ctx, ref) for ref in refs]
         ids = list(dict.fromkeys(m.id for m in members))
         await events_repo.mark_attended(tx, event_id, ids, ctx.now_ts())
