@@ -62,8 +62,7 @@ async def show_vitality(inv: Invocation) -> Reply:
     text, data = render_text(inv, indicators), indicators.as_data()
     text, data = await _with_participation(inv, indicators.days, text, data)
     if not has_something_to_draw(indicators):
-        return ok(text + "
-" + inv.t("vitality.no_chart"), data)
+        return ok(text + "\n" + inv.t("vitality.no_chart"), data)
     return ok(text, data, attachments=[render_chart(inv, indicators)])
 
 
