@@ -117,7 +117,7 @@ def read_slots(text: str | None) -> list[tuple[str, int]]:
             raise invalid("events.detail.duplicate_slot", slot=neutralize(name))
         slots.append((name, places))
     if len(slots) > MAX_SLOTS:
-        raise invalid("events.detail.too_many_slots", max=MAX_SLOTS)
+        raise invalid("events.detail.too_many_slots", max=MAX_SLOTS, count=MAX_SLOTS)
     return slots
 
 

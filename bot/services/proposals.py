@@ -108,11 +108,12 @@ async def propose(ctx: Community, author: Member, title: str, details: str | Non
     if len(details) > MAX_DETAILS:
         raise invalid("common.detail.too_long", option="details", max=MAX_DETAILS)
     if needs and len(needs) > MAX_NEEDS:
-        raise invalid("proposals.detail.too_many_needs", max=MAX_NEEDS)
+        raise invalid("proposals.detail.too_many_needs", max=MAX_NEEDS, count=MAX_NEEDS)
     need_names = list(dict.fromkeys(canonical(ctx, n)[1] for n in needs or []))
     async with ctx.db.transaction() as tx:
         if await proposals_repo.live_by_author(tx, ctx.guild_id, author.id) >= ctx.config.proposals.max_open_per_member:
-            raise rate_limited("proposals.detail.too_many_open", max=ctx.config.proposals.max_open_per_member)
+            raise rate_limited("proposals.detail.too_many_open", max=ctx.config.proposals.max_open_per_member,
+                               count=ctx.config.proposals.max_open_per_member)
         proposal_id = await proposals_repo.insert(tx, ctx.guild_id, author.id, title, details,
                                                   ",".join(need_names), ctx.now_ts())
         view = await _view(tx, await _load(tx, ctx, proposal_id))
