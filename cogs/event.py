@@ -17,8 +17,7 @@ ID = app_commands.Range[int, 1, 2**53]
 @app_commands.guild_only()
 class EventCog(commands.GroupCog, group_name="event", group_description=describe(
         "gatherings, sessions and volunteer shifts", key="discord.group.event")):
-    """Members sign up with `/event join` or the post's button: marking "interested" on a Discord
-    Scheduled Event is not a sign-up (the bot only counts its own)."""
+    """Members sign up with `/event join` or the post's button (the bot counts only its own sign-ups)."""
 
     @app_commands.command(name="new", description=describe("create an event (animators)", command="event new"))
     @app_commands.describe(**option_descriptions("title", *EVENT_OPTIONS))

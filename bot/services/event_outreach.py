@@ -1,21 +1,7 @@
 """What the calendar does by itself: posts and calls for volunteers, invitations, reminders, series.
 
-Choices documented here because the contract leaves them open:
-- an event row is one occurrence; a recurring event writes its next occurrence when the latest one
-  starts, so each occurrence has its own sign-ups and `event cancel` cancels one occurrence (with
-  `series` true, the whole series stops);
-- members join with `event join` or the button; on Discord, marking "interested" on the mirrored
-  Scheduled Event is not a sign-up (the bot only counts `event join`);
-- participants get a reminder the day before and an hour before; one that would fall in their
-  quiet hours is held until the quiet hours end, and the hour-before one is dropped if that is
-  after the start;
-- a shift's call for volunteers is posted when it is created and again `events.late_call_days`
-  before it if places are still free; each call DMs a few members offering the shift's skills (or
-  its slots' names when they are skills), fairest first with the same fatigue window and cap as help
-  requests, never twice the same member for one shift;
-- newcomers are invited (once) to the next information session in their language after accepting
-  the charter; members reaching `events.deepening_after_days` are invited (once) to the next
-  deepening session. A session created later invites those still waiting.
+The rules it follows (reminder times, quiet hours, fair calls, who is invited when) are documented
+once, in bot/services/events.py.
 """
 from __future__ import annotations
 

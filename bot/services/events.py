@@ -4,8 +4,7 @@ Choices documented here because the contract leaves them open:
 - an event row is one occurrence; a recurring event writes its next occurrence when the latest one
   starts, so each occurrence has its own sign-ups and `event cancel` cancels one occurrence (with
   `series` true, the whole series stops);
-- members join with `event join` or the button; on Discord, marking "interested" on the mirrored
-  Scheduled Event is not a sign-up (the bot only counts `event join`);
+- members join with `event join` or the button (Discord Scheduled Events are not mirrored yet);
 - participants get a reminder the day before and an hour before; one that would fall in their
   quiet hours is held until the quiet hours end, and the hour-before one is dropped if that is
   after the start;
