@@ -232,7 +232,8 @@ async def call_candidates(
 ) -> list[Member]:
     """Members offering one of the skills, fairest first: fewest help pings and calls in the fatigue
     window, then the longest since the last one, then seniority — the rules help requests follow —
-    excluding anyone already called for or signed up to this event, and anyone at the fatigue cap."""
+    excluding anyone already called for or signed up to this event (none when `event_id` is None), and
+    anyone at the fatigue cap."""
     if not skill_keys or limit <= 0:
         return []
     marks = ", ".join("?" for _ in skill_keys)

@@ -25,6 +25,7 @@ from bot.errors import conflict, denied, invalid, not_found, rate_limited
 from bot.mentions import neutralize
 from bot.outbox import Component, post, send_dm
 from bot.scheduler import Job, period_instant
+from bot.services.event_input import text_option
 from bot.services.members import member_locale
 from bot.services.moderation import record_case
 from bot.services.polls import check_voter
@@ -100,13 +101,8 @@ def describe(ctx: Community, locale: str, view: ProposalView) -> str:
 
 async def propose(ctx: Community, author: Member, title: str, details: str | None,
                   needs: list[str] | None) -> ProposalView:
-    title, details = (title or "").strip(), (details or "").strip()
-    if not title:
-        raise invalid("common.detail.missing_option", option="title")
-    if len(title) > MAX_TITLE:
-        raise invalid("common.detail.too_long", option="title", max=MAX_TITLE)
-    if len(details) > MAX_DETAILS:
-        raise invalid("common.detail.too_long", option="details", max=MAX_DETAILS)
+    title = text_option(title, "title", MAX_TITLE, required=True)
+    details = text_option(details, "details", MAX_DETAILS)
     if needs and len(needs) > MAX_NEEDS:
         raise invalid("proposals.detail.too_many_needs", max=MAX_NEEDS, count=MAX_NEEDS)
     need_names = list(dict.fromkeys(canonical(ctx, n)[1] for n in needs or []))
@@ -241,7 +237,9 @@ async def _close_vote(tx: aiosqlite.Connection, ctx: Community, proposal: Propos
 
 
 async def _call_volunteers(tx: aiosqlite.Connection, ctx: Community, view: ProposalView) -> None:
-    """An accepted proposal asks members offering the skills it needs, fairest first (like a shift)."""
+    """An accepted proposal asks members offering the skills it needs, fairest first (like a shift).
+    These DMs are not recorded as calls (no event holds them): only help pings and shift calls weigh
+    on who is asked next."""
     from bot.services.skills import skill_key
 
     cfg = ctx.config
