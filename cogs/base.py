@@ -228,6 +228,7 @@ OPTION_FALLBACKS = {
     "members": "who came, separated by commas",
     "slot": "the slot you take",
     "choice": "for, against or abstain",
+    "message": "a link to the message",
 }
 
 

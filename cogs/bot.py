@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 COG_MODULES = (
     "cogs.community", "cogs.profile", "cogs.request", "cogs.motm", "cogs.mod", "cogs.remind", "cogs.dashboard",
-    "cogs.setup", "cogs.event", "cogs.proposal",
+    "cogs.setup", "cogs.event", "cogs.proposal", "cogs.menus",
 )
 SYNC_CHOICES = ("auto", "force", "guild", "global", "none")
 

@@ -1,4 +1,4 @@
-"""The top-level commands: /directory, /skills, /thanks, /charter, /help, /vitality."""
+"""The top-level commands: /directory, /skills, /thanks, /report, /charter, /help, /vitality."""
 from __future__ import annotations
 
 import discord
@@ -31,6 +31,17 @@ class CommunityCog(commands.Cog):
         reason: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
         await run_command(interaction, "thanks", {"member": await member_ref(interaction, member), "reason": reason})
+
+    @app_commands.command(name="report", description=describe(
+        "report a message to the animators", command="report"))
+    @app_commands.guild_only()
+    @app_commands.describe(**option_descriptions("message", "member"))
+    async def report(
+        self, interaction: discord.Interaction, message: app_commands.Range[str, 1, 300],
+        member: discord.Member | None = None,
+    ) -> None:
+        """The slash form of the message menu "Report to animators" (cogs/menus.py): a link, pasted."""
+        await run_command(interaction, "report", {"message": message, "member": await member_ref(interaction, member)})
 
     @app_commands.command(name="charter", description=describe("the community charter", command="charter"))
     @app_commands.guild_only()

@@ -1,8 +1,8 @@
 """Slash command descriptions in the member's language, read from the same catalogues as every reply.
 
-Command and option names stay English (they are the COMMANDS.md contract); descriptions and choice
-names are localized. A `locale_str` carries `command=<registry name>` (its help line, wherever its area
-declares it) or `key=<catalogue key>`.
+Command and option names stay English (they are the COMMANDS.md contract); descriptions, choice
+names and context menu names ("Remercier", "Voir le profil") are localized. A `locale_str` carries
+`command=<registry name>` (its help line, wherever its area declares it) or `key=<catalogue key>`.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.commands.registry import COMMANDS
 from bot.i18n import Translator
 
 MAX_DESCRIPTION = 100
+MAX_MENU_NAME = 32  # a context menu's name (user or message command): 1-32 characters, any case
 DISCORD_LOCALES = {
     discord.Locale.french: "fr",
     discord.Locale.american_english: "en",
@@ -50,6 +51,9 @@ class CatalogueTranslator(app_commands.Translator):
         ours = DISCORD_LOCALES.get(locale)
         if ours is None:
             return None
+        if isinstance(context.data, app_commands.ContextMenu):  # "Remercier", "Signaler aux animateurs"
+            name = self.lookup(ours, string)
+            return name if name and len(name) <= MAX_MENU_NAME else None
         if context.location in (
             app_commands.TranslationContextLocation.command_name,
             app_commands.TranslationContextLocation.group_name,

@@ -17,6 +17,7 @@ from bot.context import Community
 from bot.errors import conflict, invalid
 from bot.mentions import neutralize
 from bot.outbox import apply_timeout, post, send_dm
+from bot.services import limits
 from bot.services.members import member_locale, resolve_member
 from storage import members as members_repo
 from storage import moderation as moderation_repo
@@ -147,6 +148,33 @@ async def set_member_status(
         updated = await members_repo.by_id(tx, target.id)
     assert updated is not None
     return updated
+
+
+MAX_REPORTS_PER_DAY = 10
+DAY = 86400
+
+
+async def report_message(
+    ctx: Community, reporter: Member, message: str, author_ref: str | None,
+) -> tuple[int, Member | None]:
+    """A member flags a message to the animators: a link and who reported it in `animators`, a case in
+    the audit log. Only the link is kept, never the message's words (the bot does not read them)."""
+    message = " ".join(message.split())
+    if not message:
+        raise invalid("common.detail.missing_option", option="message")
+    async with ctx.db.transaction() as tx:
+        author = await resolve_member(tx, ctx, author_ref) if author_ref else None
+        if author is not None and author.id == reporter.id:
+            raise conflict("moderation.detail.not_yourself")
+        await limits.take(tx, ctx, reporter.id, "report", MAX_REPORTS_PER_DAY, DAY)
+        case_id = await record_case(tx, ctx, reporter, "report", author, message)
+        loc = ctx.locale
+        key = "moderation.report_post" if author is not None else "moderation.report_post_unknown"
+        await post(tx, ctx, ctx.config.channels.animators, "report",
+                   ctx.t(loc, key, case_id=case_id, reporter=neutralize(reporter.handle),
+                         author=neutralize(author.handle) if author else "", message=neutralize(message)),
+                   about=[reporter.id, author.id if author else None])
+    return case_id, author
 
 
 def _view(ctx: Community, case: Case) -> CaseView:

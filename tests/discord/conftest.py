@@ -244,6 +244,47 @@ class DiscordSim:
         payload["data"] = data
         return await self._dispatch(payload)
 
+    async def menu(self, user: discord.Member, name: str, target: discord.Member | dict[str, Any],
+                   locale: str = "fr") -> list[Response]:
+        """Right-click → Apps → `name`: on a member (a user command) or on a message payload (a message
+        command, as Discord resolves it: without its content, the bot has no Message Content intent)."""
+        menu = self.bot.tree.get_command(name, type=discord.AppCommandType.user if isinstance(
+            target, discord.Member) else discord.AppCommandType.message)
+        assert isinstance(menu, app_commands.ContextMenu), name
+        resolved: dict[str, Any] = {}
+        if isinstance(target, discord.Member):
+            resolved["users"] = {str(target.id): factories.dict_from_user(target._user)}
+            member = self._member_payload(target)
+            member.pop("user")
+            resolved["members"] = {str(target.id): member}
+            target_id, kind = str(target.id), 2
+        else:
+            resolved["messages"] = {target["id"]: target}
+            target_id, kind = target["id"], 3
+        payload = self._base(2, user, locale)
+        payload["data"] = {"id": str(10**17 + next(_ids)), "name": menu.name, "type": kind, "target_id": target_id,
+                           "resolved": resolved}
+        return await self._dispatch(payload)
+
+    def message_payload(self, author: discord.abc.User, channel: str = "general", *, bot: bool = False,
+                        webhook: bool = False, author_id: str | None = None) -> dict[str, Any]:
+        """A message as an interaction resolves it; `content` is empty (no Message Content intent)."""
+        found = self.channel(channel)
+        user = factories.dict_from_user(author._user if isinstance(author, discord.Member) else author)  # type: ignore[arg-type]
+        if bot:
+            user["bot"] = True
+        if author_id is not None:  # someone outside the server's cache (another bot, a webhook's name)
+            user.update(id=author_id, username=f"user{author_id[-4:]}")
+        message = {
+            "id": str(10**17 + next(_ids)), "channel_id": str(found.id), "guild_id": str(self.guild.id),
+            "author": user, "content": "", "timestamp": "2026-12-01T08:00:00+00:00", "edited_timestamp": None,
+            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+            "embeds": [], "pinned": False, "type": 0, "flags": 0,
+        }
+        if webhook:
+            message["webhook_id"] = str(10**17 + next(_ids))
+        return message
+
     async def click(self, user: discord.Member, components: list[dict[str, Any]], custom_id: str,
                     values: list[str] | None = None, dm: bool = False, locale: str = "fr") -> list[Response]:
         """Click `custom_id` on a message that shows `components` (as the bot sent them)."""
