@@ -5,6 +5,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.services.vitality import MAX_DAYS
 from cogs.base import describe, member_ref, option_descriptions, run_command
 
 
@@ -62,7 +63,7 @@ class CommunityCog(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.describe(**option_descriptions("days"))
     async def vitality(
-        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] | None = None,
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, MAX_DAYS] | None = None,
     ) -> None:
         await run_command(interaction, "vitality", {"days": days})
 

@@ -127,11 +127,12 @@ class DiscordDelivery:
         user = await self._user(message.target_id)
         await user.send(**self._send_kwargs(message))
 
-    def channel_by_ref(self, guild: discord.Guild, ref: str) -> discord.TextChannel | None:
-        """A configured channel: its id, or its name (as `[channels]` in the config says)."""
+    def channel_by_ref(self, guild: discord.Guild, ref: str) -> discord.TextChannel | discord.Thread | None:
+        """A configured channel: its id, or its name (as `[channels]` in the config says); by id, a
+        thread too (a reminder set with `/remind add channel:` on a thread)."""
         if ref.isdigit():
-            channel = guild.get_channel(int(ref))
-            return channel if isinstance(channel, discord.TextChannel) else None
+            channel = guild.get_channel_or_thread(int(ref))
+            return channel if isinstance(channel, discord.TextChannel | discord.Thread) else None
         return discord.utils.get(guild.text_channels, name=ref.lstrip("#"))
 
     async def _post(self, message: Outgoing) -> None:

@@ -5,9 +5,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.moderation import REASON_MAX
 from cogs.base import describe, member_ref, option_descriptions, run_command
 
-Reason = app_commands.Range[str, 1, 500]
+Reason = app_commands.Range[str, 1, REASON_MAX]
 SkillName = app_commands.Range[str, 1, 100]
 
 
@@ -34,7 +35,7 @@ class ModCog(commands.GroupCog, group_name="mod", group_description=describe(
     @app_commands.command(name="note", description=describe("a private note for animators", command="mod note"))
     @app_commands.describe(**option_descriptions("member", "text"))
     async def mod_note(
-        self, interaction: discord.Interaction, member: discord.Member, text: app_commands.Range[str, 1, 1000],
+        self, interaction: discord.Interaction, member: discord.Member, text: app_commands.Range[str, 1, REASON_MAX],
     ) -> None:
         await run_command(interaction, "mod note", {"member": await member_ref(interaction, member), "text": text})
 

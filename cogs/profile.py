@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.profiles import LIST_MAX
+from bot.services.profiles import MAX_BIO
 from cogs.base import describe, member_ref, option_descriptions, run_command
 
 TIMEZONES = sorted(available_timezones())
@@ -24,18 +26,18 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description=desc
         "visible", "language", "add_skills", "remove_skills", "add_needs", "remove_needs"))
     async def profile_set(
         self, interaction: discord.Interaction,
-        skills: app_commands.Range[str, 0, 500] | None = None,
-        needs: app_commands.Range[str, 0, 500] | None = None,
+        skills: app_commands.Range[str, 0, LIST_MAX] | None = None,
+        needs: app_commands.Range[str, 0, LIST_MAX] | None = None,
         languages: app_commands.Range[str, 0, 200] | None = None,
-        bio: app_commands.Range[str, 0, 1000] | None = None,
+        bio: app_commands.Range[str, 0, MAX_BIO] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
-        quiet_hours: app_commands.Range[str, 1, 5] | None = None,
+        quiet_hours: app_commands.Range[str, 1, 20] | None = None,
         available: bool | None = None, godparent: bool | None = None,
         nudges: bool | None = None, visible: bool | None = None, language: Literal["fr", "en"] | None = None,
-        add_skills: app_commands.Range[str, 1, 500] | None = None,
-        remove_skills: app_commands.Range[str, 1, 500] | None = None,
-        add_needs: app_commands.Range[str, 1, 500] | None = None,
-        remove_needs: app_commands.Range[str, 1, 500] | None = None,
+        add_skills: app_commands.Range[str, 1, LIST_MAX] | None = None,
+        remove_skills: app_commands.Range[str, 1, LIST_MAX] | None = None,
+        add_needs: app_commands.Range[str, 1, LIST_MAX] | None = None,
+        remove_needs: app_commands.Range[str, 1, LIST_MAX] | None = None,
     ) -> None:
         await run_command(interaction, "profile set", {
             "skills": skills, "needs": needs, "languages": languages, "bio": bio, "timezone": timezone,

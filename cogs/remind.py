@@ -5,6 +5,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.services.reminders import MAX_TEXT
 from cogs.base import describe, option_descriptions, run_command
 
 
@@ -18,10 +19,11 @@ class RemindCog(commands.GroupCog, group_name="remind", group_description=descri
     @app_commands.describe(**option_descriptions("when", "text", "channel"))
     async def remind_add(
         self, interaction: discord.Interaction, when: app_commands.Range[str, 1, 100],
-        text: app_commands.Range[str, 1, 2000], channel: discord.TextChannel | None = None,
+        text: app_commands.Range[str, 1, MAX_TEXT], channel: discord.TextChannel | discord.Thread | None = None,
     ) -> None:
+        """The channel goes by id: it survives a rename, and names with emoji (`📢-annonces`) need no typing."""
         await run_command(interaction, "remind add",
-                          {"when": when, "text": text, "channel": channel.name if channel else None})
+                          {"when": when, "text": text, "channel": str(channel.id) if channel else None})
 
     @app_commands.command(name="list", description=describe("scheduled announcements", command="remind list"))
     async def remind_list(self, interaction: discord.Interaction) -> None:

@@ -5,6 +5,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.services.requests import MAX_DETAILS, MAX_TITLE
 from cogs.base import describe, member_ref, option_descriptions, run_command
 
 RequestId = app_commands.Range[int, 1, 2**53]
@@ -18,8 +19,8 @@ class RequestCog(commands.GroupCog, group_name="request", group_description=desc
     @app_commands.command(name="new", description=describe("ask the community for help", command="request new"))
     @app_commands.describe(**option_descriptions("title", "details", "skills", "urgent"))
     async def request_new(
-        self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200],
-        skills: app_commands.Range[str, 1, 500], details: app_commands.Range[str, 0, 2000] | None = None,
+        self, interaction: discord.Interaction, title: app_commands.Range[str, 1, MAX_TITLE],
+        skills: app_commands.Range[str, 1, 500], details: app_commands.Range[str, 0, MAX_DETAILS] | None = None,
         urgent: bool | None = None,
     ) -> None:
         await run_command(interaction, "request new",

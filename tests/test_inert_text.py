@@ -55,3 +55,31 @@ def test_escaping_follows_discords_rules_and_keeps_bare_links() -> None:
     assert escape_markdown("https://exemple.org/a_b_c") == "https://exemple.org/a_b_c"
     assert escape_markdown("rien à signaler") == "rien à signaler"
     assert neutralize("@everyone *x*") == "@\u200beveryone \\*x\\*"
+
+
+async def test_help_and_unknown_commands_never_echo_a_live_mention(sim: Sim) -> None:
+    """`help command=@everyone` (found by the property test's inputs) answers without a live ping."""
+    await sim.onboard("alice")
+    asked = [("help", {"command": "@everyone"}), ("help", {"command": "@here <@&123456>"}),
+             ("@everyone", {}), ("request new", {"@everyone": "x"})]
+    for name, options in asked:
+        reply = await sim.command("alice", name, **options)
+        assert not reply["ok"], reply
+        for pinging in ("@everyone", "@here", "<@&"):
+            assert pinging not in reply["text"], reply
+        assert "@\u200b" in reply["text"], reply  # still shown as typed, only broken
+
+
+async def test_ordinary_emoji_are_welcome_and_control_characters_are_not(sim: Sim) -> None:
+    """ZWJ sequences, flags, skin tones and variation selectors pass; bidi overrides and controls do not."""
+    await sim.onboard("alice")
+    for bio in ("Électricienne 👩‍🔧", "Drapeaux 🇫🇷 🏳️‍🌈 🏴󠁧󠁢󠁳󠁣󠁴󠁿", "Merci 👍🏽 ❤️", "Famille 👨‍👩‍👧‍👦"):
+        reply = await sim.command("alice", "profile set", bio=bio)
+        assert reply["ok"], (bio, reply)
+        shown = await sim.command("alice", "profile show")
+        assert bio in shown["text"], shown
+    reply = await sim.command("alice", "request new", title="Fuite 🚰‍🔧 urgente 🆘", skills="plomberie")
+    assert reply["ok"], reply
+    for bad in ("abc\u202edef", "nul\x00", "ad\u200dmin", "esc\x1b[31m"):
+        reply = await sim.command("alice", "profile set", bio=bad)
+        assert not reply["ok"] and reply["error"] == "invalid_input", (bad, reply)

@@ -76,6 +76,19 @@ async def test_missing_text_and_bad_channel_are_invalid(sim: Sim) -> None:
     assert (await sim.command(ani, "remind add", when="0 10 * * 1"))["error"] == "invalid_input"
     reply = await sim.command(ani, "remind add", when="0 10 * * 1", text="x", channel="gen eral!")
     assert reply["error"] == "invalid_input"
+    for bad in ("<@123>", "a\u202eb", "#"):
+        reply = await sim.command(ani, "remind add", when="0 10 * * 1", text="x", channel=bad)
+        assert reply["error"] == "invalid_input", (bad, reply)
+
+
+@pytest.mark.parametrize("channel", ["📢-annonces", "┃général", "#🎉-fêtes"])
+async def test_channel_names_with_emoji_and_separators_work_on_the_console(sim: Sim, channel: str) -> None:
+    ani = await animator(sim)
+    reply = await sim.command(ani, "remind add", when="2026-12-02T10:00", text="Fête", channel=channel)
+    assert reply["ok"], reply
+    assert "#" + channel.lstrip("#") in reply["text"]
+    posts = reminder_posts(await sim.advance(by="2d"))
+    assert [p["channel"] for p in posts] == [channel.lstrip("#")]
 
 
 async def test_members_cannot_schedule_list_or_remove_reminders(sim: Sim) -> None:

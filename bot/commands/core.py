@@ -5,6 +5,7 @@ from bot.commands import aliases
 from bot.commands.hints import TEXT, render_hints
 from bot.commands.registry import COMMANDS, CommandSpec, Invocation, Option, Reply, command, ok
 from bot.errors import invalid
+from bot.mentions import neutralize
 from bot.services import participation
 
 
@@ -35,8 +36,8 @@ async def show_help(inv: Invocation) -> Reply:
         return ok(_list_text(inv, inv.t("core.group_title", group=group), names), {"commands": names})
     suggestion = aliases.suggest_command(asked.split())
     if suggestion:
-        raise invalid("core.detail.unknown_near", command=asked[:60], suggestion=suggestion)
-    raise invalid("core.detail.unknown", command=asked[:60])
+        raise invalid("core.detail.unknown_near", command=neutralize(asked[:60]), suggestion=suggestion)
+    raise invalid("core.detail.unknown", command=neutralize(asked[:60]))  # typed text never pings
 
 
 def _may_use(inv: Invocation, spec: CommandSpec, accepted: bool) -> bool:

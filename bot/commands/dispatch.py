@@ -9,6 +9,7 @@ from bot.commands.options import parse_options
 from bot.commands.registry import COMMANDS, Actor, CommandSpec, Invocation, Reply, find_button
 from bot.context import Community
 from bot.errors import DomainError, denied, invalid, not_eligible, not_found
+from bot.mentions import neutralize
 from bot.services import participation
 from bot.services.activity import ActivityRecorder
 from bot.services.languages import follow_client, supported
@@ -51,7 +52,7 @@ async def _require_charter(ctx: Community, actor: Actor) -> None:
 def unknown_command(ctx: Community, locale: str, name: str) -> Reply:
     """`invalid_input`, with the nearest command when the name looks like a typo."""
     suggestion = aliases.suggest_command(name.split())
-    parts = [ctx.t(locale, "parser.unknown_command", command=name[:60] or "?")]
+    parts = [ctx.t(locale, "parser.unknown_command", command=neutralize(name[:60]) or "?")]
     if suggestion:
         parts.append(ctx.t(locale, "parser.did_you_mean", suggestion=suggestion))
     parts.append(ctx.t(locale, "parser.see_help"))
@@ -66,8 +67,9 @@ def canonical_options(spec: CommandSpec, raw: dict[str, Any]) -> dict[str, Any]:
         if name is None:
             suggestion = aliases.suggest_option(spec.name, str(key))
             if suggestion:
-                raise invalid("parser.detail.unknown_option_near", option=str(key)[:40], suggestion=suggestion)
-            raise invalid("common.detail.unknown_option", option=str(key)[:40])
+                raise invalid("parser.detail.unknown_option_near", option=neutralize(str(key)[:40]),
+                              suggestion=suggestion)
+            raise invalid("common.detail.unknown_option", option=neutralize(str(key)[:40]))
         if name in named:
             raise invalid("parser.detail.twice", option=name)
         named[name] = value

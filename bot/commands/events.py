@@ -6,6 +6,7 @@ from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.errors import not_found
 from bot.mentions import neutralize
 from bot.services import events
+from bot.services.event_input import MAX_CAPACITY
 from bot.services.events import MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE, EventView
 
 ID = Option("id", "int", required=True)
@@ -15,7 +16,7 @@ FIELDS = (
     Option("place", max_len=MAX_PLACE),
     Option("kind", "choice", choices=events.KINDS),
     Option("languages", "csv", max_len=100),
-    Option("capacity", "int"),
+    Option("capacity", "int", min_value=1, max_value=MAX_CAPACITY),
     Option("slots", max_len=300),
     Option("repeat", max_len=100),
     Option("description", max_len=MAX_DESCRIPTION),
@@ -37,7 +38,8 @@ def _summary(inv: Invocation, view: EventView) -> dict:
 
 
 @command("event new", Option("title", required=True, max_len=MAX_TITLE),
-         *(Option(o.name, o.kind, required=o.name == "when", max_len=o.max_len, choices=o.choices) for o in FIELDS),
+         *(Option(o.name, o.kind, required=o.name == "when", max_len=o.max_len, choices=o.choices,
+                 min_value=o.min_value, max_value=o.max_value) for o in FIELDS),
          animator=True)
 async def event_new(inv: Invocation) -> Reply:
     view = await events.create_event(inv.ctx, inv.member, inv.options)

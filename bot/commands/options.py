@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.commands.registry import Option
 from bot.errors import invalid
-from bot.mentions import has_forbidden_characters
+from bot.mentions import has_forbidden_characters, neutralize
 
 TRUE = {"true", "yes", "oui", "1", "on", "vrai", "y", "o"}
 FALSE = {"false", "no", "non", "0", "off", "faux", "n"}
@@ -21,7 +21,7 @@ def parse_options(specs: tuple[Option, ...], raw: dict[str, Any] | None) -> dict
     by_name = {spec.name: spec for spec in specs}
     for name in raw:
         if name not in by_name:
-            raise invalid("common.detail.unknown_option", option=str(name)[:40])
+            raise invalid("common.detail.unknown_option", option=neutralize(str(name)[:40]))
     parsed: dict[str, Any] = {}
     for spec in specs:
         value = raw.get(spec.name)

@@ -34,6 +34,7 @@ from typing import Any
 from bot.commands import aliases
 from bot.commands.registry import COMMANDS, Actor, CommandSpec, Option, Reply
 from bot.i18n import Translator
+from bot.mentions import neutralize
 
 MAX_LINE = 4000
 QUOTE_PAIRS = {'"': '"', "«": "»", "“": "”", "„": "“", "'": "'", "‘": "’"}
@@ -189,7 +190,7 @@ class _Reader:
             choices = ", ".join(aliases.split_name(n)[1] for n in aliases.group_commands(group))
             raise self.fail(self.t("group_needs_more", group=words[0], choices=choices))
         raise self.fail(
-            self.t("unknown_command", command=typed[:60]),
+            self.t("unknown_command", command=neutralize(typed[:60])),
             self.t("did_you_mean", suggestion=suggestion) if suggestion else "",
             self.t("see_help"),
         )
@@ -258,7 +259,7 @@ class _Reader:
             return None  # `Note: …` inside a text is text
         names = ", ".join(o.name for o in spec.options) or "—"
         raise self.fail(
-            self.t("unknown_option", command=spec.name, option=key[:40]),
+            self.t("unknown_option", command=spec.name, option=neutralize(key[:40])),
             self.t("did_you_mean", suggestion=suggestion) if suggestion else self.t("its_options", options=names),
         )
 

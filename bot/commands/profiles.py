@@ -7,6 +7,7 @@ from bot.services import profiles
 from bot.services.profiles import ProfileView
 
 SKILLS_TEXT_LIMIT = 60
+LIST_MAX = 1000  # a comma-separated list of skills or needs, as typed (the service caps how many)
 
 
 def _list(inv: Invocation, items: list[str]) -> str:
@@ -19,9 +20,9 @@ def _yes_no(inv: Invocation, value: bool) -> str:
 
 @command(
     "profile set",
-    Option("skills", "csv", max_len=1000), Option("needs", "csv", max_len=1000),
-    Option("add_skills", "csv", max_len=1000), Option("remove_skills", "csv", max_len=1000),
-    Option("add_needs", "csv", max_len=1000), Option("remove_needs", "csv", max_len=1000),
+    Option("skills", "csv", max_len=LIST_MAX), Option("needs", "csv", max_len=LIST_MAX),
+    Option("add_skills", "csv", max_len=LIST_MAX), Option("remove_skills", "csv", max_len=LIST_MAX),
+    Option("add_needs", "csv", max_len=LIST_MAX), Option("remove_needs", "csv", max_len=LIST_MAX),
     Option("languages", "csv", max_len=200), Option("bio", "text", max_len=profiles.MAX_BIO),
     Option("timezone", "text", max_len=64), Option("quiet_hours", "text", max_len=20),
     Option("available", "bool"), Option("godparent", "bool"), Option("nudges", "bool"), Option("visible", "bool"),

@@ -31,6 +31,9 @@ class Option:
     required: bool = False
     max_len: int = 2000
     choices: tuple[str, ...] = ()
+    # An int option's bounds, when the engine has them: Discord's slash option declares the same (tested).
+    min_value: int | None = None
+    max_value: int | None = None
 
     def __post_init__(self) -> None:
         assert self.kind in OPTION_KINDS, self.kind

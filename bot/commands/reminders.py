@@ -5,7 +5,7 @@ from bot.clock import from_epoch
 from bot.commands.registry import Invocation, Option, Reply, command, ok
 from bot.mentions import neutralize
 from bot.services import reminders
-from bot.services.reminders import local_iso, spec_in_words
+from bot.services.reminders import MAX_TEXT, channel_in_words, local_iso, spec_in_words
 
 
 def _when_text(inv: Invocation, epoch: int | None) -> str:
@@ -15,7 +15,7 @@ def _when_text(inv: Invocation, epoch: int | None) -> str:
 @command(
     "remind add",
     Option("when", required=True, max_len=100),
-    Option("text", required=True, max_len=1500),
+    Option("text", required=True, max_len=MAX_TEXT),
     Option("channel", max_len=100),
     animator=True,
 )
@@ -26,7 +26,7 @@ async def remind_add(inv: Invocation) -> Reply:
     key = "reminders.added_recurring" if reminder.recurring else "reminders.added_once"
     text = inv.t(key, id=reminder.id, next=_when_text(inv, reminder.next_at),
                  rule=spec_in_words(inv.ctx, inv.locale, reminder),
-                 channel=neutralize(reminder.channel or inv.ctx.config.channels.general))
+                 channel=channel_in_words(reminder.channel or inv.ctx.config.channels.general))
     data = {"reminder_id": reminder.id, "next": local_iso(inv.ctx, reminder.next_at)}
     if reminder.recurring:
         data["rule"] = spec_in_words(inv.ctx, inv.locale, reminder)

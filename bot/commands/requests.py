@@ -20,7 +20,7 @@ def _request_id(argument: str) -> int:
     "request new",
     Option("title", "text", required=True, max_len=MAX_TITLE),
     Option("details", "text", max_len=MAX_DETAILS),
-    Option("skills", "csv", required=True),
+    Option("skills", "csv", required=True, max_len=500),
     Option("urgent", "bool"),
 )
 async def request_new(inv: Invocation) -> Reply:

@@ -56,7 +56,7 @@ def render_text(inv: Invocation, ind: Indicators) -> str:
     return "\n".join(lines)
 
 
-@command("vitality", Option("days", "int"), animator=True)
+@command("vitality", Option("days", "int", min_value=1, max_value=vitality.MAX_DAYS), animator=True)
 async def show_vitality(inv: Invocation) -> Reply:
     indicators = await vitality.compute_indicators(inv.ctx, inv.options.get("days"))
     text, data = render_text(inv, indicators), indicators.as_data()

@@ -21,7 +21,7 @@ from bot import when as when_rules
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.errors import invalid, not_found
-from bot.mentions import neutralize
+from bot.mentions import has_forbidden_characters, neutralize
 from bot.outbox import post
 from bot.scheduler import Job, period_instant
 from bot.services.moderation import record_case
@@ -32,7 +32,9 @@ from storage.reminders import Reminder
 
 log = logging.getLogger(__name__)
 
-CHANNEL_NAME = re.compile(r"^[\w-]{1,100}$")
+# A channel's name as people type it, emoji and separators included (`📢-annonces`, `┃général`), or its id.
+CHANNEL_NAME = re.compile(r"^[^\s#<>@,]{1,100}$")
+MAX_TEXT = 1500
 CHANNEL_MENTION = re.compile(r"^<#(\d{1,30})>$")
 
 
@@ -65,14 +67,16 @@ def local_iso(ctx: Community, epoch: int | None) -> str | None:
 
 
 def clean_channel(ctx: Community, channel: str | None) -> str:
-    """`#general`, `general`, a Discord `<#id>` or id → the channel name; the general one by default."""
+    """`#general`, `📢-annonces`, a Discord `<#id>` or id → the channel's name or id; general by default.
+
+    An id (what Discord's channel option gives) survives a rename; names stay for text transports."""
     if not channel:
         return ctx.config.channels.general
     channel = channel.strip().lstrip("#")
     found = CHANNEL_MENTION.match(channel)
     if found:
         return found.group(1)
-    if not CHANNEL_NAME.match(channel):
+    if not CHANNEL_NAME.match(channel) or has_forbidden_characters(channel, allow_newlines=False):
         raise invalid("reminders.detail.bad_channel", channel=neutralize(channel[:60]))
     return channel
 
@@ -80,6 +84,11 @@ def clean_channel(ctx: Community, channel: str | None) -> str:
 def when_error(reason: str, when: str) -> Exception:
     """A `time.error.*` detail (with examples), as invalid_input."""
     return invalid(f"time.error.{reason}", when=neutralize(when[:60]))
+
+
+def channel_in_words(channel: str) -> str:
+    """How a reply names the channel: `#name`, or `<#id>` (which Discord shows as the channel's link)."""
+    return f"<#{channel}>" if channel.isdigit() else "#" + neutralize(channel)
 
 
 def parse_when(ctx: Community, when: str) -> tuple[str, bool, int]:
