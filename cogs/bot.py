@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 COG_MODULES = (
     "cogs.community", "cogs.profile", "cogs.request", "cogs.motm", "cogs.mod", "cogs.remind", "cogs.dashboard",
     "cogs.setup", "cogs.event", "cogs.proposal", "cogs.menus",
+    "cogs.choices",  # last: it gives autocomplete to the options the cogs above declared
 )
 SYNC_CHOICES = ("auto", "force", "guild", "global", "none")
 

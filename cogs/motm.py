@@ -5,7 +5,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.base import describe, member_ref, option_descriptions, run_command
+from cogs.base import describe, option_descriptions, run_command
+
+# A name picked from the suggestions (cogs/choices.py: eligible members, the poll's nominees) carries
+# the member's platform id; a name typed by hand is looked up by the engine like any `member` option.
+Nominee = app_commands.Range[str, 1, 100]
 
 
 @app_commands.guild_only()
@@ -16,13 +20,13 @@ class MotmCog(commands.GroupCog, group_name="motm", group_description=describe(
     @app_commands.command(name="nominate", description=describe(
         "nominate a member of the month", command="motm nominate"))
     @app_commands.describe(**option_descriptions("member"))
-    async def motm_nominate(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        await run_command(interaction, "motm nominate", {"member": await member_ref(interaction, member)})
+    async def motm_nominate(self, interaction: discord.Interaction, member: Nominee) -> None:
+        await run_command(interaction, "motm nominate", {"member": member})
 
     @app_commands.command(name="vote", description=describe("vote in the open poll", command="motm vote"))
     @app_commands.describe(**option_descriptions("member"))
-    async def motm_vote(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        await run_command(interaction, "motm vote", {"member": await member_ref(interaction, member)})
+    async def motm_vote(self, interaction: discord.Interaction, member: Nominee) -> None:
+        await run_command(interaction, "motm vote", {"member": member})
 
     @app_commands.command(name="status", description=describe("where the poll stands", command="motm status"))
     async def motm_status(self, interaction: discord.Interaction) -> None:

@@ -244,6 +244,29 @@ class DiscordSim:
         payload["data"] = data
         return await self._dispatch(payload)
 
+    async def autocomplete(self, user: discord.Member, path: str, option: str, typed: str | int,
+                           locale: str = "fr", **options: Any) -> list[dict[str, Any]]:
+        """Type `typed` in `option` of `/path` (other options already filled): Discord's autocomplete
+        interaction through the real tree; returns the choices the bot answered."""
+        cmd = self.find_command(path)
+        params = {p.name: p for p in cmd.parameters}
+        resolved: dict[str, Any] = {}
+        opts = [self._option(params[name], value, resolved) for name, value in options.items()]
+        opts.append({"name": option, "type": params[option].type.value, "value": typed, "focused": True})
+        data: dict[str, Any] = {"id": str(10**17 + next(_ids)), "type": 1, "resolved": resolved}
+        if cmd.parent is None:
+            data.update(name=cmd.name, options=opts)
+        elif cmd.parent.parent is None:
+            data.update(name=cmd.parent.name, options=[{"type": 1, "name": cmd.name, "options": opts}])
+        else:  # /mod skill merge: a subcommand group
+            data.update(name=cmd.parent.parent.name, options=[{"type": 2, "name": cmd.parent.name, "options": [
+                {"type": 1, "name": cmd.name, "options": opts}]}])
+        payload = self._base(4, user, locale)
+        payload["data"] = data
+        responses = await self._dispatch(payload)
+        assert len(responses) == 1 and responses[0].type == 8, responses
+        return list(responses[0].data.get("choices") or [])
+
     async def menu(self, user: discord.Member, name: str, target: discord.Member | dict[str, Any],
                    locale: str = "fr") -> list[Response]:
         """Right-click → Apps → `name`: on a member (a user command) or on a message payload (a message
