@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.commands.profiles import LIST_MAX
 from bot.services.profiles import MAX_BIO
 from cogs.base import describe, member_ref, option_descriptions, run_command
+from cogs.forms import open_bio_form
 
 TIMEZONES = sorted(available_timezones())
 
@@ -39,6 +40,11 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description=desc
         add_needs: app_commands.Range[str, 1, LIST_MAX] | None = None,
         remove_needs: app_commands.Range[str, 1, LIST_MAX] | None = None,
     ) -> None:
+        given = (skills, needs, languages, bio, timezone, quiet_hours, available, godparent, nudges, visible, language,
+                 add_skills, remove_skills, add_needs, remove_needs)
+        if all(value is None for value in given):  # nothing to set: the bio form (cogs/forms.py)
+            await open_bio_form(interaction)
+            return
         await run_command(interaction, "profile set", {
             "skills": skills, "needs": needs, "languages": languages, "bio": bio, "timezone": timezone,
             "quiet_hours": quiet_hours, "available": available, "godparent": godparent, "nudges": nudges,

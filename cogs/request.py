@@ -7,6 +7,7 @@ from discord.ext import commands
 
 from bot.services.requests import MAX_DETAILS, MAX_TITLE
 from cogs.base import describe, member_ref, option_descriptions, run_command
+from cogs.forms import open_request_form
 
 RequestId = app_commands.Range[int, 1, 2**53]
 
@@ -19,10 +20,14 @@ class RequestCog(commands.GroupCog, group_name="request", group_description=desc
     @app_commands.command(name="new", description=describe("ask the community for help", command="request new"))
     @app_commands.describe(**option_descriptions("title", "details", "skills", "urgent"))
     async def request_new(
-        self, interaction: discord.Interaction, title: app_commands.Range[str, 1, MAX_TITLE],
-        skills: app_commands.Range[str, 1, 500], details: app_commands.Range[str, 0, MAX_DETAILS] | None = None,
-        urgent: bool | None = None,
+        self, interaction: discord.Interaction, title: app_commands.Range[str, 1, MAX_TITLE] | None = None,
+        skills: app_commands.Range[str, 1, 500] | None = None,
+        details: app_commands.Range[str, 0, MAX_DETAILS] | None = None, urgent: bool | None = None,
     ) -> None:
+        """Without a title or skills: the form (cogs/forms.py), holding what was already given."""
+        if title is None or skills is None:
+            await open_request_form(interaction, title=title, skills=skills, details=details, urgent=urgent)
+            return
         await run_command(interaction, "request new",
                           {"title": title, "details": details, "skills": skills, "urgent": urgent})
 

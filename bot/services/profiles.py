@@ -233,6 +233,12 @@ async def show_profile(ctx: Community, viewer: Member, viewer_is_animator: bool,
     )
 
 
+async def own_bio(ctx: Community, platform_id: str) -> str:
+    """The member's bio as they wrote it (empty when none): a form to edit it starts from it."""
+    member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, platform_id)
+    return (member.bio or "") if member is not None and not member.erased else ""
+
+
 async def find_in_directory(ctx: Community, skill: str) -> list[str]:
     """Handles of visible members offering `skill` (any spelling or alias), best first."""
     key, _display = canonical(ctx, skill)

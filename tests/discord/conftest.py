@@ -267,6 +267,23 @@ class DiscordSim:
         assert len(responses) == 1 and responses[0].type == 8, responses
         return list(responses[0].data.get("choices") or [])
 
+    async def submit(self, user: discord.Member, form: Response, locale: str = "fr",
+                     **values: str) -> list[Response]:
+        """Fill and send a form (a Modal the bot answered with): each text input gets `values[custom_id]`,
+        else what it showed (its default), as Discord sends a modal submission."""
+        assert form.type == 9, form  # MODAL
+        fields = []
+        for label in form.data["components"]:
+            assert label["type"] == 18, label  # each input in a Label, as Discord now wants
+            text_input = label["component"]
+            value = values.pop(text_input["custom_id"], text_input.get("value") or "")
+            fields.append({"type": 18, "id": label.get("id", 0), "component": {
+                "type": 4, "id": text_input.get("id", 0), "custom_id": text_input["custom_id"], "value": value}})
+        assert not values, f"no such field: {values}"
+        payload = self._base(5, user, locale)
+        payload["data"] = {"custom_id": form.data["custom_id"], "components": fields}
+        return await self._dispatch(payload)
+
     async def menu(self, user: discord.Member, name: str, target: discord.Member | dict[str, Any],
                    locale: str = "fr") -> list[Response]:
         """Right-click → Apps → `name`: on a member (a user command) or on a message payload (a message
