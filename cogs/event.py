@@ -1,4 +1,6 @@
-"""/event new|edit|cancel|attended (animators) and list|show|join|leave: the community's calendar."""
+"""/event list|show|join|leave for everyone, /event-admin new|edit|cancel|attended for animators.
+
+The animators' group is its own so Discord can hide it from members; the engine still checks who may."""
 from __future__ import annotations
 
 import discord
@@ -18,6 +20,34 @@ ID = app_commands.Range[int, 1, 2**53]
 class EventCog(commands.GroupCog, group_name="event", group_description=describe(
         "gatherings, sessions and volunteer shifts", key="discord.group.event")):
     """Members sign up with `/event join` or the post's button (the bot counts only its own sign-ups)."""
+
+    @app_commands.command(name="list", description=describe("upcoming events", command="event list"))
+    @app_commands.describe(**option_descriptions("network"))
+    async def event_list(self, interaction: discord.Interaction, network: bool | None = None) -> None:
+        await run_command(interaction, "event list", {"network": network})
+
+    @app_commands.command(name="show", description=describe("one event", command="event show"))
+    @app_commands.describe(**option_descriptions("id"))
+    async def event_show(self, interaction: discord.Interaction, id: ID) -> None:  # noqa: A002
+        await run_command(interaction, "event show", {"id": id})
+
+    @app_commands.command(name="join", description=describe("sign up for an event", command="event join"))
+    @app_commands.describe(**option_descriptions("id", "slot"))
+    async def event_join(self, interaction: discord.Interaction, id: ID,  # noqa: A002
+                         slot: app_commands.Range[str, 1, 40] | None = None) -> None:
+        await run_command(interaction, "event join", {"id": id, "slot": slot})
+
+    @app_commands.command(name="leave", description=describe("withdraw from an event", command="event leave"))
+    @app_commands.describe(**option_descriptions("id"))
+    async def event_leave(self, interaction: discord.Interaction, id: ID) -> None:  # noqa: A002
+        await run_command(interaction, "event leave", {"id": id})
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class EventAdminCog(commands.GroupCog, group_name="event-admin", group_description=describe(
+        "create and run events (animators)", key="discord.group.event_admin")):
+    """Animators create, change, cancel events and record who came (the engine's `event new|edit|…`)."""
 
     @app_commands.command(name="new", description=describe("create an event (animators)", command="event new"))
     @app_commands.describe(**option_descriptions("title", *EVENT_OPTIONS))
@@ -69,27 +99,7 @@ class EventCog(commands.GroupCog, group_name="event", group_description=describe
                              members: app_commands.Range[str, 1, 2000]) -> None:
         await run_command(interaction, "event attended", {"id": id, "members": members})
 
-    @app_commands.command(name="list", description=describe("upcoming events", command="event list"))
-    @app_commands.describe(**option_descriptions("network"))
-    async def event_list(self, interaction: discord.Interaction, network: bool | None = None) -> None:
-        await run_command(interaction, "event list", {"network": network})
-
-    @app_commands.command(name="show", description=describe("one event", command="event show"))
-    @app_commands.describe(**option_descriptions("id"))
-    async def event_show(self, interaction: discord.Interaction, id: ID) -> None:  # noqa: A002
-        await run_command(interaction, "event show", {"id": id})
-
-    @app_commands.command(name="join", description=describe("sign up for an event", command="event join"))
-    @app_commands.describe(**option_descriptions("id", "slot"))
-    async def event_join(self, interaction: discord.Interaction, id: ID,  # noqa: A002
-                         slot: app_commands.Range[str, 1, 40] | None = None) -> None:
-        await run_command(interaction, "event join", {"id": id, "slot": slot})
-
-    @app_commands.command(name="leave", description=describe("withdraw from an event", command="event leave"))
-    @app_commands.describe(**option_descriptions("id"))
-    async def event_leave(self, interaction: discord.Interaction, id: ID) -> None:  # noqa: A002
-        await run_command(interaction, "event leave", {"id": id})
-
 
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(EventCog())
+    await bot.add_cog(EventAdminCog())

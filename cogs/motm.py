@@ -1,4 +1,7 @@
-"""/motm nominate|vote|open|close: the member of the month poll. Who may open or close: the engine says."""
+"""/motm nominate|vote|status for everyone, /motm-admin open|close for animators: the member of the month.
+
+`/motm-admin` is its own group so Discord can hide it from members (it cannot hide one subcommand);
+who may open or close is still the engine's check."""
 from __future__ import annotations
 
 import discord
@@ -32,6 +35,13 @@ class MotmCog(commands.GroupCog, group_name="motm", group_description=describe(
     async def motm_status(self, interaction: discord.Interaction) -> None:
         await run_command(interaction, "motm status")
 
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class MotmAdminCog(commands.GroupCog, group_name="motm-admin", group_description=describe(
+        "the member of the month poll, for animators", key="discord.group.motm_admin")):
+    """Animators open or close the poll by hand (the engine's `motm open|close`)."""
+
     @app_commands.command(name="open", description=describe("open this month's poll (animators)", command="motm open"))
     async def motm_open(self, interaction: discord.Interaction) -> None:
         await run_command(interaction, "motm open")
@@ -44,3 +54,4 @@ class MotmCog(commands.GroupCog, group_name="motm", group_description=describe(
 
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(MotmCog())
+    await bot.add_cog(MotmAdminCog())

@@ -1,4 +1,6 @@
-"""/proposal new|list|show|support|withdraw|vote|close: the community's proposals and their secret votes."""
+"""/proposal new|list|show|support|withdraw|vote for everyone, /proposal-admin close for animators.
+
+The animators' group is its own so Discord can hide it from members; the engine still checks who may."""
 from __future__ import annotations
 
 import discord
@@ -49,6 +51,13 @@ class ProposalCog(commands.GroupCog, group_name="proposal", group_description=de
     async def proposal_vote(self, interaction: discord.Interaction, id: ID, choice: str) -> None:  # noqa: A002
         await run_command(interaction, "proposal vote", {"id": id, "choice": choice})
 
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class ProposalAdminCog(commands.GroupCog, group_name="proposal-admin", group_description=describe(
+        "put proposals to the vote (animators)", key="discord.group.proposal_admin")):
+    """Animators put a proposal to the vote, or close its vote (the engine's `proposal close`)."""
+
     @app_commands.command(name="close", description=describe(
         "put to the vote, or close the vote (animators)", command="proposal close"))
     @app_commands.describe(**option_descriptions("id"))
@@ -58,3 +67,4 @@ class ProposalCog(commands.GroupCog, group_name="proposal", group_description=de
 
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(ProposalCog())
+    await bot.add_cog(ProposalAdminCog())

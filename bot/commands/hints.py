@@ -14,6 +14,13 @@ HINT_TOKEN = re.compile(r"⟦([^⟦⟧\n]{1,300})⟧")
 SLASH, TEXT, SIGNAL = "slash", "text", "signal"
 SYNTAXES = (SLASH, TEXT, SIGNAL)
 PREFIXES = {SLASH: "/", TEXT: "", SIGNAL: "!"}
+#: Where Discord shows a command when it is not at its own name: animator subcommands of a group members
+#: use live in a group of their own that Discord hides from members (it cannot hide one subcommand).
+SLASH_PATHS = {
+    "motm open": "motm-admin open", "motm close": "motm-admin close",
+    "event new": "event-admin new", "event edit": "event-admin edit", "event cancel": "event-admin cancel",
+    "event attended": "event-admin attended", "proposal close": "proposal-admin close",
+}
 
 
 def hint(name: str, /, **options: object) -> str:
@@ -45,7 +52,7 @@ def _split(body: str) -> tuple[str, list[tuple[str, str]]] | None:
 def format_command(name: str, options: list[tuple[str, str]], syntax: str) -> str:
     """One command as a member types it on a transport."""
     if syntax == SLASH:
-        return "/" + " ".join([name] + [f"{key}:{value}" for key, value in options])
+        return "/" + " ".join([SLASH_PATHS.get(name, name)] + [f"{key}:{value}" for key, value in options])
     return PREFIXES.get(syntax, "") + " ".join([name] + [f"{key}={_quoted(value)}" for key, value in options])
 
 

@@ -205,7 +205,10 @@ class DiscordSim:
         return payload
 
     def find_command(self, path: str) -> app_commands.Command[Any, ..., Any]:
-        parts = path.split()
+        """A command by its engine name (`motm open` is `/motm-admin open` on Discord) or its slash path."""
+        from bot.commands.hints import SLASH_PATHS
+
+        parts = SLASH_PATHS.get(path, path).split()
         found = self.bot.tree.get_command(parts[0])
         for part in parts[1:]:
             assert isinstance(found, app_commands.Group), path

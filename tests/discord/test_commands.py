@@ -1,14 +1,16 @@
 """Every slash command of COMMANDS.md, invoked through discord.py's command tree (parsing, checks, replies)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import discord
 import pytest
 from discord import app_commands
 
 import cogs.base
 from bot.app import load_command_modules
-from bot.commands.hints import SLASH, render_hints
+from bot.commands.hints import SLASH, SLASH_PATHS, render_hints
 from bot.commands.registry import COMMANDS
 from tests.discord.conftest import DiscordSim
 
@@ -25,7 +27,9 @@ ANIMATOR = {name for name in CONTRACT if name.startswith(("mod ", "remind ")) or
 
 
 def slash_commands(dsim: DiscordSim) -> dict[str, app_commands.Command[Any, ..., Any]]:
-    return {cmd.qualified_name: cmd for cmd in dsim.bot.tree.walk_commands()
+    """Slash commands by the engine command they run (`/motm-admin open` runs `motm open`)."""
+    engine_name = {path: name for name, path in SLASH_PATHS.items()}
+    return {engine_name.get(cmd.qualified_name, cmd.qualified_name): cmd for cmd in dsim.bot.tree.walk_commands()
             if isinstance(cmd, app_commands.Command)}
 
 
@@ -54,10 +58,81 @@ async def test_slash_options_match_the_registry(dsim: DiscordSim) -> None:
                 assert params[option.name].required, (name, option.name)
 
 
-async def test_descriptions_fit_discord_limits(dsim: DiscordSim) -> None:
-    for cmd in dsim.bot.tree.walk_commands():
+SLASH_NAME = re.compile(r"^[-_\w]{1,32}$")  # Discord: 1-32 letters, digits, - or _, lower case
+
+
+def _check_option(where: str, option: dict[str, Any]) -> int:
+    """One option (or subcommand) as Discord receives it; returns the characters it counts."""
+    assert SLASH_NAME.match(option["name"]) and option["name"] == option["name"].lower(), where
+    assert 1 <= len(option["description"]) <= 100, (where, option["description"])
+    for text in (option.get("description_localizations") or {}).values():
+        assert 1 <= len(text) <= 100, (where, text)
+    assert not option.get("name_localizations"), where  # option names are the contract's
+    localized = [len(text) for text in (option.get("description_localizations") or {}).values()]
+    size = len(option["name"]) + max([len(option["description"]), *localized])  # the longest one counts
+    choices = option.get("choices") or []
+    assert len(choices) <= 25 and not (choices and option.get("autocomplete")), where
+    for choice in choices:
+        assert 1 <= len(choice["name"]) <= 100 and len(str(choice["value"])) <= 100, (where, choice)
+        size += len(choice["name"]) + len(str(choice["value"]))
+    if option.get("type") == 3:  # a string: its lengths within Discord's own bounds
+        assert 0 <= option.get("min_length", 0) <= option.get("max_length", 6000) <= 6000, where
+    children = option.get("options") or []
+    assert len(children) <= 25, where
+    if option.get("type") in (1, 2) or "type" not in option:  # subcommands: required options first
+        flags = [bool(o.get("required")) for o in children if o.get("type") not in (1, 2)]
+        assert flags == sorted(flags, reverse=True), where
+    return size + sum(_check_option(f"{where} {o['name']}", o) for o in children)
+
+
+async def test_the_tree_fits_discords_limits(dsim: DiscordSim) -> None:
+    """What is synced, translated as Discord receives it: names, descriptions, localizations, at most 25
+    options, subcommands and choices, 100 slash commands, 5 menus of each kind, and the characters of a
+    command's names, descriptions and choices within Discord's total (counted here against 4,000, the
+    older and stricter figure, so a new option never surprises a sync)."""
+    tree, translator = dsim.bot.tree, dsim.bot.tree.translator
+    assert translator is not None
+    payloads = [await cmd.get_translated_payload(tree, translator) for cmd in tree.get_commands()]
+    payloads += [await cmd.get_translated_payload(tree, translator)
+                 for kind in (discord.AppCommandType.user, discord.AppCommandType.message)
+                 for cmd in tree.get_commands(type=kind)]
+    kinds = [p.get("type", 1) for p in payloads]
+    assert kinds.count(1) <= 100 and kinds.count(2) <= 5 and kinds.count(3) <= 5
+    for payload in payloads:
+        name = payload["name"]
+        if payload.get("type", 1) == 1:
+            size = _check_option(name, payload)
+            assert size <= 4000, (name, size)
+        else:  # a context menu: any case and spaces, no description
+            assert 1 <= len(name) <= 32 and payload.get("description", "") == "", name
+            for text in (payload.get("name_localizations") or {}).values():
+                assert 1 <= len(text) <= 32, (name, text)
+    for cmd in tree.walk_commands():
         assert 1 <= len(cmd.description) <= 100
         assert len(cmd.name) <= 32 and cmd.name == cmd.name.lower()
+
+
+async def test_animator_commands_sit_in_groups_discord_hides(dsim: DiscordSim) -> None:
+    """A group or command holding an animator command is hidden by default (`default_permissions`), one
+    members use is not: Discord cannot hide a single subcommand, so animator ones have their own group.
+    The engine's check stays the real guard (tested below)."""
+    load_command_modules()
+    manage = discord.Permissions(manage_guild=True)
+    for name, cmd in slash_commands(dsim).items():
+        root: Any = cmd
+        while root.parent is not None:
+            root = root.parent
+        spec = COMMANDS.get(name)
+        if spec is None:
+            continue
+        if spec.animator:
+            assert root.default_permissions == manage, name
+        else:
+            assert root.default_permissions is None, name
+    for name, path in SLASH_PATHS.items():
+        assert COMMANDS[name].animator and dsim.find_command(path).qualified_name == path
+    help_text = render_hints("⟦motm open⟧ ⟦event new title=Apéro⟧ ⟦motm vote member=alice⟧", SLASH)
+    assert help_text == "/motm-admin open /event-admin new title:Apéro /motm vote member:alice"
 
 
 async def _invoke_all(dsim: DiscordSim, user_name: str) -> dict[str, list]:
