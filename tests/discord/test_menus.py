@@ -70,6 +70,7 @@ async def test_report_posts_the_link_to_animators_and_is_audited(dsim: DiscordSi
     assert len(to_animators) == 1 and link in to_animators[0].content and "alice" in to_animators[0].content
     assert len(to_log) == 1 and f"{case_id}" in to_log[0].content
     assert "<@" not in to_animators[0].content  # nobody is pinged by a report
+    assert not dsim.bot.intents.message_content  # the menu works without reading any message
 
 
 async def test_a_bots_message_is_reported_without_an_author(dsim: DiscordSim) -> None:
