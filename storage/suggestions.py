@@ -64,13 +64,13 @@ async def reminders_by(conn: aiosqlite.Connection, guild_id: str, member_id: int
 async def nominable_members(
     conn: aiosqlite.Connection, guild_id: str, exclude: list[int], limit: int,
 ) -> list[tuple[str, str]]:
-    """(platform_id, handle) of present, active, not erased members who accepted the charter, the
-    recently active first (the likely nominees); `exclude`: the caller, last month's winner."""
+    """(platform_id, handle) of present, active, not erased members who accepted the charter, by name
+    (not by activity: suggestions must not rank people); `exclude`: the caller, last month's winner."""
     marks = ",".join("?" * len(exclude)) or "NULL"
     async with conn.execute(
         "SELECT platform_id, handle FROM member WHERE guild_id = ? AND left_at IS NULL AND erased = 0 "
         f"AND active = 1 AND charter_accepted_at IS NOT NULL AND id NOT IN ({marks}) "
-        "ORDER BY last_active_at IS NULL, last_active_at DESC, id LIMIT ?",
+        "ORDER BY handle COLLATE NOCASE, id LIMIT ?",
         (guild_id, *exclude, limit),
     ) as cur:
         return [(str(row[0]), str(row[1])) for row in await cur.fetchall()]
