@@ -18,7 +18,11 @@ DISCORD_SAFE_INT = 2**53  # ids: the largest integer Discord's clients keep exac
 
 
 def slash_commands(dsim: DiscordSim) -> dict[str, app_commands.Command[Any, ..., Any]]:
-    return {cmd.qualified_name: cmd for cmd in dsim.bot.tree.walk_commands()
+    """By the engine command each runs (`/event-admin new` runs `event new`)."""
+    from bot.commands.hints import SLASH_PATHS
+
+    engine_name = {path: name for name, path in SLASH_PATHS.items()}
+    return {engine_name.get(cmd.qualified_name, cmd.qualified_name): cmd for cmd in dsim.bot.tree.walk_commands()
             if isinstance(cmd, app_commands.Command)}
 
 
