@@ -7,21 +7,26 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
 from bot.commands.dispatch import run_click, run_command
 from bot.commands.registry import Actor, Reply
-from bot.config import Config
+from bot.config import CommunityEntry, Config
 from bot.context import Community
 from bot.i18n import Translator
+from bot.network_config import is_network
 from bot.outbox import Dispatcher, Outgoing, PermanentDeliveryError, Transport
 from bot.scheduler import Job, Scheduler
 from bot.services.activity import ActivityRecorder
 from storage import members as members_repo
 from storage.database import InstanceLock, open_database
 from storage.preflight import check_database_path
+
+if TYPE_CHECKING:
+    from bot.network import Network
 
 log = logging.getLogger(__name__)
 
@@ -51,24 +56,59 @@ def collect_jobs(ctx: Community) -> list[Job]:
 
 
 class Engine:
-    """The bot's core, whatever the platform."""
+    """The bot's core for one community, whatever the platform.
 
-    def __init__(self, ctx: Community, transport: Transport, lock: InstanceLock | None = None) -> None:
+    In a network (bot/runtime.py) there is one Engine per community; they share the database, the
+    dispatcher, the scheduler and the instance lock (`runtime`: the first one's). `start`, `deliver`,
+    `close` and the scheduler act for the whole network from any of them.
+    """
+
+    def __init__(
+        self, ctx: Community, transport: Transport, lock: InstanceLock | None = None, *,
+        runtime: Engine | None = None,
+    ) -> None:
         load_command_modules()
         self.ctx = ctx
-        self.lock = lock
-        if hasattr(transport, "server_members"):  # the transport also describes its server (setup service)
+        self.transport = transport
+        if hasattr(transport, "platform_for"):  # one transport for several communities: a view of each
+            ctx.platforms.append(transport.platform_for(ctx))
+        elif hasattr(transport, "server_members"):  # the transport also describes its server (setup service)
             ctx.platforms.append(transport)
         self.activity = ActivityRecorder(ctx)
-        self.dispatcher = Dispatcher(ctx.db, ctx.clock, transport, ctx.config.delivery, self._dm_closed,
-                                     self._delivery_failed, timezone=ctx.tz)
-        self.scheduler = Scheduler(ctx, collect_jobs(ctx), self.dispatcher, before_job=self.activity.flush)
+        if runtime is None:
+            self.lock = lock
+            self.dispatcher = Dispatcher(ctx.db, ctx.clock, transport, ctx.config.delivery, self._dm_closed,
+                                         self._delivery_failed, timezone=ctx.tz)
+            self.scheduler = Scheduler(ctx, collect_jobs(ctx), self.dispatcher, before_job=self.activity.flush)
+            self.engines: list[Engine] = [self]
+        else:
+            self.lock = runtime.lock
+            self.dispatcher, self.scheduler, self.engines = runtime.dispatcher, runtime.scheduler, runtime.engines
+            self.scheduler.add(ctx, collect_jobs(ctx), self.activity.flush)
+            self.engines.append(self)
+        self.dispatcher.route(ctx.guild_id, self._dm_closed, self._delivery_failed, ctx.tz)
+
+    @property
+    def network(self) -> Network:
+        return self.ctx.network
+
+    def for_community(self, community_id: str) -> Engine | None:
+        """The engine of the community with this id (`[[communities]] id`; `main` alone)."""
+        return next((e for e in self.engines if e.ctx.id == community_id), None)
+
+    def for_guild(self, guild_key: str) -> Engine | None:
+        """The engine of the community stored under this key (a Discord server id, a Signal group id)."""
+        return next((e for e in self.engines if e.ctx.guild_id == str(guild_key)), None)
 
     @classmethod
     async def open(
         cls, config: Config, db_path: Path | str, clock: Clock, transport: Transport,
         guild_id: str = "console", single_instance: bool = True,
+        serves: Callable[[CommunityEntry], bool] | None = None,
     ) -> Engine:
+        """The engine of the config's first community (the only one without `[[communities]]`); the others
+        are `engine.engines`. `guild_id`: the key a lone community is stored under (the transport's);
+        `serves`: which communities of a network this process serves (default: all)."""
         check_database_path(db_path)  # a missing folder, a read-only or damaged file: one sentence, no start
         lock = None
         if single_instance:
@@ -80,9 +120,13 @@ class Engine:
             if lock:
                 lock.release()
             raise
-        translator = Translator(config.community.locale, config.community.timezone)
-        ctx = Community(db=db, clock=clock, config=config, i18n=translator, guild_id=guild_id)
-        return cls(ctx, transport, lock)
+        if not is_network(config):
+            translator = Translator(config.community.locale, config.community.timezone)
+            ctx = Community(db=db, clock=clock, config=config, i18n=translator, guild_id=guild_id)
+            return cls(ctx, transport, lock)
+        from bot.runtime import open_network
+
+        return open_network(cls, config, db, clock, transport, lock, serves)
 
     async def start(self) -> None:
         """What a real start-up does: deliver what a crash left pending, catch up missed periods."""
@@ -98,8 +142,10 @@ class Engine:
         self.ctx.files.sweep(keep)
 
     async def close(self) -> None:
+        """Closes the whole runtime (every community's engine shares the database and the lock)."""
         try:
-            await self.activity.flush()
+            for engine in self.engines:
+                await engine.activity.flush()
         finally:
             self.scheduler.stop_alarm()
             await self.ctx.db.close()
@@ -181,3 +227,4 @@ class Engine:
 
     async def deliver(self) -> int:
         return await self.dispatcher.deliver_due()
+

@@ -53,11 +53,13 @@ def shown(value: Any) -> str:
 def describe_validation_error(err: dict[str, Any], data: Any, source: str) -> str:
     """pydantic's first error (`ValidationError.errors()[0]`) as one sentence."""
     loc = config_locale(data)
-    key = ".".join(str(p) for p in err["loc"])
+    key = _key(err["loc"])
     name = str(err["loc"][-1]) if err["loc"] else key
     value = err.get("input")
     kind = err["type"]
     params: dict[str, Any] = {"source": source, "key": key, "value": shown(value)}
+    if kind == "missing":
+        return words().t(loc, "settings.missing", **params)
     if kind == "extra_forbidden":
         return words().t(loc, "settings.unknown_key", **params)
     if kind == "string_type":
@@ -73,6 +75,17 @@ def describe_validation_error(err: dict[str, Any], data: Any, source: str) -> st
         if name.endswith("_time"):
             return words().t(loc, "settings.hhmm", **params)
     return words().t(loc, "settings.bad_value", **params)
+
+
+def _key(path: Any) -> str:
+    """A setting's place as people write it: `communities[2].name` (the second entry), not `communities.1.name`."""
+    key = ""
+    for part in path:
+        if isinstance(part, int):
+            key += f"[{part + 1}]"
+        else:
+            key += ("." if key else "") + str(part)
+    return key
 
 
 def toml_error(source: str, message: str, locale: str = "fr") -> str:

@@ -132,7 +132,7 @@ async def _enqueue(
     now = ctx.now_ts()
     outbox_id = await outbox_repo.enqueue(
         tx, guild_id=ctx.guild_id, kind=kind, op=op, target=target, payload=payload, paced=paced,
-        not_before=to_epoch(not_before) if not_before else now, now=now, key=key,
+        not_before=to_epoch(not_before) if not_before else now, now=now, key=ctx.key(key) if key else key,
     )
     if outbox_id is not None:
         subjects = [m for m in about if m is not None]

@@ -8,6 +8,7 @@ import logging
 import math
 import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +98,15 @@ def fault_point(name: str) -> None:
 _FAULT_COUNTS: dict[str, int] = {}
 
 
+@dataclass(frozen=True)
+class Route:
+    """What the dispatcher does for one community's messages: its callbacks and its timezone."""
+
+    on_dm_closed: Callable[[str], Awaitable[None]] | None
+    on_failure: Callable[[Outgoing, PermanentDeliveryError], Awaitable[None]] | None
+    timezone: ZoneInfo
+
+
 class Dispatcher:
     """Delivers due outbox rows in order, paced, with retries and the closed-DM fallback."""
 
@@ -113,6 +123,17 @@ class Dispatcher:
         self.on_failure = on_failure  # a permanent failure the animators should hear about
         self._blocked_until: datetime | None = None
         self.files = TempFiles.for_database(db.path)
+        self.routes: dict[str, Route] = {}  # per community key, in a network (bot/runtime.py)
+
+    def route(
+        self, guild_id: str, on_dm_closed: Callable[[str], Awaitable[None]] | None,
+        on_failure: Callable[[Outgoing, PermanentDeliveryError], Awaitable[None]] | None, timezone: ZoneInfo,
+    ) -> None:
+        """One community's callbacks and timezone: a network shares one dispatcher (one pacing bucket)."""
+        self.routes[guild_id] = Route(on_dm_closed, on_failure, timezone)
+
+    def _route(self, guild_id: str) -> Route:
+        return self.routes.get(guild_id) or Route(self.on_dm_closed, self.on_failure, self.timezone)
 
     async def deliver_due(self) -> int:
         """Deliver everything due now; return how many went out."""
@@ -150,14 +171,15 @@ class Dispatcher:
         quiet = await quiet_repo.of_platform_id(self.db.reader, row.guild_id, row.target[3:])
         if quiet is None or quiet[0] is None:
             return False
-        wake = quiet_until(self.clock.now(), quiet[0], quiet[1], member_zone(quiet[2], self.timezone))
+        zone = self._route(row.guild_id).timezone
+        wake = quiet_until(self.clock.now(), quiet[0], quiet[1], member_zone(quiet[2], zone))
         if wake is None or row.payload.get("urgent"):
             return False
         await self._write(outbox_repo.reschedule, row.id, row.attempts, to_epoch(wake))
         return True
 
     async def _deliver_one(self, row: outbox_repo.OutboxRow) -> bool:
-        message = Outgoing(row.id, row.kind, row.op, row.target, dict(row.payload))
+        message = Outgoing(row.id, row.kind, row.op, row.target, dict(row.payload), row.guild_id)
         now = to_epoch(self.clock.now())
         try:
             await self.transport.deliver(message)
@@ -183,9 +205,10 @@ class Dispatcher:
             log.warning("outbox %s cannot be delivered: %s", row.id, exc)
             await self._write(outbox_repo.mark_failed, row.id, row.attempts + 1)
             self.files.discard_attachments(message.payload.get("attachments"))
-            if self.on_failure is not None:
+            on_failure = self._route(row.guild_id).on_failure
+            if on_failure is not None:
                 try:
-                    await self.on_failure(message, exc)
+                    await on_failure(message, exc)
                 except Exception:  # reporting must never stop delivery
                     log.exception("could not report the failure of outbox %s", row.id)
             return False
@@ -198,8 +221,9 @@ class Dispatcher:
     async def _fall_back(self, row: outbox_repo.OutboxRow) -> None:
         """A closed DM becomes a mention in the relevant channel (and the member is flagged)."""
         platform_id = row.target.split(":", 1)[1]
-        if self.on_dm_closed is not None:
-            await self.on_dm_closed(platform_id)
+        on_dm_closed = self._route(row.guild_id).on_dm_closed
+        if on_dm_closed is not None:
+            await on_dm_closed(platform_id)
         fallback = row.payload.get("fallback") or {}
         payload = {k: v for k, v in row.payload.items() if k != "fallback"}
         if fallback.get("text") is not None:  # a private DM: say so publicly, never show its content

@@ -78,6 +78,7 @@ class Outgoing:
     op: str
     target: str
     payload: dict[str, Any] = field(default_factory=dict)
+    guild_id: str = ""  # the community's key (a network's transports route by it)
 
     @property
     def target_kind(self) -> str:

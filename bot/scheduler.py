@@ -66,7 +66,8 @@ class Job:
     has_work: Callable[[Community, datetime], Awaitable[bool]] | None = None
 
     def key(self, ctx: Community, fire_time: datetime) -> str:
-        return f"{self.name}:{self.period(fire_time.astimezone(ctx.tz))}"
+        """`name:period`, in the community's time; `<id>/name:period` in a network (ctx.key_prefix)."""
+        return f"{ctx.key_prefix}{self.name}:{self.period(fire_time.astimezone(ctx.tz))}"
 
     async def next_fire(self, ctx: Community, after: datetime) -> datetime | None:
         """The first due time strictly after `after`."""
@@ -111,37 +112,72 @@ def cron(ctx_tz: str, **fields: object) -> CronTrigger:
     return CronTrigger(timezone=ctx_tz, **fields)
 
 
+@dataclass(frozen=True)
+class Scheduled:
+    """One community's job (a network schedules every community's jobs on one clock)."""
+
+    ctx: Community
+    job: Job
+    before_job: Callable[[], Awaitable[None]] | None = None
+
+    @property
+    def name(self) -> str:
+        """The job as its runs are recorded: `weekly-digest` alone, `lilas/weekly-digest` in a network."""
+        return f"{self.ctx.key_prefix}{self.job.name}"
+
+
 class Scheduler:
-    """Runs the registered jobs once per period and delivers what they wrote."""
+    """Runs the registered jobs once per period (per community) and delivers what they wrote."""
 
     def __init__(
         self, ctx: Community, jobs: list[Job], dispatcher: Dispatcher,
         before_job: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self.ctx, self.jobs, self.dispatcher = ctx, jobs, dispatcher
+        self.ctx, self.dispatcher = ctx, dispatcher
         self.before_job = before_job
+        self.entries: list[Scheduled] = [Scheduled(ctx, job, before_job) for job in jobs]
         self.cursor: dict[str, datetime] = {}
         self._next_cache: dict[str, tuple[datetime, datetime | None]] = {}
         self._alarm: AsyncIOScheduler | None = None
 
     @property
+    def jobs(self) -> list[Job]:
+        return [entry.job for entry in self.entries]
+
+    def add(self, ctx: Community, jobs: list[Job], before_job: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Another community's jobs (bot/runtime.py): same clock, same dispatcher, their own keys."""
+        self.entries.extend(Scheduled(ctx, job, before_job) for job in jobs)
+
+    @property
     def grace(self) -> timedelta:
         return timedelta(hours=self.ctx.config.schedule.catch_up_grace_hours)
 
-    async def run_job(self, job: Job, fire_time: datetime) -> bool:
-        """Run one period of a job unless it already ran; True when it ran now."""
-        key = job.key(self.ctx, fire_time)
-        if job.has_work is not None and not await job.has_work(self.ctx, fire_time):
+    def _entry(self, job: Job, ctx: Community | None) -> Scheduled:
+        ctx = ctx or self.ctx
+        for entry in self.entries:
+            if entry.job is job and entry.ctx is ctx:
+                return entry
+        return Scheduled(ctx, job, self.before_job)
+
+    async def run_job(self, job: Job, fire_time: datetime, ctx: Community | None = None) -> bool:
+        """Run one period of a job (of `ctx`'s community, the first by default) unless it already ran;
+        True when it ran now."""
+        return await self._run(self._entry(job, ctx), fire_time)
+
+    async def _run(self, entry: Scheduled, fire_time: datetime) -> bool:
+        job, ctx = entry.job, entry.ctx
+        key = job.key(ctx, fire_time)
+        if job.has_work is not None and not await job.has_work(ctx, fire_time):
             return False
-        if self.before_job is not None:
-            await self.before_job()
-        async with self.ctx.db.transaction() as tx:
+        if entry.before_job is not None:
+            await entry.before_job()
+        async with ctx.db.transaction() as tx:
             if job.next_due is None:
                 if await jobs_repo.has_run(tx, key):
                     return False
-                await jobs_repo.record_run(tx, key, job.name, self.ctx.now_ts())
+                await jobs_repo.record_run(tx, key, entry.name, ctx.now_ts())
             # A job whose due times live in our tables (reminders) is idempotent by those rows.
-            await job.body(tx, self.ctx, fire_time)
+            await job.body(tx, ctx, fire_time)
             fault_point("job:before-commit")  # crash injection: a job killed mid-way commits nothing
             fault_point(f"job:{job.name}:before-commit")
         log.info("job %s ran", key)
@@ -152,19 +188,19 @@ class Scheduler:
     async def catch_up(self) -> None:
         """At start-up: run periods missed while down within the grace window; skip and log older ones."""
         now = self.ctx.now()
-        for job in self.jobs:
-            start = now - self.grace
-            if job.next_due is None and await jobs_repo.has_any_run(self.ctx.db.reader, job.name):
+        for entry in self.entries:
+            job, ctx = entry.job, entry.ctx
+            start = now - timedelta(hours=ctx.config.schedule.catch_up_grace_hours)
+            if job.next_due is None and await jobs_repo.has_any_run(ctx.db.reader, entry.name):
                 last_missed = self._last_fire_before(job, start)
-                if last_missed is not None and not await self._ran(job, last_missed):
-                    log.warning("job %s missed beyond the catch-up window; skipped",
-                                job.key(self.ctx, last_missed))
+                if last_missed is not None and not await self._ran(entry, last_missed):
+                    log.warning("job %s missed beyond the catch-up window; skipped", job.key(ctx, last_missed))
             missed = job.fire_times_between(start, now)
             if job.has_work is not None:
                 missed = missed[-1:]  # a state-driven job's latest run covers every earlier one
             for fire_time in missed:
-                await self.run_job(job, fire_time)
-            self.cursor[job.name] = now
+                await self._run(entry, fire_time)
+            self.cursor[entry.name] = now
         await self.dispatcher.deliver_due()
 
     @staticmethod
@@ -184,19 +220,19 @@ class Scheduler:
                 return last
         return None
 
-    async def _ran(self, job: Job, fire_time: datetime) -> bool:
-        return await jobs_repo.has_run(self.ctx.db.reader, job.key(self.ctx, fire_time))
+    async def _ran(self, entry: Scheduled, fire_time: datetime) -> bool:
+        return await jobs_repo.has_run(entry.ctx.db.reader, entry.job.key(entry.ctx, fire_time))
 
-    async def _next_fire(self, job: Job, after: datetime) -> datetime | None:
+    async def _next_fire(self, entry: Scheduled, after: datetime) -> datetime | None:
         """A trigger's next time, cached per cursor (dynamic jobs ask their tables every time)."""
         # In UTC: two local times sharing a tzinfo compare by wall time, equal across a fall-back.
         after = after.astimezone(UTC)
-        if job.next_due is not None:
-            return await job.next_fire(self.ctx, after)
-        cached = self._next_cache.get(job.name)
+        if entry.job.next_due is not None:
+            return await entry.job.next_fire(entry.ctx, after)
+        cached = self._next_cache.get(entry.name)
         if cached is None or cached[0] != after:
-            cached = (after, await job.next_fire(self.ctx, after))
-            self._next_cache[job.name] = cached
+            cached = (after, await entry.job.next_fire(entry.ctx, after))
+            self._next_cache[entry.name] = cached
         return cached[1]
 
     async def advance_to(self, target: datetime, after_step: Callable[[], Awaitable[None]] | None = None) -> None:
@@ -204,49 +240,49 @@ class Scheduler:
         clock = self.ctx.clock
         while True:
             now = clock.now()
-            due: list[tuple[datetime, int, Job | None]] = []
-            for index, job in enumerate(self.jobs):
-                t = await self._next_fire(job, self.cursor.get(job.name, now))
+            due: list[tuple[datetime, int, Scheduled | None]] = []
+            for index, entry in enumerate(self.entries):
+                t = await self._next_fire(entry, self.cursor.get(entry.name, now))
                 if t is not None:
-                    due.append((max(t, now), index, job))
+                    due.append((max(t, now), index, entry))
             wake = await self.dispatcher.next_wakeup()
             if wake is not None:
-                due.append((wake, len(self.jobs), None))
+                due.append((wake, len(self.entries), None))
             due = [d for d in due if d[0] <= target]
             if not due:
                 break
             when = min(d[0] for d in due)
             clock.set(when)  # type: ignore[attr-defined]
-            for t, _index, job in sorted(due, key=lambda d: (d[0], d[1])):
-                if t == when and job is not None:
-                    await self.run_job(job, t)
-                    self.cursor[job.name] = t
+            for t, _index, entry in sorted(due, key=lambda d: (d[0], d[1])):
+                if t == when and entry is not None:
+                    await self._run(entry, t)
+                    self.cursor[entry.name] = t
             await self.dispatcher.deliver_due()
             if after_step is not None:
                 await after_step()
         clock.set(target)  # type: ignore[attr-defined]
-        for job in self.jobs:
-            self.cursor[job.name] = max(self.cursor.get(job.name, target), target)
+        for entry in self.entries:
+            self.cursor[entry.name] = max(self.cursor.get(entry.name, target), target)
         await self.dispatcher.deliver_due()
 
     def start_alarm(self) -> None:
         """Production: APScheduler wakes us at each trigger; the run itself is ours (idempotent)."""
         self._alarm = AsyncIOScheduler(timezone=self.ctx.tz)
-        for job in self.jobs:
+        for entry in self.entries:
             self._alarm.add_job(
-                self._on_alarm, trigger=job.trigger, args=[job], id=job.name, coalesce=True,
+                self._on_alarm, trigger=entry.job.trigger, args=[entry], id=entry.name, coalesce=True,
                 max_instances=1, misfire_grace_time=int(self.grace.total_seconds()) or None,
             )
         self._alarm.start()
 
-    async def _on_alarm(self, job: Job) -> None:
+    async def _on_alarm(self, entry: Scheduled) -> None:
         now = self.ctx.now()
         try:
-            for fire_time in job.fire_times_between(now - self.grace, now):
-                await self.run_job(job, fire_time)
+            for fire_time in entry.job.fire_times_between(now - self.grace, now):
+                await self._run(entry, fire_time)
             await self.dispatcher.deliver_due()
         except Exception:
-            log.exception("job %s failed at %s", job.name, to_epoch(now))
+            log.exception("job %s failed at %s", entry.name, to_epoch(now))
 
     def stop_alarm(self) -> None:
         if self._alarm is not None and self._alarm.running:

@@ -231,7 +231,7 @@ async def erase_member_rows(
 
 
 async def outbox_rows_about(
-    conn: aiosqlite.Connection, member_id: int
+    conn: aiosqlite.Connection, member_id: int, key_prefix: str = ""
 ) -> list[tuple[int, str, str, str, bool]]:
     """(id, status, target, payload, withdraw) of the messages that carry the member's name or words, found by
     id only: those linked to them in `outbox_subject` and the nudges about their requests or about
@@ -240,10 +240,10 @@ async def outbox_rows_about(
         "SELECT o.id, o.status, o.target, o.payload, 0 FROM outbox_subject s JOIN outbox o ON o.id = s.outbox_id "
         "WHERE s.member_id = :me "
         "UNION SELECT o.id, o.status, o.target, o.payload, 1 FROM nudge n "
-        "JOIN outbox o ON o.key = 'nudge:' || n.week || ':' || n.member_id "
+        "JOIN outbox o ON o.key = :prefix || 'nudge:' || n.week || ':' || n.member_id "
         "WHERE (n.reason = 'request' AND n.subject_id IN (SELECT id FROM request WHERE requester_id = :me)) "
         "OR (n.reason = 'godchild' AND n.subject_id = :me) ORDER BY 1",
-        {"me": member_id},
+        {"me": member_id, "prefix": key_prefix},
     ) as cur:
         rows = [(row[0], row[1], row[2], row[3], bool(row[4])) for row in await cur.fetchall()]
     withdrawn = {row[0] for row in rows if row[4]}

@@ -318,7 +318,7 @@ class NudgeWords:
         a DM from the frame of its locale, rule and subject (a frame failing its check, and closed DMs,
         which become a mention in a channel, are built in full). One loop, little work per row."""
         ctx, frames, locales = self.ctx, self._frames, self._locales
-        guild, key_prefix = ctx.guild_id, f"nudge:{week}:"
+        guild, key_prefix = ctx.guild_id, ctx.key(f"nudge:{week}:")
         rows: list[tuple] = []
         append = rows.append
         for target, reason, subject in chosen:

@@ -656,7 +656,8 @@ def dm_row(
         if buttons:
             payload["components"] = buttons
         payload["fallback"] = {"channel": fallback_channel, "thread": None}
-    return (ctx.guild_id, kind, "send", target, json.dumps(payload, ensure_ascii=False), 1, now, key, now)
+    return (ctx.guild_id, kind, "send", target, json.dumps(payload, ensure_ascii=False), 1, now,
+            ctx.key(key) if key else key, now)
 
 
 class _CheckinWords:

@@ -100,7 +100,7 @@ def _without_member(value: Any, mention_token: str, name: re.Pattern[str], token
     return value
 
 
-async def _scrub_outbox(tx: aiosqlite.Connection, member: Member) -> None:
+async def _scrub_outbox(tx: aiosqlite.Connection, member: Member, key_prefix: str = "") -> None:
     """The messages carrying the member's name or words, found by id (never by searching text for a
     name, which would touch other members' messages): their own (DMs, and DMs turned into mentions),
     the sent ones, pending DMs to others about them and the nudges about their requests go; a pending
@@ -110,7 +110,8 @@ async def _scrub_outbox(tx: aiosqlite.Connection, member: Member) -> None:
     name = re.compile(rf"(?<!\w){re.escape(neutralize(member.handle))}(?!\w)")
     doomed: list[int] = []
     rewritten: list[tuple[int, str]] = []
-    for row_id, status, target, payload, withdraw in await privacy_repo.outbox_rows_about(tx, member.id):
+    about = await privacy_repo.outbox_rows_about(tx, member.id, key_prefix)
+    for row_id, status, target, payload, withdraw in about:
         data = json.loads(payload)
         # Sent: only history. A DM to someone else about them (a helper ping with their request's
         # title, "X is coming"): moot and carrying their words, withdrawn. Their own: theirs.
@@ -130,7 +131,7 @@ async def erase_member_in(tx: aiosqlite.Connection, ctx: Community, member_id: i
     member = await members_repo.by_id(tx, member_id)
     if member is None or member.erased:
         return False
-    await _scrub_outbox(tx, member)  # first: the nudges about their requests are found through them
+    await _scrub_outbox(tx, member, ctx.key_prefix)  # first: the nudges about their requests are found through them
     skills = await privacy_repo.skills_of(tx, member.id)
     await privacy_repo.erase_member_rows(tx, member.id, member.platform_id, ctx.guild_id, ctx.now_ts())
     await privacy_repo.drop_unused_skills(tx, skills)

@@ -164,7 +164,7 @@ async def claim_request(ctx: Community, member: Member, request_id: int) -> Requ
         # The conditional INSERT is what settles a race: only claims that find room are written.
         if not await requests_repo.claim(tx, request.id, member.id, ctx.now_ts(), cfg.max_helpers):
             raise conflict("requests.already_claimed", id=request.id)
-        await engagement_repo.drop_request_nudges(tx, request.id)  # nudges not sent yet never go now
+        await engagement_repo.drop_request_nudges(tx, request.id, ctx.key_prefix)  # nudges not sent yet never go now
         title = neutralize(request.title)
         requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
         if requester is not None and requester.left_at is None:

@@ -204,7 +204,7 @@ def _past_checkins(
 def _role_row(ctx: Community, platform_id: str, role: str, now: int) -> tuple:
     payload = json.dumps({"role": role, "action": "add"}, ensure_ascii=False)
     return (ctx.guild_id, "role", "role", f"member:{platform_id}", payload, 1, now,
-            f"adopt-role:{platform_id}:{role}", now)
+            ctx.key(f"adopt-role:{platform_id}:{role}"), now)
 
 
 def _charter_row(ctx: Community, platform_id: str, locale: str | None, now: int) -> tuple:
@@ -215,7 +215,7 @@ def _charter_row(ctx: Community, platform_id: str, locale: str | None, now: int)
     text = ctx.t(loc, "setup.charter_dm", community=ctx.config.community.name, charter=charter_text(ctx, loc))
     payload = {"text": text, "mentions": [], "components": [accept_button(ctx, loc).as_dict()]}
     return (ctx.guild_id, "charter", "send", f"dm:{platform_id}", json.dumps(payload, ensure_ascii=False), 1, now,
-            f"adopt-charter:{platform_id}", now)
+            ctx.key(f"adopt-charter:{platform_id}"), now)
 
 
 async def is_adopted(ctx: Community, member: Member) -> bool:

@@ -61,24 +61,47 @@ class ConsoleServer:
         self.emit = emit
         self.engine: Engine | None = None
 
-    def at(self) -> str:
+    def at(self, ctx: Community | None = None) -> str:
         assert self.engine is not None
-        return self.engine.ctx.now().astimezone(self.engine.ctx.tz).isoformat()
+        ctx = ctx or self.engine.ctx
+        return ctx.now().astimezone(ctx.tz).isoformat()
 
-    def out(self, obj: dict[str, Any]) -> None:
-        self.emit({"type": obj.pop("type"), "at": self.at(), **obj})
+    def out(self, obj: dict[str, Any], ctx: Community | None = None) -> None:
+        """One output line; about one community of a network, it names it (`community`)."""
+        head = {"type": obj.pop("type"), "at": self.at(ctx)}
+        if ctx is not None and ctx.network.declared:
+            head["community"] = ctx.id
+        self.emit({**head, **obj})
+
+    def community_of(self, guild_id: str) -> Community:
+        """The community a message belongs to (its outbox row's key)."""
+        assert self.engine is not None
+        return self.engine.ctx.network.by_guild(guild_id) or self.engine.ctx
+
+    def engine_for(self, event: dict[str, Any]) -> Engine:
+        """The engine an input is for: its `community` (a network's id), else the first."""
+        assert self.engine is not None
+        if "community" not in event:
+            return self.engine
+        wanted = event["community"]
+        engine = self.engine.for_community(wanted) if isinstance(wanted, str) else None
+        if engine is None:
+            known = ", ".join(e.ctx.id for e in self.engine.engines)
+            raise ProtocolError(f"unknown community {str(wanted)[:40]!r}; expected one of {known}")
+        return engine
 
     # Transport -------------------------------------------------------------------------------
 
     async def deliver(self, message: Outgoing) -> None:
         assert self.engine is not None
         payload = message.payload
+        ctx = self.community_of(message.guild_id)
         if message.op == "role":
             key = "added" if payload.get("action") == "add" else "removed"
-            self.out({"type": "role", "user": message.target_id, key: payload.get("role")})
+            self.out({"type": "role", "user": message.target_id, key: payload.get("role")}, ctx)
             return
         if message.op == "timeout":
-            self.out({"type": "timeout", "user": message.target_id, "until": payload.get("until")})
+            self.out({"type": "timeout", "user": message.target_id, "until": payload.get("until")}, ctx)
             return
         text = render_hints(render_mentions(payload.get("text", "")), TEXT)
         extra: dict[str, Any] = {}
@@ -87,23 +110,22 @@ class ConsoleServer:
         if payload.get("attachments"):
             extra["attachments"] = console_attachments(payload["attachments"])
         if message.target_kind == "dm":
-            ctx = self.engine.ctx
             if await console_server.dms_closed(ctx.db.reader, ctx.guild_id, message.target_id):
                 raise DMClosed(message.target_id)
-            self.out({"type": "dm", "kind": message.kind, "user": message.target_id, "text": text, **extra})
+            self.out({"type": "dm", "kind": message.kind, "user": message.target_id, "text": text, **extra}, ctx)
         elif message.target_kind == "channel":
             if payload.get("thread") or payload.get("create_thread"):
                 extra["thread"] = payload.get("thread") or payload.get("create_thread")
             self.out({"type": "post", "kind": message.kind, "channel": message.target_id, "text": text,
-                      "mentions": list(payload.get("mentions", [])), **extra})
+                      "mentions": list(payload.get("mentions", [])), **extra}, ctx)
         else:
             raise PermanentDeliveryError(f"unknown target {message.target}")
 
     # Events ----------------------------------------------------------------------------------
 
-    async def actor(self, user: str, name: str | None = None) -> Actor:
+    async def actor(self, user: str, name: str | None = None, engine: Engine | None = None) -> Actor:
         assert self.engine is not None
-        roles = await self.engine.roles_of(user)
+        roles = await (engine or self.engine).roles_of(user)
         return Actor(platform_id=user, handle=name or user, roles=roles)
 
     async def handle(self, event: Any) -> None:
@@ -114,23 +136,26 @@ class ConsoleServer:
         kind = event["type"]
         engine = self.engine
         if kind == "advance":
-            await engine.activity.flush()
+            for each in engine.engines:
+                await each.activity.flush()
             target = self._advance_target(event)
             await engine.scheduler.advance_to(target)
             return
+        engine = self.engine_for(event)
+        ctx = engine.ctx
         user = event.get("user")
         if not isinstance(user, str) or not user.strip() or len(user) > 100:
             raise ProtocolError("this event needs a 'user' (a handle)")
         known = await console_server.member_user(engine.ctx.db.reader, engine.ctx.guild_id, user)
         user = known or user  # `Nina` is the member `nina`, never a second one
         if kind in ("command", "click") and known is None:
-            self.print_reply(user, self.not_joined(user))
+            self.print_reply(user, self.not_joined(user, ctx), ctx)
         elif kind == "message":
             await engine.message_seen(user)
         elif kind == "join":
             name = event.get("name") if isinstance(event.get("name"), str) else None
             locale = event.get("locale") if event.get("locale") in ("fr", "en") else None
-            before = self._joined_before(event)
+            before = self._joined_before(event, ctx)
             async with engine.ctx.db.transaction() as tx:
                 await console_server.set_dms_closed(
                     tx, engine.ctx.guild_id, user, bool(event.get("dms_closed", False))
@@ -148,39 +173,42 @@ class ConsoleServer:
             remove = [str(r) for r in event.get("remove") or [] if isinstance(r, str)]
             await engine.roles_changed(user, user, add, remove)
         elif kind == "command" and "command" not in event and isinstance(event.get("text"), str):
-            reply = await engine.text_command(await self.actor(user), event["text"])
-            self.print_reply(user, reply)
+            reply = await engine.text_command(await self.actor(user, engine=engine), event["text"])
+            self.print_reply(user, reply, ctx)
         elif kind == "command":
-            reply = await engine.command(await self.actor(user), str(event.get("command", "")),
+            reply = await engine.command(await self.actor(user, engine=engine), str(event.get("command", "")),
                                          event.get("options") or {})
-            self.print_reply(user, reply)
+            self.print_reply(user, reply, ctx)
         elif kind == "click":
             values = event.get("values")
-            reply = await engine.click(await self.actor(user), str(event.get("custom_id", "")),
+            reply = await engine.click(await self.actor(user, engine=engine), str(event.get("custom_id", "")),
                                        values if isinstance(values, list) else None)
-            self.print_reply(user, reply)
+            self.print_reply(user, reply, ctx)
         await engine.deliver()
 
-    def not_joined(self, user: str) -> Reply:
+    def not_joined(self, user: str, ctx: Community | None = None) -> Reply:
         """A command from someone the simulated server has never seen: `join` first, nothing created."""
         assert self.engine is not None
-        ctx = self.engine.ctx
+        ctx = ctx or self.engine.ctx
         return Reply(ok=False, error="not_eligible", data={},
                      text=ctx.t(None, "parser.not_joined", user=user[:100]))
 
-    def _joined_before(self, event: dict[str, Any]) -> datetime | None:
+    def _joined_before(self, event: dict[str, Any], ctx: Community) -> datetime | None:
         """`joined_at`: a member who was on the server before the bot (never later than now)."""
         if event.get("joined_at") is None:
             return None
-        assert self.engine is not None
-        when = parse_instant(event["joined_at"], self.engine.ctx.tz)
-        return min(when, self.engine.ctx.now())
+        when = parse_instant(event["joined_at"], ctx.tz)
+        return min(when, ctx.now())
 
     # The simulated server, as the setup service sees it ---------------------------------------
 
-    async def server_members(self) -> AsyncIterator[ServerMember]:
+    def platform_for(self, ctx: Community) -> ConsoleCommunity:
+        """One community's simulated server, as the setup service sees it (bot/app.py)."""
+        return ConsoleCommunity(self, ctx)
+
+    async def server_members(self, ctx: Community | None = None) -> AsyncIterator[ServerMember]:
         assert self.engine is not None
-        ctx = self.engine.ctx
+        ctx = ctx or self.engine.ctx
         for user, name, locale, joined_at, roles in await console_server.roster(ctx.db.reader, ctx.guild_id):
             yield ServerMember(platform_id=user, name=name, joined_at=joined_at,
                                roles=frozenset(r for r in roles.split("\n") if r), locale=locale)
@@ -221,7 +249,7 @@ class ConsoleServer:
             return max(target, now)
         raise ProtocolError("advance needs 'by' or 'until'")
 
-    def print_reply(self, user: str, reply: Reply) -> None:
+    def print_reply(self, user: str, reply: Reply, ctx: Community | None = None) -> None:
         obj: dict[str, Any] = {"type": "reply", "user": user, "ok": reply.ok}
         if not reply.ok:
             obj["error"] = reply.error
@@ -231,9 +259,23 @@ class ConsoleServer:
             obj["components"] = [c.as_dict() for c in reply.components]
         if reply.attachments:
             obj["attachments"] = console_attachments([a.as_dict() for a in reply.attachments])
-        self.out(obj)
+        self.out(obj, ctx)
         if reply.attachments and self.engine is not None:  # shown: the temporary file goes
             self.engine.ctx.files.discard_attachments([a.as_dict() for a in reply.attachments])
+
+
+class ConsoleCommunity:
+    """One community of the simulated network, as the setup service sees it (its members, its checks)."""
+
+    def __init__(self, server: ConsoleServer, ctx: Community) -> None:
+        self.server, self.ctx = server, ctx
+
+    async def server_members(self) -> AsyncIterator[ServerMember]:
+        async for member in self.server.server_members(self.ctx):
+            yield member
+
+    async def setup_findings(self, ctx: Community) -> list[Finding]:
+        return await self.server.setup_findings(ctx)
 
 
 def console_attachments(attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:
