@@ -83,7 +83,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if problems:
             print("\n".join(problems), file=sys.stderr)
             return EXIT_USAGE
-        missing = config.signal.missing()
+        from bot.network_config import is_network
+        from bot.transports.signal_network import network_missing
+
+        missing = network_missing(config) if is_network(config) else config.signal.missing()
         if missing:
             print(f"[signal] {missing}", file=sys.stderr)
             return EXIT_USAGE

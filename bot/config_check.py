@@ -120,7 +120,15 @@ def check_files(config: Any, source: str, discord: bool) -> list[str]:
     folder = Path(config.database.path).parent
     if not (folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)):
         problems.append(words().t(loc, "settings.database_folder", source=source, folder=str(folder)))
-    if discord:
+    if discord and config.communities:  # a network: each community on Discord names its own server
+        bound = [entry for entry in config.communities if entry.guild_id]
+        if not bound:
+            problems.append(words().t(loc, "settings.network_no_guild", source=source))
+        for index, entry in enumerate(config.communities):
+            if entry.guild_id and not DISCORD_ID.match(entry.guild_id.strip()):
+                problems.append(words().t(loc, "settings.community_guild_id_bad", source=source,
+                                          key=f"communities[{index + 1}].guild_id", value=shown(entry.guild_id)))
+    elif discord:
         guild_id = config.community.guild_id.strip()
         if not guild_id:
             problems.append(words().t(loc, "settings.guild_id_missing", source=source))

@@ -17,6 +17,7 @@ from bot.commands.registry import Actor, Reply
 from bot.tempfiles import discard_delivered
 
 if TYPE_CHECKING:
+    from bot.app import Engine
     from cogs.bot import EntraideBot
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,44 @@ def role_tokens(member: discord.Member) -> frozenset[str]:
     return frozenset(tokens)
 
 
-async def guild_member(bot: EntraideBot, user: discord.abc.User) -> discord.Member | None:
+async def engine_of(interaction: discord.Interaction) -> Engine:
+    """The engine of the community an interaction is for: its server's; in a DM, the community that
+    sent the message clicked (bot/transports: `dm-message` refs), else the first one the user belongs to."""
+    bot = bot_of(interaction)
+    engine = bot.engine_for(interaction.guild_id) if interaction.guild_id is not None else None
+    if engine is not None:
+        return engine
+    if len(bot.engine.engines) == 1:
+        return bot.engine
+    from storage import members as members_repo
+    from storage import platform_refs
+
+    reader = bot.engine.ctx.db.reader
+    if interaction.message is not None:
+        key = await platform_refs.guild_of_ref(reader, dm_message_ref(interaction.message.id))
+        found = bot.engine_for(key) if key else None
+        if found is not None:
+            return found
+    for candidate in bot.engine.engines:
+        member = await members_repo.by_platform_id(reader, candidate.ctx.guild_id, str(interaction.user.id))
+        if member is not None and not member.erased and member.left_at is None:
+            return candidate
+    return bot.engine
+
+
+def dm_message_ref(message_id: int | str) -> str:
+    """The platform_ref naming the community that sent a DM with buttons (in a network)."""
+    return f"dm-message:{message_id}"
+
+
+async def guild_member(
+    bot: EntraideBot, user: discord.abc.User, guild_key: str | None = None,
+) -> discord.Member | None:
     """The user as a member of the community's server (a click in a DM carries only the user)."""
-    if isinstance(user, discord.Member) and str(user.guild.id) == bot.guild_id:
+    key = str(guild_key or bot.guild_id)
+    if isinstance(user, discord.Member) and str(user.guild.id) == key:
         return user
-    guild = bot.community_guild()
+    guild = bot.community_guild(key)
     if guild is None:
         return None
     member = guild.get_member(user.id)
@@ -65,7 +99,7 @@ async def guild_member(bot: EntraideBot, user: discord.abc.User) -> discord.Memb
 async def actor_for(interaction: discord.Interaction) -> Actor:
     """Who acts, as Discord says: id, name, the client's locale, roles and server-management right."""
     bot = bot_of(interaction)
-    member = await guild_member(bot, interaction.user)
+    member = await guild_member(bot, interaction.user, (await engine_of(interaction)).ctx.guild_id)
     roles = role_tokens(member) if member is not None else frozenset()
     manage = bool(member is not None and member.guild_permissions.manage_guild)
     return Actor(
@@ -79,7 +113,7 @@ async def member_ref(interaction: discord.Interaction, user: discord.abc.User | 
     """A `member` option for the engine: the platform id, after making sure the bot knows that member."""
     if user is None:
         return None
-    await bot_of(interaction).engine.ensure_member(str(user.id), user.display_name, None)
+    await (await engine_of(interaction)).ensure_member(str(user.id), user.display_name, None)
     return str(user.id)
 
 
@@ -146,15 +180,15 @@ async def run_command(
     interaction: discord.Interaction, name: str, options: dict[str, Any] | None = None, *, public_hint: bool = False,
 ) -> Reply:
     """A slash command → `engine.command(actor, name, options)` → the reply. Absent options are left out."""
-    bot = bot_of(interaction)
+    engine = await engine_of(interaction)
     actor = await actor_for(interaction)
     clean = {key: value for key, value in (options or {}).items() if value is not None}
-    return await answer(interaction, bot.engine.command(actor, name, clean), public_hint=public_hint)
+    return await answer(interaction, engine.command(actor, name, clean), public_hint=public_hint)
 
 
 def foreign_guild(interaction: discord.Interaction) -> bool:
-    """An interaction from a server that is not the community's (a DM is the community's bot talking)."""
-    return interaction.guild_id is not None and str(interaction.guild_id) != bot_of(interaction).guild_id
+    """An interaction from a server that is no community's (a DM is the community's bot talking)."""
+    return interaction.guild_id is not None and bot_of(interaction).engine_for(interaction.guild_id) is None
 
 
 async def refuse_foreign_guild(interaction: discord.Interaction) -> None:
@@ -174,9 +208,9 @@ async def run_click(interaction: discord.Interaction, custom_id: str, values: li
     if foreign_guild(interaction):
         await refuse_foreign_guild(interaction)
         return None
-    bot = bot_of(interaction)
+    engine = await engine_of(interaction)
     actor = await actor_for(interaction)
-    return await answer(interaction, bot.engine.click(actor, custom_id, values))
+    return await answer(interaction, engine.click(actor, custom_id, values))
 
 
 OPTION_FALLBACKS = {
@@ -248,8 +282,7 @@ class EntraideTree(app_commands.CommandTree):
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        bot = bot_of(interaction)
-        words = bot.engine.ctx.i18n
+        words = (await engine_of(interaction)).ctx.i18n
         locale = str(interaction.locale.value) if interaction.locale else None
         if isinstance(error, app_commands.TransformerError | app_commands.CommandSignatureMismatch):
             detail = words.t(locale, "discord.bad_option")

@@ -19,6 +19,7 @@ from bot.app import Engine
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.i18n import Translator
+from bot.network_config import community_configs, is_network
 from bot.services import setup
 from bot.services.languages import supported
 from cogs import sync as command_sync
@@ -65,7 +66,8 @@ class EntraideBot(commands.Bot):
         self.config = config
         self.db_path = db_path
         self.clock = clock or SystemClock()
-        self.guild_id = str(guild_id or config.community.guild_id)
+        # The first community's server (alone: the community's); a network's others: `engine.engines`.
+        self.guild_id = str(guild_id or first_guild_id(config))
         self.sync_mode = sync
         self.deliver_every = deliver_every
         self.flush_every = flush_every
@@ -76,16 +78,31 @@ class EntraideBot(commands.Bot):
         self.dashboard = None  # the web dashboard, when [dashboard] enabled
         self.engine_ready = asyncio.Event()
 
-    def community_guild(self) -> discord.Guild | None:
-        return self.get_guild(int(self.guild_id)) if self.guild_id.isdigit() else None
+    def community_guild(self, guild_key: str | None = None) -> discord.Guild | None:
+        """The server of a community (by its key; default: the first one's)."""
+        key = str(guild_key or self.guild_id)
+        return self.get_guild(int(key)) if key.isdigit() else None
+
+    def engine_for(self, guild_id: int | str | None) -> Engine | None:
+        """The engine of the community on this server; None for a server that is not the network's."""
+        if guild_id is None or self.engine is None:
+            return None
+        return self.engine.for_guild(str(guild_id))
+
+    @property
+    def guild_keys(self) -> list[str]:
+        """Every server the bot serves (one per community with a `guild_id`)."""
+        return [engine.ctx.guild_id for engine in self.engine.engines] if self.engine else [self.guild_id]
 
     async def setup_hook(self) -> None:
         """Open the engine, load the cogs, register the persistent components and the translator."""
         self.engine = await Engine.open(
             self.config, self.db_path, self.clock, DiscordDelivery(self), guild_id=self.guild_id,
             single_instance=self.single_instance,
+            serves=(lambda entry: bool(entry.guild_id)) if is_network(self.config) else None,
         )
-        self.engine.ctx.platforms.append(DiscordServer(self))
+        for engine in self.engine.engines:
+            engine.ctx.platforms.append(DiscordServer(self, engine.ctx.guild_id))
         for module in COG_MODULES:
             await self.load_extension(module)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -106,19 +123,26 @@ class EntraideBot(commands.Bot):
         """
         if self.sync_mode == "none" or not self.guild_id.isdigit():
             return
-        force = self.sync_mode != "auto"
-        scope = self.sync_mode if self.sync_mode in command_sync.SCOPES else await command_sync.last_scope(self)
+        first = self.guild_id
         try:
-            await command_sync.sync_commands(self, scope, force=force)
-        except command_sync.SyncFailed as exc:
-            log.error(self.engine.ctx.t(None, "setup.run.sync_failed", error=str(exc)[:200]))
+            for key in self.guild_keys:  # a network: each server its commands (the sync reads guild_id)
+                self.guild_id = key
+                force = self.sync_mode != "auto"
+                scope = self.sync_mode if self.sync_mode in command_sync.SCOPES else await command_sync.last_scope(self)
+                try:
+                    await command_sync.sync_commands(self, scope, force=force)
+                except command_sync.SyncFailed as exc:
+                    log.error(self.engine.ctx.t(None, "setup.run.sync_failed", error=str(exc)[:200]))
+        finally:
+            self.guild_id = first
 
     async def check_setup_at_start(self) -> None:
         """`setup check` at start-up: its result goes to mod-log when it changed (see the setup service)."""
-        try:
-            await setup.report_startup_check(self.engine.ctx)
-        except Exception:
-            log.exception("start-up setup check failed")
+        for engine in self.engine.engines:
+            try:
+                await setup.report_startup_check(engine.ctx)
+            except Exception:
+                log.exception("start-up setup check failed (%s)", engine.ctx.id)
 
     async def run_engine(self) -> None:
         """Once the server is visible: catch up, start the alarm, then deliver and flush on a loop.
@@ -139,7 +163,8 @@ class EntraideBot(commands.Bot):
             try:
                 await self.engine.deliver()
                 if loop.time() - last_flush >= self.flush_every:
-                    await self.engine.activity.flush()
+                    for engine in self.engine.engines:
+                        await engine.activity.flush()
                     last_flush = loop.time()
             except Exception:
                 log.exception("delivery loop")
@@ -161,36 +186,40 @@ class EntraideBot(commands.Bot):
     # Server events: each one engine call ------------------------------------------------------
 
     def _ours(self, guild: discord.Guild | None) -> bool:
-        return guild is not None and str(guild.id) == self.guild_id
+        return guild is not None and self.engine_for(guild.id) is not None
 
     async def on_member_join(self, member: discord.Member) -> None:
         """A newcomer, greeted in the server's language until their own interactions tell theirs."""
-        if self._ours(member.guild) and not member.bot:
+        engine = self.engine_for(member.guild.id)
+        if engine is not None and not member.bot:
             locale = str(member.guild.preferred_locale.value) if member.guild.preferred_locale else None
-            await self.engine.member_joined(str(member.id), member.display_name, supported(self.engine.ctx, locale))
+            await engine.member_joined(str(member.id), member.display_name, supported(engine.ctx, locale))
 
     async def on_member_remove(self, member: discord.Member) -> None:
-        if self._ours(member.guild) and not member.bot:
-            await self.engine.member_left(str(member.id))
+        engine = self.engine_for(member.guild.id)
+        if engine is not None and not member.bot:
+            await engine.member_left(str(member.id))
 
     async def on_message(self, message: discord.Message) -> None:
         """Counted as activity only: the content is neither requested (no intent) nor read."""
-        if self._ours(message.guild) and not message.author.bot and message.webhook_id is None:
+        engine = self.engine_for(message.guild.id) if message.guild is not None else None
+        if engine is not None and not message.author.bot and message.webhook_id is None:
             author = str(message.author.id)
-            await self.engine.ensure_member(author, message.author.display_name)  # members from before the bot
-            await self.engine.message_seen(author)
+            await engine.ensure_member(author, message.author.display_name)  # members from before the bot
+            await engine.message_seen(author)
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
-        if not self._ours(after.guild) or after.bot:
+        engine = self.engine_for(after.guild.id)
+        if engine is None or after.bot:
             return
         if before.display_name != after.display_name:  # posts show the name people know on the server
-            await self.engine.member_renamed(str(after.id), after.display_name)
+            await engine.member_renamed(str(after.id), after.display_name)
         old, new = set(before.roles), set(after.roles)
         if old == new:
             return
         added = [role.name for role in new - old if not role.is_default()]
         removed = [role.name for role in old - new if not role.is_default()]
-        await self.engine.roles_changed(str(after.id), after.display_name, added, removed)
+        await engine.roles_changed(str(after.id), after.display_name, added, removed)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.leave_other_server(guild)
@@ -200,7 +229,7 @@ class EntraideBot(commands.Bot):
             await self.leave_other_server(guild)
 
     async def leave_other_server(self, guild: discord.Guild) -> None:
-        """One community, one server: another server the bot was invited to is left (or ignored, by config)."""
+        """One community, one server: a server that is no community's is left (or ignored, by config)."""
         if self._ours(guild) or not self.guild_id.isdigit():
             return
         if self.config.community.other_servers == "ignore":
@@ -211,6 +240,13 @@ class EntraideBot(commands.Bot):
             await guild.leave()
         except discord.HTTPException as exc:
             log.warning("could not leave server %s: %s", guild.id, exc)
+
+
+def first_guild_id(config: Config) -> str:
+    """The server of the config's first Discord community (alone: `community.guild_id`)."""
+    if not is_network(config):
+        return config.community.guild_id
+    return next((entry.guild_id for entry, _ in community_configs(config) if entry.guild_id), "")
 
 
 def configure_logging(verbose: bool = False) -> None:
@@ -224,7 +260,7 @@ def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "auto")
     if sync not in SYNC_CHOICES:
         print(f"--sync must be one of {', '.join(SYNC_CHOICES)}.", file=sys.stderr)
         return 2
-    if not config.community.guild_id.isdigit():
+    if not first_guild_id(config).isdigit():
         print("Set community.guild_id in the config to your Discord server's id (right-click the server → "
               "Copy Server ID, with Developer Mode on); see the README, “Run it on Discord”.", file=sys.stderr)
         return 2

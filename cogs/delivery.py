@@ -15,7 +15,7 @@ import discord
 
 from bot.commands.hints import SLASH, render_hints
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError, TransientDeliveryError
-from cogs.base import build_view, files_for
+from cogs.base import build_view, dm_message_ref, files_for
 from cogs.server import bot_role_name
 from storage import platform_refs
 
@@ -77,26 +77,27 @@ class DiscordDelivery:
         except (DMClosed, TransientDeliveryError):
             raise
         except PermanentDeliveryError as exc:
-            self._name_bot_role(exc)
+            self._name_bot_role(exc, message)
             raise
         except Exception as exc:  # noqa: BLE001 - every other failure is sorted, never swallowed
             sorted_error = classify(exc, dm)
             if isinstance(sorted_error, PermanentDeliveryError):
-                self._name_bot_role(sorted_error)
+                self._name_bot_role(sorted_error, message)
             raise sorted_error from exc
 
-    def _name_bot_role(self, error: PermanentDeliveryError) -> None:
+    def _name_bot_role(self, error: PermanentDeliveryError, message: Outgoing) -> None:
         """The fix the animators read names the bot's own role, as the server shows it."""
-        guild = self.bot.community_guild()
+        guild = self.bot.community_guild(message.guild_id or None)
         if guild is not None:
             error.params.setdefault("bot_role", bot_role_name(guild))
 
     # Pieces --------------------------------------------------------------------------------------
 
-    def _guild(self) -> discord.Guild:
-        guild = self.bot.community_guild()
+    def _guild(self, message: Outgoing) -> discord.Guild:
+        """The server of the message's community (in a network, the outbox row's key says which)."""
+        guild = self.bot.community_guild(message.guild_id or None)
         if guild is None:  # not connected yet (or the bot was removed): keep the row for later
-            raise TransientDeliveryError(f"guild {self.bot.guild_id} not available")
+            raise TransientDeliveryError(f"guild {message.guild_id or self.bot.guild_id} not available")
         return guild
 
     def _send_kwargs(self, message: Outgoing) -> dict[str, Any]:
@@ -125,7 +126,11 @@ class DiscordDelivery:
 
     async def _send_dm(self, message: Outgoing) -> None:
         user = await self._user(message.target_id)
-        await user.send(**self._send_kwargs(message))
+        sent = await user.send(**self._send_kwargs(message))
+        if message.payload.get("components") and len(self.bot.engine.engines) > 1:
+            # A click in a DM carries no server: remember which community's DM this is (cogs/base.engine_of).
+            async with self.bot.engine.ctx.db.transaction() as tx:
+                await platform_refs.set_ref(tx, message.guild_id, dm_message_ref(sent.id), message.guild_id)
 
     def channel_by_ref(self, guild: discord.Guild, ref: str) -> discord.TextChannel | discord.Thread | None:
         """A configured channel: its id, or its name (as `[channels]` in the config says); by id, a
@@ -136,7 +141,7 @@ class DiscordDelivery:
         return discord.utils.get(guild.text_channels, name=ref.lstrip("#"))
 
     async def _post(self, message: Outgoing) -> None:
-        guild = self._guild()
+        guild = self._guild(message)
         channel = self.channel_by_ref(guild, message.target_id)
         if channel is None:
             raise PermanentDeliveryError(f"no channel {message.target_id!r} in the server", cause="unknown_channel")
@@ -158,10 +163,10 @@ class DiscordDelivery:
             return
         self._threads[thread.id] = thread
         async with self.bot.engine.ctx.db.transaction() as tx:
-            await platform_refs.set_ref(tx, self.bot.guild_id, thread_ref_key(name), str(thread.id))
+            await platform_refs.set_ref(tx, str(guild.id), thread_ref_key(name), str(thread.id))
 
     async def _thread(self, guild: discord.Guild, name: str) -> discord.Thread | None:
-        ref = await platform_refs.get_ref(self.bot.engine.ctx.db.reader, self.bot.guild_id, thread_ref_key(name))
+        ref = await platform_refs.get_ref(self.bot.engine.ctx.db.reader, str(guild.id), thread_ref_key(name))
         if ref is None:
             return None
         thread_id = int(ref)
@@ -195,7 +200,7 @@ class DiscordDelivery:
         return role
 
     async def _change_role(self, message: Outgoing) -> None:
-        guild = self._guild()
+        guild = self._guild(message)
         member = await self._member(guild, message.target_id)
         role = self._role(guild, str(message.payload.get("role", "")))
         if message.payload.get("action") == "remove":
@@ -205,7 +210,7 @@ class DiscordDelivery:
             await member.add_roles(role, reason="entraide")
 
     async def _timeout(self, message: Outgoing) -> None:
-        guild = self._guild()
+        guild = self._guild(message)
         member = await self._member(guild, message.target_id)
         until = datetime.fromisoformat(str(message.payload["until"]))
         reason = str(message.payload.get("reason") or "")[:500] or None

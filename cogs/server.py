@@ -110,11 +110,12 @@ def guild_findings(ctx: Community, guild: discord.Guild) -> list[Finding]:
 class DiscordServer:
     """`ServerPlatform` for the community's guild, through the running bot's cache."""
 
-    def __init__(self, bot: EntraideBot) -> None:
+    def __init__(self, bot: EntraideBot, guild_key: str | None = None) -> None:
         self.bot = bot
+        self.guild_key = guild_key  # the community's server (None: the first community's)
 
     async def server_members(self) -> AsyncIterator[ServerMember]:
-        guild = self.bot.community_guild()
+        guild = self.bot.community_guild(self.guild_key)
         if guild is None:
             return
         if not guild.chunked:  # the gateway sends every member on request (members intent)
@@ -127,7 +128,7 @@ class DiscordServer:
             yield server_member(member)
 
     async def setup_findings(self, ctx: Community) -> list[Finding]:
-        guild = self.bot.community_guild()
+        guild = self.bot.community_guild(self.guild_key)
         if guild is None:
             return [Finding("channel", ref, "channel_exists", False, "create_channel", {"bot_role": "@entraide"})
                     for ref in (ctx.config.channels.mod_log,)]

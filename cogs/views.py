@@ -11,7 +11,7 @@ from typing import Any
 import discord
 
 from bot.commands.registry import Reply
-from cogs.base import actor_for, answer, bot_of
+from cogs.base import actor_for, answer, bot_of, engine_of
 
 STYLES = {
     "primary": discord.ButtonStyle.primary, "secondary": discord.ButtonStyle.secondary,
@@ -24,7 +24,7 @@ async def in_community(interaction: discord.Interaction) -> bool | None:
     """Whether the clicker is still a member of the community's server (a DM click carries only the
     user): True, False when Discord says they are not, None when it cannot tell (no guild, an error)."""
     bot = bot_of(interaction)
-    guild = bot.community_guild()
+    guild = bot.community_guild((await engine_of(interaction)).ctx.guild_id)
     if guild is None:
         return None
     user = interaction.user
@@ -44,11 +44,11 @@ async def in_community(interaction: discord.Interaction) -> bool | None:
 async def run_click(interaction: discord.Interaction, custom_id: str, values: list[str] | None = None) -> Reply:
     """Every click re-checks presence: a button in an old DM outlives the membership, not the right.
     The engine refuses a clicker Discord no longer lists, and one its own records say has left."""
-    bot = bot_of(interaction)
+    engine = await engine_of(interaction)
     actor = await actor_for(interaction)
     if await in_community(interaction) is False:
         actor = dataclasses.replace(actor, present=False)
-    return await answer(interaction, bot.engine.click(actor, custom_id, values))
+    return await answer(interaction, engine.click(actor, custom_id, values))
 
 
 def _label(text: str | None) -> str:

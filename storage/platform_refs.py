@@ -18,3 +18,10 @@ async def set_ref(conn: aiosqlite.Connection, guild_id: str, key: str, value: st
         "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
         (guild_id, key, value),
     )
+
+
+async def guild_of_ref(conn: aiosqlite.Connection, key: str) -> str | None:
+    """The community a reference belongs to, found by its key alone (a DM carries no server)."""
+    async with conn.execute("SELECT guild_id FROM platform_ref WHERE key = ? LIMIT 1", (key,)) as cur:
+        row = await cur.fetchone()
+    return str(row[0]) if row else None

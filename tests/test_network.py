@@ -178,7 +178,8 @@ async def test_each_community_runs_its_own_jobs_once_across_a_restart(tmp_path: 
             await sim.send({"type": "click", "user": f"m-{community}", "custom_id": "charter:accept",
                             "community": community})
             await sim.send({"type": "command", "user": f"m-{community}", "command": "request new",
-                            "community": community, "options": {"title": "Besoin d'une perceuse", "skills": "bricolage"}})
+                            "community": community,
+                            "options": {"title": "Besoin d'une perceuse", "skills": "bricolage"}})
         outs = await sim.advance(until="2026-12-07T10:30:00+01:00")  # Monday, 10:00 in Paris: two digests
         digests = [o for o in outs if o.get("kind") == "weekly-digest"]
         assert sorted(o["community"] for o in digests) == ["lilas", "ours"]
@@ -196,3 +197,18 @@ async def test_each_community_runs_its_own_jobs_once_across_a_restart(tmp_path: 
         assert keys == ["lilas/weekly-digest:2026-W50", "ours/weekly-digest:2026-W50", "quai/weekly-digest:2026-W50"]
     finally:
         await sim.close()
+
+
+def test_check_config_for_discord_reads_each_communitys_server(tmp_path: Path) -> None:
+    from bot.config_check import check_files
+
+    data = copy.deepcopy(NETWORK)
+    data["database"] = {"path": str(tmp_path / "n.sqlite")}
+    assert check_files(parse_config(data), "net.toml", discord=True) == []
+    data["communities"][1]["guild_id"] = "12ab"
+    [problem] = check_files(parse_config(data), "net.toml", discord=True)
+    assert "communities[2].guild_id" in problem and "17 à 20 chiffres" in problem
+    for entry in data["communities"]:
+        entry.pop("guild_id", None)
+    [problem] = check_files(parse_config(data), "net.toml", discord=True)
+    assert "aucune communauté du réseau n'a de serveur Discord" in problem

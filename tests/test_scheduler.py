@@ -154,7 +154,7 @@ async def test_a_job_with_nothing_to_do_skips_its_transaction(tmp_path: Path) ->
         return work["pending"]
 
     hourly = Job("test-hourly", cron("Europe/Paris", minute=0), period_day, body, has_work=has_work)
-    s.jobs.append(hourly)
+    s.add(s.ctx, [hourly])
     try:
         await s.catch_up()
         await s.advance_to(datetime.fromisoformat("2026-12-01T12:30:00+01:00"))
@@ -177,7 +177,7 @@ async def test_catch_up_runs_a_state_driven_job_once_for_its_latest_missed_perio
     async def has_work(ctx: Community, fire_time: datetime) -> bool:
         return True
 
-    s.jobs.append(Job("test-hourly", cron("Europe/Paris", minute=0), period_day, body, has_work=has_work))
+    s.add(s.ctx, [Job("test-hourly", cron("Europe/Paris", minute=0), period_day, body, has_work=has_work)])
     try:
         await s.catch_up()
         assert [t.hour for t in bodies] == [14]

@@ -7,22 +7,34 @@ from typing import Any
 
 from bot.app import Engine
 from bot.config import Config
+from bot.network_config import is_network
 from bot.transports.signal import SignalServer
+from bot.transports.signal_network import SignalNetwork
 from bot.transports.signal_rpc import SignalRpc
 
 log = logging.getLogger(__name__)
 
 
 async def open_signal(config: Config, db_path: Any, clock: Any, rpc: SignalRpc | None = None,
-                      single_instance: bool = True) -> SignalServer:
-    """The engine behind a Signal group (the group id is the community's id)."""
+                      single_instance: bool = True) -> SignalServer | SignalNetwork:
+    """The engine behind a Signal group (the group id is the community's id); in a network, one engine
+    per community with a `group`, behind one account (bot/transports/signal_network.py)."""
+    if is_network(config):
+        network = SignalNetwork(config, rpc)
+        engine = await Engine.open(config, db_path, clock, network, single_instance=single_instance,
+                                   serves=lambda entry: bool(entry.group))
+        for each in engine.engines:
+            network.servers[each.ctx.guild_id].engine = each
+        return network
     server = SignalServer(config, rpc)
     server.engine = await Engine.open(config, db_path, clock, server, guild_id=config.signal.group,
                                       single_instance=single_instance)
     return server
 
 
-async def serve_signal(server: SignalServer, deliver_every: float = 1.0, flush_every: float = 5.0) -> None:
+async def serve_signal(
+    server: SignalServer | SignalNetwork, deliver_every: float = 1.0, flush_every: float = 5.0,
+) -> None:
     """Catch up, connect, then deliver and flush on a loop until cancelled."""
     engine = server.engine
     try:
@@ -43,7 +55,8 @@ async def serve_signal(server: SignalServer, deliver_every: float = 1.0, flush_e
             try:
                 await engine.deliver()
                 if loop.time() - last_flush >= flush_every:
-                    await engine.activity.flush()
+                    for each in engine.engines:
+                        await each.activity.flush()
                     last_flush = loop.time()
             except Exception:
                 log.exception("delivery loop")

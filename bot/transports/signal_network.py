@@ -1,0 +1,136 @@
+"""One Signal account in several groups: a network's communities that live on Signal (docs/NETWORK.md).
+
+Each community with a `group` gets its own `SignalServer` (its engine, its group, its members); they
+share one signal-cli connection. Notifications are routed here: a group message to the server of
+that group, a private message to the community the sender belongs to (the first one, in config
+order; a reaction to the community whose message it reacts to). The outbox is shared (one
+dispatcher): each message goes out through the server of the community that wrote it.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from bot.config import Config
+from bot.network_config import community_configs
+from bot.transports.signal import SignalServer
+from bot.transports.signal_members import platform_id_of
+from bot.transports.signal_rpc import Endpoint, SignalRpc
+from storage import members as members_repo
+from storage import signal as signal_repo
+
+log = logging.getLogger(__name__)
+
+
+class SignalNetwork:
+    """The transport of a network's Signal communities: routes notifications in and messages out."""
+
+    def __init__(self, config: Config, rpc: SignalRpc | None = None) -> None:
+        self.config = config
+        self.settings = config.signal
+        self.rpc = rpc or SignalRpc(Endpoint(socket=self.settings.socket or None, tcp=self.settings.tcp or None))
+        self.servers: dict[str, SignalServer] = {
+            entry.group: SignalServer(own, self.rpc) for entry, own in community_configs(config) if entry.group
+        }
+        self.rpc.on_connected = self.reconcile  # every group's members, after each (re)connection
+        self._consumer: asyncio.Task[None] | None = None
+
+    @property
+    def engine(self) -> Any:
+        """The first community's engine (the runtime's: start, deliver, close act for all)."""
+        return self.first.engine
+
+    @property
+    def first(self) -> SignalServer:
+        return next(iter(self.servers.values()))
+
+    @property
+    def reconciles(self) -> int:
+        return min(server.reconciles for server in self.servers.values())
+
+    def reconciling(self) -> bool:
+        return any(server._reconcile_lock.locked() for server in self.servers.values())
+
+    async def deliver(self, message: Any) -> None:
+        """Through the server of the community that wrote the message (its outbox row's key)."""
+        server = self.servers.get(message.guild_id) or self.first
+        await server.deliver(message)
+
+    async def reconcile(self) -> None:
+        for server in self.servers.values():
+            await server.reconcile()
+
+    # Life ------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.rpc.start()
+        self._consumer = asyncio.create_task(self._consume(), name="signal-network-consumer")
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            self._consumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._consumer
+        await self.rpc.close()
+
+    async def _consume(self) -> None:
+        while True:
+            note = await self.rpc.notifications.get()
+            for server in self.servers.values():
+                await server.members_known.wait()
+            try:
+                await self.handle_notification(note)
+            except Exception:  # one bad envelope must not stop the bot
+                log.exception("signal notification failed")
+
+    # Routing ---------------------------------------------------------------------------------
+
+    async def handle_notification(self, note: dict[str, Any]) -> None:
+        server = await self.server_for(note)
+        if server is not None:
+            await server.handle_notification(note)
+
+    async def server_for(self, note: dict[str, Any]) -> SignalServer | None:
+        """The community a notification is for; None when it is none of the network's."""
+        params = note.get("params") or {}
+        if isinstance(params, dict) and "result" in params and "envelope" not in params:
+            params = params.get("result") or {}
+        envelope = params.get("envelope") if isinstance(params, dict) else None
+        data = envelope.get("dataMessage") if isinstance(envelope, dict) else None
+        if not isinstance(data, dict):
+            return None
+        group_info = data.get("groupInfo") if isinstance(data.get("groupInfo"), dict) else None
+        group = group_info.get("groupId") if group_info else None
+        if group is not None:
+            if group in self.servers:
+                return self.servers[group]
+            return next((s for s in self.servers.values() if group in s.our_groups()), None)
+        reaction = data.get("reaction")
+        if isinstance(reaction, dict) and isinstance(reaction.get("targetSentTimestamp"), int):
+            for key, server in self.servers.items():
+                reader = server.engine.ctx.db.reader
+                if await signal_repo.message_components(reader, key, reaction["targetSentTimestamp"]) is not None:
+                    return server
+        aci = envelope.get("sourceUuid") if isinstance(envelope, dict) else None
+        if not isinstance(aci, str) or not aci:
+            return None
+        platform_id = platform_id_of(aci)
+        for key, server in self.servers.items():  # a private message: the first community they belong to
+            member = await members_repo.by_platform_id(server.engine.ctx.db.reader, key, platform_id)
+            if member is not None and member.left_at is None and not member.erased:
+                return server
+        return None
+
+
+def network_missing(config: Config) -> str | None:
+    """What `run --transport signal` still needs for a network, as one sentence; None when complete."""
+    settings = config.signal
+    if not settings.account:
+        return settings.missing()
+    if bool(settings.socket) == bool(settings.tcp):
+        return settings.missing()
+    if not any(entry.group for entry, _ in community_configs(config)):
+        return "give at least one [[communities]] entry its Signal group (group = \"<groupId>\")."
+    return None
