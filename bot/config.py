@@ -163,6 +163,7 @@ class Events(Section):
     max_call_dms: int = Field(default=10, ge=0, le=50)
     session_invite_days: int = Field(default=30, ge=1, le=365)
     deepening_after_days: int = Field(default=180, ge=30, le=730)
+    calendar_days: int = Field(default=60, ge=1, le=365)
 
 
 class Proposals(Section):

@@ -1,7 +1,8 @@
 """The outbox: services write messages in their transaction; the dispatcher delivers them.
 
-Targets are `dm:<platform_id>`, `channel:<name>` (optionally with a thread in the payload) and
-`member:<platform_id>` for role changes and timeouts. A command's own messages go at once
+Targets are `dm:<platform_id>`, `channel:<name>` (optionally with a thread in the payload),
+`member:<platform_id>` for role changes and timeouts, and `event:<event id>` for an event's entry in
+the platform's calendar (`event` op). A command's own messages go at once
 (`paced` false); bulk sends from jobs flow through a token bucket on the injected clock.
 The types live in bot/outbox_types.py and delivery in bot/outbox_dispatch.py; both are
 re-exported here, the one module services and transports import.
@@ -122,6 +123,16 @@ async def apply_timeout(
     return await _enqueue(
         tx, ctx, "timeout", "timeout", f"member:{member.platform_id}", payload, False, None, None
     )
+
+
+async def mirror_event(
+    tx: aiosqlite.Connection, ctx: Community, event_id: int, revision: int, payload: dict[str, Any]
+) -> int | None:
+    """One change of an event's entry in the platform's calendar (bot/services/event_mirror.py): the whole
+    entry each time, so a retry repeats it and the transport can skip a revision older than one applied."""
+    body = {"event_id": event_id, "revision": revision, **payload}
+    return await _enqueue(tx, ctx, "event-calendar", "event", f"event:{event_id}", body, False,
+                          f"event-mirror:{event_id}:{revision}", None)
 
 
 async def _enqueue(

@@ -16,6 +16,7 @@ import discord
 from bot.commands.hints import SLASH, render_hints
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError, TransientDeliveryError
 from cogs.base import build_view, dm_message_ref, files_for
+from cogs.calendar import DiscordCalendar
 from cogs.server import bot_role_name
 from storage import platform_refs
 
@@ -60,6 +61,7 @@ class DiscordDelivery:
     def __init__(self, bot: EntraideBot) -> None:
         self.bot = bot
         self._threads: dict[int, discord.Thread] = {}
+        self.calendar = DiscordCalendar(bot)
 
     async def deliver(self, message: Outgoing) -> None:
         dm = message.target_kind == "dm"
@@ -68,6 +70,8 @@ class DiscordDelivery:
                 await self._change_role(message)
             elif message.op == "timeout":
                 await self._timeout(message)
+            elif message.op == "event":
+                await self.calendar.apply(self._guild(message), message)
             elif dm:
                 await self._send_dm(message)
             elif message.target_kind == "channel":

@@ -104,11 +104,15 @@ def guild_findings(ctx: Community, guild: discord.Guild) -> list[Finding]:
                                 {**params, "name": role.name if role is not None else ref}))
     moderate = bool(me is not None and me.guild_permissions.moderate_members)
     findings.append(Finding("server", "", "server_moderate", moderate, "grant_moderate", params))
+    events = bool(me is not None and (me.guild_permissions.create_events or me.guild_permissions.manage_events))
+    findings.append(Finding("server", "", "server_events", events, "grant_events", params))
     return findings
 
 
 class DiscordServer:
     """`ServerPlatform` for the community's guild, through the running bot's cache."""
+
+    mirrors_events = True  # events are shown as Scheduled Events too (cogs/calendar.py)
 
     def __init__(self, bot: EntraideBot, guild_key: str | None = None) -> None:
         self.bot = bot

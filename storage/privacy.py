@@ -22,6 +22,7 @@ NO_MEMBER_DATA: dict[str, str] = {
     "schema_migration": "which database migrations were applied",
     "activity_week": "how many members were active each week: an anonymous count",
     "event_slot": "an event's slots and how many places each has",
+    "event_mirror": "which platform calendar entry (Discord Scheduled Event) shows which event occurrence",
 }
 
 # table -> query returning the caller's rows, readable (skills and other members by name, not id).

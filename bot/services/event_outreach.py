@@ -16,6 +16,7 @@ from bot.mentions import neutralize
 from bot.outbox import post, send_dm
 from bot.quiet_hours import member_zone
 from bot.scheduler import Job, period_instant
+from bot.services import event_mirror
 from bot.services.event_cards import EventView, _load, describe, join_components, view_of, when_words
 from bot.services.event_input import DAY, HOUR
 from bot.services.members import member_locale
@@ -36,17 +37,18 @@ async def _announce(tx: aiosqlite.Connection, ctx: Community, event: Event, *, l
     """The event's post (a call for volunteers for a shift) and, for a shift, targeted DMs."""
     view = await view_of(tx, event)
     loc = ctx.locale
+    note = "\n" + ctx.t(loc, "events.mirror.note", id=event.id) if event_mirror.mirrors_events(ctx) else ""
     if event.kind == "shift":
         if view.free == 0:
             return
         key = "events.call_late" if late else "events.call"
-        text = ctx.t(loc, key, free=view.free or 0, count=view.free or 0) + "\n" + describe(ctx, loc, view)
+        text = ctx.t(loc, key, free=view.free or 0, count=view.free or 0) + "\n" + describe(ctx, loc, view) + note
         await post(tx, ctx, ctx.config.channels.general, "shift-call", text,
                    components=join_components(ctx, loc, view), paced=late,
                    key=f"shift-call:{event.id}:{'late' if late else 'open'}")
         await _call_volunteers(tx, ctx, view, paced=late)
     else:
-        await post(tx, ctx, ctx.config.channels.general, "event", describe(ctx, loc, view),
+        await post(tx, ctx, ctx.config.channels.general, "event", describe(ctx, loc, view) + note,
                    components=join_components(ctx, loc, view), paced=late, key=f"event:{event.id}:posted")
 
 
@@ -205,6 +207,7 @@ async def _write_next_occurrence(tx: aiosqlite.Connection, ctx: Community, event
     await events_repo.set_slots(tx, new_id, [(s.name, s.places) for s in slots])
     created = await _load(tx, ctx, new_id)
     await _announce(tx, ctx, created, late=False)
+    await event_mirror.sync(tx, ctx, created)
     await invite_waiting(tx, ctx, created)
 
 
@@ -248,7 +251,10 @@ def jobs(ctx: Community) -> list[Job]:
     from bot.scheduler import cron, period_day
 
     hour, minute = ctx.config.schedule.daily_time.split(":")
+    from bot.services import event_mirror
+
     return [
+        *event_mirror.jobs(ctx),
         Job(name="events", trigger=IntervalTrigger(minutes=1, timezone=ctx.tz), period=period_instant,
             body=run_events, next_due=next_events_due),
         Job(name="deepening-invites", trigger=cron(ctx.config.community.timezone, hour=int(hour),

@@ -4,7 +4,8 @@ Choices documented here because the contract leaves them open:
 - an event row is one occurrence; a recurring event writes its next occurrence when the latest one
   starts, so each occurrence has its own sign-ups and `event cancel` cancels one occurrence (with
   `series` true, the whole series stops);
-- members join with `event join` or the button (Discord Scheduled Events are not mirrored yet);
+- members join with `event join` or the button; on Discord each occurrence is also a Scheduled Event
+  (bot/services/event_mirror.py), whose "Interested" is not a sign-up, as the post and the entry say;
 - participants get a reminder the day before and an hour before; one that would fall in their
   quiet hours is held until the quiet hours end, and the hour-before one is dropped if that is
   after the start;
@@ -27,6 +28,7 @@ from bot.context import Community
 from bot.errors import conflict, invalid
 from bot.mentions import neutralize
 from bot.outbox import post, send_dm
+from bot.services import event_mirror
 from bot.services.event_cards import EventView, _load, describe, join_components, view_of, when_words  # noqa: F401
 from bot.services.event_input import (  # noqa: F401
     EDITABLE,
@@ -93,6 +95,7 @@ async def create_event(ctx: Community, author: Member, options: dict) -> EventVi
         await events_repo.set_slots(tx, event_id, slots)
         event = await _load(tx, ctx, event_id)
         await _announce(tx, ctx, event, late=False)
+        await event_mirror.sync(tx, ctx, event)
         await invite_waiting(tx, ctx, event)
         await record_case(tx, ctx, author, "event-new", None, f"#{event_id} {title[:80]}")
         return await view_of(tx, event)
@@ -142,6 +145,7 @@ async def edit_event(ctx: Community, author: Member, event_id: int, options: dic
             await events_repo.set_slots(tx, event_id, slots)
         await events_repo.update_fields(tx, event_id, **fields)
         updated = await _load(tx, ctx, event_id)
+        await event_mirror.sync(tx, ctx, updated)
         view = await view_of(tx, updated)
         moved = updated.start_at != event.start_at or updated.end_at != event.end_at or updated.place != event.place
         if moved:
@@ -159,7 +163,9 @@ async def cancel_event(ctx: Community, author: Member, event_id: int, series: bo
         if series and event.series_id is not None:
             for row in await events_repo.series_rows(tx, event.series_id):
                 await events_repo.update_fields(tx, row.id, series_ended=1)
-        view = await view_of(tx, await _load(tx, ctx, event_id))
+        cancelled = await _load(tx, ctx, event_id)
+        await event_mirror.sync(tx, ctx, cancelled)
+        view = await view_of(tx, cancelled)
         await _tell_participants(tx, ctx, view, "events.cancelled_dm")
         await post(tx, ctx, ctx.config.channels.general, "event-update",
                    ctx.t(ctx.locale, "events.cancelled_post", id=event_id, title=neutralize(event.title),

@@ -1,6 +1,6 @@
 """Failures the animators should hear about: a role not given, a timeout refused, a post refused, a
-channel missing. Each becomes one mod-log post in plain words (what failed, why, how to fix), once per
-cause per day, instead of a line in the host's log that nobody reads.
+channel missing, an event not shown in the server's calendar. Each becomes one mod-log post in plain
+words (what failed, why, how to fix), once per cause per day, instead of a line in the host's log that nobody reads.
 
 Closed DMs are not reported (the outbox falls back to a mention); a failure to post in mod-log itself
 can only go to the log.
@@ -24,6 +24,7 @@ FIXES = {
     ("post", "missing_access"): "setup.fix.allow_view",
     ("post", "missing_permissions"): "failures.fix.post_permissions",
     ("post", "unknown_channel"): "setup.fix.create_channel",
+    ("event", "missing_permissions"): "failures.fix.event_permissions",
 }
 CAUSES = ("missing_permissions", "missing_access", "unknown_channel", "unknown_role", "member_gone")
 
@@ -33,6 +34,8 @@ def _what(message: Outgoing) -> str | None:
         return "role"
     if message.op == "timeout":
         return "timeout"
+    if message.op == "event":
+        return "event"
     if message.target_kind == "channel":
         return "post"
     return None  # a DM: the closed-DM fallback already handled it
