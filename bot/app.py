@@ -38,7 +38,7 @@ AREAS = (
     "skills",
     "events", "proposals",
 )
-COMMAND_MODULES = ("core",) + AREAS
+COMMAND_MODULES = ("core", "pages") + AREAS
 
 
 def load_command_modules() -> None:

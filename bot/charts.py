@@ -1,7 +1,6 @@
 """Charts as PNG files (matplotlib, Agg backend): services return data, this renders pictures."""
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,14 @@ def _pyplot() -> Any:
     return plt
 
 
-def _target(filename: str, directory: Path | None) -> Path:
-    """Callers pass a folder of the managed temp folder (bot/tempfiles.py: removed once delivered)."""
-    folder = directory or Path(tempfile.mkdtemp(prefix="entraide-chart-"))
-    return folder / filename
+def _target(filename: str, directory: Path) -> Path:
+    """A folder of the managed temp folder (bot/tempfiles.py: removed once delivered), never a loose
+    temporary folder that would outlive the message."""
+    return directory / filename
 
 
-def bar_chart(labels: list[str], values: list[float], title: str, filename: str = "chart.png",
-              directory: Path | None = None) -> Path:
+def bar_chart(labels: list[str], values: list[float], title: str, filename: str = "chart.png", *,
+              directory: Path) -> Path:
     """Horizontal bars, one per label (e.g. votes per nominee)."""
     path = _target(filename, directory)
     plt = _pyplot()
@@ -39,7 +38,7 @@ def bar_chart(labels: list[str], values: list[float], title: str, filename: str 
 
 
 def line_chart(x_labels: list[str], series: dict[str, list[float]], title: str,
-               filename: str = "chart.png", directory: Path | None = None) -> Path:
+               filename: str = "chart.png", *, directory: Path) -> Path:
     """Several weekly series on one chart (e.g. active members, requests opened and resolved)."""
     path = _target(filename, directory)
     plt = _pyplot()
@@ -118,7 +117,7 @@ def small_multiples_figure(x_labels: list[str], panels: list[Panel], title: str,
 
 
 def small_multiples(x_labels: list[str], panels: list[Panel], title: str, x_label: str,
-                    filename: str = "chart.png", directory: Path | None = None) -> Path:
+                    filename: str = "chart.png", *, directory: Path) -> Path:
     """One panel per indicator (vitality): series never hide each other, each keeps a readable scale."""
     path = _target(filename, directory)
     fig = small_multiples_figure(x_labels, panels, title, x_label)

@@ -15,6 +15,7 @@ from discord import app_commands
 from bot.commands.hints import SLASH, render_hints
 from bot.commands.registry import Actor, Reply
 from bot.tempfiles import discard_delivered
+from cogs.chunks import split_message
 
 if TYPE_CHECKING:
     from bot.app import Engine
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 
 # Discord wants a first answer within 3 s: past this, the reply is deferred and sent as a follow-up.
 DEFER_AFTER_SECONDS = 2.0
-MAX_CONTENT = 2000
 
 
 def bot_of(interaction: discord.Interaction) -> EntraideBot:
@@ -140,25 +140,34 @@ def files_for(attachments: list[dict[str, Any]]) -> list[discord.File]:
 
 
 def reply_content(reply: Reply) -> str:
-    text = render_hints(reply.text, SLASH) or ("✅" if reply.ok else "⚠️")
-    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+    return render_hints(reply.text, SLASH) or ("✅" if reply.ok else "⚠️")
+
+
+def reply_messages(reply: Reply) -> list[dict[str, Any]]:
+    """A reply as the messages Discord receives: its text in as many messages as it takes (never cut),
+    the files with the first, the buttons with the last (after all the text they act on)."""
+    chunks = split_message(reply_content(reply))
+    messages: list[dict[str, Any]] = [
+        {"content": chunk, "allowed_mentions": discord.AllowedMentions.none()} for chunk in chunks]
+    view = build_view([c.as_dict() for c in reply.components])  # a refusal may offer a way on (the charter)
+    if view is not None:
+        messages[-1]["view"] = view
+    files = files_for([a.as_dict() for a in reply.attachments])
+    if files:
+        messages[0]["files"] = files
+    return messages
 
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
-    """One answer: ephemeral unless the reply is public (errors always ephemeral), never a live ping."""
+    """One answer: ephemeral unless the reply is public (errors always ephemeral), never a live ping;
+    a long one as several messages."""
     ephemeral = not (reply.ok and reply.public)
-    kwargs: dict[str, Any] = {"content": reply_content(reply), "allowed_mentions": discord.AllowedMentions.none()}
-    view = build_view([c.as_dict() for c in reply.components])  # a refusal may offer a way on (the charter)
-    if view is not None:
-        kwargs["view"] = view
-    files = files_for([a.as_dict() for a in reply.attachments])
-    if files:
-        kwargs["files"] = files
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(ephemeral=ephemeral, **kwargs)
-        else:
-            await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+        for kwargs in reply_messages(reply):
+            if interaction.response.is_done():
+                await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+            else:
+                await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
     finally:
         discard_delivered([a.as_dict() for a in reply.attachments])  # uploaded (or failed): the file goes
 

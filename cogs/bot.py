@@ -25,6 +25,7 @@ from bot.services.languages import supported
 from cogs import sync as command_sync
 from cogs.base import EntraideTree
 from cogs.delivery import DiscordDelivery
+from cogs.pages import PageButton
 from cogs.server import DiscordServer
 from cogs.translator import CatalogueTranslator
 from cogs.views import DYNAMIC_ITEMS
@@ -105,7 +106,7 @@ class EntraideBot(commands.Bot):
             engine.ctx.platforms.append(DiscordServer(self, engine.ctx.guild_id))
         for module in COG_MODULES:
             await self.load_extension(module)
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(PageButton, *DYNAMIC_ITEMS)
         await self.tree.set_translator(CatalogueTranslator(self.engine.ctx.i18n))
         await self.sync_commands()
         if self.config.dashboard.enabled:

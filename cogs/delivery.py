@@ -17,6 +17,7 @@ from bot.commands.hints import SLASH, render_hints
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError, TransientDeliveryError
 from cogs.base import build_view, dm_message_ref, files_for
 from cogs.calendar import DiscordCalendar
+from cogs.chunks import split_message
 from cogs.server import bot_role_name
 from storage import platform_refs
 
@@ -30,7 +31,6 @@ CANNOT_DM = 50007
 CAUSES = {50013: "missing_permissions", 50001: "missing_access", 10003: "unknown_channel", 10011: "unknown_role",
           10007: "member_gone", 10013: "member_gone"}
 OPENING_DMS_TOO_FAST = 40003
-MAX_CONTENT = 2000
 MAX_THREAD_NAME = 100
 
 
@@ -104,24 +104,27 @@ class DiscordDelivery:
             raise TransientDeliveryError(f"guild {message.guild_id or self.bot.guild_id} not available")
         return guild
 
-    def _send_kwargs(self, message: Outgoing) -> dict[str, Any]:
+    def _send_kwargs(self, message: Outgoing) -> list[dict[str, Any]]:
+        """The row as Discord messages: a text over 2,000 characters goes as several, never cut (files with
+        the first, buttons with the last); each has its own nonce, so a retry posts none of them twice."""
         payload = message.payload
-        text = render_hints(str(payload.get("text", "")), SLASH) or "…"
-        kwargs: dict[str, Any] = {
-            "content": text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…",
-            "nonce": message.id,  # discord.py adds enforce_nonce: a retried send is not posted twice
-            "allowed_mentions": discord.AllowedMentions(
-                everyone=False, roles=False, replied_user=False,
-                users=[discord.Object(int(uid)) for uid in payload.get("mentions") or [] if str(uid).isdigit()],
-            ),
-        }
+        text = render_hints(str(payload.get("text", "")), SLASH) or "—"
+        mentions = discord.AllowedMentions(
+            everyone=False, roles=False, replied_user=False,
+            users=[discord.Object(int(uid)) for uid in payload.get("mentions") or [] if str(uid).isdigit()],
+        )
+        chunks = split_message(text)
+        # discord.py adds enforce_nonce: a retried send is not posted twice (nonces: at most 25 characters)
+        messages: list[dict[str, Any]] = [
+            {"content": chunk, "nonce": message.id if n == 0 else f"{message.id}.{n}", "allowed_mentions": mentions}
+            for n, chunk in enumerate(chunks)]
         view = build_view(payload.get("components") or [])
         if view is not None:
-            kwargs["view"] = view
+            messages[-1]["view"] = view
         files = files_for(payload.get("attachments") or [])
         if files:
-            kwargs["files"] = files
-        return kwargs
+            messages[0]["files"] = files
+        return messages
 
     async def _user(self, user_id: str) -> discord.User:
         if not user_id.isdigit():
@@ -130,7 +133,8 @@ class DiscordDelivery:
 
     async def _send_dm(self, message: Outgoing) -> None:
         user = await self._user(message.target_id)
-        sent = await user.send(**self._send_kwargs(message))
+        for kwargs in self._send_kwargs(message):
+            sent = await user.send(**kwargs)  # a long text in several parts: the buttons go with the last
         if message.payload.get("components") and len(self.bot.engine.engines) > 1:
             # A click in a DM carries no server: remember which community's DM this is (cogs/base.engine_of).
             async with self.bot.engine.ctx.db.transaction() as tx:
@@ -153,7 +157,10 @@ class DiscordDelivery:
         destination: discord.abc.Messageable = channel
         if payload.get("thread"):
             destination = await self._thread(guild, str(payload["thread"])) or channel
-        sent = await destination.send(**self._send_kwargs(message))
+        messages = self._send_kwargs(message)
+        sent = await destination.send(**messages[0])
+        for kwargs in messages[1:]:
+            await destination.send(**kwargs)
         name = payload.get("create_thread")
         if name and destination is channel:
             await self._open_thread(guild, sent, str(name))

@@ -135,7 +135,7 @@ class MotmVote(discord.ui.DynamicItem[discord.ui.Select], template=r"motm:vote:(
 
 
 # Any other component a feature adds later keeps working too: one generic button, never one of the above.
-KNOWN = r"charter:accept|nudges:off|request:claim:[0-9]{1,18}|motm:vote:[0-9]{1,18}"
+KNOWN = r"charter:accept|nudges:off|request:claim:[0-9]{1,18}|motm:vote:[0-9]{1,18}|page:[^\s]{1,95}"
 
 
 OTHER_TEMPLATE = rf"(?!(?:{KNOWN})$)(?P<cid>[a-z][\w-]*:[^\s]{{1,90}})"
@@ -184,6 +184,10 @@ def item_for(component: dict[str, Any]) -> discord.ui.Item[Any]:
         return RequestClaim(int(match["request_id"]), label, style)
     if match := MotmVote.__discord_ui_compiled_template__.fullmatch(custom_id):
         return MotmVote(int(match["poll_id"]), select_options(component.get("options") or []), label)
+    if custom_id.startswith("page:"):
+        from cogs.pages import PageButton
+
+        return PageButton(custom_id, label, style)
     if component.get("options"):
         return discord.ui.Select(custom_id=custom_id, options=select_options(component["options"]),
                                  placeholder=_label(label) if label else None)

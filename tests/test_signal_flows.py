@@ -79,3 +79,28 @@ async def test_welcome_charter_request_claim_thanks_digest(tmp_path: Path) -> No
             assert (await cur.fetchone())[0] == 1, reply
     finally:
         await sim.close()
+
+
+async def test_a_long_list_pages_on_signal_with_plus(tmp_path: Path) -> None:
+    """Signal has no buttons: a paged list names `!plus`, which shows the next page (issue 17)."""
+    sim = await SignalSim(tmp_path).open()
+    try:
+        skills = [f"savoir-faire {n:02d}" for n in range(60)]
+        for i, name in enumerate(("hugo", "ines", "rose")):
+            sent = await sim.join(name)
+            welcome = next(s for s in sends(sent) if "!charte accepter" in s["message"])
+            await sim.say(name, "bonjour", dm=True)
+            await sim.react(name, "👍", welcome["timestamp"])
+            listed = ",".join(skills[i * 20:(i + 1) * 20])
+            await sim.say(name, f'!profil set compétences="{listed}"', dm=True)
+        first = [s["message"] for s in sends(await sim.say("hugo", "!compétences", dm=True))]
+        assert any("!plus" in m and "1 à 25 sur 60" in m for m in first), first
+        shown = "\n".join(first)
+        for _ in range(2):
+            shown += "\n".join(s["message"] for s in sends(await sim.say("hugo", "!plus", dm=True)))
+        for skill in skills:
+            assert skill in shown, skill
+        last = [s["message"] for s in sends(await sim.say("hugo", "!plus", dm=True))]
+        assert any("pas de page suivante" in m for m in last), last
+    finally:
+        await sim.close()

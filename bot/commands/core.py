@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.commands import aliases
 from bot.commands.hints import TEXT, render_hints
+from bot.commands.pages import page_reply, paged
 from bot.commands.registry import COMMANDS, CommandSpec, Invocation, Option, Reply, command, ok
 from bot.errors import invalid
 from bot.mentions import neutralize
@@ -14,6 +15,8 @@ def help_key(name: str) -> str:
     spec = COMMANDS[name]
     return f"{spec.area}.help.{spec.key}"
 
+HELP_PAGE = 30
+
 
 @command("help", Option("command", "text", max_len=100))
 async def show_help(inv: Invocation) -> Reply:
@@ -22,10 +25,11 @@ async def show_help(inv: Invocation) -> Reply:
     if not asked:
         accepted = participation.has_accepted(inv.member)
         names = sorted(n for n, spec in COMMANDS.items() if _may_use(inv, spec, accepted))
-        text = _list_text(inv, inv.t("core.title"), names) + "\n" + inv.t("core.more")
+        page = paged(_lines(inv, names), inv.page, HELP_PAGE)
+        text = "\n".join([inv.t("core.title"), *page.items, inv.t("core.more")])
         if not accepted:
             text += "\n" + inv.t("core.charter_first")
-        return ok(text, {"commands": names})
+        return page_reply(inv, "help", page, text, {"commands": names})
     name = aliases.command_name(asked)
     if name is not None:
         return command_card(inv, COMMANDS[name])
@@ -33,7 +37,9 @@ async def show_help(inv: Invocation) -> Reply:
     if group is not None:
         names = [n for n in aliases.group_commands(group) if inv.is_animator or not COMMANDS[n].animator]
         names = names or aliases.group_commands(group)
-        return ok(_list_text(inv, inv.t("core.group_title", group=group), names), {"commands": names})
+        page = paged(_lines(inv, names), inv.page, HELP_PAGE)
+        text = "\n".join([inv.t("core.group_title", group=group), *page.items])
+        return page_reply(inv, "help", page, text, {"commands": names})
     suggestion = aliases.suggest_command(asked.split())
     if suggestion:
         raise invalid("core.detail.unknown_near", command=neutralize(asked[:60]), suggestion=suggestion)
@@ -47,8 +53,8 @@ def _may_use(inv: Invocation, spec: CommandSpec, accepted: bool) -> bool:
     return accepted or not participation.command_is_gated(spec.name, False)
 
 
-def _list_text(inv: Invocation, title: str, names: list[str]) -> str:
-    return title + "\n" + "\n".join(f"• {name} — {inv.t(help_key(name))}" for name in names)
+def _lines(inv: Invocation, names: list[str]) -> list[str]:
+    return [f"• {name} — {inv.t(help_key(name))}" for name in names]
 
 
 def command_card(inv: Invocation, spec: CommandSpec) -> Reply:

@@ -92,9 +92,10 @@ async def _caller(ctx: Community, actor: Actor) -> Invocation:
 
 async def run_command(
     ctx: Community, actor: Actor, name: str, raw_options: dict[str, Any] | None,
-    activity: ActivityRecorder | None = None,
+    activity: ActivityRecorder | None = None, page: int = 1,
 ) -> Reply:
-    """The one answer to a command, `ok` or an error code; a refused command changes nothing."""
+    """The one answer to a command, `ok` or an error code; a refused command changes nothing.
+    `page`: which page of a long list (a page button re-runs the command with it)."""
     locale = _locale(ctx, actor, None)
     name = " ".join(str(name or "").lower().split())[:MAX_NAME]
     spec = COMMANDS.get(name) or COMMANDS.get(aliases.command_name(name) or "")
@@ -116,6 +117,7 @@ async def run_command(
         if activity is not None:
             await activity.record(inv.member.id, actions=1)
         inv.options = options
+        inv.page = page
         return await spec.handler(inv)
     except DomainError as err:
         return error_reply(ctx, locale, err)

@@ -1,6 +1,7 @@
 """Moderation's text face: `mod warn`, `mod timeout`, `mod note`, `mod history`, `mod status` (animators)."""
 from __future__ import annotations
 
+from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, command, ok
 from bot.errors import invalid
 from bot.mentions import neutralize
@@ -53,18 +54,18 @@ async def mod_history(inv: Invocation) -> Reply:
     who = neutralize(target.handle)
     if not cases:
         return ok(inv.t("moderation.history_empty", member=who), {"cases": []})
-    lines = [inv.t("moderation.history_title", member=who, count=len(cases))]
-    hidden = max(0, len(cases) - HISTORY_LINES)
-    if hidden:
-        lines.append(inv.t("moderation.history_more", count=hidden))
-    for case in cases[hidden:]:
+    newest_first = list(reversed(cases))  # recency matters: the newest cases come first, on page 1
+    lines = []
+    for case in newest_first:
         label, reason = moderation.action_words(inv.ctx, inv.locale, case.action, case.reason)
         lines.append(inv.t(
             "moderation.history_line", case_id=case.case_id, action=label,
             at=inv.ctx.i18n.datetime(inv.locale, case.at), by=neutralize(case.by or "—"),
             reason=neutralize(reason) if reason else "—",
         ))
-    return ok("\n".join(lines), {"cases": [case.as_history() for case in cases]})
+    page = paged(lines, inv.page, HISTORY_LINES)
+    text = "\n".join([inv.t("moderation.history_title", member=who, count=len(cases)), *page.items])
+    return page_reply(inv, "mod history", page, text, {"cases": [case.as_history() for case in cases]})
 
 
 @command("mod status", Option("member", "member", required=True), Option("active", "bool", required=True),

@@ -1,12 +1,14 @@
 """Profile commands: `profile set`, `profile show`, `directory`, `skills`."""
 from __future__ import annotations
 
+from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, command, ok
 from bot.mentions import neutralize
 from bot.services import profiles
 from bot.services.profiles import ProfileView
 
-SKILLS_TEXT_LIMIT = 60
+SKILLS_PAGE = 25
+DIRECTORY_PAGE = 40
 LIST_MAX = 1000  # a comma-separated list of skills or needs, as typed (the service caps how many)
 
 
@@ -70,9 +72,10 @@ async def directory(inv: Invocation) -> Reply:
     members = await profiles.find_in_directory(inv.ctx, skill)
     if not members:
         return ok(inv.t("profiles.directory.empty", skill=neutralize(skill)), {"members": []})
+    page = paged([neutralize(name) for name in members], inv.page, DIRECTORY_PAGE)
     text = inv.t("profiles.directory.found", skill=neutralize(skill), count=len(members),
-                 members=neutralize(", ".join(members)))
-    return ok(text, {"members": members})
+                 members=", ".join(page.items))
+    return page_reply(inv, "directory", page, text, {"members": members})
 
 
 @command("skills")
@@ -81,9 +84,8 @@ async def skills(inv: Invocation) -> Reply:
     data = {"skills": [{"skill": c.skill, "offered": c.offered, "needed": c.needed} for c in counts]}
     if not counts:
         return ok(inv.t("profiles.skills.empty"), data)
-    lines = [inv.t("profiles.skills.title", count=len(counts))]
-    lines += [inv.t("profiles.skills.line", skill=neutralize(c.skill), offered=c.offered, needed=c.needed)
-              for c in counts[:SKILLS_TEXT_LIMIT]]
-    if len(counts) > SKILLS_TEXT_LIMIT:
-        lines.append(inv.t("profiles.skills.more", count=len(counts) - SKILLS_TEXT_LIMIT))
-    return ok("\n".join(lines), data)
+    lines = [inv.t("profiles.skills.line", skill=neutralize(c.skill), offered=c.offered, needed=c.needed)
+             for c in counts]
+    page = paged(lines, inv.page, SKILLS_PAGE)
+    return page_reply(inv, "skills", page, "\n".join([inv.t("profiles.skills.title", count=len(counts)), *page.items]),
+                      data)

@@ -49,6 +49,7 @@ class Invocation:
     options: dict[str, Any]
     locale: str
     is_animator: bool
+    page: int = 1  # a long list's page (from 1), set by a page button (bot/commands/pages.py)
 
     def t(self, key: str, /, **params: Any) -> str:
         return self.ctx.i18n.t(self.locale, key, **params)

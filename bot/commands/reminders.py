@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from bot.clock import from_epoch
+from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, command, ok
 from bot.mentions import neutralize
 from bot.services import reminders
 from bot.services.reminders import MAX_TEXT, channel_in_words, local_iso, spec_in_words
+
+LIST_PAGE = 10
 
 
 def _when_text(inv: Invocation, epoch: int | None) -> str:
@@ -42,8 +45,10 @@ async def remind_list(inv: Invocation) -> Reply:
         return ok(inv.t("reminders.list_empty"), {"reminders": []})
     lines = [inv.t("reminders.list_line" if r.recurring else "reminders.list_line_once", id=r.id,
                    next=_when_text(inv, r.next_at), when=neutralize(spec_in_words(inv.ctx, inv.locale, r)),
-                   text=neutralize(r.text[:120])) for r in scheduled]
-    return ok(inv.t("reminders.list_title", count=len(scheduled)) + "\n" + "\n".join(lines), {"reminders": data})
+                   text=neutralize(r.text)) for r in scheduled]
+    page = paged(lines, inv.page, LIST_PAGE)
+    text = inv.t("reminders.list_title", count=len(scheduled)) + "\n" + "\n".join(page.items)
+    return page_reply(inv, "remind list", page, text, {"reminders": data})
 
 
 @command("remind remove", Option("id", kind="int", required=True), animator=True)

@@ -1,12 +1,15 @@
 """Help requests: `request new|list|claim|resolve|cancel`, `thanks`, `mod close-request` and their buttons."""
 from __future__ import annotations
 
+from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.errors import not_found
 from bot.mentions import neutralize
 from bot.services import requests as requests_service
 from bot.services.request_routing import next_try_words
 from bot.services.requests import MAX_DETAILS, MAX_REASON, MAX_TITLE
+
+LIST_PAGE = 25
 
 
 def _request_id(argument: str) -> int:
@@ -63,7 +66,9 @@ async def request_list(inv: Invocation) -> Reply:
               urgent=inv.t("requests.urgent_mark") if x.request.urgent else "")
         for x in listed
     ]
-    return ok(inv.t("requests.list_title", count=len(listed)) + "\n" + "\n".join(lines), data)
+    page = paged(lines, inv.page, LIST_PAGE)
+    text = inv.t("requests.list_title", count=len(listed)) + "\n" + "\n".join(page.items)
+    return page_reply(inv, "request list", page, text, data)
 
 
 async def _claim(inv: Invocation, request_id: int) -> Reply:

@@ -1,6 +1,8 @@
 """Vitality's text face: `vitality days:N` (animators): the indicators, and a weekly chart attached."""
 from __future__ import annotations
 
+import asyncio
+
 from babel.dates import format_date
 
 from bot import charts
@@ -28,14 +30,15 @@ def has_something_to_draw(indicators: Indicators) -> bool:
     return any(getattr(point, name) for point in indicators.weekly for name in SERIES)
 
 
-def render_chart(inv: Invocation, indicators: Indicators) -> Attachment:
-    """The weekly series as small multiples (matplotlib, Agg): drawn here, at the edge, from the service's data."""
+async def render_chart(inv: Invocation, indicators: Indicators) -> Attachment:
+    """The weekly series as small multiples (matplotlib, Agg): drawn here, at the edge, from the service's data,
+    in a worker thread (a cold matplotlib takes over a second: the event loop keeps serving meanwhile)."""
     labels = [format_date(point.week_start, "d MMM", locale=inv.locale) for point in indicators.weekly]
     panels = [charts.Panel(inv.t(f"vitality.series.{name}"), [int(getattr(point, name)) for point in indicators.weekly],
                            inv.t(f"vitality.unit.{UNITS[name]}")) for name in SERIES]
     title = inv.t("vitality.chart_title", days=indicators.days, community=inv.ctx.config.community.name)
-    path = charts.small_multiples(labels, panels, title, inv.t("vitality.axis.week"), filename=CHART_FILENAME,
-                                  directory=inv.ctx.files.folder())
+    path = await asyncio.to_thread(charts.small_multiples, labels, panels, title, inv.t("vitality.axis.week"),
+                                   filename=CHART_FILENAME, directory=inv.ctx.files.folder())
     return Attachment(CHART_FILENAME, "image/png", str(path))
 
 
@@ -63,7 +66,7 @@ async def show_vitality(inv: Invocation) -> Reply:
     text, data = await _with_participation(inv, indicators.days, text, data)
     if not has_something_to_draw(indicators):
         return ok(text + "\n" + inv.t("vitality.no_chart"), data)
-    return ok(text, data, attachments=[render_chart(inv, indicators)])
+    return ok(text, data, attachments=[await render_chart(inv, indicators)])
 
 
 async def _with_participation(inv: Invocation, days: int, text: str, data: dict) -> tuple[str, dict]:

@@ -10,8 +10,9 @@ from storage.members import Member
 
 # Member commands open before the charter is accepted.
 OPEN_COMMANDS = frozenset({"charter", "help", "profile export", "profile delete"})
-# Buttons open before it: accepting it, and turning messages off (saying less is always allowed).
-OPEN_BUTTONS = frozenset({"charter:accept", "nudges:off"})
+# Buttons open before it: accepting it, turning messages off (saying less is always allowed), and a
+# page of a list (the command it re-runs is checked as if typed).
+OPEN_BUTTONS = frozenset({"charter:accept", "nudges:off", "page:"})
 DETAIL_KEY = "participation.accept_charter_first"
 
 

@@ -19,6 +19,7 @@ How a month goes (one poll per month, `poll.month` is unique):
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -374,8 +375,9 @@ async def _post_result(
         return
     text = ctx.t(loc, "polls.result", winner=mention(winner.platform_id), count=ballots)
     voted = [n for n in nominees if votes.get(n.member_id, 0) > 0]
-    path = charts.bar_chart([n.handle for n in voted], [votes[n.member_id] for n in voted],
-                            ctx.t(loc, "polls.chart_title"), filename="motm.png", directory=ctx.files.folder())
+    path = await asyncio.to_thread(  # drawn off the event loop (matplotlib is slow to start)
+        charts.bar_chart, [n.handle for n in voted], [votes[n.member_id] for n in voted],
+        ctx.t(loc, "polls.chart_title"), filename="motm.png", directory=ctx.files.folder())
     await post(tx, ctx, ctx.config.channels.general, "motm-result", text, mentions=[winner.platform_id],
                attachments=[Attachment("motm.png", "image/png", str(path))], about=[n.member_id for n in nominees])
 

@@ -48,7 +48,7 @@ MAX_TITLE = 100
 MAX_DETAILS = 1000
 MAX_SKILLS = 5
 MAX_REASON = 500
-LIST_LIMIT = 25
+LIST_LIMIT = 1000  # what `request list` pages through (25 a page); past that, a skill narrows it
 DAY = 86400
 HOUR = 3600
 

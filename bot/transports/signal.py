@@ -254,7 +254,17 @@ class SignalServer(GroupMembership):
 
     async def _click(self, actor: Actor, chat: str, click: signal_commands.Click) -> Reply:
         custom_id, values = click.custom_id, click.values
-        if click.select_prefix is not None:
+        if click.next_page:
+            ctx = self.engine.ctx
+            chats = [chat, f"group:{self.settings.group}"]
+            components = await signal_repo.latest_with_component(ctx.db.reader, ctx.guild_id, chats,
+                                                                  signal_commands.PAGE_PREFIX)
+            following = next((c for c in components or [] if signal_commands.is_next_page(c)), None)
+            if following is None:
+                locale = await self._locale(actor.platform_id)
+                return Reply(ok=False, error="not_found", text=ctx.t(locale, "signal.no_next_page"))
+            custom_id, values = str(following["custom_id"]), None
+        elif click.select_prefix is not None:
             ctx = self.engine.ctx
             chats = [chat, f"group:{self.settings.group}"]
             components = await signal_repo.latest_with_component(ctx.db.reader, ctx.guild_id, chats,

@@ -26,6 +26,7 @@ class Click:
     values: list[str] | None = None
     select_prefix: str | None = None  # `!vote 2`: the 2nd option of the newest ballot with this prefix
     choice: int | None = None
+    next_page: bool = False  # `!plus`: the next page of the newest paged list here
 
 
 def plain_emoji(emoji: str) -> str:
@@ -58,11 +59,21 @@ _TWINS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(petits[- ]messages\s+(non|off|stop)|nudges\s+off)$"), "nudges:off"),
 ]
 _VOTE = re.compile(r"^vote[rz]?\s+#?(\d{1,3})$")
+_NEXT_PAGE = re.compile(r"^(plus|suite|page\s+suivante|more|next|next\s+page)$")
+PAGE_PREFIX = "page:"
+
+
+def is_next_page(component: dict[str, Any]) -> bool:
+    """A pager's next-page button (the previous-page one is secondary)."""
+    custom_id = str(component.get("custom_id", ""))
+    return custom_id.startswith(PAGE_PREFIX) and component.get("style", "primary") == "primary"
 
 
 def twin_click(body: str) -> Click | None:
     """`prendre 12`, `vote 2`, `charte accepter`… (the text after `!`) → the click it twins."""
     text = " ".join(_fold(body).split()).replace("’", "'")
+    if _NEXT_PAGE.match(text):
+        return Click("", next_page=True)
     vote = _VOTE.match(text)
     if vote:
         return Click("", select_prefix="motm:vote:", choice=int(vote.group(1)))
@@ -97,6 +108,11 @@ def component_lines(ctx: Community, locale: str, components: list[dict[str, Any]
         if options:
             lines.extend(f"{n}. {option.get('label', option.get('value', ''))}" for n, option in enumerate(options, 1))
             lines.append(ctx.t(locale, "signal.vote_line", label=label, example=min(2, len(options))))
+            continue
+        if custom_id.startswith(PAGE_PREFIX):  # the next page is `!plus`; going back is asking again
+            if is_next_page(component):
+                lines.append(ctx.t(locale, "signal.component_line", command=ctx.t(locale, "signal.twin.next_page"),
+                                   label=label))
             continue
         command = twin_text(ctx, locale, custom_id)
         if command is None:

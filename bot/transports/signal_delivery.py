@@ -165,6 +165,8 @@ class SignalDelivery:
     async def _kept_component(self, component: dict[str, Any]) -> dict[str, Any]:
         """What a reaction or `!vote N` needs later: the id, and a ballot's choices as member ids."""
         kept: dict[str, Any] = {"custom_id": component.get("custom_id", "")}
+        if component.get("style"):  # a pager's previous page is secondary: `!plus` clicks the other one
+            kept["style"] = component["style"]
         options = component.get("options") or []
         if options:
             ctx = self.server.engine.ctx

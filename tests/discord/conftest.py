@@ -329,8 +329,10 @@ class DiscordSim:
         return message
 
     async def click(self, user: discord.Member, components: list[dict[str, Any]], custom_id: str,
-                    values: list[str] | None = None, dm: bool = False, locale: str = "fr") -> list[Response]:
-        """Click `custom_id` on a message that shows `components` (as the bot sent them)."""
+                    values: list[str] | None = None, dm: bool = False, locale: str = "fr",
+                    ephemeral: bool = False) -> list[Response]:
+        """Click `custom_id` on a message that shows `components` (as the bot sent them); `ephemeral`:
+        on a private answer (which only its reader sees)."""
         from cogs.base import build_view
 
         view = build_view(components)
@@ -344,7 +346,7 @@ class DiscordSim:
             "id": str(10**17 + next(_ids)), "channel_id": payload["channel_id"], "author": author,
             "content": "…", "timestamp": "2026-12-01T08:00:00+00:00", "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
-            "pinned": False, "type": 0, "flags": 0, "components": view.to_components(),
+            "pinned": False, "type": 0, "flags": 64 if ephemeral else 0, "components": view.to_components(),
         }
         return await self._dispatch(payload)
 
