@@ -78,3 +78,13 @@ async def test_request_list_says_there_are_more(sim: Sim) -> None:
     [next_id] = buttons(listed)
     rest = await sim.click("alice", next_id)
     assert rest["text"].count("Demande") == 5 and "26 à 30 sur 30" in rest["text"]
+
+
+async def test_a_forged_page_id_runs_nothing_but_a_list(sim: Sim) -> None:
+    """A page button only ever re-runs a read-only list: a forged id naming another command is stale."""
+    await sim.onboard("alice")
+    for forged in ("page:request_new:skills=x&title=y:1", "page:profile_delete:confirm=1:1", "page:nope::1",
+                   "page:help::abc"):
+        reply = await sim.click("alice", forged)
+        assert not reply["ok"] and reply["error"] == "not_found", (forged, reply)
+    assert (await sim.command("alice", "request list"))["data"]["requests"] == []

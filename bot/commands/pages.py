@@ -20,6 +20,9 @@ T = TypeVar("T")
 PREFIX = "page:"
 MAX_CUSTOM_ID = 100
 MAX_PAGE = 9999
+# The commands that answer in pages: a page button re-runs one of these (read-only lists), never
+# anything else, whatever a forged id says.
+PAGED = frozenset({"help", "skills", "directory", "request list", "remind list", "mod history"})
 # Characters that would break the id's own separators, escaped as %XX (everything else kept as typed).
 _ESCAPED = {"%": "%25", ":": "%3A", "&": "%26", "=": "%3D", " ": "%20", "\n": "%0A", "\t": "%09"}
 
@@ -124,6 +127,7 @@ def footer(inv: Invocation, page: Page[Any]) -> str:
 def page_reply(inv: Invocation, command: str, page: Page[Any], text: str, data: dict[str, Any]) -> Reply:
     """A paged answer: the page's text, the totals when there is more than one page, the buttons, and
     `data` saying which page this is (the whole list stays in the caller's own data fields)."""
+    assert command in PAGED, command
     if page.more:
         text = text + "\n" + footer(inv, page)
         data = {**data, "page": page.number, "pages": page.pages, "total": page.total}
@@ -140,6 +144,6 @@ async def page_click(inv: Invocation, argument: str, values: list[str]) -> Reply
         command, options, number = parse_page_id(argument)
     except ValueError:
         raise not_found("common.detail.unknown_component", custom_id=PREFIX + argument[:90]) from None
-    if command not in COMMANDS:
+    if command not in PAGED or command not in COMMANDS:
         raise not_found("common.detail.unknown_component", custom_id=PREFIX + argument[:90])
     return await run_command(inv.ctx, inv.actor, command, options, page=number)
