@@ -235,3 +235,27 @@ async def test_a_page_replaces_the_private_list_it_was_clicked_on(dsim: DiscordS
     assert "sur 60 (page 2 sur 3)" in in_place.content and "page:skills::1" in in_place.custom_ids
     [separate] = await dsim.click(alice, components, ids[0])
     assert separate.type == 4 and separate.ephemeral and "sur 60 (page 2 sur 3)" in separate.content
+
+
+async def test_hostile_text_in_proposals_events_reminders_and_names_is_inert(dsim: DiscordSim) -> None:
+    """The same masked link and heading in a proposal, an event, a reminder and a display name."""
+    from datetime import timedelta
+
+    alice, carol = dsim.members["alice"], dsim.members["carol"]
+    dsim.give_role(alice, dsim.roles["animator"])
+    await dsim.engine.member_renamed(str(carol.id), f"# {HOSTILE}")
+    await dsim.command(carol, "proposal new", title=HOSTILE, details=f"# GROS TITRE\n{HOSTILE}")
+    await dsim.command(alice, "event new", title=HOSTILE, when="2026-12-10T18:00",
+                       description=f"# GROS TITRE\n{HOSTILE}")
+    await dsim.command(alice, "remind add", when="2026-12-02T10:00", text=f"# GROS TITRE\n{HOSTILE}")
+    assert all(call.reply.ok for call in dsim.calls[-3:]), [c.reply.text for c in dsim.calls[-3:]]
+    texts = [m.content for m in await dsim.deliver()]
+    for path in ("proposal list", "event list", "remind list"):
+        texts += [r.content for r in await dsim.command(alice, path)]
+    await dsim.engine.scheduler.advance_to(dsim.engine.ctx.clock.now() + timedelta(days=1, hours=2))
+    texts += [m.content for m in await dsim.deliver()]
+    shown = [t for t in texts if "evil.example" in t]
+    assert len(shown) >= 6, texts
+    for text in shown:
+        assert not LIVE_LINK.search(text), text
+        assert not LIVE_HEADING.search(text), text
