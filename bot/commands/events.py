@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.clock import from_epoch
+from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.errors import not_found
 from bot.mentions import neutralize
@@ -10,6 +11,7 @@ from bot.services.event_input import MAX_CAPACITY
 from bot.services.events import MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE, EventView
 
 ID = Option("id", "int", required=True)
+LIST_PAGE = 20
 FIELDS = (
     Option("when", max_len=100),
     Option("end", max_len=100),
@@ -80,7 +82,9 @@ async def event_list(inv: Invocation) -> Reply:
     lines = [inv.t("events.list_line", id=v.event.id, title=neutralize(v.event.title),
                    when=inv.ctx.i18n.datetime(inv.locale, from_epoch(v.event.start_at)),
                    kind=inv.t(f"events.kind.{v.event.kind}"), places=_places(inv, v)) for v in views]
-    return ok(inv.t("events.list_title", count=len(views)) + "\n" + "\n".join(lines), data)
+    page = paged(lines, inv.page, LIST_PAGE)
+    return page_reply(inv, "event list", page,
+                      inv.t("events.list_title", count=len(views)) + "\n" + "\n".join(page.items), data)
 
 
 def _places(inv: Invocation, view: EventView) -> str:

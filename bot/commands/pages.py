@@ -22,7 +22,8 @@ MAX_CUSTOM_ID = 100
 MAX_PAGE = 9999
 # The commands that answer in pages: a page button re-runs one of these (read-only lists), never
 # anything else, whatever a forged id says.
-PAGED = frozenset({"help", "skills", "directory", "request list", "remind list", "mod history"})
+PAGED = frozenset({"help", "skills", "directory", "request list", "remind list", "mod history", "event list",
+                   "proposal list"})
 # Characters that would break the id's own separators, escaped as %XX (everything else kept as typed).
 _ESCAPED = {"%": "%25", ":": "%3A", "&": "%26", "=": "%3D", " ": "%20", "\n": "%0A", "\t": "%09"}
 

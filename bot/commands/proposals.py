@@ -1,6 +1,7 @@
 """Proposals' text face: `proposal new|list|show|support|withdraw|vote`, `proposal close`, their components."""
 from __future__ import annotations
 
+from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.errors import invalid, not_found
 from bot.mentions import neutralize
@@ -8,6 +9,7 @@ from bot.services import proposals
 from bot.services.proposals import CHOICES, MAX_DETAILS, MAX_TITLE
 
 ID = Option("id", "int", required=True)
+LIST_PAGE = 20
 
 
 def _proposal_id(argument: str) -> int:
@@ -34,7 +36,9 @@ async def proposal_list(inv: Invocation) -> Reply:
         return ok(inv.t("proposals.list_empty"), data)
     lines = [inv.t("proposals.list_line", id=v.proposal.id, title=neutralize(v.proposal.title),
                    status=inv.t(f"proposals.state.{v.proposal.status}"), count=v.supports) for v in views]
-    return ok(inv.t("proposals.list_title", count=len(views)) + "\n" + "\n".join(lines), data)
+    page = paged(lines, inv.page, LIST_PAGE)
+    return page_reply(inv, "proposal list", page,
+                      inv.t("proposals.list_title", count=len(views)) + "\n" + "\n".join(page.items), data)
 
 
 @command("proposal show", ID)

@@ -259,3 +259,25 @@ async def test_hostile_text_in_proposals_events_reminders_and_names_is_inert(dsi
     for text in shown:
         assert not LIVE_LINK.search(text), text
         assert not LIVE_HEADING.search(text), text
+
+
+async def test_event_and_proposal_lists_are_paged_too(dsim: DiscordSim) -> None:
+    alice = dsim.members["alice"]
+    dsim.give_role(alice, dsim.roles["animator"])
+    animator = Actor(platform_id=str(alice.id), handle="alice", roles=frozenset({"animator"}))
+    proposers = await synthetic_members(dsim, 25, "Proposeuse")
+    for n in range(25):
+        title = f"Événement {n:02d} " + "é" * 100
+        reply = await dsim.engine.command(animator, "event new", {"title": title[:100],
+                                                                  "when": f"2026-12-{10 + n % 15}T18:00"})
+        assert reply.ok, reply.text
+        reply = await dsim.engine.command(proposers[n], "proposal new", {"title": f"Proposition {n:02d} " + "p" * 80})
+        assert reply.ok, reply.text
+    for path, word in (("event list", "Événement"), ("proposal list", "Proposition")):
+        responses = await all_pages(dsim, alice, await dsim.command(alice, path), "fr")
+        assert len(responses) >= 2, path
+        for response in responses:
+            assert_fits(response, path)
+        shown = "\n".join(r.content for r in responses)
+        for n in range(25):
+            assert f"{word} {n:02d}" in shown, (path, n)
