@@ -19,8 +19,8 @@ from bot.commands.registry import Reply
 from cogs.base import (
     DEFER_AFTER_SECONDS,
     actor_for,
-    bot_of,
     build_view,
+    engine_of,
     foreign_guild,
     refuse_foreign_guild,
     reply_content,
@@ -68,11 +68,11 @@ async def show_page(interaction: discord.Interaction, custom_id: str) -> Reply |
         return None
     from cogs.views import in_community
 
-    bot = bot_of(interaction)
+    engine = await engine_of(interaction)  # in a network, the clicked list's community
     actor = await actor_for(interaction)
     if await in_community(interaction) is False:
         actor = dataclasses.replace(actor, present=False)
-    task = asyncio.ensure_future(bot.engine.click(actor, custom_id, None))
+    task = asyncio.ensure_future(engine.click(actor, custom_id, None))
     try:
         reply = await asyncio.wait_for(asyncio.shield(task), timeout=DEFER_AFTER_SECONDS)
     except TimeoutError:
