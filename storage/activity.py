@@ -10,8 +10,8 @@ async def add_counts(conn: aiosqlite.Connection, rows: list[tuple[int, str, int,
     """Upsert (member_id, day, messages, actions) increments in one statement batch."""
     await conn.executemany(
         "INSERT INTO activity_day (member_id, day, messages, actions) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (member_id, day) DO UPDATE SET messages = messages + excluded.messages, "
-        "actions = actions + excluded.actions",
+        "ON CONFLICT (member_id, day) DO UPDATE SET messages = activity_day.messages + excluded.messages, "
+        "actions = activity_day.actions + excluded.actions",
         rows,
     )
 

@@ -53,7 +53,7 @@ async def record_join(
     await conn.execute(
         "INSERT INTO console_user (guild_id, user, name, locale, joined_at, present) VALUES (?, ?, ?, ?, ?, 1) "
         "ON CONFLICT (guild_id, user) DO UPDATE SET name = excluded.name, "
-        "locale = COALESCE(excluded.locale, locale), joined_at = excluded.joined_at, present = 1",
+        "locale = COALESCE(excluded.locale, console_user.locale), joined_at = excluded.joined_at, present = 1",
         (guild_id, user, name, locale, joined_at),
     )
 

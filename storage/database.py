@@ -6,7 +6,7 @@ import fcntl
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage import sql_functions
+from storage import postgres, sql_functions
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -70,6 +70,8 @@ class InstanceLock:
 
 class Database:
     """One aiosqlite connection; every write runs in `BEGIN IMMEDIATE` under one lock."""
+
+    engine = "sqlite"
 
     def __init__(self, path: Path | str, synchronous: str = "FULL", busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path)
@@ -236,10 +238,22 @@ def split_statements(sql: str) -> Iterable[str]:
         yield pending.strip()
 
 
+# Tests only (tests/conftest.py, ENTRAIDE_TEST_DB=postgresql): each SQLite path a test opens is
+# served by a PostgreSQL database of its own instead, the same one again after a restart.
+path_to_url: Callable[[Path], Awaitable[str]] | None = None
+
+
+def is_url(target: Path | str) -> bool:
+    return postgres.is_url(str(target))
+
+
 async def open_database(path: Path | str, synchronous: str = "FULL") -> Database:
     """Connect and migrate: what every entry point does first. On any failure every connection
-    opened is closed (an open one kept the process alive, hung); a damaged file is one sentence."""
-    db = Database(path, synchronous=synchronous)
+    opened is closed (an open one kept the process alive, hung); a damaged file is one sentence.
+    A `postgresql://` URL opens PostgreSQL (storage/postgres.py), anything else an SQLite file."""
+    if path_to_url is not None and not is_url(path):
+        path = await path_to_url(Path(path))
+    db: Any = postgres.PgDatabase(str(path)) if is_url(path) else Database(path, synchronous=synchronous)
     try:
         await db.connect()
         await db.migrate()

@@ -35,7 +35,7 @@ async def mark_joined(
     )
     await conn.execute(
         "INSERT INTO onboarding_state (member_id, joins) VALUES (?, 1) "
-        "ON CONFLICT (member_id) DO UPDATE SET joins = joins + ?",
+        "ON CONFLICT (member_id) DO UPDATE SET joins = onboarding_state.joins + ?",
         (member_id, int(returning)),
     )
 

@@ -124,7 +124,7 @@ async def pending_attachment_paths(conn: aiosqlite.Connection) -> list[str]:
     """The files pending messages will attach (kept by the start-up sweep of temporary files)."""
     async with conn.execute(
         "SELECT json_extract(a.value, '$.path') FROM outbox o, json_each(o.payload, '$.attachments') a "
-        "WHERE o.status = 'pending' AND instr(o.payload, '\"attachments\"') "
+        "WHERE o.status = 'pending' AND instr(o.payload, '\"attachments\"') > 0 "
         "AND json_extract(a.value, '$.path') IS NOT NULL"
     ) as cur:
         return [row[0] for row in await cur.fetchall()]

@@ -240,7 +240,7 @@ async def due_for_round(
         conn,
         f"SELECT {REQUEST_COLUMNS} FROM request WHERE guild_id = ? AND status = 'open' "
         "AND CASE WHEN next_round_at IS NOT NULL AND rounds < ? THEN next_round_at <= ? "
-        "ELSE COALESCE(last_round_at, created_at) <= CASE WHEN urgent THEN ? ELSE ? END END "
+        "ELSE COALESCE(last_round_at, created_at) <= CASE WHEN urgent = 1 THEN ? ELSE ? END END "
         "AND (rounds < ? OR escalated_at IS NULL) ORDER BY id LIMIT ?",
         (guild_id, max_rounds, now if now is not None else normal_before, urgent_before, normal_before, max_rounds,
          limit),

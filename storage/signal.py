@@ -39,8 +39,9 @@ async def remember_message(
     await conn.execute("DELETE FROM signal_message WHERE guild_id = ? AND timestamp < ?",
                        (guild_id, timestamp - KEEP_MESSAGES_MS))
     await conn.execute(
-        "INSERT OR REPLACE INTO signal_message (guild_id, timestamp, chat, components, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO signal_message (guild_id, timestamp, chat, components, created_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (guild_id, timestamp) DO UPDATE SET chat = excluded.chat, components = excluded.components, "
+        "created_at = excluded.created_at",
         (guild_id, timestamp, chat, json.dumps(components, ensure_ascii=False), now),
     )
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import pg_support
 from tests.harness import Sim
 
 
@@ -14,3 +15,15 @@ async def sim(tmp_path: Path) -> AsyncIterator[Sim]:
     s = await Sim(tmp_path / "community.sqlite").open()
     yield s
     await s.close()
+
+
+if pg_support.ON_PG:
+    import storage.database
+
+    storage.database.path_to_url = pg_support.url_for_path
+
+    @pytest.fixture(autouse=True)
+    async def _drop_pg_databases() -> AsyncIterator[None]:
+        """Each test's PostgreSQL databases go when it ends (the server is shared by the run)."""
+        yield
+        await pg_support.drop_all()
