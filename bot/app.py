@@ -22,7 +22,7 @@ from bot.outbox import Dispatcher, Outgoing, PermanentDeliveryError, Transport
 from bot.scheduler import Job, Scheduler
 from bot.services.activity import ActivityRecorder
 from storage import members as members_repo
-from storage.database import InstanceLock, open_database
+from storage.database import InstanceLock, is_url, open_database
 from storage.preflight import check_database_path
 
 if TYPE_CHECKING:
@@ -109,9 +109,11 @@ class Engine:
         """The engine of the config's first community (the only one without `[[communities]]`); the others
         are `engine.engines`. `guild_id`: the key a lone community is stored under (the transport's);
         `serves`: which communities of a network this process serves (default: all)."""
-        check_database_path(db_path)  # a missing folder, a read-only or damaged file: one sentence, no start
+        url = is_url(db_path)
+        if not url:
+            check_database_path(db_path)  # a missing folder, a read-only or damaged file: one sentence, no start
         lock = None
-        if single_instance:
+        if single_instance and not url:
             lock = InstanceLock(Path(db_path))
             lock.acquire()
         try:

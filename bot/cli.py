@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.config import Config, ConfigError, load_config
 from bot.files import FileProblem
 from storage.database import DatabaseError, damaged, is_damage
+from storage.postgres import redact
 
 EXIT_USAGE = 2
 
@@ -49,7 +50,14 @@ def _say(config: Config, key: str, **params: object) -> str:
 
 
 def _db_path(args: argparse.Namespace, config: Config) -> str:
-    return args.db or config.database.path
+    """--db, else ENTRAIDE_DATABASE_URL, else [database] url, else [database] path: a
+    postgresql:// URL means PostgreSQL, anything else an SQLite file."""
+    return (args.db or os.environ.get("ENTRAIDE_DATABASE_URL", "").strip() or config.database.url
+            or config.database.path)
+
+
+DB_HELP = ("SQLite file or postgresql://user@host/database (default: ENTRAIDE_DATABASE_URL, "
+           "then database.url, then database.path from the config)")
 
 
 def _db_path_or_unknown(args: argparse.Namespace) -> str:
@@ -150,7 +158,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             version = await db.schema_version()
         finally:
             await db.close()
-        print(f"Database {_db_path(args, config)} is at schema version {version}.")
+        print(f"Database {redact(_db_path(args, config))} is at schema version {version}.")
         return 0
 
     return asyncio.run(migrate())
@@ -172,7 +180,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
             await db.backup_to(args.target)
         finally:
             await db.close()
-        print(_say(config, "files.backup_written", source=source, target=args.target))
+        print(_say(config, "files.backup_written", source=redact(source), target=args.target))
         return 0
 
     return asyncio.run(backup())
@@ -202,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("run", cmd_run, "run the bot on Discord (DISCORD_TOKEN from the environment) or Signal")
-    p.add_argument("--db", help="SQLite file (default: database.path from the config)")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--transport", choices=("discord", "signal"), default="discord",
                    help="discord (default) or signal (a signal-cli daemon, [signal] in the config)")
     p.add_argument("--sync", nargs="?", const="force", default="auto", choices=("force", "guild", "global", "none"),
@@ -210,12 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "--sync guild|global registers them in the server (instant) or everywhere, "
                         "removing the other's; --sync none skips it")
     p = add("adopt", cmd_adopt, "make every current member of the Discord server a member (no welcome)")
-    p.add_argument("--db", help="SQLite file (default: database.path from the config)")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--charter", choices=("accepted", "send"), default="accepted",
                    help="accepted: counted as accepted; send: the charter is sent to everyone by DM")
     p = add("console", cmd_console, "run the bot locally against a simulated server")
     p.add_argument("--jsonl", action="store_true", help="machine mode: JSON lines in and out")
-    p.add_argument("--db", help="SQLite file (default: a temporary file)")
+    p.add_argument("--db", help="SQLite file or postgresql:// URL (default: a temporary file)")
     p.add_argument("--start", help="simulated start time, ISO 8601 (default: now)")
     p.add_argument("--dashboard-port", type=int, default=None,
                    help="serve the web dashboard on this port (0: any free port), on [dashboard] host")
@@ -224,12 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--transport", choices=("discord", "signal", "console"), default="discord",
                    help="what it will run on: discord (default) also checks community.guild_id")
     p = add("migrate", cmd_migrate, "apply database migrations")
-    p.add_argument("--db")
-    p = add("backup", cmd_backup, "copy the live database with SQLite's online backup")
-    p.add_argument("--db")
+    p.add_argument("--db", help=DB_HELP)
+    p = add("backup", cmd_backup, "copy the live database (SQLite's online backup; pg_dump for PostgreSQL)")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("target", help="where to write the backup")
     p = add("export", cmd_export, "export the audit log and the vitality indicators as JSON")
-    p.add_argument("--db")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--guild", default=None, help="community id (default: the configured guild, or console)")
     p.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
     from bot.simulation.cli import add_simulate_command

@@ -195,7 +195,15 @@ class Skills(Section):
 
 class Database(Section):
     path: str = "entraide.sqlite"
+    url: str = ""  # postgresql://user@host/db: PostgreSQL instead of the SQLite file (docs/SCALING.md)
     synchronous: str = "FULL"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected empty (the SQLite file named by path) or postgresql://user@host/database")
+        return value
 
     @field_validator("synchronous")
     @classmethod

@@ -69,6 +69,8 @@ def _writable_folder(path: Path) -> bool:
 
 def require_database(words: Translator, db_path: str, config_source: str) -> None:
     """The database must already exist: opening a missing one would create an empty one."""
+    if str(db_path).startswith(("postgresql://", "postgres://")):
+        return  # a server's database: the connection itself says whether it exists
     path = Path(db_path)
     if not path.is_file():
         raise FileProblem(words.t(None, "files.no_database", path=str(path), cwd=os.getcwd(),

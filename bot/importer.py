@@ -271,6 +271,7 @@ def add_import_command(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("import-profiles", cmd_import_profiles,
             "import member profiles from a spreadsheet (CSV): a dry run unless --apply")
     p.add_argument("file", help="CSV with a header row: member, skills, needs, languages, bio")
-    p.add_argument("--db", help="SQLite file (default: database.path from the config)")
+    p.add_argument("--db", help="SQLite file or postgresql:// URL (default: ENTRAIDE_DATABASE_URL, then "
+                   "database.url, then database.path from the config)")
     p.add_argument("--guild", default=None, help="community id (default: the configured guild, or console)")
     p.add_argument("--apply", action="store_true", help="write the changes (default: only show them)")

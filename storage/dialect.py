@@ -21,6 +21,9 @@ _WORDS = [
     (re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE), "INSERT INTO"),
     (re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE), ""),
     (re.compile(r"\bLIMIT\s+-1\b", re.IGNORECASE), "LIMIT ALL"),
+    (re.compile(r"\s*\bWITHOUT\s+ROWID\b", re.IGNORECASE), ""),
+    (re.compile(r"(\b(?:AND|OR|WHERE|ON|BY)\s+|[(,]\s*)\+(?=[A-Za-z_])", re.IGNORECASE), r"\1"),  # SQLite's no-index +
+    (re.compile(r"\btemp\.", re.IGNORECASE), "pg_temp."),
     (re.compile(r"\bCROSS\s+JOIN(\s+\w+(?:\s+(?!ON\b)\w+)?\s+ON)\b", re.IGNORECASE), r"JOIN\1"),
     (re.compile(r"\bjson_each\(", re.IGNORECASE), "sl_json_each("),
     (re.compile(r"\bjson_extract\(", re.IGNORECASE), "sl_json_extract("),

@@ -254,7 +254,7 @@ async def nudge_targets(conn: aiosqlite.Connection, guild_id: str, rules: NudgeR
             "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
             "AND n.at >= :last_hello) "
             "AND (SELECT COUNT(*) FROM nudge n WHERE n.member_id = e.id AND n.reason = 'hello' "
-            "AND n.at > COALESCE(e.last_active_at, e.joined_at)) < :max_unanswered ELSE 0 END "
+            "AND n.at > COALESCE(e.last_active_at, e.joined_at)) < :max_unanswered ELSE FALSE END "
             f"FROM eligible e LEFT JOIN request q ON q.id = CASE WHEN e.available = 1 THEN {_FIRST_REQUEST} END "
             f"LEFT JOIN member gc ON gc.id = CASE WHEN q.id IS NULL THEN {_QUIET_GODCHILD} END",
             {"guild": guild_id, "week": rules.week, "checkin_since": rules.checkin_since,

@@ -31,6 +31,11 @@ def is_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
+def redact(target: object) -> str:
+    """A URL fit to print: its password replaced by ***."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(target))
+
+
 def pg_migrations() -> list[tuple[int, str, str]]:
     """Every PostgreSQL migration shipped, as (version, name, sql): a version is the SQLite
     migration it stands for; the baseline stands for every SQLite migration up to its number."""
@@ -75,6 +80,16 @@ def _fit(kind: str) -> Callable[[Any], Any]:
     if kind in ("float4", "float8", "numeric"):
         return lambda v: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
     return lambda v: v
+
+
+def _untyped() -> tuple[type[BaseException], ...]:
+    import asyncpg
+
+    return (asyncpg.exceptions.IndeterminateDatatypeError, asyncpg.exceptions.UndefinedFunctionError,
+            asyncpg.exceptions.DatatypeMismatchError, asyncpg.exceptions.AmbiguousFunctionError)
+
+
+_TYPED_BY_VALUES: set[str] = set()  # statements whose parameters PostgreSQL types wrongly or not at all
 
 
 class PgCursor:
@@ -157,7 +172,11 @@ class PgConnection:
         text = sql
         if casts:
             text = re.sub(r"\$(\d+)", lambda m: f"${m.group(1)}::{casts[int(m.group(1)) - 1]}", sql)
-        statement = await self.raw.prepare(text)
+        if self.raw.is_in_transaction():  # a statement PostgreSQL refuses must not abort the transaction
+            async with self.raw.transaction():
+                statement = await self.raw.prepare(text)
+        else:
+            statement = await self.raw.prepare(text)
         fits = [_fit(t.name) for t in statement.get_parameters()]
         self._statements[key] = (statement, fits)
         if len(self._statements) > _STATEMENT_CACHE:
@@ -181,9 +200,13 @@ class PgConnection:
         import asyncpg
 
         try:
+            casts = tuple(_cast_for(v) for v in args) if text in _TYPED_BY_VALUES else None
             try:
-                statement, fits = await self._prepared(text, None)
-            except asyncpg.exceptions.IndeterminateDatatypeError:
+                statement, fits = await self._prepared(text, casts)
+            except _untyped() as exc:  # PostgreSQL could not type a parameter: type it by its Python value
+                if casts is not None or not args:
+                    raise exc from None
+                _TYPED_BY_VALUES.add(text)
                 statement, fits = await self._prepared(text, tuple(_cast_for(v) for v in args))
             rows = await statement.fetch(*[fit(v) for fit, v in zip(fits, args, strict=True)])
         except asyncpg.PostgresError as exc:
@@ -307,8 +330,8 @@ class PgDatabase:
             unknown = sorted(done - known - set(range(0, shipped[0][0] + 1)))
             if unknown or (done and max(done) > max(code_schema_version(), max(known))):
                 raise DatabaseError(
-                    f"The database {self.url} has migration {(unknown or [max(done)])[0]}, which this code does "
-                    "not know; upgrade entraide before using it.")
+                    f"The database {redact(self.url)} has migration {(unknown or [max(done)])[0]}, which this "
+                    "code does not know; upgrade entraide before using it.")
             for version, name, sql in shipped:
                 if version in done:
                     continue
