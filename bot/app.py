@@ -125,10 +125,19 @@ class Engine:
         if not is_network(config):
             translator = Translator(config.community.locale, config.community.timezone)
             ctx = Community(db=db, clock=clock, config=config, i18n=translator, guild_id=guild_id)
-            return cls(ctx, transport, lock)
-        from bot.runtime import open_network
+            engine = cls(ctx, transport, lock)
+        else:
+            from bot.runtime import open_network
 
-        return open_network(cls, config, db, clock, transport, lock, serves)
+            engine = open_network(cls, config, db, clock, transport, lock, serves)
+        if url and single_instance:  # PostgreSQL: one process per community, several per database
+            try:
+                for served in engine.engines:
+                    await db.lock_community(served.ctx.guild_id)
+            except BaseException:
+                await db.close()
+                raise
+        return engine
 
     async def start(self) -> None:
         """What a real start-up does: deliver what a crash left pending, catch up missed periods."""

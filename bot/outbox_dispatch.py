@@ -10,6 +10,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,6 +108,14 @@ class Route:
     timezone: ZoneInfo
 
 
+async def _report_failure(on_failure: Callable[[Outgoing, PermanentDeliveryError], Awaitable[None]],
+                          message: Outgoing, exc: PermanentDeliveryError) -> None:
+    try:
+        await on_failure(message, exc)
+    except Exception:  # reporting must never stop delivery
+        log.exception("could not report the failure of outbox %s", message.id)
+
+
 class Dispatcher:
     """Delivers due outbox rows in order, paced, with retries and the closed-DM fallback."""
 
@@ -122,6 +131,8 @@ class Dispatcher:
         self.on_dm_closed = on_dm_closed
         self.on_failure = on_failure  # a permanent failure the animators should hear about
         self._blocked_until: datetime | None = None
+        self._held: Any = None  # PostgreSQL: the transaction holding the row being delivered
+        self._later: list[Callable[[], Awaitable[None]]] | None = None
         self.files = TempFiles.for_database(db.path)
         self.routes: dict[str, Route] = {}  # per community key, in a network (bot/runtime.py)
 
@@ -179,6 +190,31 @@ class Dispatcher:
         return True
 
     async def _deliver_one(self, row: outbox_repo.OutboxRow) -> bool:
+        """On PostgreSQL the row is locked for its delivery in a transaction of its own (other
+        processes may share the outbox, FOR UPDATE SKIP LOCKED); the outcome is written in it.
+        What the delivery tells others (a closed DM, a failure) runs once that transaction is over."""
+        if getattr(self.db, "engine", "sqlite") != "postgresql":
+            return await self._deliver_row(row)
+        later: list[Callable[[], Awaitable[None]]] = []
+        async with self.db.delivery_transaction() as tx:  # type: ignore[attr-defined]
+            if not await outbox_repo.lock_for_delivery(tx, row.id):
+                return False
+            self._held, self._later = tx, later
+            try:
+                delivered = await self._deliver_row(row)
+            finally:
+                self._held, self._later = None, None
+        for call in later:
+            await call()
+        return delivered
+
+    async def _after(self, call: Callable[[], Awaitable[None]]) -> None:
+        if self._later is not None:
+            self._later.append(call)
+        else:
+            await call()
+
+    async def _deliver_row(self, row: outbox_repo.OutboxRow) -> bool:
         message = Outgoing(row.id, row.kind, row.op, row.target, dict(row.payload), row.guild_id)
         now = to_epoch(self.clock.now())
         try:
@@ -207,10 +243,7 @@ class Dispatcher:
             self.files.discard_attachments(message.payload.get("attachments"))
             on_failure = self._route(row.guild_id).on_failure
             if on_failure is not None:
-                try:
-                    await on_failure(message, exc)
-                except Exception:  # reporting must never stop delivery
-                    log.exception("could not report the failure of outbox %s", row.id)
+                await self._after(partial(_report_failure, on_failure, message, exc))
             return False
         fault_point("outbox:after-send")
         await self._write(outbox_repo.mark_sent, row.id, now)
@@ -223,7 +256,7 @@ class Dispatcher:
         platform_id = row.target.split(":", 1)[1]
         on_dm_closed = self._route(row.guild_id).on_dm_closed
         if on_dm_closed is not None:
-            await on_dm_closed(platform_id)
+            await self._after(partial(on_dm_closed, platform_id))
         fallback = row.payload.get("fallback") or {}
         payload = {k: v for k, v in row.payload.items() if k != "fallback"}
         if fallback.get("text") is not None:  # a private DM: say so publicly, never show its content
@@ -235,11 +268,16 @@ class Dispatcher:
         payload["for_user"] = platform_id
         if fallback.get("thread"):
             payload["thread"] = fallback["thread"]
-        async with self.db.transaction() as tx:
+        async def retarget(tx: Any) -> None:
             await outbox_repo.retarget(tx, row.id, f"channel:{fallback.get('channel', 'general')}", payload)
             await outbox_repo.link_mentioned(tx, row.id, row.guild_id, [platform_id])
 
+        await self._write(retarget)
+
     async def _write(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
+        if self._held is not None:  # PostgreSQL: in the transaction that holds the row
+            await fn(self._held, *args)
+            return
         async with self.db.transaction() as tx:
             await fn(tx, *args)
 

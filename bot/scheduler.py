@@ -172,10 +172,8 @@ class Scheduler:
         if entry.before_job is not None:
             await entry.before_job()
         async with ctx.db.transaction() as tx:
-            if job.next_due is None:
-                if await jobs_repo.has_run(tx, key):
-                    return False
-                await jobs_repo.record_run(tx, key, entry.name, ctx.now_ts())
+            if job.next_due is None and not await jobs_repo.claim_run(tx, key, entry.name, ctx.now_ts()):
+                return False
             # A job whose due times live in our tables (reminders) is idempotent by those rows.
             await job.body(tx, ctx, fire_time)
             fault_point("job:before-commit")  # crash injection: a job killed mid-way commits nothing

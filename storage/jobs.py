@@ -13,6 +13,15 @@ async def record_run(conn: aiosqlite.Connection, key: str, job: str, now: int) -
     await conn.execute("INSERT INTO job_run (key, job, ran_at) VALUES (?, ?, ?)", (key, job, now))
 
 
+async def claim_run(conn: aiosqlite.Connection, key: str, job: str, now: int) -> bool:
+    """Record a period's run unless it is recorded already: False when another run has it. The key
+    is the lock: on PostgreSQL a second process inserting the same key waits for the first one's
+    transaction, then finds it taken, so two processes racing for a period run it once."""
+    cur = await conn.execute(
+        "INSERT INTO job_run (key, job, ran_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", (key, job, now))
+    return cur.rowcount == 1
+
+
 async def runs_of(conn: aiosqlite.Connection, job: str) -> list[str]:
     async with conn.execute("SELECT key FROM job_run WHERE job = ? ORDER BY ran_at, key", (job,)) as cur:
         return [row[0] for row in await cur.fetchall()]

@@ -120,6 +120,17 @@ async def due(conn: aiosqlite.Connection, now: int, limit: int = 200, unpaced_on
         return [_row(r) for r in await cur.fetchall()]
 
 
+async def lock_for_delivery(conn: aiosqlite.Connection, outbox_id: int) -> bool:
+    """PostgreSQL, several dispatchers on one outbox: lock a pending row for the time of its
+    delivery, or skip it when another dispatcher holds it or has sent it (FOR UPDATE SKIP LOCKED).
+    The lock lives in the transaction that records the outcome; a dispatcher that dies mid-send
+    releases it with its connection, and the row is sent again, as after a crash on SQLite."""
+    async with conn.execute(
+        "SELECT id FROM outbox WHERE id = ? AND status = 'pending' FOR UPDATE SKIP LOCKED", (outbox_id,)
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
 async def pending_attachment_paths(conn: aiosqlite.Connection) -> list[str]:
     """The files pending messages will attach (kept by the start-up sweep of temporary files)."""
     async with conn.execute(

@@ -274,18 +274,19 @@ class PgDatabase:
         self.path = Path(url.rsplit("/", 1)[-1] or "postgresql")  # for messages only: no file
         self.conn: PgConnection | None = None
         self.reader: PgConnection | None = None
+        self.deliverer: PgConnection | None = None  # holds the outbox row being delivered (bot/outbox.py)
         self._write_lock = asyncio.Lock()
+        self._delivery_lock = asyncio.Lock()
         self.engine = "postgresql"
 
     async def connect(self) -> PgDatabase:
         import asyncpg
 
-        raw_writer = await asyncpg.connect(self.url, statement_cache_size=0)
-        raw_reader = await asyncpg.connect(self.url, statement_cache_size=0)
-        for raw in (raw_writer, raw_reader):
+        raws = [await asyncpg.connect(self.url, statement_cache_size=0) for _ in range(3)]
+        for raw in raws:
             await _setup(raw)
-        ids = frozenset(await self._id_tables(raw_writer))
-        self.conn, self.reader = PgConnection(raw_writer, ids), PgConnection(raw_reader, ids)
+        ids = frozenset(await self._id_tables(raws[0]))
+        self.conn, self.reader, self.deliverer = (PgConnection(raw, ids) for raw in raws)
         return self
 
     @staticmethod
@@ -296,7 +297,7 @@ class PgDatabase:
         return [r[0] for r in rows]
 
     async def close(self) -> None:
-        for name in ("reader", "conn"):
+        for name in ("deliverer", "reader", "conn"):
             conn = getattr(self, name)
             if conn is not None:
                 try:
@@ -340,7 +341,8 @@ class PgDatabase:
                 applied.append(version)
         if applied:  # a new table may have an id: INSERTs return it from now on
             ids = frozenset(await self._id_tables(raw))
-            self.conn.id_tables = self.reader.id_tables = ids  # type: ignore[union-attr]
+            for conn in (self.conn, self.reader, self.deliverer):
+                conn.id_tables = ids  # type: ignore[union-attr]
         return applied
 
     @asynccontextmanager
@@ -357,6 +359,34 @@ class PgDatabase:
                 raise
             else:
                 await tr.commit()
+
+    @asynccontextmanager
+    async def delivery_transaction(self) -> AsyncIterator[PgConnection]:
+        """A transaction beside the writer's, on a connection of its own: the dispatcher locks the
+        outbox row it delivers in it (SKIP LOCKED) and records the outcome there."""
+        assert self.deliverer is not None, "connect() first"
+        async with self._delivery_lock:
+            tr = self.deliverer.raw.transaction()
+            await tr.start()
+            try:
+                yield self.deliverer
+            except BaseException:
+                await tr.rollback()
+                raise
+            else:
+                await tr.commit()
+
+    async def lock_community(self, guild_id: str) -> None:
+        """One process per community: a session advisory lock on the reader's connection, held
+        until this database is closed (or the process dies)."""
+        from storage.database import DatabaseError
+
+        assert self.reader is not None
+        got = await self.reader.raw.fetchval("SELECT pg_try_advisory_lock(7242024, hashtext($1))", guild_id)
+        if not got:
+            raise DatabaseError(
+                f"Another entraide process is already serving community {guild_id} on {redact(self.url)}; "
+                "stop it first (two bots on one community would post everything twice).")
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict = ()) -> Any:
         assert self.reader is not None

@@ -47,7 +47,7 @@ async def fresh_database() -> str:
             await db.close()
         _template_ready = True
     name = f"entraide_t{os.getpid()}_{next(_counter)}"
-    await _admin(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+    await _admin(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE} STRATEGY FILE_COPY")
     return server_url(name)
 
 

@@ -15,7 +15,8 @@ def test_parameters_become_numbered_and_names_keep_their_order() -> None:
 
 
 def test_insert_or_ignore_is_on_conflict_do_nothing_before_returning() -> None:
-    assert translate("INSERT OR IGNORE INTO t (a) VALUES (?)").sql == "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING"
+    assert translate("INSERT OR IGNORE INTO t (a) VALUES (?)").sql == (
+        "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING")
     assert translate("INSERT OR IGNORE INTO t (a) VALUES (?) RETURNING a").sql == (
         "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING RETURNING a")
     assert translate("INSERT INTO job_run (key) VALUES (?)").insert_table == "job_run"
