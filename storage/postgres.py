@@ -271,7 +271,8 @@ class PgDatabase:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.path = Path(url.rsplit("/", 1)[-1] or "postgresql")  # for messages only: no file
+        # No file: a stable name for what is keyed by database (its temporary files' folder).
+        self.path = Path("/postgresql") / re.sub(r"^\w+://([^@/]*@)?", "", url).replace("/", "_")
         self.conn: PgConnection | None = None
         self.reader: PgConnection | None = None
         self.deliverer: PgConnection | None = None  # holds the outbox row being delivered (bot/outbox.py)
@@ -328,7 +329,7 @@ class PgDatabase:
                 "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
             done = {r[0] for r in await raw.fetch("SELECT version FROM schema_migration")}
             known = {v for v, _n, _s in shipped}
-            unknown = sorted(done - known - set(range(0, shipped[0][0] + 1)))
+            unknown = sorted(done - known)
             if unknown or (done and max(done) > max(code_schema_version(), max(known))):
                 raise DatabaseError(
                     f"The database {redact(self.url)} has migration {(unknown or [max(done)])[0]}, which this "

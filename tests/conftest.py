@@ -17,6 +17,14 @@ async def sim(tmp_path: Path) -> AsyncIterator[Sim]:
     await s.close()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if pg_support.ON_PG:
+        skip = pytest.mark.skip(reason="about the SQLite file itself")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
 if pg_support.ON_PG:
     import storage.database
 

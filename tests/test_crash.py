@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -15,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import open_database
+from storage.database import insert_rows, open_database
+from tests import pg_support
 
 MEMBERS = 1000
 BEFORE = "2026-12-02T17:59:00+01:00"  # Wednesday, just before the 18:00 nudges
@@ -24,28 +24,29 @@ END = "2026-12-03T06:00:00+01:00"
 DAY = 86400
 
 
-async def quiet_community(path: Path) -> None:
-    """1,000 members who accepted the charter long ago and have been quiet for two months."""
+async def quiet_community(path: Path) -> str:
+    """1,000 members who accepted the charter long ago and have been quiet for two months; what
+    `--db` names it by (the file, or on the PostgreSQL run the database standing for it)."""
     db = await open_database(path)
-    await db.close()
     joined = 1_764_000_000 - 200 * DAY  # mid-2025
-    conn = sqlite3.connect(path)
-    conn.executemany(
-        "INSERT INTO member (guild_id, platform_id, handle, locale, joined_at, charter_accepted_at, "
-        "profile_updated_at, last_active_at) VALUES ('console', ?, ?, ?, ?, ?, ?, ?)",
-        [(f"m{i:04d}", f"m{i:04d}", "fr" if i % 3 else "en", joined, joined, 1_764_000_000 - 30 * DAY,
-          1_764_000_000 - 60 * DAY) for i in range(MEMBERS)],
-    )
-    conn.commit()
-    conn.close()
+    try:
+        async with db.transaction() as tx:
+            await insert_rows(
+                tx, "INSERT INTO member (guild_id, platform_id, handle, locale, joined_at, charter_accepted_at, "
+                "profile_updated_at, last_active_at) VALUES",
+                [("console", f"m{i:04d}", f"m{i:04d}", "fr" if i % 3 else "en", joined, joined,
+                  1_764_000_000 - 30 * DAY, 1_764_000_000 - 60 * DAY) for i in range(MEMBERS)])
+    finally:
+        await db.close()
+    return await pg_support.url_for_path(path) if pg_support.ON_PG else str(path)
 
 
-def console(db: Path, start: str, events: list[dict], fault: str | None = None) -> tuple[list[dict], int]:
+def console(db: str, start: str, events: list[dict], fault: str | None = None) -> tuple[list[dict], int]:
     env = {k: v for k, v in os.environ.items() if k != "ENTRAIDE_FAULT"}
     if fault:
         env["ENTRAIDE_FAULT"] = fault
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", start],
+        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", db, "--start", start],
         input="".join(json.dumps(e) + "\n" for e in events), capture_output=True, text=True, timeout=600, env=env,
     )
     return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()], proc.returncode
@@ -63,8 +64,8 @@ def nudged(outs: list[dict]) -> list[str]:
     "activity:mid-flush",                # killed while activity counts were being written
 ])
 async def test_a_crash_at_any_point_loses_nothing_and_repeats_at_most_one(tmp_path: Path, fault: str) -> None:
-    db = tmp_path / "crash.sqlite"
-    await quiet_community(db)
+    path = tmp_path / "crash.sqlite"
+    db = await quiet_community(path)
     first, code = console(db, BEFORE, [{"type": "message", "user": "m0001", "channel": "general", "text": ""},
                                        {"type": "advance", "until": END}], fault=fault)
     assert code != 0, "the fault point was never reached"
@@ -75,26 +76,24 @@ async def test_a_crash_at_any_point_loses_nothing_and_repeats_at_most_one(tmp_pa
     assert len(counts) == MEMBERS, f"{MEMBERS - len(counts)} members never got their nudge"
     repeats = sum(c - 1 for c in counts.values())
     assert repeats <= 1, f"{repeats} nudges were sent twice"
-    conn = sqlite3.connect(db)
+    conn = await open_database(path)
     try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        runs = conn.execute("SELECT COUNT(*) FROM job_run WHERE key = 'weekly-nudges:2026-W49'").fetchone()[0]
+        assert await conn.integrity_check() == "ok"
+        runs = (await conn.fetchone("SELECT COUNT(*) FROM job_run WHERE key = 'weekly-nudges:2026-W49'"))[0]
         assert runs == 1
-        assert conn.execute("SELECT COUNT(*) FROM nudge").fetchone()[0] == MEMBERS
-        assert conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0] == 0
+        assert (await conn.fetchone("SELECT COUNT(*) FROM nudge"))[0] == MEMBERS
+        assert (await conn.fetchone("SELECT COUNT(*) FROM outbox WHERE status = 'pending'"))[0] == 0
     finally:
-        conn.close()
+        await conn.close()
     third, code = console(db, END, [{"type": "advance", "by": "6h"}])  # and a later restart repeats nothing
     assert nudged(third) == []
 
 
 @pytest.mark.slow
 async def test_down_over_a_due_time_runs_once_within_grace_and_never_late(tmp_path: Path) -> None:
-    db = tmp_path / "down.sqlite"
-    await quiet_community(db)
+    db = await quiet_community(tmp_path / "down.sqlite")
     outs, _ = console(db, "2026-12-02T21:00:00+01:00", [{"type": "advance", "by": "10h"}])  # 3 h late: caught up
     assert len(set(nudged(outs))) == MEMBERS
-    late = tmp_path / "late.sqlite"
-    await quiet_community(late)
+    late = await quiet_community(tmp_path / "late.sqlite")
     outs, _ = console(late, "2026-12-03T01:00:00+01:00", [{"type": "advance", "by": "10h"}])  # 7 h late: skipped
     assert nudged(outs) == []

@@ -17,6 +17,7 @@ from storage.database import (
 )
 
 
+@pytest.mark.sqlite_only
 async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "a.sqlite")
     try:
@@ -38,6 +39,7 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.sqlite_only
 async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite"
     conn = sqlite3.connect(path)
@@ -47,6 +49,7 @@ async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None
         await open_database(path)
 
 
+@pytest.mark.sqlite_only
 async def test_a_second_instance_on_the_same_file_is_refused(tmp_path: Path) -> None:
     first = InstanceLock(tmp_path / "x.sqlite")
     first.acquire()
@@ -72,6 +75,7 @@ async def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> Non
         await db.close()
 
 
+@pytest.mark.sqlite_only
 async def test_online_backup_holds_every_committed_row(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "a.sqlite")
     try:
@@ -89,6 +93,7 @@ async def test_online_backup_holds_every_committed_row(tmp_path: Path) -> None:
         await copy.close()
 
 
+@pytest.mark.sqlite_only
 async def test_a_migration_numbered_below_the_newest_is_still_applied(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     """Two features merged in another order: 0031 ships after a file already reached 0060."""
     import storage.database as database

@@ -26,6 +26,7 @@ from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
 from bot.services.setup import Finding, ServerMember
 from bot.transports.pictures import picture_line
 from storage import console_server
+from storage.database import is_url
 
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -498,7 +499,8 @@ async def run_console(
     if jsonl:
         server = ConsoleServer(lambda obj: write_json_line(out, obj))
     else:
-        pictures = Path(db_path).resolve().parent / "pictures"  # next to the database: kept after the session
+        # next to the database: kept after the session (a PostgreSQL database has no folder: here)
+        pictures = (Path.cwd() if is_url(db_path) else Path(db_path).resolve().parent) / "pictures"
         server = ConsoleServer(lambda obj: _print_human(out, obj, pictures))
     clock = SimulatedClock(start)
     engine = await Engine.open(config, db_path, clock, server)
