@@ -186,6 +186,41 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return asyncio.run(backup())
 
 
+def cmd_migrate_to(args: argparse.Namespace) -> int:
+    """Copy the SQLite database into an empty PostgreSQL one (resumable; storage/copy.py)."""
+    from bot.config_check import words
+    from bot.files import require_database
+    from storage.copy import copy_database
+    from storage.database import Database, is_url
+    from storage.postgres import PgDatabase
+
+    config = _config(args)
+    source = args.db or config.database.path
+    if is_url(source) or not is_url(args.url):
+        print("migrate-to copies an SQLite file (--db or database.path) into postgresql://user@host/database",
+              file=sys.stderr)
+        return EXIT_USAGE
+    require_database(words(config.community.locale), source, _config_source(args))
+
+    async def run() -> int:
+        lite = Database(source, synchronous=config.database.synchronous)
+        pg = PgDatabase(args.url)
+        try:
+            await lite.connect()
+            await lite.migrate()
+            await pg.connect()
+            await pg.migrate()
+            counts = await copy_database(lite, pg, say=lambda line: print(line, file=sys.stderr, flush=True))
+        finally:
+            await pg.close()
+            await lite.close()
+        print(f"Copied {sum(counts.values())} rows in {len(counts)} tables from {source} to {redact(args.url)}; "
+              f"every count checked. Set [database] url (or ENTRAIDE_DATABASE_URL) to it and start the bot.")
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.config_check import words
     from bot.export import export_community
@@ -236,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("backup", cmd_backup, "copy the live database (SQLite's online backup; pg_dump for PostgreSQL)")
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("target", help="where to write the backup")
+    p = add("migrate-to", cmd_migrate_to, "copy the SQLite database into an empty PostgreSQL database (resumable)")
+    p.add_argument("url", help="postgresql://user@host/database (empty; created by the server's administrator)")
+    p.add_argument("--db", help="the SQLite file (default: database.path from the config)")
     p = add("export", cmd_export, "export the audit log and the vitality indicators as JSON")
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--guild", default=None, help="community id (default: the configured guild, or console)")

@@ -17,7 +17,9 @@ _PARAM = re.compile(r"\?|(?<![:\w]):([A-Za-z_]\w*)")
 _ID_IN_JSON = re.compile(
     r"(\b[\w.]+)(\s+(?:NOT\s+)?IN\s*\(\s*SELECT\s+value\s+FROM\s+)json_each\(", re.IGNORECASE)
 _ID_IS_VALUE = re.compile(r"(\b[\w.]*(?<!platform)_id\s*=\s*)(\w+\.value)\b(?!\s*::)")
+_IS_DAY = re.compile(r"\bdate\(([\w.]+)\)\s*=\s*\1\b", re.IGNORECASE)  # SQLite: a real YYYY-MM-DD day
 _WORDS = [
+    (_IS_DAY, r"sl_is_day(\1)"),
     (re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE), "INSERT INTO"),
     (re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE), ""),
     (re.compile(r"\bLIMIT\s+-1\b", re.IGNORECASE), "LIMIT ALL"),

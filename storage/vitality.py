@@ -197,7 +197,7 @@ async def weekly_active(conn: aiosqlite.Connection, guild_id: str, buckets: list
         " SELECT w.bucket, COUNT(*) FROM weeks w JOIN member m INDEXED BY member_last_active_day"
         "  ON m.guild_id = ? AND m.last_active_at >= w.lo AND m.last_active_at < w.hi"
         " WHERE NOT COALESCE(m.last_activity_day >= w.first_day AND m.last_activity_day <= w.last_day"
-        "                    AND date(m.last_activity_day) = m.last_activity_day, 0)"
+        "                    AND date(m.last_activity_day) = m.last_activity_day, FALSE)"
         " AND (m.last_activity_day IS NULL OR m.last_activity_day < w.first_day"
         "      OR NOT EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = m.id"
         "      AND a.day >= w.first_day AND a.day <= w.last_day AND date(a.day) = a.day))"

@@ -10,6 +10,7 @@ from bot.app import Engine
 from bot.clock import SimulatedClock
 from bot.config import Config, parse_config
 from bot.transports.console import ConsoleServer, ProtocolError
+from storage.database import is_url
 
 START = "2026-12-01T09:00:00+01:00"  # a Tuesday, Europe/Paris
 
@@ -17,8 +18,9 @@ START = "2026-12-01T09:00:00+01:00"  # a Tuesday, Europe/Paris
 class Sim:
     """Drive the bot like the console does: events in, protocol objects out."""
 
-    def __init__(self, db: Path, config: Config | None = None, start: str = START) -> None:
-        self.db, self.config, self.start_at = Path(db), config or Config(), start
+    def __init__(self, db: Path | str, config: Config | None = None, start: str = START) -> None:
+        self.db = db if isinstance(db, str) and is_url(db) else Path(db)  # a file, or postgresql://
+        self.config, self.start_at = config or Config(), start
         self.outputs: list[dict[str, Any]] = []
         self.last: list[dict[str, Any]] = []
         self.engine: Engine | None = None

@@ -51,3 +51,7 @@ def test_subqueries_in_from_get_a_name() -> None:
 def test_insert_or_replace_is_refused_with_the_fix() -> None:
     with pytest.raises(DialectError, match="ON CONFLICT"):
         translate("INSERT OR REPLACE INTO t (a) VALUES (?)")
+
+
+def test_a_real_day_test_is_sl_is_day() -> None:
+    assert translate("SELECT 1 FROM a WHERE date(a.day) = a.day").sql == "SELECT 1 FROM a WHERE sl_is_day(a.day)"
