@@ -95,8 +95,11 @@ _TYPED_BY_VALUES: set[str] = set()  # statements whose parameters PostgreSQL typ
 class PgCursor:
     """What aiosqlite's cursor offers the repositories, over rows already fetched."""
 
-    def __init__(self, rows: list[Any], rowcount: int, lastrowid: int | None) -> None:
+    def __init__(self, rows: list[Any], rowcount: int, lastrowid: int | None,
+                 names: Sequence[str] = ()) -> None:
         self._rows = rows
+        # sqlite3's form: one 7-tuple per column, only the name filled in
+        self.description = tuple((n, None, None, None, None, None, None) for n in names) or None
         self._next = 0
         self.rowcount = rowcount
         self.lastrowid = lastrowid
@@ -215,7 +218,7 @@ class PgConnection:
         count = _count(statement.get_statusmsg())
         if want_id:
             return PgCursor([], count, rows[-1][0] if rows else None)
-        return PgCursor(rows, count, None)
+        return PgCursor(rows, count, None, [a.name for a in statement.get_attributes()])
 
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> _Pending:
         return _Pending(self._run(sql, params))

@@ -27,12 +27,12 @@ async def _tables(sim: Sim) -> list[str]:
 
 
 async def _member_fk_columns(sim: Sim, table: str) -> list[str]:
-    rows = await sim.ctx.db.fetchall(f"PRAGMA foreign_key_list({table})")
-    return [r["from"] for r in rows if r["table"] == "member"]
+    rows = await sim.ctx.db.fetchall('SELECT "from", "table" FROM pragma_foreign_key_list(?)', (table,))
+    return [r[0] for r in rows if r[1] == "member"]
 
 
 async def _columns(sim: Sim, table: str) -> list[str]:
-    return [r["name"] for r in await sim.ctx.db.fetchall(f"PRAGMA table_info({table})")]
+    return [r[0] for r in await sim.ctx.db.fetchall("SELECT name FROM pragma_table_info(?)", (table,))]
 
 
 async def _id(sim: Sim, handle: str) -> int:
@@ -102,8 +102,8 @@ async def _populate(sim: Sim) -> dict[str, int]:
         await tx.execute("INSERT INTO mod_case (guild_id, actor_id, action, target_id, reason, at) "
                          "VALUES (?, ?, 'note', ?, 'ok', ?)", (g, me, other, now))
         await tx.execute("INSERT INTO rate_event (member_id, action, at) VALUES (?, 'request', ?)", (me, now))
-        await tx.execute("INSERT OR REPLACE INTO console_user (guild_id, user, dms_closed) VALUES (?, ?, 0)",
-                         (g, SUBJECT))
+        await tx.execute("INSERT INTO console_user (guild_id, user, dms_closed) VALUES (?, ?, 0) "
+                         "ON CONFLICT (guild_id, user) DO UPDATE SET dms_closed = 0", (g, SUBJECT))
         await tx.execute("INSERT INTO signal_contact (guild_id, platform_id, since) VALUES (?, ?, ?)",
                          (g, SUBJECT, now))
         await tx.execute("INSERT INTO signal_message (guild_id, timestamp, chat, components, created_at) "
@@ -212,8 +212,8 @@ async def test_export_never_goes_public_when_dms_are_closed(sim: Sim) -> None:
 async def test_export_found_closed_at_delivery_falls_back_without_content(sim: Sim) -> None:
     await sim.onboard("late", bio=BIO)
     async with sim.ctx.db.transaction() as tx:  # the platform refuses DMs from now on
-        await tx.execute("INSERT OR REPLACE INTO console_user (guild_id, user, dms_closed) VALUES (?, 'late', 1)",
-                         (sim.ctx.guild_id,))
+        await tx.execute("INSERT INTO console_user (guild_id, user, dms_closed) VALUES (?, 'late', 1) "
+                         "ON CONFLICT (guild_id, user) DO UPDATE SET dms_closed = 1", (sim.ctx.guild_id,))
     await sim.command("late", "profile export")
     assert not of(sim.last, "dm", kind="export")
     posts = of(sim.last, "post", kind="export")

@@ -521,6 +521,31 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT to_char(d::date - (extract(isodow FROM d::date)::integer - 1), 'YYYY-MM-DD')
 $$;
 
+-- SQLite's catalogue, for the statements that list tables or indexes (privacy's table census).
+CREATE VIEW sqlite_master AS
+    SELECT 'table'::text AS type, c.relname::text AS name, c.relname::text AS tbl_name, NULL::text AS sql
+    FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+    UNION ALL
+    SELECT 'index', i.relname::text, t.relname::text, pg_get_indexdef(i.oid)
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+    WHERE t.relnamespace = current_schema()::regnamespace;
+
+-- SQLite's pragma_table_info(t) and pragma_foreign_key_list(t), the columns statements read.
+CREATE FUNCTION pragma_table_info(t text) RETURNS TABLE(cid integer, name text, type text, notnull integer)
+LANGUAGE sql STABLE AS $$
+    SELECT (a.attnum - 1)::integer, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull::integer
+    FROM pg_attribute a WHERE a.attrelid = t::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+$$;
+CREATE FUNCTION pragma_foreign_key_list(t text) RETURNS TABLE("table" text, "from" text, "to" text)
+LANGUAGE sql STABLE AS $$
+    SELECT c.confrelid::regclass::text, a.attname::text, r.attname::text
+    FROM pg_constraint c
+    CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, ref)
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col
+    JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = k.ref
+    WHERE c.conrelid = t::regclass AND c.contype = 'f'
+$$;
+
 -- Derived data (SQLite's triggers) ---------------------------------------------------------------
 
 -- activity_week: members active per community and week; member.last_activity_day.
@@ -558,6 +583,9 @@ BEGIN
         WHERE id = NEW.member_id AND (last_activity_day IS NULL OR last_activity_day < NEW.day);
         RETURN NULL;
     ELSIF TG_OP = 'DELETE' THEN
+        IF current_setting('entraide.deleting_member', true) = OLD.member_id::text THEN
+            RETURN NULL;  -- the member's own delete trigger has done the counting
+        END IF;
         IF sl_is_day(OLD.day) THEN PERFORM activity_week_remove(OLD.member_id, OLD.day); END IF;
         UPDATE member SET last_activity_day = (SELECT MAX(a.day) FROM activity_day a WHERE a.member_id = OLD.member_id)
         WHERE id = OLD.member_id AND last_activity_day = OLD.day;
@@ -579,10 +607,17 @@ END $$;
 CREATE TRIGGER activity_day_changed AFTER INSERT OR DELETE OR UPDATE OF member_id, day ON activity_day
     FOR EACH ROW EXECUTE FUNCTION activity_day_changed();
 
+-- A member deleted: their weeks are counted down here, then their days go without their own
+-- trigger (which would update the member row being deleted, which PostgreSQL refuses).
 CREATE FUNCTION activity_week_member_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    UPDATE activity_week SET members = members - 1
+    WHERE guild_id = OLD.guild_id AND week_start IN (
+        SELECT DISTINCT sl_week_start(a.day) FROM activity_day a WHERE a.member_id = OLD.id AND sl_is_day(a.day));
+    PERFORM set_config('entraide.deleting_member', OLD.id::text, true);
     DELETE FROM activity_day WHERE member_id = OLD.id;
+    PERFORM set_config('entraide.deleting_member', '', true);
     RETURN OLD;
 END $$;
 
