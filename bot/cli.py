@@ -1,4 +1,5 @@
-"""`entraide run | console | demo | check-config | migrate | backup | export | import-profiles | simulate`."""
+"""`entraide run | console | demo | check-config | migrate | migrate-to | backup | export | import-profiles`
+(and `simulate`)."""
 from __future__ import annotations
 
 import argparse
@@ -113,7 +114,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from cogs.bot import run_bot
 
-    return run_bot(config, _db_path(args, config), token, sync=args.sync)
+    shards = _shards(args)
+    if shards is None:
+        return EXIT_USAGE
+    return run_bot(config, _db_path(args, config), token, sync=args.sync, shard_ids=shards[0], shard_count=shards[1])
+
+
+def _shards(args: argparse.Namespace) -> tuple[list[int] | None, int | None] | None:
+    """--shards 0,1 --shard-count 4: both or neither; None (after saying why) when they do not fit."""
+    if args.shards is None and args.shard_count is None:
+        return None, None
+    try:
+        ids = sorted({int(x) for x in (args.shards or "").split(",") if x.strip()})
+    except ValueError:
+        ids = []
+    count = args.shard_count
+    if not ids or count is None or count < 1 or any(i < 0 or i >= count for i in ids):
+        print("--shards takes shard numbers like 0,1 and needs --shard-count (each number below it); see "
+              "docs/SCALING.md.", file=sys.stderr)
+        return None
+    return ids, count
 
 
 def cmd_adopt(args: argparse.Namespace) -> int:
@@ -252,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="slash commands are registered only when they changed; --sync forces it, "
                         "--sync guild|global registers them in the server (instant) or everywhere, "
                         "removing the other's; --sync none skips it")
+    p.add_argument("--shards", help="Discord shards this process holds, e.g. 0,1 (with --shard-count; PostgreSQL)")
+    p.add_argument("--shard-count", type=int, help="how many shards all processes hold together")
     p = add("adopt", cmd_adopt, "make every current member of the Discord server a member (no welcome)")
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--charter", choices=("accepted", "send"), default="accepted",

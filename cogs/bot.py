@@ -10,6 +10,7 @@ import contextlib
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -54,7 +55,7 @@ class EntraideBot(commands.Bot):
     def __init__(
         self, config: Config, db_path: Path | str, clock: Clock | None = None, *,
         guild_id: str | None = None, sync: str = "none", deliver_every: float = 1.0, flush_every: float = 5.0,
-        single_instance: bool = True, background: bool = True,
+        single_instance: bool = True, background: bool = True, **sharding: Any,
     ) -> None:
         # The bot never joins voice: discord.py's warnings about voice libraries would only worry people.
         discord.VoiceClient.warn_nacl = False
@@ -62,7 +63,7 @@ class EntraideBot(commands.Bot):
         super().__init__(
             command_prefix=commands.when_mentioned, intents=bot_intents(), help_command=None,
             allowed_mentions=discord.AllowedMentions.none(), chunk_guilds_at_startup=False,
-            tree_cls=EntraideTree,
+            tree_cls=EntraideTree, **sharding,
         )
         self.config = config
         self.db_path = db_path
@@ -95,12 +96,16 @@ class EntraideBot(commands.Bot):
         """Every server the bot serves (one per community with a `guild_id`)."""
         return [engine.ctx.guild_id for engine in self.engine.engines] if self.engine else [self.guild_id]
 
+    def serves(self, entry: Any) -> bool:
+        """A network community this process serves: one with a server (sharded: on one of its shards)."""
+        return bool(entry.guild_id)
+
     async def setup_hook(self) -> None:
         """Open the engine, load the cogs, register the persistent components and the translator."""
         self.engine = await Engine.open(
             self.config, self.db_path, self.clock, DiscordDelivery(self), guild_id=self.guild_id,
             single_instance=self.single_instance,
-            serves=(lambda entry: bool(entry.guild_id)) if is_network(self.config) else None,
+            serves=self.serves if is_network(self.config) else None,
         )
         for engine in self.engine.engines:
             engine.ctx.platforms.append(DiscordServer(self, engine.ctx.guild_id))
@@ -256,7 +261,26 @@ def configure_logging(verbose: bool = False) -> None:
     discord.utils.setup_logging(level=logging.DEBUG if verbose else logging.INFO)
 
 
-def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "auto") -> int:
+def shard_of(guild_id: int | str, shard_count: int) -> int:
+    """Discord's rule: a server's events come on shard (guild_id >> 22) % shard_count."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+class ShardedEntraideBot(EntraideBot, commands.AutoShardedBot):
+    """`entraide run --shards 0,1 --shard-count 4`: this process holds some of Discord's shards and
+    serves the network's communities whose servers are on them; other processes, on the same
+    PostgreSQL database, hold the rest (docs/SCALING.md)."""
+
+    def __init__(self, config: Config, db_path: Path | str, *, shard_ids: list[int], shard_count: int,
+                 **options: Any) -> None:
+        super().__init__(config, db_path, shard_ids=shard_ids, shard_count=shard_count, **options)
+
+    def serves(self, entry: Any) -> bool:
+        return bool(entry.guild_id) and shard_of(entry.guild_id, self.shard_count or 1) in (self.shard_ids or [])
+
+
+def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "auto",
+            shard_ids: list[int] | None = None, shard_count: int | None = None) -> int:
     """`entraide run`: log in, serve until stopped. A bad token or setup gives one clear sentence."""
     if sync not in SYNC_CHOICES:
         print(f"--sync must be one of {', '.join(SYNC_CHOICES)}.", file=sys.stderr)
@@ -265,7 +289,11 @@ def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "auto")
         print("Set community.guild_id in the config to your Discord server's id (right-click the server → "
               "Copy Server ID, with Developer Mode on); see the README, “Run it on Discord”.", file=sys.stderr)
         return 2
-    bot = EntraideBot(config, db_path, sync=sync)
+    if shard_ids is not None and shard_count is not None:
+        bot: EntraideBot = ShardedEntraideBot(config, db_path, sync=sync, shard_ids=shard_ids,
+                                              shard_count=shard_count)
+    else:
+        bot = EntraideBot(config, db_path, sync=sync)
 
     async def main() -> None:
         async with bot:
