@@ -43,7 +43,7 @@ test-pg: $(STAMP)
 	    -c pyproject.toml --rootdir=. $(ACCEPTANCE); fi
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(WITH_PG) $(PY) benchmarks/run.py
 
 # The dashboard's browser tests: Debian's Chromium (never a downloaded browser) and axe-core from npm,
 # installed into tests/browser/node_modules. Without them `make test` skips those tests; .ci/run calls this.
