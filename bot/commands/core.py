@@ -54,12 +54,13 @@ def _may_use(inv: Invocation, spec: CommandSpec, accepted: bool) -> bool:
 
 
 def _lines(inv: Invocation, names: list[str]) -> list[str]:
-    return [f"• {name} — {inv.t(help_key(name))}" for name in names]
+    """Each name as a hint token: every transport writes it as typed there (`/motm-admin open` on Discord)."""
+    return [f"• ⟦{name}⟧ — {inv.t(help_key(name))}" for name in names]
 
 
 def command_card(inv: Invocation, spec: CommandSpec) -> Reply:
     """One command: what it does, its options, an example and who may use it."""
-    lines = [f"{spec.name} — {inv.t(help_key(spec.name))}"]
+    lines = [f"⟦{spec.name}⟧ — {inv.t(help_key(spec.name))}"]
     lines.append(inv.t("core.options_title") if spec.options else inv.t("core.no_options"))
     lines.extend(_option_line(inv, option) for option in spec.options)
     example = example_of(inv, spec)

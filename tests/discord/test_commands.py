@@ -133,6 +133,9 @@ async def test_animator_commands_sit_in_groups_discord_hides(dsim: DiscordSim) -
         assert COMMANDS[name].animator and dsim.find_command(path).qualified_name == path
     help_text = render_hints("⟦motm open⟧ ⟦event new title=Apéro⟧ ⟦motm vote member=alice⟧", SLASH)
     assert help_text == "/motm-admin open /event-admin new title:Apéro /motm vote member:alice"
+    dsim.give_role(dsim.members["alice"], dsim.roles["animator"])
+    [card] = await dsim.command(dsim.members["alice"], "help", command="motm open")
+    assert card.content.startswith("/motm-admin open — "), card.content
 
 
 async def _invoke_all(dsim: DiscordSim, user_name: str) -> dict[str, list]:
