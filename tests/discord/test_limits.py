@@ -136,7 +136,8 @@ async def test_every_list_at_its_largest_fits_and_shows_everything(
     alice, bob = dsim.members["alice"], dsim.members["bob"]
     dsim.give_role(alice, dsim.roles["animator"])
     cases = {
-        "help": ({}, [f"• {name} —" for name in ("vitality", "mod history", "remind add", "request new")]),
+        "help": ({}, [f"• /{name} —" for name in (  # command names as Discord shows them
+            "vitality", "mod history", "remind add", "request new", "motm-admin open")]),
         "mod history": ({"member": bob}, [f"note {n:02d}" for n in range(20)]),
         "request list": ({}, [t.replace("à", "à")[:30] for t in seeded["titles"]]),
         "skills": ({}, seeded["skills"]),
