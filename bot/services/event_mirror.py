@@ -26,9 +26,9 @@ import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
+from bot.mentions import neutralize
 from bot.outbox import mirror_event
 from bot.scheduler import Job, period_day
-from bot.services.event_cards import describe, view_of
 from bot.services.event_input import DAY
 from storage import event_mirror as mirror_repo
 from storage import events as events_repo
@@ -55,18 +55,23 @@ def _cut(text: str, limit: int) -> str:
 
 
 async def entry(conn: aiosqlite.Connection, ctx: Community, event: Event) -> dict[str, Any]:
-    """The entry as the platform shows it: name, when, where, and a description ending with the note and
-    the marker (the card is shortened first when it does not fit)."""
+    """The entry as the platform shows it: name, when, where, and a description (kind, repetition,
+    languages, the event's own text, shortened to fit) ending with the note and the marker."""
     loc = ctx.locale
-    view = await view_of(conn, event)
     note = ctx.t(loc, "events.mirror.note", id=event.id)
     tail = f"\n\n{note}\n{marker(event.id)}"
-    card = describe(ctx, loc, view).split("\n", 1)
-    body = card[1] if len(card) > 1 else ""
-    description = _cut(body, MAX_DESCRIPTION - len(tail)) + tail
+    lines = [ctx.t(loc, f"events.kind_line.{event.kind}", id=event.id, title=neutralize(event.title))]
+    if event.repeat_rule:
+        lines.append(ctx.t(loc, "events.repeat_line", rule=ctx.i18n.rule(loc, event.repeat_rule)))
+    if event.language_list:
+        lines.append(ctx.t(loc, "events.languages_line", languages=", ".join(event.language_list)))
+    if event.description:
+        lines.append(neutralize(event.description))
+    # No places left nor slots: they change with each sign-up, the entry only with the event.
+    description = _cut("\n".join(lines), MAX_DESCRIPTION - len(tail)) + tail
     place = event.place or ctx.t(loc, "events.no_place")
     return {
-        "name": _cut(event.title, MAX_NAME), "description": description.lstrip("\n"),
+        "name": _cut(event.title, MAX_NAME), "description": description,
         "start": from_epoch(event.start_at).isoformat(), "end": from_epoch(event.end_at).isoformat(),
         "location": _cut(place, MAX_LOCATION), "marker": marker(event.id),
     }

@@ -117,7 +117,8 @@ async def test_an_event_becomes_a_scheduled_event_edited_and_cancelled_with_it(
     dsim: DiscordSim, api: FakeEventsAPI,
 ) -> None:
     bot_permissions(dsim, create_events=True)
-    event_id = await new_event(dsim, title="Apéro de quartier", when="2026-12-11T19:00", place="Bar du coin")
+    event_id = await new_event(dsim, title="Apéro de quartier", when="2026-12-11T19:00", place="Bar du coin",
+                               capacity=12)
     sent = await dsim.deliver()
     (created,) = api.named("create")
     assert created["name"] == "Apéro de quartier"
@@ -130,6 +131,8 @@ async def test_an_event_becomes_a_scheduled_event_edited_and_cancelled_with_it(
     description = created["description"]
     assert "« Intéressé » ne vous inscrit pas" in description and f"/event join id:{event_id}" in description
     assert description.rstrip().splitlines()[-1] == f"entraide-{event_id}"
+    assert description.startswith(f"🤝 Rencontre n°{event_id} : Apéro de quartier")
+    assert "🎟" not in description  # no count of free places: it would be stale after each sign-up
     # The post in #general says it too.
     posts = [m.content for m in sent if m.channel.name == "general"]
     assert len(posts) == 1 and "« Intéressé » ne vous inscrit pas" in posts[0], posts
