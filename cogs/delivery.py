@@ -15,13 +15,15 @@ import discord
 
 from bot.commands.hints import SLASH, render_hints
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError, TransientDeliveryError
+from cogs import forum as forum_posts
 from cogs.base import build_view, dm_message_ref, files_for
 from cogs.calendar import DiscordCalendar
 from cogs.chunks import split_message
-from cogs.server import bot_role_name
+from cogs.server import bot_role_name, channel_by_ref
 from storage import platform_refs
 
 if TYPE_CHECKING:
+    from bot.context import Community
     from cogs.bot import EntraideBot
 
 log = logging.getLogger(__name__)
@@ -140,20 +142,34 @@ class DiscordDelivery:
             async with self.bot.engine.ctx.db.transaction() as tx:
                 await platform_refs.set_ref(tx, message.guild_id, dm_message_ref(sent.id), message.guild_id)
 
-    def channel_by_ref(self, guild: discord.Guild, ref: str) -> discord.TextChannel | discord.Thread | None:
+    def channel_by_ref(
+        self, guild: discord.Guild, ref: str, help_desk: str | None = None,
+    ) -> discord.TextChannel | discord.Thread | discord.ForumChannel | None:
         """A configured channel: its id, or its name (as `[channels]` in the config says); by id, a
-        thread too (a reminder set with `/remind add channel:` on a thread)."""
+        thread too (a reminder set with `/remind add channel:` on a thread); the help desk (`help_desk`,
+        the community's `channels.help_requests`) may be a forum (cogs/forum.py)."""
+        forum = help_desk is not None and ref == help_desk
         if ref.isdigit():
             channel = guild.get_channel_or_thread(int(ref))
-            return channel if isinstance(channel, discord.TextChannel | discord.Thread) else None
-        return discord.utils.get(guild.text_channels, name=ref.lstrip("#"))
+            kinds = (discord.TextChannel, discord.Thread, discord.ForumChannel) if forum \
+                else (discord.TextChannel, discord.Thread)
+            return channel if isinstance(channel, kinds) else None
+        return channel_by_ref(guild, ref, forum=forum)
+
+    def _ctx(self, message: Outgoing) -> Community:
+        """The community the message belongs to (in a network, by its outbox row's key)."""
+        engine = self.bot.engine_for(message.guild_id) or self.bot.engine
+        return engine.ctx
 
     async def _post(self, message: Outgoing) -> None:
         guild = self._guild(message)
-        channel = self.channel_by_ref(guild, message.target_id)
+        channel = self.channel_by_ref(guild, message.target_id, self._ctx(message).config.channels.help_requests)
         if channel is None:
             raise PermanentDeliveryError(f"no channel {message.target_id!r} in the server", cause="unknown_channel")
         payload = message.payload
+        if isinstance(channel, discord.ForumChannel):
+            await self._post_in_forum(guild, channel, message)
+            return
         destination: discord.abc.Messageable = channel
         if payload.get("thread"):
             destination = await self._thread(guild, str(payload["thread"])) or channel
@@ -164,6 +180,35 @@ class DiscordDelivery:
         name = payload.get("create_thread")
         if name and destination is channel:
             await self._open_thread(guild, sent, str(name))
+
+    async def _post_in_forum(self, guild: discord.Guild, forum: discord.ForumChannel, message: Outgoing) -> None:
+        """In a forum every message lives in a post: an update goes to its request's post, a new request
+        (or anything else) opens one, tagged with the request's skills (a long text: the rest follows in it)."""
+        payload = message.payload
+        messages = self._send_kwargs(message)
+        name = str(payload.get("thread") or payload.get("create_thread") or "")
+        if payload.get("thread"):
+            thread = await self._thread(guild, name)
+            if thread is not None:
+                for kwargs in messages:
+                    await thread.send(**kwargs)
+                return
+        if not name:  # a post that is no request's: titled by its first line
+            first = str(messages[0].get("content") or "").splitlines() or ["…"]
+            name = first[0][:forum_posts.MAX_POST_NAME]
+        thread = await forum_posts.create_post(
+            forum, name, messages[0], [str(tag) for tag in payload.get("tags") or []], self._resolved_tag(message),
+            self.bot.user.id if self.bot.user is not None else None,
+        )
+        self._threads[thread.id] = thread
+        async with self.bot.engine.ctx.db.transaction() as tx:
+            await platform_refs.set_ref(tx, str(guild.id), thread_ref_key(name), str(thread.id))
+        for kwargs in messages[1:]:
+            await thread.send(**kwargs)
+
+    def _resolved_tag(self, message: Outgoing) -> str:
+        ctx = self._ctx(message)
+        return ctx.t(ctx.locale, "requests.forum_resolved_tag")
 
     async def _open_thread(self, guild: discord.Guild, sent: discord.Message, name: str) -> None:
         """A public thread on the post, remembered under its name so later updates land in it."""

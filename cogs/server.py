@@ -35,12 +35,18 @@ def server_member(member: discord.Member) -> ServerMember:
     )
 
 
-def channel_by_ref(guild: discord.Guild, ref: str) -> discord.TextChannel | None:
-    """A configured channel: its id, or its name (as `[channels]` in the config says)."""
+def channel_by_ref(
+    guild: discord.Guild, ref: str, forum: bool = False,
+) -> discord.TextChannel | discord.ForumChannel | None:
+    """A configured channel: its id, or its name (as `[channels]` in the config says); with `forum`, a
+    forum channel too (the help desk may be one)."""
+    kinds: tuple[type, ...] = (discord.TextChannel, discord.ForumChannel) if forum else (discord.TextChannel,)
     if ref.isdigit():
         channel = guild.get_channel(int(ref))
-        return channel if isinstance(channel, discord.TextChannel) else None
-    return discord.utils.get(guild.text_channels, name=ref.lstrip("#"))
+        return channel if isinstance(channel, kinds) else None
+    name = ref.lstrip("#")
+    candidates = [*guild.text_channels, *(guild.forums if forum else [])]
+    return next((c for c in candidates if c.name == name), None)
 
 
 def role_by_ref(guild: discord.Guild, ref: str) -> discord.Role | None:
@@ -66,7 +72,7 @@ def guild_findings(ctx: Community, guild: discord.Guild) -> list[Finding]:
         channels.mod_log: (), channels.animators: (),
     }
     for ref, extra in wanted.items():
-        channel = channel_by_ref(guild, ref)
+        channel = channel_by_ref(guild, ref, forum=ref == channels.help_requests)
         name = channel.name if channel is not None else ref
         if channel is None or me is None:
             findings.append(Finding("channel", ref, "channel_exists", False, "create_channel", params))
@@ -77,6 +83,9 @@ def guild_findings(ctx: Community, guild: discord.Guild) -> list[Finding]:
                                 {**params, "name": name}))
         if not perms.view_channel:
             continue  # nothing else can work there, and Discord reports the rest as allowed
+        if isinstance(channel, discord.ForumChannel):
+            findings.extend(forum_findings(ctx, channel, perms, {**params, "name": name}))
+            continue
         findings.append(Finding("channel", ref, "channel_send", perms.send_messages, "allow_send",
                                 {**params, "name": name}))
         for check in extra:
@@ -106,6 +115,25 @@ def guild_findings(ctx: Community, guild: discord.Guild) -> list[Finding]:
     findings.append(Finding("server", "", "server_moderate", moderate, "grant_moderate", params))
     events = bool(me is not None and (me.guild_permissions.create_events or me.guild_permissions.manage_events))
     findings.append(Finding("server", "", "server_events", events, "grant_events", params))
+    return findings
+
+
+def forum_findings(
+    ctx: Community, forum: discord.ForumChannel, perms: discord.Permissions, params: dict[str, str],
+) -> list[Finding]:
+    """A forum help desk: posts (Create Posts, Send Messages in Posts), tags (Manage Channels, room left)."""
+    from cogs.forum import MAX_TAGS, find_tag
+
+    ref = ctx.config.channels.help_requests
+    posts = perms.send_messages and perms.send_messages_in_threads
+    findings = [
+        Finding("channel", ref, "forum_posts", posts, "allow_forum_posts", params),
+        Finding("channel", ref, "forum_tags", perms.manage_channels, "allow_forum_tags", params),
+    ]
+    resolved = ctx.t(ctx.locale, "requests.forum_resolved_tag")
+    full = len(forum.available_tags) >= MAX_TAGS - (0 if find_tag(forum, resolved) is not None else 1)
+    findings.append(Finding("channel", ref, "forum_tag_room", not full, "forum_full",
+                            {**params, "tags": str(len(forum.available_tags)), "max": str(MAX_TAGS)}))
     return findings
 
 

@@ -105,7 +105,7 @@ async def open_request(
                      details=neutralize(details) or "—", skills=skills_text(names))
         await post(tx, ctx, ctx.config.channels.help_requests, "request", text,
                    components=[claim_button(ctx, loc, request_id)], create_thread=thread_name(request_id),
-                   about=[requester.id])
+                   about=[requester.id], extra={"tags": names})
         first = await route_round(tx, ctx, request, 1, paced=False)
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
         assert request is not None
