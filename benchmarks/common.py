@@ -45,6 +45,8 @@ class Scale:
     outcome_members: int = 300  # the routing outcome simulation (bench_outcomes)
     outcome_weeks: int = 8
     outcome_seeds: tuple[int, ...] = (1, 2, 3)
+    network_members: int = 100_000  # the network benchmark: members split across communities
+    network_communities: int = 300
 
     @classmethod
     def full(cls) -> Scale:
@@ -53,7 +55,7 @@ class Scale:
 
     @classmethod
     def tiny(cls, data_dir: Path) -> Scale:
-        return cls("tiny", (200, 400), 20, 5, 2_000, 100, (200, 400), 300, 300, 60, 1, data_dir, 40, 1, (1,))
+        return cls("tiny", (200, 400), 20, 5, 2_000, 100, (200, 400), 300, 300, 60, 1, data_dir, 40, 1, (1,), 400, 4)
 
     def community(self, members: int, open_requests: int | None = None) -> Path:
         return cached(Spec(members, open_requests), self.data_dir)

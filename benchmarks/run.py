@@ -26,7 +26,8 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.common import Result, Scale, machine, workdir  # noqa: E402
 
-BENCHMARKS = ("routing", "activity", "weekly_jobs", "vitality", "startup", "end_to_end", "outcomes", "postgres")
+BENCHMARKS = ("routing", "activity", "weekly_jobs", "vitality", "startup", "end_to_end", "outcomes", "postgres",
+              "network")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 

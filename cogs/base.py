@@ -72,6 +72,13 @@ async def engine_of(interaction: discord.Interaction) -> Engine:
     return bot.engine
 
 
+def server_engine(interaction: discord.Interaction) -> Engine:
+    """The engine of the interaction's server (in a DM, the first community's): for what cannot wait
+    for a database read (autocomplete, opening a form)."""
+    bot = bot_of(interaction)
+    return bot.engine_for(interaction.guild_id) or bot.engine
+
+
 def dm_message_ref(message_id: int | str) -> str:
     """The platform_ref naming the community that sent a DM with buttons (in a network)."""
     return f"dm-message:{message_id}"

@@ -14,14 +14,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.services import suggestions
-from cogs.base import bot_of, foreign_guild
+from cogs.base import foreign_guild, server_engine
 
 log = logging.getLogger(__name__)
 Suggest = Callable[[discord.Interaction, str], Awaitable[list[suggestions.Suggestion]]]
 
 
 def _ctx(interaction: discord.Interaction):  # noqa: ANN202
-    return bot_of(interaction).engine.ctx
+    return server_engine(interaction).ctx
 
 
 async def _skill(interaction: discord.Interaction, current: str) -> list[suggestions.Suggestion]:

@@ -13,7 +13,7 @@ import discord
 
 from bot.commands.registry import COMMANDS
 from bot.services import profiles
-from cogs.base import bot_of, run_command
+from cogs.base import run_command, server_engine
 
 FORM_TIMEOUT = 3600.0  # a form nobody submits is forgotten after an hour
 MAX_INPUT = 4000  # Discord's longest text input
@@ -34,7 +34,7 @@ def _locale(interaction: discord.Interaction) -> str | None:
 
 
 def _words(interaction: discord.Interaction, key: str, limit: int) -> str:
-    text = bot_of(interaction).engine.ctx.t(_locale(interaction), key)
+    text = server_engine(interaction).ctx.t(_locale(interaction), key)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -92,5 +92,5 @@ async def open_request_form(interaction: discord.Interaction, **given: Any) -> N
 
 
 async def open_bio_form(interaction: discord.Interaction) -> None:
-    bio = await profiles.own_bio(bot_of(interaction).engine.ctx, str(interaction.user.id))
+    bio = await profiles.own_bio(server_engine(interaction).ctx, str(interaction.user.id))
     await interaction.response.send_modal(BioForm(interaction, bio))

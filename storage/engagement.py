@@ -123,17 +123,19 @@ async def latest_poll(conn: aiosqlite.Connection, guild_id: str) -> PollState | 
 
 # Present, active members with nudges on, members (charter accepted), not yet nudged this ISO week,
 # and not sent a check-in DM in the last days, as a newcomer or as the godparent of one
-# (COMMUNITY.md: never more than one unsolicited message a week). The recent check-ins are few: their
-# members and godparents are listed once, not looked up for every member.
+# (COMMUNITY.md: never more than one unsolicited message a week). The recent check-ins of the
+# community's members are listed once, not looked up for every member; the list is read from the
+# community's members (one index range), never from every community's check-ins (a network of 300).
 _ELIGIBLE = (
     "eligible AS (SELECT m.id, m.platform_id, m.handle, m.locale, m.dms_closed, m.available, "
     "m.last_active_at, m.profile_updated_at, m.joined_at FROM member m "
     "WHERE m.guild_id = :guild AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.nudges = 1 "
     "AND m.charter_accepted_at IS NOT NULL "
     "AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.member_id = m.id AND n.week = :week) "
-    "AND m.id NOT IN (SELECT c.member_id FROM checkin c WHERE c.at >= :checkin_since "
-    "UNION ALL SELECT g.godparent_id FROM checkin c JOIN member g ON g.id = c.member_id "
-    "WHERE c.at >= :checkin_since AND g.godparent_id IS NOT NULL))"
+    "AND m.id NOT IN (SELECT c.member_id FROM member cm JOIN checkin c ON c.member_id = cm.id "
+    "WHERE cm.guild_id = :guild AND c.at >= :checkin_since "
+    "UNION ALL SELECT g.godparent_id FROM member g JOIN checkin c ON c.member_id = g.id "
+    "WHERE g.guild_id = :guild AND g.godparent_id IS NOT NULL AND c.at >= :checkin_since))"
 )
 
 def _request_allowed(row: str) -> str:

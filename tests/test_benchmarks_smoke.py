@@ -86,3 +86,4 @@ def test_every_benchmark_runs_at_tiny_scale(tmp_path: Path) -> None:
     assert any(name.startswith("routing") for name in names)
     assert any(name.startswith("weekly jobs") for name in names)
     assert any(name.startswith("vitality") for name in names)
+    assert any(name.startswith("network weekly jobs") for name in names)

@@ -11,9 +11,10 @@ from tests.harness import Sim, of
 START = "2026-12-01T09:00:00+01:00"
 
 
-def run_console(db: Path, raw: bytes, start: str = START) -> list[dict]:
+def run_console(db: Path, raw: bytes, start: str = START, config: Path | None = None) -> list[dict]:
+    more = ["--config", str(config)] if config else []
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", start],
+        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", start, *more],
         input=raw, capture_output=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr.decode()
@@ -102,3 +103,54 @@ async def test_commit_then_crash_before_delivery_delivers_at_restart(sim: Sim) -
         await post(tx, sim.ctx, "general", "reminder", "committed, not yet delivered")
     await sim.restart(crash=True)
     assert [o["text"] for o in of(sim.startup, "post", kind="reminder")] == ["committed, not yet delivered"]
+
+
+NETWORK_TOML = """
+[network]
+name = "Réseau des tiers-lieux"
+
+[[communities]]
+id = "lilas"
+name = "Les Lilas"
+guild_id = "111111111111111111"
+
+[[communities]]
+id = "ours"
+name = "La Tanière"
+guild_id = "222222222222222222"
+locale = "en"
+
+[[communities]]
+id = "quai"
+name = "Le Quai"
+group = "cXVhaS1ncm91cC1lbnRyYWlkZS0wMDAwMDAwMDAwMDAwMDA="
+"""
+
+
+def test_a_network_config_routes_inputs_by_community_and_outputs_name_it(tmp_path: Path) -> None:
+    config = tmp_path / "network.toml"
+    config.write_text(NETWORK_TOML, encoding="utf-8")
+    lines = [
+        b'{"type": "join", "user": "nina", "id": 1}',
+        b'{"type": "join", "user": "nina", "community": "quai", "id": 2}',
+        b'{"type": "click", "user": "nina", "custom_id": "charter:accept", "community": "quai", "id": 3}',
+        b'{"type": "command", "user": "nina", "command": "help", "community": "ours", "id": 4}',
+        b'{"type": "command", "user": "nina", "command": "help", "community": "nowhere", "id": 5}',
+        b'{"type": "advance", "by": "1d", "id": 6}',
+    ]
+    outs = run_console(tmp_path / "n.sqlite", b"\n".join(lines) + b"\n", config=config)
+    assert [d.get("id") for d in of(outs, "done")] == [1, 2, 3, 4, 5, 6]
+    assert all("community" not in o for o in of(outs, "done") + of(outs, "ready"))
+    by_line: dict[int, list[dict]] = {}
+    current: list[dict] = []
+    for o in outs[1:]:
+        if o["type"] == "done":
+            by_line[o["id"]], current = current, []
+        else:
+            current.append(o)
+    assert {o["community"] for o in by_line[1]} == {"lilas"} and "Les Lilas" in of(by_line[1], "dm")[0]["text"]
+    assert {o["community"] for o in by_line[2]} == {"quai"} and "Le Quai" in of(by_line[2], "dm")[0]["text"]
+    assert {o["community"] for o in by_line[3]} == {"quai"} and of(by_line[3], "reply")[0]["ok"]
+    [never_joined] = of(by_line[4], "reply")
+    assert never_joined["community"] == "ours" and never_joined["error"] == "not_eligible"
+    assert of(by_line[5], "protocol_error") and "lilas, ours, quai" in by_line[5][0]["text"]

@@ -213,6 +213,9 @@ def nudge_reason(target: NudgeTarget) -> tuple[str, int | None] | None:
     return None
 
 
+_SHARED_DATES: dict[tuple[str, str, str, int], str] = {}  # see NudgeWords.date
+
+
 class NudgeWords:
     """Nudge rows for many members: per-locale pieces, dates and whole messages are built once.
 
@@ -255,7 +258,16 @@ class NudgeWords:
         return from_epoch(epoch).astimezone(self.ctx.tz).date().isoformat()
 
     def date(self, locale: str, epoch: int) -> str:
-        return self._once(("date", locale, self.day(epoch)), lambda: self.ctx.i18n.date(locale, from_epoch(epoch)))
+        """A day in words, shared by every community of a network with the same language, timezone and year
+        (300 communities would otherwise each format the same few hundred days)."""
+        ctx = self.ctx
+        key = (locale, ctx.tz.key, self.day(epoch), ctx.local().year)
+        words = _SHARED_DATES.get(key)
+        if words is None:
+            if len(_SHARED_DATES) > 20_000:
+                _SHARED_DATES.clear()
+            words = _SHARED_DATES[key] = ctx.i18n.date(locale, from_epoch(epoch))
+        return words
 
     def text(self, locale: str, target: NudgeTarget, reason: str) -> str:
         ctx = self.ctx

@@ -179,3 +179,17 @@ async def test_a_server_outside_the_network_is_refused_politely(nsim: NetworkSim
     for guild in (*nsim.guilds, other):
         await nsim.bot.on_guild_join(guild)
     assert set(left) == {other.id}  # the network's servers are kept, the other one is left
+
+
+async def test_autocomplete_and_forms_read_the_servers_own_community(nsim: NetworkSim) -> None:
+    from types import SimpleNamespace
+
+    from cogs.base import server_engine
+    from cogs.choices import _ctx
+
+    lilas, ours = nsim.bot.engine.engines
+    for guild, engine in ((nsim.guilds[0], lilas), (nsim.guilds[1], ours)):
+        interaction = SimpleNamespace(client=nsim.bot, guild_id=guild.id)
+        assert server_engine(interaction) is engine  # type: ignore[arg-type]
+        assert _ctx(interaction) is engine.ctx  # type: ignore[arg-type]
+    assert server_engine(SimpleNamespace(client=nsim.bot, guild_id=None)) is lilas  # type: ignore[arg-type]
