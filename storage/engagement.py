@@ -231,8 +231,10 @@ async def nudge_targets(conn: aiosqlite.Connection, guild_id: str, rules: NudgeR
     The open requests go first into a temporary table keyed by (skill, rank in urgent/oldest order),
     so the request rule costs a few index seeks per member, whatever the history holds.
     """
+    # Kept on the connection and emptied after each run: dropping it would make SQLite compile the rules'
+    # statement again at every run (a network runs it once per community).
     await conn.execute(
-        "CREATE TEMP TABLE nudge_open_skill (skill_id INTEGER NOT NULL, rank INTEGER NOT NULL, "
+        "CREATE TEMP TABLE IF NOT EXISTS nudge_open_skill (skill_id INTEGER NOT NULL, rank INTEGER NOT NULL, "
         "request_id INTEGER NOT NULL, requester_id INTEGER, PRIMARY KEY (skill_id, rank)) WITHOUT ROWID"
     )
     try:
@@ -268,7 +270,7 @@ async def nudge_targets(conn: aiosqlite.Connection, guild_id: str, rules: NudgeR
             cur.row_factory = _nudge_target  # type: ignore[assignment]  # straight to tuples, no Row in between
             return list(await cur.fetchall())  # type: ignore[arg-type]
     finally:
-        await conn.execute("DROP TABLE temp.nudge_open_skill")
+        await conn.execute("DELETE FROM temp.nudge_open_skill")
 
 
 def _nudge_target(_cursor: object, row: tuple) -> NudgeTarget:
