@@ -214,6 +214,7 @@ def nudge_reason(target: NudgeTarget) -> tuple[str, int | None] | None:
 
 
 _SHARED_DATES: dict[tuple[str, str, str, int], str] = {}  # see NudgeWords.date
+_SHARED_SLOTS: dict[tuple[str, str, str], int] = {}  # name slots of a checked frame: see NudgeWords._frame
 
 
 class NudgeWords:
@@ -233,7 +234,6 @@ class NudgeWords:
         self._buttons_json: dict[tuple[Component, ...], str] = {}
         self._locales: dict[str | None, str] = {}
         self._frames: dict[tuple[str, str, object], list[str] | None] = {}
-        self._slots: dict[tuple[str, str], int] = {}  # name slots in a checked frame, per locale and rule
 
     def _once(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
         if key not in self._memo:
@@ -317,13 +317,17 @@ class NudgeWords:
         godchild or date text happened to contain the slot).
         """
         parts = self.payload(locale, target._replace(handle=_NAME_SLOT), reason).split(_NAME_SLOT)
-        shape = (locale, reason)
-        if shape not in self._slots:
+        # The check is about the catalogue (does its text take the name as is?): shared by the communities
+        # of a network that speak the same language and are named alike in it.
+        shape = (locale, reason, neutralize(self.ctx.config.community.name) if reason == "hello" else "")
+        if shape not in _SHARED_SLOTS:
             probe = target._replace(handle=_NAME_PROBE)
             if _name_json(_NAME_PROBE).join(parts) != self.payload(locale, probe, reason):
                 return None
-            self._slots[shape] = len(parts)
-        return parts if len(parts) == self._slots[shape] else None
+            if len(_SHARED_SLOTS) > 10_000:
+                _SHARED_SLOTS.clear()
+            _SHARED_SLOTS[shape] = len(parts)
+        return parts if len(parts) == _SHARED_SLOTS[shape] else None
 
     def outbox_rows(self, chosen: list[tuple[NudgeTarget, str, int | None]], week: str, now: int) -> list[tuple]:
         """One paced DM per (member, reason, subject), in order, as storage/outbox.enqueue_many takes them:
