@@ -122,6 +122,8 @@ async def mark_resolved(thread: discord.Thread, resolved: str) -> None:
         tag = find_tag(forum, resolved)
     applied = list(thread.applied_tags)
     if tag is not None and tag not in applied:
+        if thread.archived:  # Discord edits only open posts (one a day without a message is archived)
+            thread = await thread.edit(archived=False, reason="entraide")
         applied = [*applied[: MAX_APPLIED - 1], tag]
         await thread.edit(applied_tags=applied, archived=True, reason="entraide")
     elif not thread.archived:

@@ -101,6 +101,11 @@ class FakeForumAPI:
             self.state.parse_channel_update(dict(self.data))
             return dict(self.data)
         thread = self.threads[int(channel_id)]
+        if thread["thread_metadata"]["archived"] and options.get("archived") is not False:
+            from types import SimpleNamespace  # Discord edits only open posts
+
+            raise discord.HTTPException(SimpleNamespace(status=400, reason="x"),
+                                        {"code": 50083, "message": "Thread is archived"})
         self.calls.append(("thread", {"id": int(channel_id), **options}))
         if "applied_tags" in options:
             thread["applied_tags"] = [str(t) for t in options["applied_tags"]]
@@ -251,3 +256,20 @@ async def test_the_resolved_tag_is_applied_and_the_post_archived(dsim: DiscordSi
     again = discord.Thread(guild=dsim.guild, state=forum.state, data=dict(forum.threads[thread_id]))
     await mark_resolved(again, "Résolu")  # a retry: nothing changes
     assert len([c for c in forum.named("thread") if "applied_tags" in c]) == 1
+
+
+async def test_a_post_discord_archived_for_inactivity_is_reopened_to_take_the_resolved_tag(
+    dsim: DiscordSim, forum: FakeForumAPI,
+) -> None:
+    from cogs.forum import mark_resolved
+
+    bot_permissions(dsim, manage_channels=True)
+    await open_request(dsim, "alice", "Vieille demande", "couture")
+    await dsim.deliver()
+    thread_id = next(iter(forum.threads))
+    forum.threads[thread_id]["thread_metadata"]["archived"] = True  # a day without a message
+    archived = discord.Thread(guild=dsim.guild, state=forum.state, data=dict(forum.threads[thread_id]))
+    await mark_resolved(archived, "Résolu")
+    edits = forum.named("thread")
+    assert [e.get("archived") for e in edits] == [False, True]
+    assert forum.tag_names(thread_id) == ["couture", "Résolu"]
