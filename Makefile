@@ -28,9 +28,10 @@ test: $(STAMP)
 # from scripts/with-postgres, Debian's postgresql installed there if missing), then the shared
 # acceptance scenarios on it. Inside with-postgres already (ENTRAIDE_TEST_DATABASE_URL set), it uses that server.
 PG_TESTS := tests/test_storage.py tests/test_scheduler.py tests/test_crash.py tests/test_nudges.py \
-  tests/test_privacy.py tests/test_activity.py tests/test_events.py \
-  tests/test_pg_schema.py tests/test_pg_dialect.py tests/test_pg_race.py tests/test_migrate_to.py \
-  tests/test_reports.py tests/test_suggestions.py
+  tests/test_privacy.py tests/test_activity.py tests/test_events.py tests/test_reminders.py \
+  tests/test_moderation.py tests/test_profiles.py tests/test_skills.py tests/test_proposals.py \
+  tests/test_pacing.py tests/test_reliability.py tests/test_reports.py tests/test_suggestions.py \
+  tests/test_pg_schema.py tests/test_pg_dialect.py tests/test_pg_race.py tests/test_migrate_to.py
 WITH_PG := $(if $(ENTRAIDE_TEST_DATABASE_URL),,scripts/with-postgres)
 ACCEPTANCE := ../shared/acceptance
 

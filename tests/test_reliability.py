@@ -54,6 +54,7 @@ def table_counts(path: Path) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("version", [m[0] for m in migrations()[:-1]] or [None])
 async def test_every_earlier_schema_upgrades_with_nothing_lost(tmp_path: Path, version: int | None) -> None:
     if version is None:
@@ -79,6 +80,7 @@ async def test_every_earlier_schema_upgrades_with_nothing_lost(tmp_path: Path, v
         assert after[table] == count, f"{table}: {count} rows before the upgrade, {after[table]} after"
 
 
+@pytest.mark.sqlite_only
 async def test_a_backup_taken_while_writes_go_on_is_whole_and_consistent(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "live.sqlite")
 
