@@ -98,7 +98,7 @@ def _scalar_minmax(sql: str) -> str:
     return "".join(out)
 
 
-_SUBQUERY = re.compile(r"\b(FROM|JOIN)\s*\(\s*(?=SELECT\b|WITH\b|VALUES\b)", re.IGNORECASE)
+_SUBQUERY = re.compile(r"(?<!DISTINCT\s)\b(FROM|JOIN)\s*\(\s*(?=SELECT\b|WITH\b|VALUES\b)", re.IGNORECASE)
 _NO_ALIAS = re.compile(r"\s*($|\)|,|WHERE\b|GROUP\b|ORDER\b|LIMIT\b|UNION\b|EXCEPT\b|INTERSECT\b|JOIN\b|"
                        r"CROSS\b|INNER\b|LEFT\b|ON\b|HAVING\b|WINDOW\b)", re.IGNORECASE)
 

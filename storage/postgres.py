@@ -163,6 +163,10 @@ class _Pending:
 class PgConnection:
     """One asyncpg connection speaking aiosqlite's dialect (see the module docstring)."""
 
+    # Rows come in no order without ORDER BY (SQLite keeps a subquery's or a UNION ALL's order):
+    # statements relying on that have an ordered twin (storage/routing.py).
+    keeps_no_order = True
+
     def __init__(self, raw: Any, id_tables: frozenset[str]) -> None:
         self.raw = raw
         self.id_tables = id_tables

@@ -105,11 +105,13 @@ _RECENT = ("CASE WHEN m.last_pinged_at > :fair_since THEN (SELECT COUNT(*) FROM 
 WALK_SLOTS = 3
 
 
-def _zone(k: int) -> str:
+def _zone(k: int, ordered: bool = False) -> str:
     """Walk slot k: at most :walk_budget offers of its skill by routable members, in zone order (never
     pinged, by seniority; then pinged before the fairness window, least recently first), read from
     the partial index member_skill_offer_walk alone (0032 keeps its copies of the member's last ping,
     seniority and routability in step). Offers pinged inside the window are never read."""
+    if ordered:
+        return _zone_ordered(k)
     return f"""SELECT member_id AS id FROM (
             SELECT o.member_id FROM member_skill o INDEXED BY member_skill_offer_walk
             WHERE o.skill_id = (SELECT skill_id FROM walk_{k}) AND o.kind = 'offer' AND o.walk_routable = 1
@@ -124,22 +126,39 @@ def _zone(k: int) -> str:
         LIMIT :walk_budget"""
 
 
-def _walk_ctes(k: int) -> str:
+def _zone_ordered(k: int) -> str:
+    """_zone for engines that keep no row order without ORDER BY (PostgreSQL): each row carries its
+    arm and its walk keys, so the walk is cut in its order (index-ordered arms, merged, then LIMIT)."""
+    base = (f"FROM member_skill o WHERE o.skill_id = (SELECT skill_id FROM walk_{k}) AND o.kind = 'offer' "
+            "AND o.walk_routable = 1")
+    return f"""SELECT * FROM (
+        SELECT * FROM (SELECT o.member_id AS id, 1 AS arm, o.walk_joined_at AS k1, o.member_id AS k2, 0 AS k3
+            {base} AND o.walk_pinged_at IS NULL ORDER BY o.walk_joined_at, o.member_id LIMIT :walk_budget) a1
+        UNION ALL
+        SELECT * FROM (SELECT o.member_id AS id, 2 AS arm, o.walk_pinged_at AS k1, o.walk_joined_at AS k2,
+            o.member_id AS k3 {base} AND o.walk_pinged_at <= :fair_since
+            ORDER BY o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT :walk_budget) a2
+        ORDER BY arm, k1, k2, k3 LIMIT :walk_budget) zz"""
+
+
+def _walk_ctes(k: int, ordered: bool = False) -> str:
+    cut = "ORDER BY z.arm, z.k1, z.k2, z.k3 " if ordered else ""
     return f"""walk_{k}(skill_id, offers) AS MATERIALIZED (
     SELECT skill_id, offers FROM wanted WHERE offers >= COALESCE(:walk_from, 32)
     ORDER BY offers DESC, skill_id LIMIT 1 OFFSET {k}
 ),
 walked_{k}(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
     SELECT m.id, {_SKILLS}, 0, m.last_pinged_at, m.joined_at
-    FROM ({_zone(k)}) z CROSS JOIN member m ON m.id = z.id
+    FROM ({_zone(k, ordered)}) z CROSS JOIN member m ON m.id = z.id
     WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
-    LIMIT :limit
+    {cut}LIMIT :limit
 ),"""
 
 
 _ORDER = "skills DESC, recent ASC, last_ping IS NOT NULL, last_ping ASC, joined_at ASC, id ASC"
 _SLOTS = range(WALK_SLOTS)
 _WALK_CTES = "".join(_walk_ctes(k) for k in _SLOTS)
+_WALK_CTES_ORDERED = "".join(_walk_ctes(k, ordered=True) for k in _SLOTS)
 # A walk that found :limit eligible members stands for its skill; one that did not hands it to `drive`.
 _FULL_WALK = " UNION ALL ".join(
     f"SELECT skill_id, offers FROM walk_{k} WHERE (SELECT COUNT(*) FROM walked_{k}) >= :limit" for k in _SLOTS)
@@ -191,6 +210,7 @@ FROM best JOIN member m ON m.id = best.id
 ORDER BY best.skills DESC, best.recent ASC, best.last_ping IS NOT NULL, best.last_ping ASC, best.joined_at ASC,
          best.id ASC
 """
+MANY_SKILLS_SQL_ORDERED = MANY_SKILLS_SQL.replace(_WALK_CTES, _WALK_CTES_ORDERED)
 """Routing for a request with more than GROUP_SKILLS skills (rare), in one statement.
 
 The order is (share of the skills DESC, recent pings ASC, last ping ASC with never first, joined_at,
@@ -245,13 +265,15 @@ def _group_source(group: tuple[int, ...], key: str) -> str:
     return source
 
 
-def _group_ctes(group: tuple[int, ...]) -> str:
+def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
     """A group's walk: its first :limit eligible members in fairness order. Never pinged (by
     seniority), then pinged before the fairness window (least recently first), both read in the
     order of the walk index; then, only if those did not give :limit, the members pinged inside the
     window, sorted by their count of pings there (the only ones whose count is ever read)."""
     name = "g" + "".join(map(str, group))
     source = _group_source(group, name)
+    if ordered:
+        return _group_ctes_ordered(name, source)
     return f"""{name}_walk(id) AS MATERIALIZED (
     SELECT m.id FROM (
         SELECT id FROM (SELECT o.member_id AS id FROM {source} AND o.walk_pinged_at IS NULL
@@ -266,6 +288,28 @@ def _group_ctes(group: tuple[int, ...]) -> str:
             ORDER BY recent, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED})) z
     CROSS JOIN member m ON m.id = z.id
     WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
+    LIMIT :limit
+),"""
+
+
+def _group_ctes_ordered(name: str, source: str) -> str:
+    """_group_ctes for engines that keep no row order without ORDER BY (PostgreSQL): the same three
+    arms, each row with its arm and walk keys, cut at :limit in that order."""
+    source = source.replace(" INDEXED BY member_skill_offer_walk", "").replace(" INDEXED BY member_offer_pair_walk", "")
+    return f"""{name}_walk(id) AS MATERIALIZED (
+    SELECT m.id FROM (
+        SELECT o.member_id AS id, 1 AS arm, o.walk_joined_at AS k1, o.member_id AS k2, 0 AS k3, 0 AS k4
+            FROM {source} AND o.walk_pinged_at IS NULL
+        UNION ALL
+        SELECT o.member_id, 2, o.walk_pinged_at, o.walk_joined_at, o.member_id, 0
+            FROM {source} AND o.walk_pinged_at <= :fair_since
+        UNION ALL
+        SELECT o.member_id, 3, (SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = o.member_id
+                AND p.at > :fair_since), o.walk_pinged_at, o.walk_joined_at, o.member_id
+            FROM {source} AND o.walk_pinged_at > :fair_since) z
+    JOIN member m ON m.id = z.id
+    WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
+    ORDER BY z.arm, z.k1, z.k2, z.k3, z.k4
     LIMIT :limit
 ),"""
 
@@ -296,6 +340,8 @@ UNION ALL
 SELECT {", ".join(["NULL"] * (_RANK_COLUMN - 1))}, 0 WHERE (SELECT n FROM shape) > {GROUP_SKILLS}
 ORDER BY {_RANK_COLUMN}
 """
+GROUP_SQL_ORDERED = GROUP_SQL.replace(chr(10).join(_group_ctes(g) for g in _GROUPS),
+                                      chr(10).join(_group_ctes(g, ordered=True) for g in _GROUPS))
 """Routing in one statement, exact and fast at 100,000 members, for up to GROUP_SKILLS skills.
 
 The order is (share of the requested skills DESC, recent pings ASC, last ping ASC with never first,
@@ -353,9 +399,11 @@ async def route_candidates(conn: aiosqlite.Connection, params: RouteParams) -> l
     """The next helpers for a request, best first, in one indexed statement (members never loaded in
     bulk) and one round trip; a second only for a request with more than GROUP_SKILLS skills."""
     sql_params = params.as_sql()
-    rows = [tuple(row)[:-1] for row in await conn.execute_fetchall(GROUP_SQL, sql_params)]
+    ordered = getattr(conn, "keeps_no_order", False)  # PostgreSQL: walks cut in an explicit order
+    group_sql, many_sql = (GROUP_SQL_ORDERED, MANY_SKILLS_SQL_ORDERED) if ordered else (GROUP_SQL, MANY_SKILLS_SQL)
+    rows = [tuple(row)[:-1] for row in await conn.execute_fetchall(group_sql, sql_params)]
     if rows and rows[0][0] is None:
-        rows = [tuple(row) for row in await conn.execute_fetchall(MANY_SKILLS_SQL, sql_params)]
+        rows = [tuple(row) for row in await conn.execute_fetchall(many_sql, sql_params)]
     return [m for m in map(members_repo._member, rows) if m is not None]
 
 

@@ -55,3 +55,8 @@ def test_insert_or_replace_is_refused_with_the_fix() -> None:
 
 def test_a_real_day_test_is_sl_is_day() -> None:
     assert translate("SELECT 1 FROM a WHERE date(a.day) = a.day").sql == "SELECT 1 FROM a WHERE sl_is_day(a.day)"
+
+
+def test_a_subquery_after_is_distinct_from_is_no_table() -> None:
+    assert translate("SELECT 1 FROM m WHERE a IS NOT (SELECT MAX(b) FROM p)").sql == (
+        "SELECT 1 FROM m WHERE a IS DISTINCT FROM (SELECT MAX(b) FROM p)")

@@ -281,6 +281,7 @@ async def test_routing_is_deterministic(tmp_path: Path) -> None:
 
 # Scale -----------------------------------------------------------------------------------------
 
+@pytest.mark.sqlite_only  # SQLite's statement trace
 async def test_routing_in_a_large_community_is_one_indexed_query(sim: Sim) -> None:
     """20,000 members, 4,000 of them plumbers: routing runs one SELECT, never a scan of `member`."""
     ctx = sim.ctx

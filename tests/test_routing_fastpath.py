@@ -158,6 +158,7 @@ async def test_last_pinged_at_follows_every_ping_write(sim: Sim) -> None:
             assert (await cur.fetchone())[0] == 3
 
 
+@pytest.mark.sqlite_only  # UPDATE OR IGNORE has no PostgreSQL form
 async def test_offer_walk_copies_follow_members_and_pings(sim: Sim) -> None:
     """0032's and 0033's triggers keep each offer's (and each pair of offers') copy of its member's
     last ping, seniority and routability equal to the member row, through pings, profile edits,
@@ -228,6 +229,7 @@ async def test_skill_offer_counts_follow_profiles(sim: Sim) -> None:
     assert all(r[1] == r[2] for r in rows)
 
 
+@pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
 async def test_the_walk_reads_the_fairness_index(sim: Sim) -> None:
     ctx = sim.ctx
     async with ctx.db.transaction() as tx:

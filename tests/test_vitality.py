@@ -294,6 +294,7 @@ async def _check_against_definitions(sim: Sim) -> None:
             assert point.active_members == row[0], (days, point.week)
 
 
+@pytest.mark.sqlite_only  # UPDATE OR IGNORE has no PostgreSQL form
 async def test_fast_active_counts_agree_with_the_definitions_on_untidy_data(sim: Sim) -> None:
     """Two guilds, last-seen times that disagree with the activity rows, days after now, odd day strings,
     then rows deleted, moved, a member deleted and one moved to the other guild: the weekly rollup and
