@@ -37,6 +37,7 @@ AREAS = (
     "setup",
     "skills",
     "events", "proposals",
+    "network_shared",
 )
 COMMAND_MODULES = ("core", "pages") + AREAS
 

@@ -33,7 +33,7 @@ EXPORT_QUERIES: dict[str, str] = {
         "SELECT m.platform_id, m.handle, m.locale, m.timezone, m.joined_at, m.left_at, m.active, "
         "m.charter_accepted_at, g.handle AS godparent, m.godparent_since, m.godparent_volunteer, "
         "m.last_godchild_at, m.bio, m.languages, m.quiet_start, m.quiet_end, m.available, m.nudges, "
-        "m.visible, m.dms_closed, m.profile_updated_at, m.last_active_at, "
+        "m.visible, m.network, m.dms_closed, m.profile_updated_at, m.last_active_at, "
         "(SELECT group_concat(c.handle, ',') FROM member c WHERE c.godparent_id = m.id AND c.erased = 0) "
         "AS godchildren "
         "FROM member m LEFT JOIN member g ON g.id = m.godparent_id AND g.erased = 0 WHERE m.id = :me"
@@ -49,6 +49,11 @@ EXPORT_QUERIES: dict[str, str] = {
         "SELECT a.display AS skill, b.display AS other_skill, p.walk_pinged_at AS last_pinged_at, "
         "p.walk_joined_at AS joined_at FROM member_offer_pair p JOIN skill a ON a.id = p.skill_lo "
         "JOIN skill b ON b.id = p.skill_hi WHERE p.member_id = :me ORDER BY a.key, b.key"
+    ),
+    # Derived from member_skill for network routing (0250): the skills the member shares with the network.
+    "network_offer": (
+        "SELECT s.display AS skill, o.pinged_at AS last_pinged_at, o.joined_at FROM network_offer o "
+        "JOIN skill s ON s.id = o.skill_id WHERE o.member_id = :me ORDER BY s.key"
     ),
     "onboarding_state": "SELECT joins, waiting_since FROM onboarding_state WHERE member_id = :me",
     "request": (
@@ -141,6 +146,7 @@ ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
     "member_role": ("DELETE FROM member_role WHERE member_id = :me",),
     "member_skill": ("DELETE FROM member_skill WHERE member_id = :me",),
     "member_offer_pair": ("DELETE FROM member_offer_pair WHERE member_id = :me",),
+    "network_offer": ("DELETE FROM network_offer WHERE member_id = :me",),
     "onboarding_state": ("DELETE FROM onboarding_state WHERE member_id = :me",),
     # Requests stay for the aggregates, anonymized; an unfinished one is cancelled.
     "request": (
@@ -197,7 +203,7 @@ ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
     "member": (
         "UPDATE member SET platform_id = 'erased:' || id, handle = 'erased-' || id, locale = NULL, "
         "timezone = NULL, bio = NULL, languages = '', quiet_start = NULL, quiet_end = NULL, available = 0, "
-        "nudges = 0, visible = 0, godparent_volunteer = 0, godparent_id = NULL, godparent_since = NULL, "
+        "nudges = 0, visible = 0, network = 0, godparent_volunteer = 0, godparent_id = NULL, godparent_since = NULL, "
         "dms_closed = 0, active = 0, left_at = COALESCE(left_at, :now), last_active_at = NULL, "
         "last_godchild_at = NULL, profile_updated_at = :now, erased = 1 WHERE id = :me",
     ),

@@ -43,7 +43,7 @@ async def _id(sim: Sim, handle: str) -> int:
 async def _populate(sim: Sim) -> dict[str, int]:
     """The subject and two others with a row in every table that can hold member data."""
     await sim.onboard(SUBJECT, skills="vélo, cuisine", needs="jardinage", bio=BIO, languages="fr,en",
-                      quiet_hours="22-07", timezone="Europe/Paris")
+                      quiet_hours="22-07", timezone="Europe/Paris", network=True)
     await sim.onboard("bystander", skills="vélo", bio="Bystander bio")
     await sim.onboard("anim")
     await sim.roles("anim", add=["animator"])

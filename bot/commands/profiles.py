@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, command, ok
 from bot.mentions import neutralize
+from bot.services import network_shared as network
 from bot.services import profiles
 from bot.services.profiles import ProfileView
 
@@ -28,7 +29,7 @@ def _yes_no(inv: Invocation, value: bool) -> str:
     Option("languages", "csv", max_len=200), Option("bio", "text", max_len=profiles.MAX_BIO),
     Option("timezone", "text", max_len=64), Option("quiet_hours", "text", max_len=20),
     Option("available", "bool"), Option("godparent", "bool"), Option("nudges", "bool"), Option("visible", "bool"),
-    Option("language", "text", max_len=10),
+    Option("language", "text", max_len=10), Option("network", "bool"),
 )
 async def profile_set(inv: Invocation) -> Reply:
     data = await profiles.set_profile(inv.ctx, inv.member, inv.options)
@@ -66,9 +67,11 @@ async def profile_show(inv: Invocation) -> Reply:
     return ok(render_profile(inv, view), view.data())
 
 
-@command("directory", Option("skill", "text", required=True, max_len=100))
+@command("directory", Option("skill", "text", required=True, max_len=100), Option("network", "bool"))
 async def directory(inv: Invocation) -> Reply:
     skill = inv.options["skill"]
+    if inv.options.get("network"):
+        return await _network_directory(inv, skill)
     members = await profiles.find_in_directory(inv.ctx, skill)
     if not members:
         return ok(inv.t("profiles.directory.empty", skill=neutralize(skill)), {"members": []})
@@ -76,6 +79,19 @@ async def directory(inv: Invocation) -> Reply:
     text = inv.t("profiles.directory.found", skill=neutralize(skill), count=len(members),
                  members=", ".join(page.items))
     return page_reply(inv, "directory", page, text, {"members": members})
+
+
+async def _network_directory(inv: Invocation, skill: str) -> Reply:
+    """Members of every community who share their profile with the network, each with their community."""
+    found = await network.find_in_network(inv.ctx, skill)
+    data = {"members": [f.handle for f in found], "network": [f.data() for f in found]}
+    if not found:
+        return ok(inv.t("network_shared.directory.empty", skill=neutralize(skill)), data)
+    lines = [inv.t("network_shared.directory.found", skill=neutralize(skill), count=len(found))]
+    lines += [inv.t("network_shared.directory.line", member=neutralize(f.handle),
+                    community=neutralize(f.community_name), communities=neutralize(", ".join(f.communities)))
+              for f in found]
+    return ok("\n".join(lines), data)
 
 
 @command("skills")

@@ -5,6 +5,7 @@ from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.errors import not_found
 from bot.mentions import neutralize
+from bot.services import network_requests
 from bot.services import requests as requests_service
 from bot.services.request_routing import next_try_words
 from bot.services.requests import MAX_DETAILS, MAX_REASON, MAX_TITLE
@@ -72,7 +73,10 @@ async def request_list(inv: Invocation) -> Reply:
 
 
 async def _claim(inv: Invocation, request_id: int) -> Reply:
-    request = await requests_service.claim_request(inv.ctx, inv.member, request_id)
+    if await network_requests.foreign_request(inv.ctx, request_id):  # offered to this community by another
+        request = await network_requests.claim_widened(inv.ctx, inv.member, request_id)
+    else:
+        request = await requests_service.claim_request(inv.ctx, inv.member, request_id)
     return ok(inv.t("requests.claimed", id=request.id, title=neutralize(request.title)),
               {"request_id": request.id, "helper": inv.member.handle})
 

@@ -22,6 +22,7 @@ from bot.services.language_names import language_code
 from bot.services.members import resolve_member
 from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids, skill_key
 from storage import members as members_repo
+from storage import network_shared as network_repo
 from storage import profiles as profiles_repo
 from storage.members import Member
 from storage.profiles import NEED, OFFER, SkillCount
@@ -50,11 +51,12 @@ class ProfileChanges:
     #: `add_skills` / `remove_skills` / `add_needs` / `remove_needs`: kind → pairs, after any replacement.
     added: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     removed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    network: bool | None = None  # shares the profile with the whole network (bot/services/network.py)
 
     @property
     def empty(self) -> bool:
         return self.offers is None and self.needs is None and not self.fields and self.language is None \
-            and not self.added and not self.removed
+            and not self.added and not self.removed and self.network is None
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ def validate_profile_changes(ctx: Community, options: Mapping[str, Any]) -> Prof
     for option, column in BOOL_FIELDS.items():
         if options.get(option) is not None:
             changes.fields[column] = int(bool(options[option]))
+    if options.get("network") is not None:
+        changes.network = bool(options["network"])
     if options.get("language") is not None:
         language = str(options["language"]).strip().lower()
         if language not in ctx.i18n.catalogues:
@@ -189,6 +193,8 @@ async def apply_profile_changes(
     await members_repo.update_fields(tx, member_id, profile_updated_at=ctx.now_ts(), **changes.fields)
     if changes.language is not None:
         await languages.choose(tx, ctx, member_id, changes.language)
+    if changes.network is not None:
+        await network_repo.set_network(tx, member_id, changes.network)
 
 
 async def set_profile(ctx: Community, member: Member, options: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -1,0 +1,282 @@
+"""Help across the network (issue 22): a request offered to the other communities.
+
+`request widen` (the requester or an animator) or the hourly job (by `[network]` config: a skill nobody
+here offers, or still unclaimed after `widen_rounds` local rounds or `widen_after`) offers a request to
+the members of the other communities who share their profile with the network. A network round follows
+local routing's rules (fairness, fatigue, languages, quiet hours, adaptive round size: bot/services/
+request_routing.py), with each helper's own community's zone and night; helpers are told which community
+asks. A claim from another community introduces helper and requester to each other by DM; a requester
+who did not share their profile (an animator or the job widened it) is named to nobody but the helper
+who took it, and only after that claim."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.context import Community
+from bot.errors import conflict, denied, not_found
+from bot.mentions import mention, neutralize
+from bot.outbox import send_dm
+from bot.scheduler import Job, cron, period_hour
+from bot.services import network_shared as net
+from bot.services.members import member_locale
+from bot.services.request_routing import (
+    _languages,
+    candidates_wanted,
+    claim_button,
+    round_size,
+    skills_text,
+    thread_name,
+)
+from bot.when import parse_duration
+from storage import engagement as engagement_repo
+from storage import members as members_repo
+from storage import network_shared as network_repo
+from storage import requests as requests_repo
+from storage.members import Member
+from storage.network_shared import NetworkRouteParams, Place
+from storage.requests import Request
+
+DAY = 86400
+HOUR = 3600
+WIDEN_BATCH = 100
+
+
+# The `[network]` settings this module reads (netcore's config); a config without them never widens.
+
+def _setting(ctx: Community, name: str, default: Any) -> Any:
+    section = getattr(ctx.config, "network", None)
+    value = getattr(section, name, None) if section is not None else None
+    return default if value is None else value
+
+
+def _seconds(value: Any) -> int | None:
+    """`widen_after` as seconds, whatever shape the config gives it (a duration, seconds or words)."""
+    if value is None or value == "" or value == 0:
+        return None
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    if isinstance(value, (int, float)):
+        return int(value)
+    return int(parse_duration(str(value)).total_seconds())
+
+
+def auto_widen(ctx: Community) -> bool:
+    return bool(_setting(ctx, "auto_widen", False)) and len(net.communities(ctx)) > 1
+
+
+def widen_rounds(ctx: Community) -> int:
+    return int(_setting(ctx, "widen_rounds", ctx.config.requests.escalate_after_rounds))
+
+
+def widen_after(ctx: Community) -> int | None:
+    return _seconds(_setting(ctx, "widen_after", None))
+
+
+# Routing --------------------------------------------------------------------------------------
+
+def places(ctx: Community) -> list[Place]:
+    """The other communities as routing needs them: guild key, zone, local hour now, default night."""
+    now = ctx.now()
+    found = []
+    for other in net.others(ctx):
+        cfg = other.config
+        found.append(Place(other.guild_id, cfg.community.timezone, now.astimezone(cfg.community.tz).hour,
+                           cfg.requests.night_start, cfg.requests.night_end))
+    return found
+
+
+async def network_params(
+    tx: aiosqlite.Connection, ctx: Community, request: Request, requester: Member | None,
+) -> NetworkRouteParams:
+    cfg = ctx.config.requests
+    now = ctx.now_ts()
+    return NetworkRouteParams(
+        guild_id=ctx.guild_id, request_id=request.id,
+        requester_id=request.requester_id if request.requester_id is not None else -1,
+        requester_platform_id=requester.platform_id if requester else "",
+        skill_keys=await network_repo.skill_keys(tx, request.id), urgent=request.urgent,
+        limit=candidates_wanted(ctx), fair_since=now - cfg.fairness_window_days * DAY,
+        fatigue_since=now - cfg.fatigue_window_days * DAY, fatigue_cap=cfg.fatigue_cap, now=now,
+        languages=_languages(requester), places=places(ctx),
+    )
+
+
+@dataclass(frozen=True)
+class NetworkRound:
+    pinged: list[Member]
+    offerers: int
+
+
+def _one_per_person(members: list[Member]) -> list[Member]:
+    """A person in two other communities is asked once (their first membership in rank order)."""
+    seen: set[str] = set()
+    kept = []
+    for member in members:
+        if member.platform_id not in seen:
+            seen.add(member.platform_id)
+            kept.append(member)
+    return kept
+
+
+async def network_round(
+    tx: aiosqlite.Connection, ctx: Community, request: Request, *, paced: bool, named: bool,
+) -> NetworkRound:
+    """Ask the best network-visible helpers of the other communities (one query), each through their own
+    community, telling them which community asks; `named`: the requester shares their name."""
+    requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
+    params = await network_params(tx, ctx, request, requester)
+    candidates = await network_repo.route_candidates(tx, params)
+    if not candidates and params.languages:  # as locally: anyone offering it, rather than nobody
+        candidates = await network_repo.route_candidates(tx, replace(params, languages=[]))
+    helpers = await round_size(tx, ctx, _one_per_person(candidates))
+    now = ctx.now_ts()
+    await network_repo.mark_widened(tx, request.id, now)
+    if not helpers:
+        return NetworkRound([], await network_repo.count_network_offerers(tx, ctx.guild_id, params.skill_keys))
+    await network_repo.record_network_round(tx, request.id, [h.id for h in helpers], now)
+    skills = (await requests_repo.skill_names(tx, [request.id]))[request.id]
+    place = net.community_name(ctx)
+    for helper in helpers:
+        home = net.by_guild_key(ctx, helper.guild_id)
+        if home is None:
+            continue
+        loc = member_locale(home, helper)
+        who = neutralize(requester.handle) if requester and named else home.t(loc, "network_shared.someone")
+        key = "network_shared.helper_ping_urgent" if request.urgent else "network_shared.helper_ping"
+        text = home.t(loc, key, name=neutralize(helper.handle), requester=who, community=neutralize(place),
+                      title=neutralize(request.title), details=neutralize(request.details) or "—",
+                      skills=skills_text(skills), id=request.id)
+        await send_dm(tx, home, helper, "helper-ping", text, components=[claim_button(home, loc, request.id)],
+                      fallback_channel=home.config.channels.help_requests, paced=paced,
+                      about=[request.requester_id] if named else [], urgent=request.urgent)
+    return NetworkRound(helpers, len(helpers))
+
+
+async def _requester_shares(tx: aiosqlite.Connection, request: Request) -> bool:
+    return request.requester_id is not None and await network_repo.is_network(tx, request.requester_id)
+
+
+async def widen_request(ctx: Community, actor: Member, is_animator: bool, request_id: int) -> NetworkRound:
+    """`request widen`: the requester (who thereby shares their name with the helpers asked) or an animator."""
+    if len(net.communities(ctx)) < 2:
+        raise conflict("network_shared.alone")
+    async with ctx.db.transaction() as tx:
+        request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
+        if request is None:
+            raise not_found("requests.unknown", id=request_id)
+        if not (is_animator or actor.id == request.requester_id):
+            raise denied("requests.not_yours")
+        if request.status != "open":
+            raise conflict(f"requests.already_{request.status}" if not request.is_open
+                           else "network_shared.already_helped", id=request.id)
+        named = actor.id == request.requester_id or await _requester_shares(tx, request)
+        return await network_round(tx, ctx, request, paced=False, named=named)
+
+
+# Claims from another community --------------------------------------------------------------------
+
+async def foreign_request(ctx: Community, request_id: int) -> bool:
+    """The id is a request of another community of the network that was offered to it."""
+    found = await network_repo.request_by_id(ctx.db.reader, request_id)
+    return found is not None and found[0] != ctx.guild_id and found[1] is not None \
+        and net.by_guild_key(ctx, found[0]) is not None
+
+
+async def claim_widened(ctx: Community, member: Member, request_id: int) -> Request:
+    """A member of another community takes a widened request: both sides introduced by DM, each in
+    their own community; the others asked hear it is taken."""
+    found = await network_repo.request_by_id(ctx.db.reader, request_id)
+    home = net.by_guild_key(ctx, found[0]) if found else None
+    if found is None or home is None or found[1] is None:
+        raise not_found("requests.unknown", id=request_id)
+    async with ctx.db.transaction() as tx:
+        request = await requests_repo.by_id(tx, home.guild_id, request_id)
+        assert request is not None
+        requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
+        if requester is not None and requester.platform_id == member.platform_id:
+            raise conflict("requests.own_request")
+        if not request.is_open:
+            raise conflict(f"requests.already_{request.status}", id=request.id)
+        if not await network_repo.is_network(tx, member.id):
+            raise denied("network_shared.share_first")
+        if await requests_repo.is_helper(tx, request.id, member.id):
+            raise conflict("requests.already_helping", id=request.id)
+        if not await requests_repo.claim(tx, request.id, member.id, ctx.now_ts(), home.config.requests.max_helpers):
+            raise conflict("requests.already_claimed", id=request.id)
+        await engagement_repo.drop_request_nudges(tx, request.id)
+        await _introduce(tx, ctx, home, request, member, requester)
+        if await requests_repo.helper_count(tx, request.id) >= home.config.requests.max_helpers:
+            await _tell_taken(tx, ctx, request, member)
+        claimed = await requests_repo.by_id(tx, home.guild_id, request.id)
+    assert claimed is not None
+    return claimed
+
+
+async def _introduce(
+    tx: aiosqlite.Connection, ctx: Community, home: Community, request: Request, helper: Member,
+    requester: Member | None,
+) -> None:
+    """The requester hears who helps and from where (the helper shares their profile with the network);
+    the helper hears whom to write to. Nobody else is named."""
+    title = neutralize(request.title)
+    if requester is None or requester.left_at is not None:
+        return
+    rloc = member_locale(home, requester)
+    await send_dm(tx, home, requester, "request-update",
+                  home.t(rloc, "network_shared.intro_requester", helper=mention(helper.platform_id),
+                         community=neutralize(net.community_name(ctx)), title=title, id=request.id),
+                  fallback_channel=home.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                  about=[helper.id], urgent=request.urgent)
+    hloc = member_locale(ctx, helper)
+    await send_dm(tx, ctx, helper, "request-update",
+                  ctx.t(hloc, "network_shared.intro_helper", requester=mention(requester.platform_id),
+                        community=neutralize(net.community_name(home)), title=title, id=request.id),
+                  fallback_channel=ctx.config.channels.help_requests, about=[requester.id], urgent=request.urgent)
+
+
+async def _tell_taken(tx: aiosqlite.Connection, ctx: Community, request: Request, helper: Member) -> None:
+    helper_ids = {h.id for h in await requests_repo.helper_members(tx, request.id)}
+    for other in await requests_repo.pinged_members(tx, request.id):
+        if other.id in helper_ids:
+            continue
+        place = net.by_guild_key(ctx, other.guild_id)
+        if place is None:
+            continue
+        loc = member_locale(place, other)
+        await send_dm(tx, place, other, "request-update",
+                      place.t(loc, "requests.taken", title=neutralize(request.title), id=request.id),
+                      fallback_channel=place.config.channels.help_requests)
+
+
+# The hourly job ------------------------------------------------------------------------------------
+
+async def widen_due(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+    """Widen what the config says should be (idempotent: what was widened is marked in the same write)."""
+    if not auto_widen(ctx):
+        return
+    now = ctx.now_ts()
+    cfg = ctx.config.requests
+    after = widen_after(ctx)
+    due = await network_repo.due_for_widening(
+        tx, ctx.guild_id, rounds=widen_rounds(ctx), created_before=now - after if after else -1,
+        round_before=now - int(cfg.round_after_hours * HOUR), max_rounds=cfg.escalate_after_rounds,
+        limit=WIDEN_BATCH)
+    ids = {d.request_id for d in due} | set(await network_repo.never_offered_here(tx, ctx.guild_id, WIDEN_BATCH))
+    for request_id in sorted(ids):
+        request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
+        if request is None or request.status != "open":
+            continue
+        await network_round(tx, ctx, request, paced=True, named=await _requester_shares(tx, request))
+
+
+async def widen_has_work(ctx: Community, fire_time: datetime) -> bool:
+    return auto_widen(ctx) and await requests_repo.has_unsettled(ctx.db.reader, ctx.guild_id)
+
+
+def jobs(ctx: Community) -> list[Job]:
+    return [Job("network-widen", cron(ctx.config.community.timezone, minute=30), period_hour, widen_due,
+                has_work=widen_has_work)]

@@ -1,0 +1,104 @@
+"""The network of communities as the features see it (issue 22): which communities there are, by
+their guild key, and what a member shares with the whole network (their opt-in network profile).
+
+A community without a `network` (a single-community config) is a network of one: every network
+option then simply finds nobody elsewhere."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.context import Community
+from bot.services.skills import canonical
+from storage import network_shared as network_repo
+
+DIRECTORY_LIMIT = 50
+
+
+def network_of(ctx: Community) -> Any | None:
+    return getattr(ctx, "network", None)
+
+
+def communities(ctx: Community) -> list[Community]:
+    """Every community of the caller's network (itself alone without a network), in config order."""
+    net = network_of(ctx)
+    found = list(getattr(net, "communities", None) or []) if net is not None else []
+    return found or [ctx]
+
+
+def others(ctx: Community) -> list[Community]:
+    return [c for c in communities(ctx) if c.guild_id != ctx.guild_id]
+
+
+def by_guild_key(ctx: Community, guild_id: str) -> Community | None:
+    """The community whose rows carry this guild key (each community's rows do, in the shared database)."""
+    for community in communities(ctx):
+        if community.guild_id == guild_id:
+            return community
+    return None
+
+
+def community_name(ctx: Community) -> str:
+    return str(getattr(ctx, "name", None) or ctx.config.community.name)
+
+
+def community_id(ctx: Community) -> str:
+    return str(getattr(ctx, "id", None) or ctx.guild_id)
+
+
+def network_name(ctx: Community) -> str:
+    net = network_of(ctx)
+    return str(getattr(net, "name", None) or community_name(ctx))
+
+
+def is_network_animator(ctx: Community, platform_id: str) -> bool:
+    """A network animator, as the `[network] animators` list says (netcore's `network.is_animator`)."""
+    net = network_of(ctx)
+    check = getattr(net, "is_animator", None)
+    if check is None:
+        return False
+    try:
+        return bool(check(platform_id))
+    except TypeError:  # an API taking a member object: the platform id is what identifies them
+        return False
+
+
+@dataclass(frozen=True)
+class NetworkListing:
+    """A network-visible member as the network directory shows them."""
+
+    handle: str
+    community: str  # the id of the community they are listed from
+    community_name: str
+    communities: list[str]  # the names of every community they belong to
+
+    def data(self) -> dict[str, Any]:
+        return {"member": self.handle, "community": self.community, "communities": self.communities}
+
+
+async def find_in_network(ctx: Community, skill: str) -> list[NetworkListing]:
+    """Members of every community who opted in to the network (and keep a visible profile) offering the
+    skill; each with the community they are listed from and every community they belong to."""
+    key, _display = canonical(ctx, skill)
+    conn = ctx.db.reader
+    names = {c.guild_id: c for c in communities(ctx)}
+    found: list[NetworkListing] = []
+    seen: set[str] = set()
+    for entry in await network_repo.directory(conn, key, DIRECTORY_LIMIT * 2):
+        home = names.get(entry.guild_id)
+        if home is None or (entry.platform_id, entry.guild_id) in seen:
+            continue  # a community no longer in the config
+        seen.add((entry.platform_id, entry.guild_id))
+        places = [community_name(names[g]) for g in await network_repo.places_of(conn, entry.platform_id)
+                  if g in names]
+        found.append(NetworkListing(entry.handle, community_id(home), community_name(home), places))
+        if len(found) >= DIRECTORY_LIMIT:
+            break
+    return found
+
+
+def jobs(ctx: Community) -> list[Any]:
+    """Automatic widening, per community (bot/services/network_requests.py)."""
+    from bot.services import network_requests
+
+    return network_requests.jobs(ctx)

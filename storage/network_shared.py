@@ -1,0 +1,313 @@
+"""The network's shared paths (issue 22): opt-in profiles, the network directory, widened requests.
+
+Nothing here reads a member who did not opt in (member.network = 1): the directory and routing read
+`network_offer` (0250, kept by triggers) or filter on the flag in the same statement."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage import members as members_repo
+from storage import routing as routing_repo
+from storage.members import Member
+
+_PRESENT = "m.left_at IS NULL AND m.erased = 0 AND m.active = 1"
+_MEMBER_COLUMNS = ", ".join("m." + c.strip() for c in members_repo.MEMBER_COLUMNS.split(","))
+
+
+async def set_network(conn: aiosqlite.Connection, member_id: int, on: bool) -> None:
+    await conn.execute("UPDATE member SET network = ? WHERE id = ?", (int(on), member_id))
+
+
+async def is_network(conn: aiosqlite.Connection, member_id: int) -> bool:
+    rows = await conn.execute_fetchall("SELECT network FROM member WHERE id = ?", (member_id,))
+    return bool(rows and rows[0][0])
+
+
+@dataclass(frozen=True)
+class NetworkEntry:
+    """One network-visible member offering a skill, with the community they are listed from."""
+
+    member_id: int
+    guild_id: str
+    platform_id: str
+    handle: str
+
+
+async def directory(conn: aiosqlite.Connection, skill_key: str, limit: int) -> list[NetworkEntry]:
+    """Network-visible (and visible) present members offering the skill, in every community: available
+    first, then the longest-standing. The flag is in the WHERE clause: nobody else is ever returned."""
+    rows = await conn.execute_fetchall(
+        "SELECT m.id, m.guild_id, m.platform_id, m.handle FROM skill s "
+        "JOIN member_skill ms ON ms.skill_id = s.id AND ms.kind = 'offer' JOIN member m ON m.id = ms.member_id "
+        f"WHERE s.key = ? AND m.network = 1 AND m.visible = 1 AND {_PRESENT} "
+        "ORDER BY m.available DESC, m.joined_at, m.id LIMIT ?",
+        (skill_key, limit),
+    )
+    return [NetworkEntry(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+
+async def places_of(conn: aiosqlite.Connection, platform_id: str) -> list[str]:
+    """The communities (guild keys) a person is a present member of, by their platform identity."""
+    rows = await conn.execute_fetchall(
+        "SELECT guild_id FROM member WHERE platform_id = ? AND left_at IS NULL AND erased = 0 ORDER BY joined_at",
+        (platform_id,),
+    )
+    return [str(r[0]) for r in rows]
+
+
+# Widened requests ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Place:
+    """A community as routing sees it: its guild key, zone, local hour now and default night."""
+
+    guild_id: str
+    timezone: str
+    hour: int
+    night_start: int
+    night_end: int
+
+
+@dataclass(frozen=True)
+class NetworkRouteParams:
+    """The widened round's parameters; the rules are local routing's (storage/routing.py)."""
+
+    guild_id: str  # the asking community: its own members are never in a network round
+    request_id: int
+    requester_id: int
+    requester_platform_id: str  # the same person elsewhere is not asked to help themselves
+    skill_keys: list[str]
+    urgent: bool
+    limit: int
+    fair_since: int
+    fatigue_since: int
+    fatigue_cap: int
+    now: int
+    languages: list[str]
+    places: list[Place]
+    exclude: tuple[int, ...] = ()
+
+    def as_sql(self) -> dict[str, object]:
+        langs = self.languages
+        slots = routing_repo.LANGUAGE_SLOTS
+        return {
+            "guild_id": self.guild_id, "request_id": self.request_id, "requester_id": self.requester_id,
+            "requester_platform": self.requester_platform_id, "keys": json.dumps(self.skill_keys),
+            "urgent": int(self.urgent), "limit": self.limit, "fair_since": self.fair_since,
+            "fatigue_since": self.fatigue_since, "fatigue_cap": self.fatigue_cap, "now": self.now,
+            "languages": json.dumps(langs), "more_languages": int(len(langs) > slots),
+            **{f"lang_{i + 1}": langs[i] if i < len(langs) else None for i in range(slots)},
+            "exclude": json.dumps(list(self.exclude)),
+            "places": json.dumps([[p.guild_id, p.timezone, p.hour, p.night_start, p.night_end] for p in self.places]),
+        }
+
+
+_PLACES = """place(guild_id, tz, hour, ns, ne) AS MATERIALIZED (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+           json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(:places)
+)"""
+
+_LOCAL_HOUR = ("CASE WHEN m.timezone IS NULL OR m.timezone = pl.tz THEN pl.hour "
+               "ELSE COALESCE(local_hour(m.timezone, :now), pl.hour) END")
+
+# Local routing's per-request filters, with each member's own community's zone and night.
+_ELIGIBLE = f"""m.guild_id != :guild_id AND m.platform_id != :requester_platform AND m.id != :requester_id
+      AND m.id NOT IN (SELECT value FROM json_each(:exclude))
+      AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = :request_id AND p.helper_id = m.id)
+      AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = :request_id AND h.helper_id = m.id)
+      AND (CASE WHEN m.last_pinged_at > :fatigue_since THEN (SELECT COUNT(*) FROM request_ping p
+                WHERE p.helper_id = m.id AND p.at > :fatigue_since) ELSE 0 END) < :fatigue_cap
+      AND (:languages = '[]' OR TRIM(m.languages) = '' OR {routing_repo._SPEAKS})
+      AND (:urgent OR NOT EXISTS (
+            SELECT 1 FROM (SELECT {_LOCAL_HOUR} AS hour,
+                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN pl.ns ELSE m.quiet_start END AS qs,
+                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN pl.ne ELSE m.quiet_end END AS qe) h
+            WHERE (h.qs < h.qe AND h.hour >= h.qs AND h.hour < h.qe)
+               OR (h.qs > h.qe AND (h.hour >= h.qs OR h.hour < h.qe))))"""
+
+_UNBOUNDED = 1 << 62
+_ORDER = "skills DESC, recent ASC, last_ping IS NOT NULL, last_ping ASC, joined_at ASC, id ASC"
+_SKILLS = ("(SELECT COUNT(*) FROM network_offer x WHERE x.member_id = m.id "
+           "AND x.skill_key IN (SELECT value FROM json_each(:keys)))")
+_RECENT = ("CASE WHEN m.last_pinged_at > :fair_since THEN (SELECT COUNT(*) FROM request_ping p "
+           "WHERE p.helper_id = m.id AND p.at > :fair_since) ELSE 0 END")
+
+
+def _walk(slot: int) -> str:
+    """One requested skill's network offers in fairness order (never pinged, by seniority; pinged
+    before the window, least recently first; then inside the window, fewest pings first), read from
+    network_offer_walk, stopping at :limit eligible members."""
+    src = f"network_offer o INDEXED BY network_offer_walk WHERE o.skill_key = json_extract(:keys, '$[{slot}]')"
+    return f"""walk_{slot}(id) AS MATERIALIZED (
+    SELECT m.id FROM (
+        SELECT id FROM (SELECT o.member_id AS id FROM {src} AND o.pinged_at IS NULL
+            ORDER BY o.joined_at, o.member_id LIMIT {_UNBOUNDED})
+        UNION ALL
+        SELECT id FROM (SELECT o.member_id AS id FROM {src} AND o.pinged_at <= :fair_since
+            ORDER BY o.pinged_at, o.joined_at, o.member_id LIMIT {_UNBOUNDED})
+        UNION ALL
+        SELECT id FROM (SELECT o.member_id AS id, (SELECT COUNT(*) FROM request_ping p
+                WHERE p.helper_id = o.member_id AND p.at > :fair_since) AS recent
+            FROM {src} AND o.pinged_at > :fair_since
+            ORDER BY recent, o.pinged_at, o.joined_at, o.member_id LIMIT {_UNBOUNDED})) z
+    CROSS JOIN member m ON m.id = z.id JOIN place pl ON pl.guild_id = m.guild_id
+    WHERE {_ELIGIBLE}
+    LIMIT :limit
+)"""
+
+
+MAX_KEYS = 5
+
+
+def network_route_sql(keys: int, multi: bool) -> str:
+    """The widened round in one statement: each requested skill walked (exact for members offering
+    one of them, as local routing proves in storage/routing.py GROUP_SQL); members offering two or
+    more are all read from the offers of every skill but the most offered (`multi`, :pool)."""
+    walks = [_walk(i) for i in range(keys)]
+    arms = [f"SELECT id FROM walk_{i}" for i in range(keys)]
+    if multi:
+        walks.append(f"""multi(id) AS MATERIALIZED (
+    SELECT m.id FROM (SELECT DISTINCT o.member_id AS id FROM network_offer o INDEXED BY network_offer_walk
+            WHERE o.skill_key IN (SELECT value FROM json_each(:pool))) c
+    CROSS JOIN member m ON m.id = c.id JOIN place pl ON pl.guild_id = m.guild_id
+    WHERE {_SKILLS} >= 2 AND {_ELIGIBLE}
+)""")
+        arms.append("SELECT id FROM multi")
+    return f"""
+WITH {_PLACES},
+{",".join(walks)},
+candidate(id) AS MATERIALIZED ({" UNION ".join(arms)}),
+best(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
+    SELECT * FROM (SELECT m.id, {_SKILLS} AS skills, {_RECENT} AS recent, m.last_pinged_at AS last_ping,
+                          m.joined_at FROM candidate c JOIN member m ON m.id = c.id)
+    ORDER BY {_ORDER} LIMIT :limit
+)
+SELECT {_MEMBER_COLUMNS} FROM best JOIN member m ON m.id = best.id
+ORDER BY best.skills DESC, best.recent ASC, best.last_ping IS NOT NULL, best.last_ping ASC, best.joined_at ASC,
+         best.id ASC
+"""
+
+
+REFERENCE_SQL = f"""
+WITH {_PLACES},
+matched(member_id, skills) AS (
+    SELECT ms.member_id, COUNT(*) FROM skill s JOIN member_skill ms ON ms.skill_id = s.id AND ms.kind = 'offer'
+    WHERE s.key IN (SELECT value FROM json_each(:keys)) GROUP BY ms.member_id
+)
+SELECT {_MEMBER_COLUMNS} FROM (
+    SELECT m.id, matched.skills AS skills, {_RECENT} AS recent, m.last_pinged_at AS last_ping, m.joined_at
+    FROM matched JOIN member m ON m.id = matched.member_id JOIN place pl ON pl.guild_id = m.guild_id
+    WHERE m.network = 1 AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.available = 1
+      AND m.charter_accepted_at IS NOT NULL AND {_ELIGIBLE}
+    ORDER BY {_ORDER} LIMIT :limit) best JOIN member m ON m.id = best.id
+ORDER BY best.skills DESC, best.recent ASC, best.last_ping IS NOT NULL, best.last_ping ASC, best.joined_at ASC,
+         best.id ASC
+"""
+"""The same decision written plainly over every offer (tests and the benchmark's baseline)."""
+
+
+async def offer_counts(conn: aiosqlite.Connection, keys: list[str]) -> dict[str, int]:
+    rows = await conn.execute_fetchall(
+        "SELECT k.value, (SELECT COUNT(*) FROM network_offer o WHERE o.skill_key = k.value) FROM json_each(?) k",
+        (json.dumps(keys),),
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+async def route_candidates(conn: aiosqlite.Connection, params: NetworkRouteParams) -> list[Member]:
+    """The best network-visible helpers of the other communities for a widened request, best first."""
+    keys = params.skill_keys[:MAX_KEYS]
+    if not keys or not params.places:
+        return []
+    sql_params = params.as_sql()
+    sql_params["keys"] = json.dumps(keys)
+    multi = len(keys) > 1
+    if multi:
+        counts = await offer_counts(conn, keys)
+        most = max(keys, key=lambda k: (counts.get(k, 0), k))
+        sql_params["pool"] = json.dumps([k for k in keys if k != most])
+    rows = await conn.execute_fetchall(network_route_sql(len(keys), multi), sql_params)
+    return [m for m in map(members_repo._member, rows) if m is not None]
+
+
+async def route_candidates_reference(conn: aiosqlite.Connection, params: NetworkRouteParams) -> list[Member]:
+    sql_params = params.as_sql()
+    sql_params["keys"] = json.dumps(params.skill_keys[:MAX_KEYS])
+    rows = await conn.execute_fetchall(REFERENCE_SQL, sql_params)
+    return [m for m in map(members_repo._member, rows) if m is not None]
+
+
+async def count_network_offerers(conn: aiosqlite.Connection, guild_id: str, keys: list[str]) -> int:
+    """Network-visible routable members of the other communities offering one of the skills."""
+    rows = await conn.execute_fetchall(
+        "SELECT COUNT(DISTINCT member_id) FROM network_offer WHERE skill_key IN (SELECT value FROM json_each(?)) "
+        "AND guild_id != ?", (json.dumps(keys), guild_id))
+    return int(rows[0][0]) if rows else 0
+
+
+# Widened request bookkeeping -------------------------------------------------------------------
+
+async def request_by_id(conn: aiosqlite.Connection, request_id: int) -> tuple[str, int | None] | None:
+    """(guild key, widened_at) of any request of the network, or None."""
+    rows = await conn.execute_fetchall("SELECT guild_id, widened_at FROM request WHERE id = ?", (request_id,))
+    return (str(rows[0][0]), rows[0][1]) if rows else None
+
+
+async def skill_keys(conn: aiosqlite.Connection, request_id: int) -> list[str]:
+    rows = await conn.execute_fetchall(
+        "SELECT s.key FROM request_skill rs JOIN skill s ON s.id = rs.skill_id WHERE rs.request_id = ? ORDER BY s.key",
+        (request_id,))
+    return [str(r[0]) for r in rows]
+
+
+async def mark_widened(conn: aiosqlite.Connection, request_id: int, at: int) -> None:
+    await conn.execute("UPDATE request SET widened_at = COALESCE(widened_at, ?) WHERE id = ?", (at, request_id))
+
+
+async def record_network_round(conn: aiosqlite.Connection, request_id: int, helper_ids: list[int], at: int) -> int:
+    """The pings of a network round (they count for fairness and fatigue like local ones); its number."""
+    rows = await conn.execute_fetchall(
+        "UPDATE request SET network_rounds = network_rounds + 1, network_round_at = ?, "
+        "first_ping_at = CASE WHEN first_ping_at IS NULL AND ? THEN ? ELSE first_ping_at END "
+        "WHERE id = ? RETURNING network_rounds, rounds", (at, int(bool(helper_ids)), at, request_id))
+    round_no = int(rows[0][1]) + int(rows[0][0]) if rows else 0
+    await conn.executemany(
+        "INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (?, ?, ?, ?)",
+        [(request_id, h, round_no, at) for h in helper_ids])
+    return int(rows[0][0]) if rows else 0
+
+
+@dataclass(frozen=True)
+class WidenDue:
+    request_id: int
+    widened_at: int | None
+    network_rounds: int
+
+
+async def due_for_widening(
+    conn: aiosqlite.Connection, guild_id: str, *, rounds: int, created_before: int, round_before: int,
+    max_rounds: int, limit: int,
+) -> list[WidenDue]:
+    """Open requests of the community the network should be offered: not yet widened and still unclaimed
+    after `rounds` local rounds or since `created_before`; widened ones whose last network round is older
+    than `round_before` and which have had fewer than `max_rounds`."""
+    rows = await conn.execute_fetchall(
+        "SELECT id, widened_at, network_rounds FROM request WHERE guild_id = ? AND status = 'open' AND ("
+        " (widened_at IS NULL AND (rounds >= ? OR created_at <= ?))"
+        " OR (widened_at IS NOT NULL AND network_rounds < ? AND COALESCE(network_round_at, 0) <= ?)) "
+        "ORDER BY created_at, id LIMIT ?",
+        (guild_id, rounds, created_before, max_rounds, round_before, limit))
+    return [WidenDue(int(r[0]), r[1], int(r[2])) for r in rows]
+
+
+async def never_offered_here(conn: aiosqlite.Connection, guild_id: str, limit: int) -> list[int]:
+    """Open, never widened requests of the community for which nobody here offers any requested skill."""
+    rows = await conn.execute_fetchall(
+        "SELECT r.id FROM request r WHERE r.guild_id = ? AND r.status = 'open' AND r.widened_at IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM request_skill rs JOIN member_skill ms ON ms.skill_id = rs.skill_id "
+        "AND ms.kind = 'offer' AND ms.walk_routable = 1 WHERE rs.request_id = r.id AND ms.member_id != "
+        "COALESCE(r.requester_id, -1)) ORDER BY r.created_at, r.id LIMIT ?", (guild_id, limit))
+    return [int(r[0]) for r in rows]

@@ -1,0 +1,192 @@
+"""Network profile, network directory and help across the network (issue 22), on one database with
+three communities (tests/network_places.py)."""
+from __future__ import annotations
+
+import random
+
+from bot.services import network_requests
+from storage import network_shared as network_repo
+from tests.harness import Sim
+from tests.network_places import click, command, messages, network, onboard, place
+
+
+async def three(sim: Sim):  # noqa: ANN201 - (lilas, pantin, signal)
+    pantin, montreuil = place(sim, "pantin", "Pantin"), place(sim, "montreuil", "Montreuil")
+    network(sim, pantin, montreuil)
+    return sim.ctx, pantin, montreuil
+
+
+async def test_a_shared_profile_is_found_from_another_place_and_nobody_else_is(sim: Sim) -> None:
+    lilas, pantin, montreuil = await three(sim)
+    await onboard(pantin, "zoe", skills="plomberie", network=True)
+    await onboard(montreuil, "yann", skills="plomberie")  # not opted in
+    await onboard(pantin, "xavier", skills="plomberie", network=True, visible=False)  # hidden profile
+    await onboard(lilas, "alice")
+    reply = await command(lilas, "alice", "directory", skill="Plomberie", network=True)
+    assert reply["ok"], reply
+    assert reply["data"]["members"] == ["zoe"]
+    assert reply["data"]["network"] == [{"member": "zoe", "community": "pantin", "communities": ["Pantin"]}]
+    assert "Pantin" in reply["text"] and "yann" not in reply["text"] and "xavier" not in reply["text"]
+    local = await command(lilas, "alice", "directory", skill="plomberie")
+    assert local["data"]["members"] == []  # without `network`, the caller's community only
+    await command(pantin, "zoe", "profile set", network=False)
+    assert (await command(lilas, "alice", "directory", skill="plomberie", network=True))["data"]["members"] == []
+
+
+async def test_a_member_in_two_places_lists_both(sim: Sim) -> None:
+    lilas, pantin, montreuil = await three(sim)
+    await onboard(pantin, "zoe", skills="vélo", network=True)
+    await onboard(montreuil, "zoe")
+    await onboard(lilas, "alice")
+    reply = await command(lilas, "alice", "directory", skill="vélo", network=True)
+    assert reply["data"]["network"] == [{"member": "zoe", "community": "pantin", "communities": ["Pantin", "Montreuil"]}]
+
+
+async def test_an_unmet_need_widened_is_claimed_across_communities_with_both_introduced(sim: Sim) -> None:
+    lilas, pantin, montreuil = await three(sim)
+    await onboard(pantin, "zoe", skills="plomberie", network=True)
+    await onboard(montreuil, "yann", skills="plomberie")  # not opted in: never asked, never named
+    await onboard(lilas, "alice")
+    opened = await command(lilas, "alice", "request new", title="Fuite sous l'évier", skills="plomberie")
+    rid = opened["data"]["request_id"]
+    assert opened["data"]["pinged"] == []
+    widened = await command(lilas, "alice", "request widen", id=rid)
+    assert widened["ok"], widened
+    assert widened["data"] == {"request_id": rid, "pinged": ["zoe"]}
+    pings = await messages(pantin, "helper-ping")
+    assert [p["target"] for p in pings] == ["dm:zoe"]
+    assert "Les Lilas" in pings[0]["text"] and "alice" in pings[0]["text"]  # the requester widened it: named
+    assert await messages(montreuil, "helper-ping") == []
+    assert not (await command(montreuil, "yann", "request claim", id=rid))["ok"]  # not shared: cannot take it
+    claimed = await click(pantin, "zoe", f"request:claim:{rid}")
+    assert claimed["ok"], claimed
+    to_alice = [m for m in await messages(lilas, "request-update") if m["target"] == "dm:alice"]
+    to_zoe = [m for m in await messages(pantin, "request-update") if m["target"] == "dm:zoe"]
+    assert len(to_alice) == 1 and "<@zoe>" in to_alice[0]["text"] and "Pantin" in to_alice[0]["text"]
+    assert len(to_zoe) == 1 and "<@alice>" in to_zoe[0]["text"] and "Les Lilas" in to_zoe[0]["text"]
+    elsewhere = [m["text"] for c in (lilas, pantin) for m in await messages(c)]
+    assert not any("yann" in text for text in elsewhere)
+    again = await command(montreuil, "yann", "request claim", id=rid)
+    assert not again["ok"]
+
+
+async def test_only_the_requester_or_an_animator_widens(sim: Sim) -> None:
+    lilas, pantin, _ = await three(sim)
+    await onboard(lilas, "alice")
+    await onboard(lilas, "bob")
+    rid = (await command(lilas, "alice", "request new", title="Vélo", skills="vélo"))["data"]["request_id"]
+    refused = await command(lilas, "bob", "request widen", id=rid)
+    assert not refused["ok"] and refused["error"] == "permission_denied"
+    unknown = await command(lilas, "alice", "request widen", id=rid + 100)
+    assert not unknown["ok"] and unknown["error"] == "not_found"
+
+
+async def test_a_single_community_has_nobody_to_widen_to(sim: Sim) -> None:
+    await sim.onboard("alice")
+    rid = (await sim.command("alice", "request new", title="Vélo", skills="vélo"))["data"]["request_id"]
+    reply = await sim.command("alice", "request widen", id=rid)
+    assert not reply["ok"] and reply["error"] == "conflict"
+    assert (await sim.command("alice", "directory", skill="vélo", network=True))["ok"]
+
+
+async def test_a_request_widened_by_an_animator_does_not_name_a_requester_who_did_not_share(sim: Sim) -> None:
+    lilas, pantin, _ = await three(sim)
+    await onboard(pantin, "zoe", skills="plomberie", network=True)
+    await onboard(lilas, "alice")
+    await onboard(lilas, "anim")
+    rid = (await command(lilas, "alice", "request new", title="Fuite", skills="plomberie"))["data"]["request_id"]
+    assert (await command(lilas, "anim", "request widen", id=rid, roles=("animator",)))["ok"]
+    ping = (await messages(pantin, "helper-ping"))[0]["text"]
+    assert "alice" not in ping and "Les Lilas" in ping
+
+
+async def test_network_routing_follows_fatigue_and_quiet_hours(sim: Sim) -> None:
+    lilas, pantin, montreuil = await three(sim)
+    await onboard(pantin, "zoe", skills="couture", network=True, quiet_hours="08-12")  # asleep at 9:00
+    await onboard(montreuil, "yves", skills="couture", network=True)
+    await onboard(lilas, "alice")
+    rid = (await command(lilas, "alice", "request new", title="Ourlet", skills="couture"))["data"]["request_id"]
+    assert (await command(lilas, "alice", "request widen", id=rid))["data"]["pinged"] == ["yves"]
+
+
+def _params(sim: Sim, request_id: int, requester: int, keys: list[str], places, now: int, **more):  # noqa: ANN001, ANN202
+    return network_repo.NetworkRouteParams(
+        guild_id="lilas", request_id=request_id, requester_id=requester, requester_platform_id=f"u{requester}",
+        skill_keys=keys, urgent=more.get("urgent", False), limit=more.get("limit", 4), fair_since=now - 28 * 86400,
+        fatigue_since=now - 14 * 86400, fatigue_cap=4, now=now, languages=more.get("languages", []), places=places)
+
+
+async def test_the_network_walk_picks_what_the_plain_rules_pick(sim: Sim) -> None:
+    """Random networks: the indexed statement and the reference query agree, request after request."""
+    rng = random.Random(22)
+    lilas, pantin, montreuil = await three(sim)
+    places = network_requests.places(lilas)
+    skills = ["a", "b", "c", "d"]
+    now = lilas.now_ts()
+    async with lilas.db.transaction() as tx:
+        for ctx in (lilas, pantin, montreuil):
+            for k in skills:
+                await tx.execute("INSERT INTO skill (guild_id, key, display) VALUES (?, ?, ?)", (ctx.guild_id, k, k))
+        for i in range(240):
+            guild = rng.choice(["lilas", "pantin", "montreuil"])
+            cur = await tx.execute(
+                "INSERT INTO member (guild_id, platform_id, handle, joined_at, charter_accepted_at, languages, "
+                "quiet_start, quiet_end, timezone, available) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (guild, f"u{i}", f"u{i}", now - rng.randint(1, 400) * 86400, now - 86400,
+                 rng.choice(["", "fr", "en", "fr,en"]), *rng.choice([(None, None), (8, 12), (22, 7)]),
+                 rng.choice([None, "America/New_York", "Europe/Paris"]), int(rng.random() > 0.1)))
+            member_id = cur.lastrowid
+            for k in rng.sample(skills, rng.randint(1, 3)):
+                await tx.execute("INSERT INTO member_skill (member_id, skill_id, kind) SELECT ?, id, 'offer' FROM skill "
+                                 "WHERE guild_id = ? AND key = ?", (member_id, guild, k))
+            if rng.random() < 0.6:
+                await tx.execute("UPDATE member SET network = 1 WHERE id = ?", (member_id,))
+        for r in range(60):
+            cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, created_at) "
+                                   "VALUES ('lilas', 1, 't', ?)", (now - 86400 * 40,))
+            for _ in range(rng.randint(1, 3)):
+                await tx.execute("INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (?, ?, 1, ?)",
+                                 (cur.lastrowid, rng.randint(1, 240), now - rng.randint(1, 40) * 86400))
+    checked = 0
+    for trial in range(40):
+        keys = rng.sample(skills, rng.randint(1, 3))
+        async with lilas.db.transaction() as tx:
+            cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, created_at) "
+                                   "VALUES ('lilas', 1, 't', ?)", (now,))
+            rid = cur.lastrowid
+        params = _params(sim, rid, 1, keys, places, now + trial * 3600, urgent=trial % 3 == 0,
+                         languages=rng.choice([[], ["fr"], ["en", "de"]]), limit=rng.choice([1, 3, 6]))
+        fast = await network_repo.route_candidates(lilas.db.reader, params)
+        plain = await network_repo.route_candidates_reference(lilas.db.reader, params)
+        assert [m.id for m in fast] == [m.id for m in plain], (trial, keys)
+        assert all(m.guild_id != "lilas" for m in fast)
+        checked += len(fast)
+    assert checked > 40
+
+
+async def test_network_offers_follow_the_members_flags(sim: Sim) -> None:
+    """network_offer (0250) holds exactly the offers of routable network-visible members."""
+    lilas, pantin, _ = await three(sim)
+    await onboard(pantin, "zoe", skills="plomberie, vélo", network=True)
+    await onboard(pantin, "yann", skills="plomberie")
+    expected = ("SELECT ms.skill_id, ms.member_id FROM member_skill ms JOIN member m ON m.id = ms.member_id "
+                "WHERE ms.kind = 'offer' AND m.network = 1 AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 "
+                "AND m.available = 1 AND m.charter_accepted_at IS NOT NULL ORDER BY 1, 2")
+    derived = "SELECT skill_id, member_id FROM network_offer ORDER BY 1, 2"
+
+    async def same() -> int:
+        a = [tuple(r) for r in await lilas.db.fetchall(expected)]
+        b = [tuple(r) for r in await lilas.db.fetchall(derived)]
+        assert a == b
+        return len(b)
+
+    assert await same() == 2
+    await command(pantin, "zoe", "profile set", remove_skills="vélo")
+    assert await same() == 1
+    await command(pantin, "zoe", "profile set", available=False)
+    assert await same() == 0
+    await command(pantin, "zoe", "profile set", available=True)
+    await command(pantin, "yann", "profile set", network=True)
+    assert await same() == 2
+    await command(pantin, "yann", "profile delete", confirm=True)
+    assert await same() == 1
