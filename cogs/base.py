@@ -273,7 +273,7 @@ OPTION_FALLBACKS = {
     "slots": "a shift's slots, e.g. welcome:2, till:1",
     "repeat": "repeats, e.g. every first Saturday of the month at 10am",
     "description": "what it is about",
-    "network": "open to the whole network",
+    "network": "for the whole network, not only this community",
     "series": "also cancel the following occurrences",
     "members": "who came, separated by commas",
     "slot": "the slot you take",

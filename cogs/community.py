@@ -15,9 +15,10 @@ class CommunityCog(commands.Cog):
     @app_commands.command(name="directory", description=describe(
         "members who offer a skill", command="directory"))
     @app_commands.guild_only()
-    @app_commands.describe(**option_descriptions("skill"))
-    async def directory(self, interaction: discord.Interaction, skill: app_commands.Range[str, 1, 100]) -> None:
-        await run_command(interaction, "directory", {"skill": skill})
+    @app_commands.describe(**option_descriptions("skill", "network"))
+    async def directory(self, interaction: discord.Interaction, skill: app_commands.Range[str, 1, 100],
+                        network: bool | None = None) -> None:
+        await run_command(interaction, "directory", {"skill": skill, "network": network})
 
     @app_commands.command(name="skills", description=describe("every known skill", command="skills"))
     @app_commands.guild_only()

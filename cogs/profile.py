@@ -24,7 +24,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description=desc
     @app_commands.command(name="set", description=describe("update your profile", command="profile set"))
     @app_commands.describe(**option_descriptions(
         "skills", "needs", "languages", "bio", "timezone", "quiet_hours", "available", "godparent", "nudges",
-        "visible", "language", "add_skills", "remove_skills", "add_needs", "remove_needs"))
+        "visible", "language", "add_skills", "remove_skills", "add_needs", "remove_needs", "network"))
     async def profile_set(
         self, interaction: discord.Interaction,
         skills: app_commands.Range[str, 0, LIST_MAX] | None = None,
@@ -39,9 +39,10 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description=desc
         remove_skills: app_commands.Range[str, 1, LIST_MAX] | None = None,
         add_needs: app_commands.Range[str, 1, LIST_MAX] | None = None,
         remove_needs: app_commands.Range[str, 1, LIST_MAX] | None = None,
+        network: bool | None = None,
     ) -> None:
         given = (skills, needs, languages, bio, timezone, quiet_hours, available, godparent, nudges, visible, language,
-                 add_skills, remove_skills, add_needs, remove_needs)
+                 add_skills, remove_skills, add_needs, remove_needs, network)
         if all(value is None for value in given):  # nothing to set: the bio form (cogs/forms.py)
             await open_bio_form(interaction)
             return
@@ -49,7 +50,7 @@ class ProfileCog(commands.GroupCog, group_name="profile", group_description=desc
             "skills": skills, "needs": needs, "languages": languages, "bio": bio, "timezone": timezone,
             "quiet_hours": quiet_hours, "available": available, "godparent": godparent, "nudges": nudges,
             "visible": visible, "language": language, "add_skills": add_skills, "remove_skills": remove_skills,
-            "add_needs": add_needs, "remove_needs": remove_needs,
+            "add_needs": add_needs, "remove_needs": remove_needs, "network": network,
         })
 
     @profile_set.autocomplete("timezone")

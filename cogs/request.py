@@ -57,6 +57,12 @@ class RequestCog(commands.GroupCog, group_name="request", group_description=desc
     async def request_cancel(self, interaction: discord.Interaction, id: RequestId) -> None:  # noqa: A002
         await run_command(interaction, "request cancel", {"id": id})
 
+    @app_commands.command(name="widen", description=describe(
+        "offer your request to the other communities of the network", command="request widen"))
+    @app_commands.describe(**option_descriptions("id"))
+    async def request_widen(self, interaction: discord.Interaction, id: RequestId) -> None:  # noqa: A002
+        await run_command(interaction, "request widen", {"id": id})
+
 
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(RequestCog())
