@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 from benchmarks.common import Result, Scale, machine, workdir  # noqa: E402
 
 BENCHMARKS = ("routing", "activity", "weekly_jobs", "vitality", "startup", "end_to_end", "outcomes", "postgres",
-              "network")
+              "network", "network_routing")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 

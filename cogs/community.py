@@ -62,11 +62,12 @@ class CommunityCog(commands.Cog):
         "community indicators, with a chart (animators)", command="vitality"))
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.describe(**option_descriptions("days"))
+    @app_commands.describe(**option_descriptions("days", "network"))
     async def vitality(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, MAX_DAYS] | None = None,
+        network: bool | None = None,
     ) -> None:
-        await run_command(interaction, "vitality", {"days": days})
+        await run_command(interaction, "vitality", {"days": days, "network": network})
 
 
 async def setup(bot: commands.Bot) -> None:

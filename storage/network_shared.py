@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
@@ -288,18 +289,18 @@ class WidenDue:
 
 
 async def due_for_widening(
-    conn: aiosqlite.Connection, guild_id: str, *, rounds: int, created_before: int, round_before: int,
+    conn: aiosqlite.Connection, guild_id: str, *, rounds: int, waited_since: int, round_before: int,
     max_rounds: int, limit: int,
 ) -> list[WidenDue]:
-    """Open requests of the community the network should be offered: not yet widened and still unclaimed
-    after `rounds` local rounds or since `created_before`; widened ones whose last network round is older
-    than `round_before` and which have had fewer than `max_rounds`."""
+    """Open requests of the community the network should be offered: not yet widened, with at least
+    `rounds` local rounds done and the last of them (or the opening) at or before `waited_since`; and
+    widened ones whose last network round is older than `round_before`, with fewer than `max_rounds`."""
     rows = await conn.execute_fetchall(
         "SELECT id, widened_at, network_rounds FROM request WHERE guild_id = ? AND status = 'open' AND ("
-        " (widened_at IS NULL AND (rounds >= ? OR created_at <= ?))"
+        " (widened_at IS NULL AND rounds >= ? AND COALESCE(last_round_at, created_at) <= ?)"
         " OR (widened_at IS NOT NULL AND network_rounds < ? AND COALESCE(network_round_at, 0) <= ?)) "
         "ORDER BY created_at, id LIMIT ?",
-        (guild_id, rounds, created_before, max_rounds, round_before, limit))
+        (guild_id, rounds, waited_since, max_rounds, round_before, limit))
     return [WidenDue(int(r[0]), r[1], int(r[2])) for r in rows]
 
 
@@ -311,3 +312,77 @@ async def never_offered_here(conn: aiosqlite.Connection, guild_id: str, limit: i
         "AND ms.kind = 'offer' AND ms.walk_routable = 1 WHERE rs.request_id = r.id AND ms.member_id != "
         "COALESCE(r.requester_id, -1)) ORDER BY r.created_at, r.id LIMIT ?", (guild_id, limit))
     return [int(r[0]) for r in rows]
+
+
+# The network's vitality ------------------------------------------------------------------------------
+
+async def members_by_place(conn: aiosqlite.Connection, guild_ids: list[str]) -> dict[str, int]:
+    """Present members (charter accepted) of each community."""
+    rows = await conn.execute_fetchall(
+        "SELECT guild_id, COUNT(*) FROM member WHERE guild_id IN (SELECT value FROM json_each(?)) "
+        "AND left_at IS NULL AND erased = 0 AND charter_accepted_at IS NOT NULL GROUP BY guild_id",
+        (json.dumps(guild_ids),))
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+async def cross_help(
+    conn: aiosqlite.Connection, guild_ids: list[str], start: int, end: int,
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Claims in [start, end] by a member of one community on a request of another: (given by each
+    community's members, received by each community's requests)."""
+    rows = await conn.execute_fetchall(
+        "SELECT m.guild_id, r.guild_id, COUNT(*) FROM request_helper h JOIN request r ON r.id = h.request_id "
+        "JOIN member m ON m.id = h.helper_id WHERE h.claimed_at >= ? AND h.claimed_at <= ? "
+        "AND m.guild_id != r.guild_id AND r.guild_id IN (SELECT value FROM json_each(?)) GROUP BY 1, 2",
+        (start, end, json.dumps(guild_ids)))
+    given: dict[str, int] = {}
+    received: dict[str, int] = {}
+    for helper_place, request_place, count in rows:
+        given[str(helper_place)] = given.get(str(helper_place), 0) + int(count)
+        received[str(request_place)] = received.get(str(request_place), 0) + int(count)
+    return given, received
+
+
+async def unmet_here(conn: aiosqlite.Connection, guild_id: str, start: int, end: int) -> list[tuple[str, str]]:
+    """(key, display) of the community's skills asked for in the window that nobody there offers."""
+    rows = await conn.execute_fetchall(
+        "SELECT s.key, s.display FROM skill s WHERE s.guild_id = ? AND NOT EXISTS (SELECT 1 FROM member_skill ms "
+        "JOIN member m ON m.id = ms.member_id WHERE ms.skill_id = s.id AND ms.kind = 'offer' AND m.left_at IS NULL "
+        "AND m.active = 1 AND m.available = 1 AND m.erased = 0) AND EXISTS (SELECT 1 FROM request_skill rs "
+        "CROSS JOIN request r ON r.id = rs.request_id WHERE rs.skill_id = s.id AND r.guild_id = ? "
+        "AND r.created_at >= ? AND r.created_at <= ? AND r.status != 'closed') ORDER BY s.key",
+        (guild_id, guild_id, start, end))
+    return [(str(r[0]), str(r[1])) for r in rows]
+
+
+async def offered_in_network(conn: aiosqlite.Connection, keys: list[str]) -> set[str]:
+    """Of these skill keys, those a network-visible member offers somewhere."""
+    if not keys:
+        return set()
+    rows = await conn.execute_fetchall(
+        "SELECT DISTINCT skill_key FROM network_offer WHERE skill_key IN (SELECT value FROM json_each(?))",
+        (json.dumps(keys),))
+    return {str(r[0]) for r in rows}
+
+
+# The network's programme -------------------------------------------------------------------------
+
+async def network_event(conn: aiosqlite.Connection, guild_ids: list[str], event_id: int) -> Any:
+    """An event one of these communities opened to the network, or None."""
+    from storage import events as events_repo
+
+    rows = await conn.execute_fetchall(
+        f"SELECT {events_repo.EVENT_COLUMNS} FROM event WHERE id = ? AND network = 1 "
+        "AND guild_id IN (SELECT value FROM json_each(?))", (event_id, json.dumps(guild_ids)))
+    return events_repo._event(rows[0]) if rows else None
+
+
+async def coming_network_events(conn: aiosqlite.Connection, guild_ids: list[str], now: int, limit: int) -> list[Any]:
+    """Scheduled occurrences opened to the network by these communities, not ended, soonest first."""
+    from storage import events as events_repo
+
+    rows = await conn.execute_fetchall(
+        f"SELECT {events_repo.EVENT_COLUMNS} FROM event INDEXED BY event_network WHERE network = 1 "
+        "AND status = 'scheduled' AND end_at > ? AND guild_id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY start_at, id LIMIT ?", (now, json.dumps(guild_ids), limit))
+    return [e for e in map(events_repo._event, rows) if e is not None]

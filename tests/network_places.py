@@ -33,8 +33,8 @@ class Network:
     def others(self, ctx: Community) -> list[Community]:
         return [c for c in self.communities if c.guild_id != ctx.guild_id]
 
-    def is_animator(self, user: str) -> bool:
-        return user in self.animators
+    def is_animator(self, user: str, roles: Any = ()) -> bool:
+        return user in self.animators or bool(set(roles) & set(self.animators))
 
 
 def place(sim: Sim, ident: str, name: str, config: Config | None = None) -> Community:

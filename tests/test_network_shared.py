@@ -39,7 +39,8 @@ async def test_a_member_in_two_places_lists_both(sim: Sim) -> None:
     await onboard(montreuil, "zoe")
     await onboard(lilas, "alice")
     reply = await command(lilas, "alice", "directory", skill="vélo", network=True)
-    assert reply["data"]["network"] == [{"member": "zoe", "community": "pantin", "communities": ["Pantin", "Montreuil"]}]
+    assert reply["data"]["network"] == [
+        {"member": "zoe", "community": "pantin", "communities": ["Pantin", "Montreuil"]}]
 
 
 async def test_an_unmet_need_widened_is_claimed_across_communities_with_both_introduced(sim: Sim) -> None:
@@ -137,11 +138,11 @@ async def test_the_network_walk_picks_what_the_plain_rules_pick(sim: Sim) -> Non
                  rng.choice([None, "America/New_York", "Europe/Paris"]), int(rng.random() > 0.1)))
             member_id = cur.lastrowid
             for k in rng.sample(skills, rng.randint(1, 3)):
-                await tx.execute("INSERT INTO member_skill (member_id, skill_id, kind) SELECT ?, id, 'offer' FROM skill "
-                                 "WHERE guild_id = ? AND key = ?", (member_id, guild, k))
+                await tx.execute("INSERT INTO member_skill (member_id, skill_id, kind) SELECT ?, id, 'offer' "
+                                 "FROM skill WHERE guild_id = ? AND key = ?", (member_id, guild, k))
             if rng.random() < 0.6:
                 await tx.execute("UPDATE member SET network = 1 WHERE id = ?", (member_id,))
-        for r in range(60):
+        for _ in range(60):
             cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, created_at) "
                                    "VALUES ('lilas', 1, 't', ?)", (now - 86400 * 40,))
             for _ in range(rng.randint(1, 3)):
@@ -190,3 +191,96 @@ async def test_network_offers_follow_the_members_flags(sim: Sim) -> None:
     assert await same() == 2
     await command(pantin, "yann", "profile delete", confirm=True)
     assert await same() == 1
+
+
+async def test_network_events_are_listed_shown_and_joined_from_another_place(sim: Sim) -> None:
+    lilas, pantin, montreuil = await three(sim)
+    anim = ("animator",)
+    await onboard(pantin, "pa")
+    await onboard(lilas, "alice")
+    await onboard(montreuil, "mo")
+    opened = await command(pantin, "pa", "event new", roles=anim, title="Repair café", when="samedi 14h",
+                           network=True, capacity=2)
+    closed = await command(pantin, "pa", "event new", roles=anim, title="Réunion interne", when="samedi 18h")
+    local = await command(lilas, "alice", "event new", roles=anim, title="Apéro", when="vendredi 19h")
+    assert opened["ok"] and closed["ok"] and local["ok"], (opened, closed, local)
+    shared_id, closed_id = opened["data"]["event_id"], closed["data"]["event_id"]
+    listed = await command(lilas, "alice", "event list", network=True)
+    assert [(e["title"], e["community"]) for e in listed["data"]["events"]] == [
+        ("Apéro", "lilas"), ("Repair café", "pantin")]
+    assert "Pantin" in listed["text"] and "Réunion interne" not in listed["text"]
+    plain = await command(lilas, "alice", "event list")
+    assert [e["title"] for e in plain["data"]["events"]] == ["Apéro"]
+    shown = await command(lilas, "alice", "event show", id=shared_id)
+    assert shown["ok"] and shown["data"]["title"] == "Repair café"
+    assert not (await command(lilas, "alice", "event show", id=closed_id))["ok"]  # not opened: not found
+    joined = await click(lilas, "alice", f"event:join:{shared_id}")
+    assert joined["ok"], joined
+    assert (await command(montreuil, "mo", "event join", id=shared_id))["ok"]
+    full = await command(pantin, "pa", "event join", id=shared_id)
+    assert not full["ok"] and full["error"] == "conflict"  # two places, taken by the other communities
+    assert sorted((await command(pantin, "pa", "event show", id=shared_id))["data"]["participants"]) == ["alice", "mo"]
+    assert (await command(lilas, "alice", "event leave", id=shared_id))["ok"]
+    assert not (await command(lilas, "alice", "event edit", id=shared_id, roles=anim, title="x"))["ok"]
+
+
+async def test_network_vitality_side_by_side_for_network_animators_only(sim: Sim) -> None:
+    lilas, pantin, montreuil = await three(sim)
+    lilas.network.animators = ("netanim",)  # type: ignore[attr-defined]
+    await onboard(pantin, "zoe", skills="plomberie", network=True)
+    await onboard(lilas, "alice")
+    await onboard(lilas, "netanim")
+    rid = (await command(lilas, "alice", "request new", title="Fuite", skills="plomberie, soudure"))["data"][
+        "request_id"]
+    await command(lilas, "alice", "request widen", id=rid)
+    assert (await command(pantin, "zoe", "request claim", id=rid))["ok"]
+    refused = await command(lilas, "alice", "vitality", network=True, roles=("animator",))
+    assert not refused["ok"] and refused["error"] == "permission_denied"
+    reply = await command(lilas, "netanim", "vitality", network=True, roles=("animator",))
+    assert reply["ok"], reply
+    places = {p["community"]: p for p in reply["data"]["communities"]}
+    assert places["lilas"]["members"] == 2 and places["lilas"]["help_received"] == 1
+    assert places["pantin"]["help_given"] == 1 and places["montreuil"]["members"] == 0
+    assert reply["data"]["totals"]["members"] == 3 and reply["data"]["totals"]["help_given"] == 1
+    assert reply["data"]["unmet_skills"] == ["soudure"]  # plomberie is offered in the network
+    assert "Pantin" in reply["text"] and "soudure" in reply["text"]
+
+
+async def test_the_network_digest_is_one_job_of_the_first_community(sim: Sim) -> None:
+    from bot.services import network_vitality
+
+    lilas, pantin, montreuil = await three(sim)
+    assert [j.name for j in network_vitality.jobs(lilas)] == ["network-digest"]
+    assert network_vitality.jobs(pantin) == [] and network_vitality.jobs(montreuil) == []
+    await onboard(pantin, "zoe")
+    async with lilas.db.transaction() as tx:
+        await network_vitality.post_network_digest(tx, lilas, lilas.now())
+    posts = await messages(lilas, "network-digest")
+    assert len(posts) == 1 and posts[0]["target"] == "channel:animators" and "Pantin" in posts[0]["text"]
+    alone = await Sim(sim.db.parent / "alone.sqlite").open()
+    try:
+        assert network_vitality.jobs(alone.ctx) == []
+    finally:
+        await alone.close()
+
+
+async def test_automatic_widening_after_the_local_rounds(sim: Sim) -> None:
+    lilas, pantin, _ = await three(sim)
+    settings = {"auto_widen": True, "widen_rounds": 1, "widen_after": "2h"}
+    for name, value in settings.items():
+        setattr(lilas.network, name, value)
+    await onboard(pantin, "zoe", skills="plomberie", network=True)
+    await onboard(lilas, "bob", skills="plomberie", quiet_hours="10-11")
+    await onboard(lilas, "alice")
+    rid = (await command(lilas, "alice", "request new", title="Fuite", skills="plomberie"))["data"]["request_id"]
+    async with lilas.db.transaction() as tx:
+        await network_requests.widen_due(tx, lilas, lilas.now())
+    assert await messages(pantin, "helper-ping") == []  # a local round just went: not yet
+    await sim.advance(by="3h")
+    async with lilas.db.transaction() as tx:
+        await network_requests.widen_due(tx, lilas, lilas.now())
+        await network_requests.widen_due(tx, lilas, lilas.now())  # twice: nothing more
+    pings = await messages(pantin, "helper-ping")
+    assert [p["target"] for p in pings] == ["dm:zoe"] and "alice" not in pings[0]["text"]
+    row = await lilas.db.fetchone("SELECT widened_at, network_rounds FROM request WHERE id = ?", (rid,))
+    assert row[0] is not None and row[1] == 1

@@ -6,7 +6,7 @@ from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.errors import not_found
 from bot.mentions import neutralize
-from bot.services import events
+from bot.services import events, network_events, network_shared
 from bot.services.event_input import MAX_CAPACITY
 from bot.services.events import MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE, EventView
 
@@ -73,18 +73,41 @@ async def event_attended(inv: Invocation) -> Reply:
               {"event_id": inv.options["id"], "attended": count})
 
 
+def _line(inv: Invocation, v: EventView) -> str:
+    return inv.t("events.list_line", id=v.event.id, title=neutralize(v.event.title),
+                 when=inv.ctx.i18n.datetime(inv.locale, from_epoch(v.event.start_at)),
+                 kind=inv.t(f"events.kind.{v.event.kind}"), places=_places(inv, v))
+
+
 @command("event list", Option("network", "bool"))
 async def event_list(inv: Invocation) -> Reply:
     views = await events.list_events(inv.ctx)
     data = {"events": [_summary(inv, v) for v in views]}
+    if inv.options.get("network"):
+        return await _network_list(inv, views, data)
     if not views:
         return ok(inv.t("events.list_empty"), data)
-    lines = [inv.t("events.list_line", id=v.event.id, title=neutralize(v.event.title),
-                   when=inv.ctx.i18n.datetime(inv.locale, from_epoch(v.event.start_at)),
-                   kind=inv.t(f"events.kind.{v.event.kind}"), places=_places(inv, v)) for v in views]
+    lines = [_line(inv, v) for v in views]
     page = paged(lines, inv.page, LIST_PAGE)
     return page_reply(inv, "event list", page,
                       inv.t("events.list_title", count=len(views)) + "\n" + "\n".join(page.items), data)
+
+
+async def _network_list(inv: Invocation, views: list[EventView], data: dict) -> Reply:
+    """The caller's community's events, then those the other communities opened to the network."""
+    shared = await network_events.list_network_events(inv.ctx)
+    for item in data["events"]:
+        item["community"] = network_shared.community_id(inv.ctx)
+    data["events"] += [{**_summary(inv, n.view), "community": n.community} for n in shared]
+    if not views and not shared:
+        return ok(inv.t("events.list_empty"), data)
+    lines = [_line(inv, v) for v in views]
+    if views:
+        lines.insert(0, inv.t("events.list_title", count=len(views)))
+    if shared:
+        lines.append(inv.t("network_shared.events_title", count=len(shared)))
+        lines += [_line(inv, n.view) + " · " + neutralize(n.community_name) for n in shared]
+    return ok("\n".join(lines), data)
 
 
 def _places(inv: Invocation, view: EventView) -> str:

@@ -59,14 +59,26 @@ def render_text(inv: Invocation, ind: Indicators) -> str:
     return "\n".join(lines)
 
 
-@command("vitality", Option("days", "int", min_value=1, max_value=vitality.MAX_DAYS), animator=True)
+@command("vitality", Option("days", "int", min_value=1, max_value=vitality.MAX_DAYS), Option("network", "bool"),
+         animator=True)
 async def show_vitality(inv: Invocation) -> Reply:
+    if inv.options.get("network"):
+        return await _network_vitality(inv)
     indicators = await vitality.compute_indicators(inv.ctx, inv.options.get("days"))
     text, data = render_text(inv, indicators), indicators.as_data()
     text, data = await _with_participation(inv, indicators.days, text, data)
     if not has_something_to_draw(indicators):
         return ok(text + "\n" + inv.t("vitality.no_chart"), data)
     return ok(text, data, attachments=[await render_chart(inv, indicators)])
+
+
+async def _network_vitality(inv: Invocation) -> Reply:
+    """Each community side by side and the network's totals: network animators only."""
+    from bot.services import network_vitality
+
+    network_vitality.require_network_animator(inv.ctx, inv.actor.platform_id, inv.actor.roles)
+    figures = await network_vitality.network_figures(inv.ctx, inv.options.get("days"))
+    return ok(network_vitality.render(inv.ctx, inv.locale, figures), figures.data())
 
 
 async def _with_participation(inv: Invocation, days: int, text: str, data: dict) -> tuple[str, dict]:

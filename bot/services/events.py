@@ -56,6 +56,7 @@ from bot.services.event_outreach import (  # noqa: F401
 )
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
+from bot.services.network_events import load_open
 from storage import events as events_repo
 from storage.events import Event
 from storage.members import Member
@@ -67,7 +68,8 @@ async def list_events(ctx: Community, limit: int = 25) -> list[EventView]:
 
 
 async def show_event(ctx: Community, event_id: int) -> EventView:
-    return await view_of(ctx.db.reader, await _load(ctx.db.reader, ctx, event_id))
+    """A local event, or one another community opened to the network (bot/services/network_events.py)."""
+    return await view_of(ctx.db.reader, await load_open(ctx.db.reader, ctx, event_id))
 
 
 async def create_event(ctx: Community, author: Member, options: dict) -> EventView:
@@ -200,7 +202,7 @@ async def _tell_participants(tx: aiosqlite.Connection, ctx: Community, view: Eve
 
 async def join_event(ctx: Community, member: Member, event_id: int, slot: str | None) -> tuple[EventView, str]:
     async with ctx.db.transaction() as tx:
-        event = await _load(tx, ctx, event_id)
+        event = await load_open(tx, ctx, event_id)
         if event.status != "scheduled" or event.end_at <= ctx.now_ts():
             raise conflict("events.detail.over", id=event_id)
         view = await view_of(tx, event)
@@ -241,7 +243,7 @@ def _choose_slot(view: EventView, slot: str | None, current: str | None) -> str:
 
 async def leave_event(ctx: Community, member: Member, event_id: int) -> Event:
     async with ctx.db.transaction() as tx:
-        event = await _load(tx, ctx, event_id)
+        event = await load_open(tx, ctx, event_id)
         current = await events_repo.signup_of(tx, event_id, member.id)
         if current is None or not current[1]:
             raise conflict("events.detail.not_joined", id=event_id)

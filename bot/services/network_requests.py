@@ -45,16 +45,10 @@ HOUR = 3600
 WIDEN_BATCH = 100
 
 
-# The `[network]` settings this module reads (netcore's config); a config without them never widens.
-
-def _setting(ctx: Community, name: str, default: Any) -> Any:
-    section = getattr(ctx.config, "network", None)
-    value = getattr(section, name, None) if section is not None else None
-    return default if value is None else value
-
+# The `[network]` settings this module reads (bot/network.py); a config without them never widens.
 
 def _seconds(value: Any) -> int | None:
-    """`widen_after` as seconds, whatever shape the config gives it (a duration, seconds or words)."""
+    """`widen_after` as seconds, whatever shape it comes in (a timedelta, seconds, or words like 24h)."""
     if value is None or value == "" or value == 0:
         return None
     if isinstance(value, timedelta):
@@ -65,15 +59,15 @@ def _seconds(value: Any) -> int | None:
 
 
 def auto_widen(ctx: Community) -> bool:
-    return bool(_setting(ctx, "auto_widen", False)) and len(net.communities(ctx)) > 1
+    return bool(net.setting(ctx, "auto_widen", False)) and net.is_network(ctx)
 
 
 def widen_rounds(ctx: Community) -> int:
-    return int(_setting(ctx, "widen_rounds", ctx.config.requests.escalate_after_rounds))
+    return int(net.setting(ctx, "widen_rounds", ctx.config.requests.escalate_after_rounds))
 
 
-def widen_after(ctx: Community) -> int | None:
-    return _seconds(_setting(ctx, "widen_after", None))
+def widen_after(ctx: Community) -> int:
+    return _seconds(net.setting(ctx, "widen_after", None)) or 0
 
 
 # Routing --------------------------------------------------------------------------------------
@@ -162,7 +156,7 @@ async def _requester_shares(tx: aiosqlite.Connection, request: Request) -> bool:
 
 async def widen_request(ctx: Community, actor: Member, is_animator: bool, request_id: int) -> NetworkRound:
     """`request widen`: the requester (who thereby shares their name with the helpers asked) or an animator."""
-    if len(net.communities(ctx)) < 2:
+    if not net.is_network(ctx):
         raise conflict("network_shared.alone")
     async with ctx.db.transaction() as tx:
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
@@ -260,9 +254,8 @@ async def widen_due(tx: aiosqlite.Connection, ctx: Community, fire_time: datetim
         return
     now = ctx.now_ts()
     cfg = ctx.config.requests
-    after = widen_after(ctx)
     due = await network_repo.due_for_widening(
-        tx, ctx.guild_id, rounds=widen_rounds(ctx), created_before=now - after if after else -1,
+        tx, ctx.guild_id, rounds=widen_rounds(ctx), waited_since=now - widen_after(ctx),
         round_before=now - int(cfg.round_after_hours * HOUR), max_rounds=cfg.escalate_after_rounds,
         limit=WIDEN_BATCH)
     ids = {d.request_id for d in due} | set(await network_repo.never_offered_here(tx, ctx.guild_id, WIDEN_BATCH))

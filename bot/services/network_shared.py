@@ -51,16 +51,24 @@ def network_name(ctx: Community) -> str:
     return str(getattr(net, "name", None) or community_name(ctx))
 
 
-def is_network_animator(ctx: Community, platform_id: str) -> bool:
-    """A network animator, as the `[network] animators` list says (netcore's `network.is_animator`)."""
-    net = network_of(ctx)
-    check = getattr(net, "is_animator", None)
-    if check is None:
-        return False
-    try:
-        return bool(check(platform_id))
-    except TypeError:  # an API taking a member object: the platform id is what identifies them
-        return False
+def is_network_animator(ctx: Community, platform_id: str, roles: frozenset[str] = frozenset()) -> bool:
+    """A network animator, as `[network] animators` says (a user id or one of their roles)."""
+    check = getattr(network_of(ctx), "is_animator", None)
+    return bool(check(platform_id, roles)) if check is not None else False
+
+
+def setting(ctx: Community, name: str, default: Any) -> Any:
+    """A `[network]` setting (bot/network.py), or `default` where the config has none."""
+    for holder in (network_of(ctx), getattr(ctx.config, "network", None)):
+        value = getattr(holder, name, None) if holder is not None else None
+        if value is not None and not callable(value):
+            return value
+    return default
+
+
+def is_network(ctx: Community) -> bool:
+    """More than one community: there is somewhere else to look."""
+    return len(communities(ctx)) > 1
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,7 @@ async def find_in_network(ctx: Community, skill: str) -> list[NetworkListing]:
 
 
 def jobs(ctx: Community) -> list[Any]:
-    """Automatic widening, per community (bot/services/network_requests.py)."""
-    from bot.services import network_requests
+    """Automatic widening, per community; the weekly network digest, in the home community only."""
+    from bot.services import network_requests, network_vitality
 
-    return network_requests.jobs(ctx)
+    return network_requests.jobs(ctx) + network_vitality.jobs(ctx)
