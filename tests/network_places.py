@@ -3,55 +3,40 @@ harness Sim (its engine), the others share its database, clock and words with th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from bot.commands.dispatch import run_click, run_command
 from bot.commands.registry import Actor
 from bot.config import Config
+from bot.config import Network as NetworkSettings
 from bot.context import Community
 from bot.i18n import Translator
+from bot.network import Network
 from bot.services import onboarding
 from tests.harness import Sim
 
 
-@dataclass
-class Network:
-    """The network as the features read it (netcore's API: name, communities, community(id), ...)."""
-
-    name: str
-    communities: list[Community] = field(default_factory=list)
-    animators: tuple[str, ...] = ()
-
-    @property
-    def first(self) -> Community:
-        return self.communities[0]
-
-    def community(self, ident: str) -> Community | None:
-        return next((c for c in self.communities if getattr(c, "id", None) == ident), None)
-
-    def others(self, ctx: Community) -> list[Community]:
-        return [c for c in self.communities if c.guild_id != ctx.guild_id]
-
-    def is_animator(self, user: str, roles: Any = ()) -> bool:
-        return user in self.animators or bool(set(roles) & set(self.animators))
+def _named(config: Config, name: str) -> Config:
+    return config.model_copy(update={"community": config.community.model_copy(update={"name": name})})
 
 
 def place(sim: Sim, ident: str, name: str, config: Config | None = None) -> Community:
     """Another community on the Sim's database (guild key = its id)."""
-    cfg = config or Config()
-    ctx = Community(db=sim.ctx.db, clock=sim.ctx.clock, config=cfg,
-                    i18n=Translator(cfg.community.locale, cfg.community.timezone), guild_id=ident)
-    ctx.id, ctx.name = ident, name  # type: ignore[attr-defined]
-    return ctx
+    cfg = _named(config or Config(), name)
+    return Community(db=sim.ctx.db, clock=sim.ctx.clock, config=cfg,
+                     i18n=Translator(cfg.community.locale, cfg.community.timezone), guild_id=ident, id=ident,
+                     key_prefix=f"{ident}/")
 
 
-def network(sim: Sim, *others: Community, name: str = "Réseau", animators: tuple[str, ...] = ()) -> Network:
+def network(sim: Sim, *others: Community, name: str = "Réseau", animators: tuple[str, ...] = (),
+            **settings: Any) -> Network:
+    """The Sim's community (renamed Les Lilas, id lilas) and the others, as one network (bot/network.py)."""
     first = sim.ctx
-    first.id, first.name = "lilas", "Les Lilas"  # type: ignore[attr-defined]
-    net = Network(name, [first, *others], animators)
+    first.config = _named(first.config, "Les Lilas")
+    first.id = "lilas"
+    net = Network(NetworkSettings(name=name, animators=list(animators), **settings), [first, *others])
     for ctx in net.communities:
-        ctx.network = net  # type: ignore[attr-defined]
+        ctx.network = net
     return net
 
 

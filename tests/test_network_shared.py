@@ -10,9 +10,9 @@ from tests.harness import Sim
 from tests.network_places import click, command, messages, network, onboard, place
 
 
-async def three(sim: Sim):  # noqa: ANN201 - (lilas, pantin, signal)
+async def three(sim: Sim, **settings):  # noqa: ANN003, ANN201 - (lilas, pantin, montreuil)
     pantin, montreuil = place(sim, "pantin", "Pantin"), place(sim, "montreuil", "Montreuil")
-    network(sim, pantin, montreuil)
+    network(sim, pantin, montreuil, **settings)
     return sim.ctx, pantin, montreuil
 
 
@@ -225,8 +225,7 @@ async def test_network_events_are_listed_shown_and_joined_from_another_place(sim
 
 
 async def test_network_vitality_side_by_side_for_network_animators_only(sim: Sim) -> None:
-    lilas, pantin, montreuil = await three(sim)
-    lilas.network.animators = ("netanim",)  # type: ignore[attr-defined]
+    lilas, pantin, montreuil = await three(sim, animators=("netanim",))
     await onboard(pantin, "zoe", skills="plomberie", network=True)
     await onboard(lilas, "alice")
     await onboard(lilas, "netanim")
@@ -265,10 +264,7 @@ async def test_the_network_digest_is_one_job_of_the_first_community(sim: Sim) ->
 
 
 async def test_automatic_widening_after_the_local_rounds(sim: Sim) -> None:
-    lilas, pantin, _ = await three(sim)
-    settings = {"auto_widen": True, "widen_rounds": 1, "widen_after": "2h"}
-    for name, value in settings.items():
-        setattr(lilas.network, name, value)
+    lilas, pantin, _ = await three(sim, auto_widen=True, widen_rounds=1, widen_after="2h")
     await onboard(pantin, "zoe", skills="plomberie", network=True)
     await onboard(lilas, "bob", skills="plomberie", quiet_hours="10-11")
     await onboard(lilas, "alice")

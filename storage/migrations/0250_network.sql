@@ -24,7 +24,7 @@ CREATE TABLE network_offer (
     PRIMARY KEY (skill_id, member_id)
 );
 CREATE INDEX network_offer_walk ON network_offer(skill_key, pinged_at, joined_at, member_id);
-CREATE INDEX network_offer_member ON network_offer(member_id);
+CREATE INDEX network_offer_by_member ON network_offer(member_id, skill_key);
 
 CREATE TRIGGER network_offer_insert AFTER INSERT ON member_skill WHEN NEW.kind = 'offer'
 BEGIN
