@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 import aiosqlite
@@ -102,20 +103,37 @@ class NetworkRouteParams:
             "languages": json.dumps(langs), "more_languages": int(len(langs) > slots),
             **{f"lang_{i + 1}": langs[i] if i < len(langs) else None for i in range(slots)},
             "exclude": json.dumps(list(self.exclude)),
-            "places": json.dumps([[p.guild_id, p.timezone, p.hour, p.night_start, p.night_end] for p in self.places]),
+            "all_guilds": "," + ",".join(p.guild_id for p in self.places) + ",",
+            **{f"{name}_{i}": value for i, (profile, guilds) in enumerate(self.profiles())
+               for name, value in zip(("pg", "pt", "ph", "pn", "pe"), ("," + ",".join(guilds) + ",", *profile),
+                                      strict=True)},
         }
 
+    def profiles(self) -> list[tuple[tuple[str, int, int, int], list[str]]]:
+        """The places grouped by what routing reads of them (zone, local hour, night): usually one group."""
+        groups: dict[tuple[str, int, int, int], list[str]] = {}
+        for p in self.places:
+            groups.setdefault((p.timezone, p.hour, p.night_start, p.night_end), []).append(p.guild_id)
+        return list(groups.items())
 
-_PLACES = """place(guild_id, tz, hour, ns, ne) AS MATERIALIZED (
-    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-           json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(:places)
-)"""
 
-_LOCAL_HOUR = ("CASE WHEN m.timezone IS NULL OR m.timezone = pl.tz THEN pl.hour "
-               "ELSE COALESCE(local_hour(m.timezone, :now), pl.hour) END")
+def _pick(field: str, profiles: int) -> str:
+    """The member's community's value of a profile field: bound once when every place shares it, else
+    found by the member's guild key in each group's comma-separated list (no join, no table)."""
+    if profiles == 1:
+        return f":{field}_0"
+    return "(CASE " + " ".join(f"WHEN instr(:pg_{i}, ',' || m.guild_id || ',') > 0 THEN :{field}_{i}"
+                               for i in range(profiles)) + " END)"
 
-# Local routing's per-request filters, with each member's own community's zone and night.
-_ELIGIBLE = f"""m.guild_id != :guild_id AND m.platform_id != :requester_platform AND m.id != :requester_id
+
+def _eligible(profiles: int) -> str:
+    """Local routing's per-request filters, with each member's own community's zone and night; only the
+    network's other communities (:all_guilds, comma-separated)."""
+    tz, hour, night_start, night_end = (_pick(f, profiles) for f in ("pt", "ph", "pn", "pe"))
+    local_hour = (f"CASE WHEN m.timezone IS NULL OR m.timezone = {tz} THEN {hour} "
+                  f"ELSE COALESCE(local_hour(m.timezone, :now), {hour}) END")
+    return f"""m.guild_id != :guild_id AND instr(:all_guilds, ',' || m.guild_id || ',') > 0
+      AND m.platform_id != :requester_platform AND m.id != :requester_id
       AND m.id NOT IN (SELECT value FROM json_each(:exclude))
       AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = :request_id AND p.helper_id = m.id)
       AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = :request_id AND h.helper_id = m.id)
@@ -123,11 +141,12 @@ _ELIGIBLE = f"""m.guild_id != :guild_id AND m.platform_id != :requester_platform
                 WHERE p.helper_id = m.id AND p.at > :fatigue_since) ELSE 0 END) < :fatigue_cap
       AND (:languages = '[]' OR TRIM(m.languages) = '' OR {routing_repo._SPEAKS})
       AND (:urgent OR NOT EXISTS (
-            SELECT 1 FROM (SELECT {_LOCAL_HOUR} AS hour,
-                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN pl.ns ELSE m.quiet_start END AS qs,
-                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN pl.ne ELSE m.quiet_end END AS qe) h
+            SELECT 1 FROM (SELECT {local_hour} AS hour,
+                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN {night_start} ELSE m.quiet_start END AS qs,
+                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN {night_end} ELSE m.quiet_end END AS qe) h
             WHERE (h.qs < h.qe AND h.hour >= h.qs AND h.hour < h.qe)
                OR (h.qs > h.qe AND (h.hour >= h.qs OR h.hour < h.qe))))"""
+
 
 _UNBOUNDED = 1 << 62
 _ORDER = "skills DESC, recent ASC, last_ping IS NOT NULL, last_ping ASC, joined_at ASC, id ASC"
@@ -137,12 +156,16 @@ _RECENT = ("CASE WHEN m.last_pinged_at > :fair_since THEN (SELECT COUNT(*) FROM 
            "WHERE p.helper_id = m.id AND p.at > :fair_since) ELSE 0 END")
 
 
-def _walk(slot: int) -> str:
-    """One requested skill's network offers in fairness order (never pinged, by seniority; pinged
-    before the window, least recently first; then inside the window, fewest pings first), read from
-    network_offer_walk, stopping at :limit eligible members."""
-    src = f"network_offer o INDEXED BY network_offer_walk WHERE o.skill_key = json_extract(:keys, '$[{slot}]')"
-    return f"""walk_{slot}(id) AS MATERIALIZED (
+def _walk(name: str, group: tuple[int, ...], profiles: int) -> str:
+    """A walk over the members offering every skill of `group` (positions in :keys, least offered first):
+    the offers of its least offered skill in fairness order (never pinged, by seniority; pinged before
+    the window, least recently first; then inside the window, fewest pings first), read from
+    network_offer_walk, each checked for the group's other skills, stopping at :limit eligible members."""
+    first, *rest = group
+    src = f"network_offer o INDEXED BY network_offer_walk WHERE o.skill_key = json_extract(:keys, '$[{first}]')"
+    src += "".join(f" AND EXISTS (SELECT 1 FROM network_offer x WHERE x.member_id = o.member_id "
+                   f"AND x.skill_key = json_extract(:keys, '$[{k}]'))" for k in rest)
+    return f"""{name}(id) AS MATERIALIZED (
     SELECT m.id FROM (
         SELECT id FROM (SELECT o.member_id AS id FROM {src} AND o.pinged_at IS NULL
             ORDER BY o.joined_at, o.member_id LIMIT {_UNBOUNDED})
@@ -154,32 +177,45 @@ def _walk(slot: int) -> str:
                 WHERE p.helper_id = o.member_id AND p.at > :fair_since) AS recent
             FROM {src} AND o.pinged_at > :fair_since
             ORDER BY recent, o.pinged_at, o.joined_at, o.member_id LIMIT {_UNBOUNDED})) z
-    CROSS JOIN member m ON m.id = z.id JOIN place pl ON pl.guild_id = m.guild_id
-    WHERE {_ELIGIBLE}
+    CROSS JOIN member m ON m.id = z.id
+    WHERE {_eligible(profiles)}
     LIMIT :limit
 )"""
 
 
 MAX_KEYS = 5
+# Up to GROUP_KEYS skills, one walk per set of them (as local routing's GROUP_SQL); more (rare): one walk
+# per skill and every offer of all but the most offered one for members offering several.
+GROUP_KEYS = 3
 
 
-def network_route_sql(keys: int, multi: bool) -> str:
-    """The widened round in one statement: each requested skill walked (exact for members offering
-    one of them, as local routing proves in storage/routing.py GROUP_SQL); members offering two or
-    more are all read from the offers of every skill but the most offered (`multi`, :pool)."""
-    walks = [_walk(i) for i in range(keys)]
-    arms = [f"SELECT id FROM walk_{i}" for i in range(keys)]
-    if multi:
+def _groups(keys: int) -> list[tuple[int, ...]]:
+    return [g for size in range(1, keys + 1) for g in combinations(range(keys), size)]
+
+
+def network_route_sql(keys: int, profiles: int = 1) -> str:
+    """The widened round in one statement. For up to GROUP_KEYS skills, every non-empty set G of them is
+    walked: a member M among the best :limit offering exactly G is among the first :limit eligible members
+    offering all of G in fairness order (each of those has at least M's share of the skills), so the best
+    :limit of the walks' union, ranked exactly, are the answer. Beyond, each skill is walked and members
+    offering two or more are read from the offers of every skill but the most offered (`multi`, :pool).
+    :keys is ordered least offered first (a walk reads its set's least offered skill)."""
+    if keys <= GROUP_KEYS:
+        groups = _groups(keys)
+        walks = [_walk(f"walk_{i}", g, profiles) for i, g in enumerate(groups)]
+        arms = [f"SELECT id FROM walk_{i}" for i in range(len(groups))]
+    else:
+        walks = [_walk(f"walk_{i}", (i,), profiles) for i in range(keys)]
+        arms = [f"SELECT id FROM walk_{i}" for i in range(keys)]
         walks.append(f"""multi(id) AS MATERIALIZED (
     SELECT m.id FROM (SELECT DISTINCT o.member_id AS id FROM network_offer o INDEXED BY network_offer_walk
             WHERE o.skill_key IN (SELECT value FROM json_each(:pool))) c
-    CROSS JOIN member m ON m.id = c.id JOIN place pl ON pl.guild_id = m.guild_id
-    WHERE {_SKILLS} >= 2 AND {_ELIGIBLE}
+    CROSS JOIN member m ON m.id = c.id
+    WHERE {_SKILLS} >= 2 AND {_eligible(profiles)}
 )""")
         arms.append("SELECT id FROM multi")
     return f"""
-WITH {_PLACES},
-{",".join(walks)},
+WITH {",".join(walks)},
 candidate(id) AS MATERIALIZED ({" UNION ".join(arms)}),
 best(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
     SELECT * FROM (SELECT m.id, {_SKILLS} AS skills, {_RECENT} AS recent, m.last_pinged_at AS last_ping,
@@ -192,22 +228,22 @@ ORDER BY best.skills DESC, best.recent ASC, best.last_ping IS NOT NULL, best.las
 """
 
 
-REFERENCE_SQL = f"""
-WITH {_PLACES},
-matched(member_id, skills) AS (
+def reference_sql(profiles: int = 1) -> str:
+    """The same decision written plainly over every offer (tests and the benchmark's check)."""
+    return f"""
+WITH matched(member_id, skills) AS (
     SELECT ms.member_id, COUNT(*) FROM skill s JOIN member_skill ms ON ms.skill_id = s.id AND ms.kind = 'offer'
     WHERE s.key IN (SELECT value FROM json_each(:keys)) GROUP BY ms.member_id
 )
 SELECT {_MEMBER_COLUMNS} FROM (
     SELECT m.id, matched.skills AS skills, {_RECENT} AS recent, m.last_pinged_at AS last_ping, m.joined_at
-    FROM matched JOIN member m ON m.id = matched.member_id JOIN place pl ON pl.guild_id = m.guild_id
+    FROM matched JOIN member m ON m.id = matched.member_id
     WHERE m.network = 1 AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.available = 1
-      AND m.charter_accepted_at IS NOT NULL AND {_ELIGIBLE}
+      AND m.charter_accepted_at IS NOT NULL AND {_eligible(profiles)}
     ORDER BY {_ORDER} LIMIT :limit) best JOIN member m ON m.id = best.id
 ORDER BY best.skills DESC, best.recent ASC, best.last_ping IS NOT NULL, best.last_ping ASC, best.joined_at ASC,
          best.id ASC
 """
-"""The same decision written plainly over every offer (tests and the benchmark's baseline)."""
 
 
 async def offer_counts(conn: aiosqlite.Connection, keys: list[str]) -> dict[str, int]:
@@ -224,20 +260,19 @@ async def route_candidates(conn: aiosqlite.Connection, params: NetworkRouteParam
     if not keys or not params.places:
         return []
     sql_params = params.as_sql()
-    sql_params["keys"] = json.dumps(keys)
-    multi = len(keys) > 1
-    if multi:
+    if len(keys) > 1:  # least offered first: each walk reads its set's least offered skill
         counts = await offer_counts(conn, keys)
-        most = max(keys, key=lambda k: (counts.get(k, 0), k))
-        sql_params["pool"] = json.dumps([k for k in keys if k != most])
-    rows = await conn.execute_fetchall(network_route_sql(len(keys), multi), sql_params)
+        keys = sorted(keys, key=lambda k: (counts.get(k, 0), k))
+        sql_params["pool"] = json.dumps(keys[:-1])
+    sql_params["keys"] = json.dumps(keys)
+    rows = await conn.execute_fetchall(network_route_sql(len(keys), len(params.profiles())), sql_params)
     return [m for m in map(members_repo._member, rows) if m is not None]
 
 
 async def route_candidates_reference(conn: aiosqlite.Connection, params: NetworkRouteParams) -> list[Member]:
     sql_params = params.as_sql()
     sql_params["keys"] = json.dumps(params.skill_keys[:MAX_KEYS])
-    rows = await conn.execute_fetchall(REFERENCE_SQL, sql_params)
+    rows = await conn.execute_fetchall(reference_sql(len(params.profiles())), sql_params)
     return [m for m in map(members_repo._member, rows) if m is not None]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from bot.config import parse_config
 from bot.services import network_requests
 from storage import network_shared as network_repo
 from tests.harness import Sim
@@ -120,9 +121,13 @@ def _params(sim: Sim, request_id: int, requester: int, keys: list[str], places, 
 async def test_the_network_walk_picks_what_the_plain_rules_pick(sim: Sim) -> None:
     """Random networks: the indexed statement and the reference query agree, request after request."""
     rng = random.Random(22)
-    lilas, pantin, montreuil = await three(sim)
+    lilas = sim.ctx
+    pantin = place(sim, "pantin", "Pantin")
+    montreuil = place(sim, "montreuil", "Montreuil", parse_config({"community": {"timezone": "America/Montreal"}}))
+    network(sim, pantin, montreuil)
     places = network_requests.places(lilas)
-    skills = ["a", "b", "c", "d"]
+    assert len({(p.timezone, p.hour) for p in places}) == 2  # each community's own zone: two groups
+    skills = ["a", "b", "c", "d", "e"]
     now = lilas.now_ts()
     async with lilas.db.transaction() as tx:
         for ctx in (lilas, pantin, montreuil):
@@ -149,8 +154,8 @@ async def test_the_network_walk_picks_what_the_plain_rules_pick(sim: Sim) -> Non
                 await tx.execute("INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (?, ?, 1, ?)",
                                  (cur.lastrowid, rng.randint(1, 240), now - rng.randint(1, 40) * 86400))
     checked = 0
-    for trial in range(40):
-        keys = rng.sample(skills, rng.randint(1, 3))
+    for trial in range(60):
+        keys = rng.sample(skills, rng.choice([1, 1, 2, 2, 3, 4, 5]))
         async with lilas.db.transaction() as tx:
             cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, created_at) "
                                    "VALUES ('lilas', 1, 't', ?)", (now,))
