@@ -243,6 +243,13 @@ def split_statements(sql: str) -> Iterable[str]:
 path_to_url: Callable[[Path], Awaitable[str]] | None = None
 
 
+def integrity_errors() -> tuple[type[BaseException], ...]:
+    """What a refused constraint raises, on either engine (tests, callers that expect a refusal)."""
+    import asyncpg
+
+    return (sqlite3.IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
+
+
 def is_url(target: Path | str) -> bool:
     return postgres.is_url(str(target))
 

@@ -165,11 +165,11 @@ def test_killed_between_delivery_and_marking_sent_repeats_at_most_that_message(t
 @pytest.mark.parametrize("column,value", [("op", "bogus"), ("status", "lost"), ("op", "SEND")])
 async def test_outbox_checks_refuse_unknown_ops_and_statuses(tmp_path: Path, column: str, value: str) -> None:
     """0098 rewrote the CHECKs (OR instead of IN, for speed): they still refuse what they refused."""
-    import sqlite3
+    from storage.database import integrity_errors
 
     db = await open_database(tmp_path / "o.sqlite")
     try:
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(integrity_errors()):
             async with db.transaction() as tx:
                 await tx.execute(
                     f"INSERT INTO outbox (guild_id, kind, target, payload, not_before, created_at, {column}) "

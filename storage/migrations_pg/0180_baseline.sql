@@ -549,63 +549,85 @@ $$;
 -- Derived data (SQLite's triggers) ---------------------------------------------------------------
 
 -- activity_week: members active per community and week; member.last_activity_day.
-CREATE FUNCTION activity_week_add(p_member bigint, p_day text) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE monday text := sl_week_start(p_day);
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = p_member
-                   AND a.day >= monday AND a.day <= to_char(monday::date + 6, 'YYYY-MM-DD')
-                   AND a.day <> p_day AND sl_is_day(a.day)) THEN
-        INSERT INTO activity_week (guild_id, week_start, members)
-        SELECT m.guild_id, monday, 1 FROM member m WHERE m.id = p_member
-        ON CONFLICT (guild_id, week_start) DO UPDATE SET members = activity_week.members + 1;
-    END IF;
-END $$;
-
-CREATE FUNCTION activity_week_remove(p_member bigint, p_day text) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE monday text := sl_week_start(p_day);
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = p_member
-                   AND a.day >= monday AND a.day <= to_char(monday::date + 6, 'YYYY-MM-DD')
-                   AND sl_is_day(a.day)) THEN
-        UPDATE activity_week SET members = members - 1
-        WHERE guild_id = (SELECT m.guild_id FROM member m WHERE m.id = p_member) AND week_start = monday;
-    END IF;
-END $$;
-
 CREATE FUNCTION activity_day_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        IF sl_is_day(NEW.day) THEN PERFORM activity_week_add(NEW.member_id, NEW.day); END IF;
         UPDATE member SET last_activity_day = NEW.day
         WHERE id = NEW.member_id AND (last_activity_day IS NULL OR last_activity_day < NEW.day);
-        RETURN NULL;
     ELSIF TG_OP = 'DELETE' THEN
-        IF current_setting('entraide.deleting_member', true) = OLD.member_id::text THEN
-            RETURN NULL;  -- the member's own delete trigger has done the counting
+        IF current_setting('entraide.deleting_member', true) IS DISTINCT FROM OLD.member_id::text THEN
+            UPDATE member SET last_activity_day = (SELECT MAX(a.day) FROM activity_day a WHERE a.member_id = OLD.member_id)
+            WHERE id = OLD.member_id AND last_activity_day = OLD.day;
         END IF;
-        IF sl_is_day(OLD.day) THEN PERFORM activity_week_remove(OLD.member_id, OLD.day); END IF;
-        UPDATE member SET last_activity_day = (SELECT MAX(a.day) FROM activity_day a WHERE a.member_id = OLD.member_id)
-        WHERE id = OLD.member_id AND last_activity_day = OLD.day;
-        RETURN NULL;
+    ELSE
+        UPDATE member SET last_activity_day = (SELECT MAX(a.day) FROM activity_day a WHERE a.member_id = member.id)
+        WHERE id IN (OLD.member_id, NEW.member_id);
     END IF;
-    -- UPDATE of member_id or day
-    IF OLD.member_id IS DISTINCT FROM NEW.member_id OR OLD.day IS DISTINCT FROM NEW.day THEN
-        IF sl_is_day(OLD.day) THEN PERFORM activity_week_remove(OLD.member_id, OLD.day); END IF;
-        IF sl_is_day(NEW.day) AND NOT (OLD.member_id = NEW.member_id AND sl_is_day(OLD.day)
-                                       AND sl_week_start(OLD.day) = sl_week_start(NEW.day)) THEN
-            PERFORM activity_week_add(NEW.member_id, NEW.day);
-        END IF;
-    END IF;
-    UPDATE member SET last_activity_day = (SELECT MAX(a.day) FROM activity_day a WHERE a.member_id = member.id)
-    WHERE id IN (OLD.member_id, NEW.member_id);
     RETURN NULL;
 END $$;
 
 CREATE TRIGGER activity_day_changed AFTER INSERT OR DELETE OR UPDATE OF member_id, day ON activity_day
     FOR EACH ROW EXECUTE FUNCTION activity_day_changed();
+
+-- activity_week, per statement: PostgreSQL runs row triggers after the whole statement, so "the
+-- member's only day that week" must be judged on the statement's rows together (transition
+-- tables), which gives what SQLite's row-by-row triggers give. A (member, week) counts once.
+CREATE FUNCTION activity_week_statement() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE skip text := COALESCE(current_setting('entraide.deleting_member', true), '');
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO activity_week (guild_id, week_start, members)
+        SELECT m.guild_id, t.monday, COUNT(*) FROM (
+            SELECT DISTINCT n.member_id, sl_week_start(n.day) AS monday FROM new_rows n WHERE sl_is_day(n.day)) t
+        JOIN member m ON m.id = t.member_id
+        WHERE NOT EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = t.member_id AND a.day >= t.monday
+            AND a.day <= to_char(t.monday::date + 6, 'YYYY-MM-DD') AND sl_is_day(a.day)
+            AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.member_id = a.member_id AND n.day = a.day))
+        GROUP BY m.guild_id, t.monday
+        ON CONFLICT (guild_id, week_start) DO UPDATE SET members = activity_week.members + excluded.members;
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE activity_week w SET members = w.members - d.n FROM (
+            SELECT m.guild_id, t.monday, COUNT(*) AS n FROM (
+                SELECT DISTINCT o.member_id, sl_week_start(o.day) AS monday FROM old_rows o
+                WHERE sl_is_day(o.day) AND o.member_id::text <> skip) t
+            JOIN member m ON m.id = t.member_id
+            WHERE NOT EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = t.member_id AND a.day >= t.monday
+                AND a.day <= to_char(t.monday::date + 6, 'YYYY-MM-DD') AND sl_is_day(a.day))
+            GROUP BY m.guild_id, t.monday) d
+        WHERE w.guild_id = d.guild_id AND w.week_start = d.monday;
+    ELSE  -- UPDATE: for the (member, week) of rows whose keys changed, present after minus present before
+        WITH moved AS (
+            (SELECT member_id, day FROM old_rows EXCEPT SELECT member_id, day FROM new_rows)
+            UNION (SELECT member_id, day FROM new_rows EXCEPT SELECT member_id, day FROM old_rows)),
+        touched AS (SELECT DISTINCT member_id, sl_week_start(day) AS monday,
+                           to_char(sl_week_start(day)::date + 6, 'YYYY-MM-DD') AS sunday
+                    FROM moved WHERE sl_is_day(day)),
+        delta AS (
+            SELECT t.member_id, t.monday,
+                (EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = t.member_id AND a.day >= t.monday
+                         AND a.day <= t.sunday AND sl_is_day(a.day)))::integer
+                - (EXISTS (SELECT 1 FROM activity_day a WHERE a.member_id = t.member_id AND a.day >= t.monday
+                           AND a.day <= t.sunday AND sl_is_day(a.day)
+                           AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.member_id = a.member_id AND n.day = a.day))
+                   OR EXISTS (SELECT 1 FROM old_rows o WHERE o.member_id = t.member_id AND o.day >= t.monday
+                              AND o.day <= t.sunday AND sl_is_day(o.day)))::integer AS d
+            FROM touched t)
+        INSERT INTO activity_week (guild_id, week_start, members)
+        SELECT m.guild_id, d.monday, SUM(d.d) FROM delta d JOIN member m ON m.id = d.member_id
+        WHERE d.d <> 0 GROUP BY m.guild_id, d.monday
+        ON CONFLICT (guild_id, week_start) DO UPDATE SET members = activity_week.members + excluded.members;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER activity_week_insert AFTER INSERT ON activity_day
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_week_statement();
+CREATE TRIGGER activity_week_delete AFTER DELETE ON activity_day
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_week_statement();
+CREATE TRIGGER activity_week_update AFTER UPDATE ON activity_day
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_week_statement();
 
 -- A member deleted: their weeks are counted down here, then their days go without their own
 -- trigger (which would update the member row being deleted, which PostgreSQL refuses).
