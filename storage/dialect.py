@@ -16,7 +16,8 @@ _LITERAL = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 _PARAM = re.compile(r"\?|(?<![:\w]):([A-Za-z_]\w*)")
 _ID_IN_JSON = re.compile(
     r"(\b[\w.]+)(\s+(?:NOT\s+)?IN\s*\(\s*SELECT\s+value\s+FROM\s+)json_each\(", re.IGNORECASE)
-_ID_IS_VALUE = re.compile(r"(\b[\w.]*(?<!platform)_id\s*=\s*)(\w+\.value)\b(?!\s*::)")
+TEXT_IDS = ("platform_id", "guild_id")  # ids kept as text (the platforms' own); every other *_id is a number
+_ID_IS_VALUE = re.compile(r"(\b[\w.]*(?<!platform)(?<!guild)_id\s*=\s*)(\w+\.value)\b(?!\s*::)")
 _IS_DAY = re.compile(r"\bdate\(([\w.]+)\)\s*=\s*\1\b", re.IGNORECASE)  # SQLite: a real YYYY-MM-DD day
 _WORDS = [
     (_IS_DAY, r"sl_is_day(\1)"),
@@ -72,7 +73,7 @@ def _split(sql: str) -> list[tuple[bool, str]]:
 
 def _id_list(match: re.Match[str]) -> str:
     column = match.group(1).split(".")[-1].lower()
-    ints = (column == "id" or column.endswith("_id")) and column != "platform_id"
+    ints = (column == "id" or column.endswith("_id")) and column not in TEXT_IDS
     return f"{match.group(1)}{match.group(2)}{'sl_json_ints(' if ints else 'json_each('}"
 
 

@@ -60,3 +60,8 @@ def test_a_real_day_test_is_sl_is_day() -> None:
 def test_a_subquery_after_is_distinct_from_is_no_table() -> None:
     assert translate("SELECT 1 FROM m WHERE a IS NOT (SELECT MAX(b) FROM p)").sql == (
         "SELECT 1 FROM m WHERE a IS DISTINCT FROM (SELECT MAX(b) FROM p)")
+
+
+def test_community_ids_stay_text() -> None:
+    assert translate("SELECT 1 FROM m WHERE guild_id IN (SELECT value FROM json_each(?))").sql == (
+        "SELECT 1 FROM m WHERE guild_id IN (SELECT value FROM sl_json_each($1))")
