@@ -164,6 +164,13 @@ class Dispatcher:
                 if await self._held_for_quiet_hours(row):
                     progressed = True
                     continue
+                if row.edit_of is not None:
+                    ready = await self._original_ready(row)
+                    if ready is None:  # the original is still pending: this change waits for it
+                        continue
+                    if not ready:
+                        progressed = True
+                        continue
                 if row.paced and not self.bucket.take():
                     blocked_targets.add(row.target)
                     self._blocked_until = self.bucket.next_token_at()
@@ -188,6 +195,50 @@ class Dispatcher:
             return False
         await self._write(outbox_repo.reschedule, row.id, row.attempts, to_epoch(wake))
         return True
+
+    async def _original_ready(self, row: outbox_repo.OutboxRow) -> bool | None:
+        """An edit or thread change can go once its original is delivered: True. None: the original
+        is pending (the change waits; rescheduled when the original is due later). False: settled here
+        (nothing to change any more, or a newer edit of the same message says it all)."""
+        assert row.edit_of is not None
+        original = await outbox_repo.by_id(self.db.reader, row.edit_of)
+        if original is not None and original.status == "pending":
+            if original.not_before > row.not_before:
+                await self._write(outbox_repo.reschedule, row.id, row.attempts, original.not_before)
+                return False
+            return None
+        if original is None or original.status == "failed":
+            log.info("outbox %s: the message it changes (%s) is gone or never went out", row.id, row.edit_of)
+            await self._write(outbox_repo.mark_failed, row.id, row.attempts)
+            return False
+        if row.op == "edit" and await outbox_repo.later_pending_edit(self.db.reader, row.edit_of, row.id):
+            await self._write(outbox_repo.mark_sent, row.id, to_epoch(self.clock.now()), None)
+            return False
+        return True
+
+    async def _outgoing(self, row: outbox_repo.OutboxRow) -> Outgoing:
+        """The row as the transport delivers it; an edit goes where its original went (a closed DM's
+        fallback post included), with the original's platform id and its full new text."""
+        payload = dict(row.payload)
+        if row.op != "edit" or row.edit_of is None:
+            return Outgoing(row.id, row.kind, row.op, row.target, payload, row.guild_id)
+        original = await outbox_repo.by_id(self.db.reader, row.edit_of)
+        assert original is not None
+        before = original.payload
+        status = payload.pop("status", None)
+        text = payload.get("text", before.get("text", ""))
+        if "text" in payload and before.get("for_user") and original.target.startswith("channel:"):
+            text = f"{mention(before['for_user'])} {text}"
+        if status:
+            text = f"{text}\n\n{status}"
+        payload["text"] = text
+        payload.setdefault("components", before.get("components", []))
+        payload["message_ref"] = original.delivered_as
+        payload["mentions"] = []  # an edit never pings
+        for name in ("thread", "for_user"):
+            if before.get(name):
+                payload[name] = before[name]
+        return Outgoing(row.id, original.kind, "edit", original.target, payload, row.guild_id)
 
     async def _deliver_one(self, row: outbox_repo.OutboxRow) -> bool:
         """On PostgreSQL the row is locked for its delivery in a transaction of its own (other
@@ -215,11 +266,14 @@ class Dispatcher:
             await call()
 
     async def _deliver_row(self, row: outbox_repo.OutboxRow) -> bool:
-        message = Outgoing(row.id, row.kind, row.op, row.target, dict(row.payload), row.guild_id)
+        message = await self._outgoing(row)
         now = to_epoch(self.clock.now())
         try:
-            await self.transport.deliver(message)
+            delivered_as = await self.transport.deliver(message)
         except DMClosed:
+            if row.op != "send":  # an edit of a DM the member closed since: nothing to fall back to
+                await self._write(outbox_repo.mark_failed, row.id, row.attempts + 1)
+                return False
             await self._fall_back(row)
             return False
         except TransientDeliveryError as exc:
@@ -246,7 +300,7 @@ class Dispatcher:
                 await self._after(partial(_report_failure, on_failure, message, exc))
             return False
         fault_point("outbox:after-send")
-        await self._write(outbox_repo.mark_sent, row.id, now)
+        await self._write(outbox_repo.mark_sent, row.id, now, delivered_as if isinstance(delivered_as, str) else None)
         self.files.discard_attachments(message.payload.get("attachments"))  # delivered: the file goes
         self.bucket.recover()
         return True

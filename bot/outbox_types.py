@@ -46,6 +46,7 @@ class Component:
     label: str
     options: tuple[dict[str, str], ...] = ()
     style: str = "primary"
+    disabled: bool = False  # shown greyed out (a claim button once the request is taken)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"custom_id": self.custom_id, "label": self.label}
@@ -53,6 +54,8 @@ class Component:
             data["options"] = list(self.options)
         if self.style != "primary":
             data["style"] = self.style
+        if self.disabled:
+            data["disabled"] = True
         return data
 
 
@@ -90,7 +93,12 @@ class Outgoing:
 
 
 class Transport(Protocol):
-    async def deliver(self, message: Outgoing) -> None:
-        """Deliver one message; raise DMClosed, TransientDeliveryError or PermanentDeliveryError."""
+    async def deliver(self, message: Outgoing) -> str | None:
+        """Deliver one message; raise DMClosed, TransientDeliveryError or PermanentDeliveryError.
+
+        Returns the platform's id for a sent message when it can be edited later (Discord:
+        `<channel id>:<message id>`), else None. Ops: `send`, `role`, `timeout`, `edit` (the payload
+        holds the new `text` and `components` and `message_ref`, the original's returned id) and
+        `thread` (rename or archive; extra intents a transport does not know are ignored)."""
         ...
 

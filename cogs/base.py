@@ -132,7 +132,11 @@ def build_view(components: list[dict[str, Any]]) -> discord.ui.View | None:
         return None
     view = discord.ui.View(timeout=None)
     for component in components[:25]:
-        view.add_item(item_for(component))
+        item = item_for(component)
+        if component.get("disabled"):  # greyed out: a claim button once the request is taken
+            inner = getattr(item, "item", item)  # a DynamicItem holds the real button
+            inner.disabled = True
+        view.add_item(item)
     return view
 
 

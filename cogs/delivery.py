@@ -33,6 +33,7 @@ CANNOT_DM = 50007
 CAUSES = {50013: "missing_permissions", 50001: "missing_access", 10003: "unknown_channel", 10011: "unknown_role",
           10007: "member_gone", 10013: "member_gone"}
 OPENING_DMS_TOO_FAST = 40003
+UNKNOWN_MESSAGE = 10008
 MAX_THREAD_NAME = 100
 
 
@@ -65,7 +66,8 @@ class DiscordDelivery:
         self._threads: dict[int, discord.Thread] = {}
         self.calendar = DiscordCalendar(bot)
 
-    async def deliver(self, message: Outgoing) -> None:
+    async def deliver(self, message: Outgoing) -> str | None:
+        """One Discord call; a sent message's id comes back as `<channel id>:<message id>` (for edits)."""
         dm = message.target_kind == "dm"
         try:
             if message.op == "role":
@@ -74,12 +76,17 @@ class DiscordDelivery:
                 await self._timeout(message)
             elif message.op == "event":
                 await self.calendar.apply(self._guild(message), message)
+            elif message.op == "edit":
+                await self._edit(message)
+            elif message.op == "thread":
+                await self._change_thread(message)
             elif dm:
-                await self._send_dm(message)
+                return await self._send_dm(message)
             elif message.target_kind == "channel":
-                await self._post(message)
+                return await self._post(message)
             else:
                 raise PermanentDeliveryError(f"unknown target {message.target}")
+            return None
         except (DMClosed, TransientDeliveryError):
             raise
         except PermanentDeliveryError as exc:
@@ -133,7 +140,7 @@ class DiscordDelivery:
             raise PermanentDeliveryError(f"not a Discord user id: {user_id}")
         return self.bot.get_user(int(user_id)) or await self.bot.fetch_user(int(user_id))
 
-    async def _send_dm(self, message: Outgoing) -> None:
+    async def _send_dm(self, message: Outgoing) -> str:
         user = await self._user(message.target_id)
         for kwargs in self._send_kwargs(message):
             sent = await user.send(**kwargs)  # a long text in several parts: the buttons go with the last
@@ -141,6 +148,48 @@ class DiscordDelivery:
             # A click in a DM carries no server: remember which community's DM this is (cogs/base.engine_of).
             async with self.bot.engine.ctx.db.transaction() as tx:
                 await platform_refs.set_ref(tx, message.guild_id, dm_message_ref(sent.id), message.guild_id)
+        return f"{sent.channel.id}:{sent.id}"  # the part with the buttons: the one a later edit changes
+
+    async def _edit(self, message: Outgoing) -> None:
+        """A message sent earlier, in a channel, a thread or a DM, changed in place (`PartialMessage`:
+        no fetch). Deleted since: nothing left to change. Other refusals are sorted like a send's.
+        A text in several parts changes its last part (the one with the buttons, where the status goes)."""
+        ref = str(message.payload.get("message_ref") or "")
+        channel_id, _, message_id = ref.partition(":")
+        if not (channel_id.isdigit() and message_id.isdigit()):
+            log.info("outbox %s: no Discord message to edit (%r)", message.id, ref)
+            return
+        payload = message.payload
+        content = split_message(render_hints(str(payload.get("text", "")), SLASH) or "—")[-1]
+        partial = self.bot.get_partial_messageable(int(channel_id)).get_partial_message(int(message_id))
+        try:
+            await partial.edit(content=content, view=build_view(payload.get("components") or []),
+                               allowed_mentions=discord.AllowedMentions.none())
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_MESSAGE:  # someone deleted it: the edit has nothing to change
+                log.info("outbox %s: the message to edit was deleted", message.id)
+                return
+            raise
+
+    async def _change_thread(self, message: Outgoing) -> None:
+        """Rename or archive a thread the bot opened; intents this transport does not know are ignored."""
+        payload = message.payload
+        thread = await self._thread(self._guild(message), str(payload.get("thread", "")))
+        if thread is None:  # never opened (its post fell back to the channel) or deleted since
+            log.info("outbox %s: no thread %r to change", message.id, payload.get("thread"))
+            return
+        forum_resolved = bool(payload.get("resolved")) and isinstance(thread.parent, discord.ForumChannel)
+        if forum_resolved:
+            await forum_posts.mark_resolved(thread, self._resolved_tag(message))  # the tag, then archived
+        changes: dict[str, Any] = {}
+        if payload.get("name"):
+            changes["name"] = str(payload["name"])[:MAX_THREAD_NAME]
+        if payload.get("archived") is not None and not forum_resolved:
+            changes["archived"] = bool(payload["archived"])
+        if payload.get("locked") is not None:
+            changes["locked"] = bool(payload["locked"])
+        if changes:
+            await thread.edit(**changes)
 
     def channel_by_ref(
         self, guild: discord.Guild, ref: str, help_desk: str | None = None,
@@ -161,27 +210,27 @@ class DiscordDelivery:
         engine = self.bot.engine_for(message.guild_id) or self.bot.engine
         return engine.ctx
 
-    async def _post(self, message: Outgoing) -> None:
+    async def _post(self, message: Outgoing) -> str:
         guild = self._guild(message)
         channel = self.channel_by_ref(guild, message.target_id, self._ctx(message).config.channels.help_requests)
         if channel is None:
             raise PermanentDeliveryError(f"no channel {message.target_id!r} in the server", cause="unknown_channel")
         payload = message.payload
         if isinstance(channel, discord.ForumChannel):
-            await self._post_in_forum(guild, channel, message)
-            return
+            return await self._post_in_forum(guild, channel, message)
         destination: discord.abc.Messageable = channel
         if payload.get("thread"):
             destination = await self._thread(guild, str(payload["thread"])) or channel
         messages = self._send_kwargs(message)
-        sent = await destination.send(**messages[0])
+        sent = last = await destination.send(**messages[0])
         for kwargs in messages[1:]:
-            await destination.send(**kwargs)
-        name = payload.get("create_thread")
-        if name and destination is channel:
-            await self._open_thread(guild, sent, str(name))
+            last = await destination.send(**kwargs)
+        key = payload.get("create_thread")
+        if key and destination is channel:
+            await self._open_thread(guild, sent, str(key), str(payload.get("thread_name") or key))
+        return f"{last.channel.id}:{last.id}"  # the part with the buttons: the one a later edit changes
 
-    async def _post_in_forum(self, guild: discord.Guild, forum: discord.ForumChannel, message: Outgoing) -> None:
+    async def _post_in_forum(self, guild: discord.Guild, forum: discord.ForumChannel, message: Outgoing) -> str | None:
         """In a forum every message lives in a post: an update goes to its request's post, a new request
         (or anything else) opens one, tagged with the request's skills (a long text: the rest follows in it)."""
         payload = message.payload
@@ -191,8 +240,8 @@ class DiscordDelivery:
             thread = await self._thread(guild, name)
             if thread is not None:
                 for kwargs in messages:
-                    await thread.send(**kwargs)
-                return
+                    last = await thread.send(**kwargs)
+                return f"{last.channel.id}:{last.id}"
         if not name:  # a post that is no request's: titled by its first line
             first = str(messages[0].get("content") or "").splitlines() or ["…"]
             name = first[0][:forum_posts.MAX_POST_NAME]
@@ -205,13 +254,14 @@ class DiscordDelivery:
             await platform_refs.set_ref(tx, str(guild.id), thread_ref_key(name), str(thread.id))
         for kwargs in messages[1:]:
             await thread.send(**kwargs)
+        return f"{thread.id}:{thread.id}"  # a forum post's starter message has the post's id
 
     def _resolved_tag(self, message: Outgoing) -> str:
         ctx = self._ctx(message)
         return ctx.t(ctx.locale, "requests.forum_resolved_tag")
 
-    async def _open_thread(self, guild: discord.Guild, sent: discord.Message, name: str) -> None:
-        """A public thread on the post, remembered under its name so later updates land in it."""
+    async def _open_thread(self, guild: discord.Guild, sent: discord.Message, key: str, name: str) -> None:
+        """A public thread on the post, named for members, remembered under its key so later updates land in it."""
         try:
             thread = await sent.create_thread(name=name[:MAX_THREAD_NAME])
         except discord.HTTPException as exc:  # the post is out; updates fall back to the channel
@@ -219,7 +269,7 @@ class DiscordDelivery:
             return
         self._threads[thread.id] = thread
         async with self.bot.engine.ctx.db.transaction() as tx:
-            await platform_refs.set_ref(tx, str(guild.id), thread_ref_key(name), str(thread.id))
+            await platform_refs.set_ref(tx, str(guild.id), thread_ref_key(key), str(thread.id))
 
     async def _thread(self, guild: discord.Guild, name: str) -> discord.Thread | None:
         ref = await platform_refs.get_ref(self.bot.engine.ctx.db.reader, str(guild.id), thread_ref_key(name))

@@ -27,6 +27,9 @@ class OutboxRow:
     paced: bool
     attempts: int
     not_before: int
+    edit_of: int | None = None  # op edit/thread: the row whose message (or thread) it changes
+    status: str = "pending"
+    delivered_as: str | None = None  # the platform's id of the delivered message
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -37,13 +40,14 @@ class OutboxRow:
 async def enqueue(
     conn: aiosqlite.Connection, *, guild_id: str, kind: str, op: str, target: str,
     payload: dict[str, Any], paced: bool, not_before: int, now: int, key: str | None = None,
+    edit_of: int | None = None,
 ) -> int | None:
     """Add one message; with a key, a second message under the same key is ignored (idempotent)."""
     cur = await conn.execute(
         "INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, key, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, edit_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (guild_id, kind, op, target, json.dumps(payload, ensure_ascii=False), int(paced), not_before,
-         key, now),
+         key, now, edit_of),
     )
     return cur.lastrowid if cur.rowcount else None
 
@@ -102,18 +106,53 @@ async def link_mentioned(
         [(outbox_id, guild_id, pid) for pid in dict.fromkeys(platform_ids)])
 
 
+ROW_COLUMNS = "id, guild_id, kind, op, target, payload, paced, attempts, not_before, edit_of, status, delivered_as"
+
+
 def _row(row: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(
         id=row[0], guild_id=row[1], kind=row[2], op=row[3], target=row[4], raw_payload=row[5],
-        paced=bool(row[6]), attempts=row[7], not_before=row[8],
+        paced=bool(row[6]), attempts=row[7], not_before=row[8], edit_of=row[9], status=row[10],
+        delivered_as=row[11],
     )
+
+
+async def by_id(conn: aiosqlite.Connection, outbox_id: int) -> OutboxRow | None:
+    """One row, whatever its status (the original an edit changes)."""
+    async with conn.execute(f"SELECT {ROW_COLUMNS} FROM outbox WHERE id = ?", (outbox_id,)) as cur:
+        row = await cur.fetchone()
+    return _row(row) if row else None
+
+
+async def id_by_key(conn: aiosqlite.Connection, key: str) -> int | None:
+    """The row written under an idempotency key (a request's post, a helper's ping), if still kept."""
+    async with conn.execute("SELECT id FROM outbox WHERE key = ?", (key,)) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else None
+
+
+async def ids_by_key_prefix(conn: aiosqlite.Connection, prefix: str) -> list[int]:
+    """The rows whose key starts with `prefix` (a request's helper pings), in id order."""
+    async with conn.execute(
+        "SELECT id FROM outbox WHERE key >= ? AND key < ? ORDER BY id", (prefix, prefix + "\U0010ffff")
+    ) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]
+
+
+async def later_pending_edit(conn: aiosqlite.Connection, edit_of: int, after_id: int) -> bool:
+    """Whether a newer edit of the same message waits: an older one need not go out (the newer says all)."""
+    async with conn.execute(
+        "SELECT 1 FROM outbox WHERE edit_of = ? AND id > ? AND op = 'edit' AND status = 'pending' LIMIT 1",
+        (edit_of, after_id),
+    ) as cur:
+        return await cur.fetchone() is not None
 
 
 async def due(conn: aiosqlite.Connection, now: int, limit: int = 200, unpaced_only: bool = False) -> list[OutboxRow]:
     """Pending rows due by `now` in id order; `unpaced_only` while the pacing bucket is empty."""
     paced_filter = "AND paced = 0 " if unpaced_only else ""
     async with conn.execute(
-        "SELECT id, guild_id, kind, op, target, payload, paced, attempts, not_before FROM outbox "
+        f"SELECT {ROW_COLUMNS} FROM outbox "
         f"WHERE status = 'pending' AND not_before <= ? {paced_filter}ORDER BY id LIMIT ?",
         (now, limit),
     ) as cur:
@@ -147,8 +186,10 @@ async def next_not_before(conn: aiosqlite.Connection) -> int | None:
     return row[0]
 
 
-async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, now: int) -> None:
-    await conn.execute("UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?", (now, outbox_id))
+async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, now: int, delivered_as: str | None = None) -> None:
+    """Delivered; `delivered_as`: the platform's id for the message (a later edit finds it)."""
+    await conn.execute("UPDATE outbox SET status = 'sent', sent_at = ?, delivered_as = ? WHERE id = ?",
+                       (now, delivered_as, outbox_id))
 
 
 async def reschedule(conn: aiosqlite.Connection, outbox_id: int, attempts: int, not_before: int) -> None:
@@ -169,5 +210,8 @@ async def retarget(conn: aiosqlite.Connection, outbox_id: int, target: str, payl
 
 
 async def purge_sent_before(conn: aiosqlite.Connection, before: int) -> int:
-    cur = await conn.execute("DELETE FROM outbox WHERE status != 'pending' AND created_at < ?", (before,))
+    """Old delivered or failed rows go, except a message a pending edit still has to find."""
+    cur = await conn.execute(
+        "DELETE FROM outbox WHERE status != 'pending' AND created_at < ? AND id NOT IN "
+        "(SELECT edit_of FROM outbox WHERE edit_of IS NOT NULL AND status = 'pending')", (before,))
     return cur.rowcount

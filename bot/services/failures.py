@@ -1,6 +1,7 @@
-"""Failures the animators should hear about: a role not given, a timeout refused, a post refused, a
-channel missing, an event not shown in the server's calendar. Each becomes one mod-log post in plain
-words (what failed, why, how to fix), once per cause per day, instead of a line in the host's log that nobody reads.
+"""Failures the animators should hear about: a role not given, a timeout refused, a post refused (or
+its later edit, a thread not renamed or archived), a channel missing, an event not shown in the
+server's calendar. Each becomes one mod-log post in plain words (what failed, why, how to fix), once
+per cause per day, instead of a line in the host's log that nobody reads.
 
 Closed DMs are not reported (the outbox falls back to a mention); a failure to post in mod-log itself
 can only go to the log.
@@ -25,6 +26,11 @@ FIXES = {
     ("post", "missing_permissions"): "failures.fix.post_permissions",
     ("post", "unknown_channel"): "setup.fix.create_channel",
     ("event", "missing_permissions"): "failures.fix.event_permissions",
+    ("edit", "missing_access"): "setup.fix.allow_view",
+    ("edit", "missing_permissions"): "failures.fix.post_permissions",
+    ("edit", "unknown_channel"): "setup.fix.create_channel",
+    ("thread", "missing_access"): "setup.fix.allow_view",
+    ("thread", "missing_permissions"): "failures.fix.thread_permissions",
 }
 CAUSES = ("missing_permissions", "missing_access", "unknown_channel", "unknown_role", "member_gone")
 
@@ -36,6 +42,10 @@ def _what(message: Outgoing) -> str | None:
         return "timeout"
     if message.op == "event":
         return "event"
+    if message.op == "thread":
+        return "thread"
+    if message.op == "edit":  # a post changed later (a request claimed); a DM's edit: the member's own business
+        return "edit" if message.target_kind == "channel" else None
     if message.target_kind == "channel":
         return "post"
     return None  # a DM: the closed-DM fallback already handled it
@@ -47,14 +57,16 @@ async def report_delivery_failure(ctx: Community, message: Outgoing, error: Perm
     if what is None:
         return
     mod_log = ctx.config.channels.mod_log
-    if what == "post" and message.target_id == mod_log:
+    if what in ("post", "edit", "thread") and message.target_id == mod_log:
         log.warning("cannot post in the mod-log channel %r: %s; run `setup check`", mod_log, error)
         return
     cause = error.cause if error.cause in CAUSES else "other"
     payload = message.payload
     loc = ctx.locale
-    subject = str(payload.get("role") or "") if what == "role" else message.target_id if what == "post" else ""
-    params = {"bot_role": "entraide", **error.params, "name": subject, "role": subject, "channel": subject}
+    subject = str(payload.get("role") or "") if what == "role" else \
+        message.target_id if what in ("post", "edit", "thread") else ""  # one report a day per channel
+    params = {"bot_role": "entraide", **error.params, "name": subject, "role": subject, "channel": subject,
+              "thread": str(payload.get("name") or payload.get("thread") or "")}
     params = {key: neutralize(str(value)) for key, value in params.items()}
     who = ""
     if what in ("role", "timeout"):

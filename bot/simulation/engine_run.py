@@ -39,7 +39,8 @@ class Recorder:
         self.run = run
 
     async def deliver(self, message: Outgoing) -> None:
-        self.run.delivered(message)
+        if message.op == "send":  # an edit or a thread change is not a new message for anyone
+            self.run.delivered(message)
 
 
 class EngineRun:

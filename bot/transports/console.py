@@ -33,6 +33,7 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 EVENT_TYPES = ("join", "leave", "message", "command", "click", "roles", "advance")
 MAX_LINE = 1_000_000
 MAX_ADVANCE = timedelta(days=800)
+THREAD_FIELDS = ("thread", "name", "archived", "locked", "resolved")
 TOO_LONG = object()  # what read_line returns for a line over MAX_LINE (its rest is read and dropped)
 
 
@@ -93,19 +94,28 @@ class ConsoleServer:
 
     # Transport -------------------------------------------------------------------------------
 
-    async def deliver(self, message: Outgoing) -> None:
+    async def deliver(self, message: Outgoing) -> str | None:
+        """Print the message; its id for a later edit is `m<outbox id>` (shown as `message` when editable)."""
         assert self.engine is not None
         payload = message.payload
         ctx = self.community_of(message.guild_id)
         if message.op == "role":
             key = "added" if payload.get("action") == "add" else "removed"
             self.out({"type": "role", "user": message.target_id, key: payload.get("role")}, ctx)
-            return
+            return None
         if message.op == "timeout":
             self.out({"type": "timeout", "user": message.target_id, "until": payload.get("until")}, ctx)
-            return
+            return None
+        if message.op == "thread":
+            self._thread_changed(message, ctx)
+            return None
         text = render_hints(render_mentions(payload.get("text", "")), TEXT)
+        if message.op == "edit":
+            self._edited(message, text, ctx)
+            return None
         extra: dict[str, Any] = {}
+        if payload.get("editable"):
+            extra["message"] = f"m{message.id}"
         if payload.get("components"):
             extra["components"] = payload["components"]
         if payload.get("attachments"):
@@ -117,10 +127,34 @@ class ConsoleServer:
         elif message.target_kind == "channel":
             if payload.get("thread") or payload.get("create_thread"):
                 extra["thread"] = payload.get("thread") or payload.get("create_thread")
+            if payload.get("thread_name") and payload.get("create_thread"):
+                extra["thread_name"] = payload["thread_name"]
             self.out({"type": "post", "kind": message.kind, "channel": message.target_id, "text": text,
                       "mentions": list(payload.get("mentions", [])), **extra}, ctx)
         else:
             raise PermanentDeliveryError(f"unknown target {message.target}")
+        return f"m{message.id}"
+
+    def _edited(self, message: Outgoing, text: str, ctx: Community) -> None:
+        """An `edit` line: the message id its original carried, where it is, its new text and buttons."""
+        payload = message.payload
+        obj: dict[str, Any] = {"type": "edit", "message": payload.get("message_ref") or payload.get("message"),
+                               "kind": message.kind}
+        if message.target_kind == "dm":
+            obj["user"] = message.target_id
+        else:
+            obj["channel"] = message.target_id
+            if payload.get("thread"):
+                obj["thread"] = payload["thread"]
+        obj["text"] = text
+        obj["components"] = list(payload.get("components") or [])
+        self.out(obj, ctx)
+
+    def _thread_changed(self, message: Outgoing, ctx: Community) -> None:
+        """A `thread` line: a thread the bot opened was renamed or archived (extra intents shown as given)."""
+        payload = message.payload
+        self.out({"type": "thread", "channel": message.target_id,
+                  **{k: v for k, v in payload.items() if k in THREAD_FIELDS}}, ctx)
 
     # Events ----------------------------------------------------------------------------------
 
@@ -442,6 +476,12 @@ def format_for_humans(obj: dict[str, Any], pictures_folder: Path | None = None) 
     elif kind == "post":
         where = f"#{obj['channel']}" + (f" › {obj['thread']}" if obj.get("thread") else "")
         head = f"[{at}] {where} ({obj['kind']})"
+    elif kind == "edit":
+        where = f"DM → {obj['user']}" if "user" in obj else f"#{obj['channel']}"
+        head = f"[{at}] {where} ({obj['kind']}, {obj['message']} edited)"
+    elif kind == "thread":
+        changes = ", ".join(f"{k}: {obj[k]}" for k in THREAD_FIELDS[1:] if k in obj)
+        return f"[{at}] #{obj['channel']} › {obj['thread']} ({changes})"
     elif kind == "reply":
         status = "ok" if obj.get("ok") else f"error: {obj.get('error')}"
         head = f"[{at}] reply → {obj['user']} ({status})"

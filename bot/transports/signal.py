@@ -65,8 +65,8 @@ class SignalServer(GroupMembership):
         self.reconciles = 0
         self.members_known = asyncio.Event()  # set once the group's members have been read
 
-    async def deliver(self, message: Any) -> None:
-        await self.delivery.deliver(message)
+    async def deliver(self, message: Any) -> str | None:
+        return await self.delivery.deliver(message)
 
     # Where things go -------------------------------------------------------------------------
 

@@ -50,17 +50,20 @@ class SignalDelivery:
 
     # Entry point -----------------------------------------------------------------------------
 
-    async def deliver(self, message: Outgoing) -> None:
+    async def deliver(self, message: Outgoing) -> str | None:
+        """Sends; an edit or a thread change does nothing here (a later message says what changed)."""
+        if message.op in ("edit", "thread"):
+            return None
         ctx = self.server.engine.ctx
         if self.paused_until is not None and message.kind != ALERT_KIND and ctx.now() < self.paused_until:
             raise TransientDeliveryError("sending paused until the captcha is solved",
                                          retry_after=(self.paused_until - ctx.now()).total_seconds())
         try:
             if message.op == "role":
-                return  # Signal has no roles: the bot's own records are the roles
+                return None  # Signal has no roles: the bot's own records are the roles
             if message.op == "timeout":
                 await self._remove_from_group(message)
-                return
+                return None
             if message.op != "send":
                 raise PermanentDeliveryError(f"Signal cannot {message.op} a message")
             await self._send(message)
@@ -74,6 +77,7 @@ class SignalDelivery:
         if self.paused_until is not None and message.kind != ALERT_KIND:
             log.warning("Signal accepts messages again; sending resumes")
             self.paused_until, self.challenge = None, None
+        return None
 
     # Sending ---------------------------------------------------------------------------------
 
