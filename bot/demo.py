@@ -15,7 +15,8 @@ from bot.app import Engine
 from bot.clock import SimulatedClock
 from bot.commands.hints import TEXT, format_command
 from bot.config import Config
-from bot.transports.console import ConsoleServer, format_for_humans
+from bot.transports.console import ConsoleServer
+from bot.transports.console_repl import format_for_humans
 
 START = "2026-11-30T09:00:00+01:00"  # a Monday morning, Europe/Paris
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot import charts
 from bot.commands.vitality import has_something_to_draw
 from bot.services.vitality import Indicators
-from bot.transports.console import format_for_humans
+from bot.transports.console_repl import format_for_humans
 from tests.harness import Sim, of
 
 NAMES = ("membres actifs", "nouvelles arrivées", "demandes ouvertes", "demandes résolues")

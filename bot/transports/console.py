@@ -9,7 +9,6 @@ import asyncio
 import base64
 import json
 import re
-import shlex
 import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -24,7 +23,6 @@ from bot.context import Community
 from bot.mentions import MENTION_TOKEN
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
 from bot.services.setup import Finding, ServerMember
-from bot.transports.pictures import picture_line
 from storage import console_server
 from storage.database import is_url
 
@@ -420,128 +418,19 @@ async def run_jsonl(server: ConsoleServer, engine: Engine, stdin: Any = None) ->
             done["id"] = event_id
         server.out(done)
 
-
-REPL_HELP = """Commands (time moves only when you advance it):
-  :join USER [fr|en]       a member joins          :leave USER        a member leaves
-  :say USER                USER writes a message   :role USER +animator / -animator
-  :click USER CUSTOM_ID    clicks a button         :advance 7d | :until 2026-12-07T10:00
-  USER> COMMAND key=value ...   e.g.  alice> profile set skills=plomberie, cuisine
-        also key:value, French names, the main option alone:  alice> merci bruno c'est top
-  USER> help COMMAND       a command's options, an example and who may use it
-  :quit"""
-
-
-def parse_repl_line(line: str) -> dict[str, Any] | None:
-    """The human REPL's shorthand → the same events as the JSON protocol."""
-    line = line.strip()
-    if not line:
-        return None
-    if line.startswith(":"):
-        try:
-            parts = shlex.split(line[1:])
-        except ValueError:
-            raise ProtocolError("a quote is not closed: " + line[:80]) from None
-        if not parts:
-            return None
-        verb, args = parts[0], parts[1:]
-        if verb == "join" and args:
-            return {"type": "join", "user": args[0], **({"locale": args[1]} if len(args) > 1 else {})}
-        if verb == "leave" and args:
-            return {"type": "leave", "user": args[0]}
-        if verb == "say" and args:
-            return {"type": "message", "user": args[0], "channel": "general", "text": ""}
-        if verb == "click" and len(args) >= 2:
-            return {"type": "click", "user": args[0], "custom_id": args[1], "values": args[2:] or None}
-        if verb == "role" and len(args) >= 2:
-            add = [a[1:] for a in args[1:] if a.startswith("+")]
-            remove = [a[1:] for a in args[1:] if a.startswith("-")]
-            return {"type": "roles", "user": args[0], "add": add, "remove": remove}
-        if verb == "advance" and args:
-            return {"type": "advance", "by": args[0]}
-        if verb == "until" and args:
-            return {"type": "advance", "until": args[0]}
-        raise ProtocolError(REPL_HELP)
-    if ">" in line:
-        user, rest = line.split(">", 1)
-        # The text goes to the command parser as typed (bot/commands/parser.py): it forgives.
-        return {"type": "command", "user": user.strip(), "text": rest.strip()}
-    raise ProtocolError(REPL_HELP)
-
-
-def format_for_humans(obj: dict[str, Any], pictures_folder: Path | None = None) -> str:
-    at = obj.get("at", "")[:16].replace("T", " ")
-    kind = obj.get("type")
-    if kind == "dm":
-        head = f"[{at}] DM → {obj['user']} ({obj['kind']})"
-    elif kind == "post":
-        where = f"#{obj['channel']}" + (f" › {obj['thread']}" if obj.get("thread") else "")
-        head = f"[{at}] {where} ({obj['kind']})"
-    elif kind == "edit":
-        where = f"DM → {obj['user']}" if "user" in obj else f"#{obj['channel']}"
-        head = f"[{at}] {where} ({obj['kind']}, {obj['message']} edited)"
-    elif kind == "thread":
-        changes = ", ".join(f"{k}: {obj[k]}" for k in THREAD_FIELDS[1:] if k in obj)
-        return f"[{at}] #{obj['channel']} › {obj['thread']} ({changes})"
-    elif kind == "reply":
-        status = "ok" if obj.get("ok") else f"error: {obj.get('error')}"
-        head = f"[{at}] reply → {obj['user']} ({status})"
-    elif kind == "role":
-        change = f"+{obj['added']}" if "added" in obj else f"-{obj.get('removed')}"
-        return f"[{at}] role {obj['user']} {change}"
-    elif kind == "timeout":
-        return f"[{at}] timeout {obj['user']} until {obj['until']}"
-    elif kind in ("done", "ready"):
-        return ""
-    else:
-        return f"[{at}] {kind}: {obj.get('text', '')}"
-    body = obj.get("text", "")
-    buttons = " ".join(f"[{c['label']} → {c['custom_id']}]" for c in obj.get("components", []))
-    pictures = "\n".join(picture_line(a, pictures_folder) for a in obj.get("attachments", []))
-    return "\n".join(x for x in (head, _indent(body), _indent(buttons), _indent(pictures)) if x.strip())
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + line for line in text.splitlines())
-
-
-async def run_repl(server: ConsoleServer, engine: Engine) -> None:
-    print("entraide console — simulated community. Type :help for help.", flush=True)
-    loop = asyncio.get_running_loop()
-    while True:
-        line = await loop.run_in_executor(None, _prompt)
-        if line is None or line.strip() in (":quit", ":q", ":exit"):
-            break
-        try:
-            event = parse_repl_line(line)
-            if event is not None:
-                await server.handle(event)
-        except ProtocolError as exc:
-            print(str(exc), flush=True)
-        except Exception as exc:  # the REPL never dies on input: say it in one line, keep going
-            import logging
-
-            logging.getLogger(__name__).exception("REPL line failed")
-            print(f"internal error: {type(exc).__name__}; nothing else happened", flush=True)
-
-
-def _prompt() -> str | None:
-    try:
-        return input("› ")
-    except EOFError:
-        return None
-
-
 async def run_console(
     config: Any, db_path: str, start: datetime, jsonl: bool, stdout: TextIO | None = None,
     dashboard_port: int | None = None,
 ) -> None:
+    from bot.transports.console_repl import print_human, run_repl  # the human REPL imports this module
+
     out = stdout or sys.stdout
     if jsonl:
         server = ConsoleServer(lambda obj: write_json_line(out, obj))
     else:
         # next to the database: kept after the session (a PostgreSQL database has no folder: here)
         pictures = (Path.cwd() if is_url(db_path) else Path(db_path).resolve().parent) / "pictures"
-        server = ConsoleServer(lambda obj: _print_human(out, obj, pictures))
+        server = ConsoleServer(lambda obj: print_human(out, obj, pictures))
     clock = SimulatedClock(start)
     engine = await Engine.open(config, db_path, clock, server)
     server.engine = engine
@@ -562,10 +451,3 @@ async def run_console(
         if web is not None:
             await web.stop()
         await engine.close()
-
-
-def _print_human(out: TextIO, obj: dict[str, Any], pictures_folder: Path | None = None) -> None:
-    text = format_for_humans(obj, pictures_folder)
-    if text:
-        out.write(text + "\n")
-        out.flush()
