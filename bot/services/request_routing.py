@@ -27,7 +27,17 @@ DAY = 86400
 
 
 def thread_name(request_id: int) -> str:
+    """The key later posts name the request's thread by (members read `thread_title`, request_posts.py)."""
     return f"request-{request_id}"
+
+
+def ping_key(request_id: int, member_id: int) -> str:
+    """The outbox key of a helper's ping DM (edited when the request moves: request_posts.py)."""
+    return f"request:{request_id}:ping:{member_id}"
+
+
+def escalation_key(request_id: int) -> str:
+    return f"request:{request_id}:escalation"
 
 
 def claim_button(ctx: Community, locale: str, request_id: int) -> Component:
@@ -177,7 +187,8 @@ async def route_round(
                      details=neutralize(request.details) or "—", skills=skills_text(skills), id=request.id)
         await send_dm(tx, ctx, helper, "helper-ping", text, components=[claim_button(ctx, loc, request.id)],
                       fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=paced, about=[request.requester_id], urgent=request.urgent)
+                      paced=paced, about=[request.requester_id], urgent=request.urgent,
+                      key=ping_key(request.id, helper.id), editable=True)
     return Round(helpers)
 
 
@@ -198,7 +209,8 @@ async def escalate(
     text = ctx.t(loc, key, id=request.id, title=neutralize(request.title), skills=skills_text(skills),
                  requester=who, rounds=request.rounds)
     await post(tx, ctx, ctx.config.channels.animators, "escalation", text,
-               components=[claim_button(ctx, loc, request.id)], paced=paced, about=[request.requester_id])
+               components=[claim_button(ctx, loc, request.id)], paced=paced, about=[request.requester_id],
+               key=escalation_key(request.id), editable=True)
     await requests_repo.mark_escalated(tx, request.id, ctx.now_ts())
     if not nobody and requester is not None and requester.left_at is None:
         rloc = member_locale(ctx, requester)

@@ -27,6 +27,7 @@ from bot.scheduler import Job, cron, period_hour
 from bot.services import limits
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
+from bot.services.request_posts import post_key, request_changed, thread_title
 from bot.services.request_routing import (  # noqa: F401 - route_params is part of this service's face
     candidates_wanted,
     claim_button,
@@ -105,7 +106,8 @@ async def open_request(
                      details=neutralize(details) or "—", skills=skills_text(names))
         await post(tx, ctx, ctx.config.channels.help_requests, "request", text,
                    components=[claim_button(ctx, loc, request_id)], create_thread=thread_name(request_id),
-                   about=[requester.id], extra={"tags": names})
+                   thread_name=thread_title(ctx, request), about=[requester.id], key=post_key(request_id),
+                   editable=True, extra={"tags": names})
         first = await route_round(tx, ctx, request, 1, paced=False)
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
         assert request is not None
@@ -184,6 +186,7 @@ async def claim_request(ctx: Community, member: Member, request_id: int) -> Requ
                               ctx.t(oloc, "requests.taken", title=title, id=request.id),
                               fallback_channel=ctx.config.channels.help_requests,
                               fallback_thread=thread_name(request.id), about=[request.requester_id])
+        await request_changed(tx, ctx, request.id)
         claimed = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert claimed is not None
     ctx.live.publish("claim", ctx.now_ts(), who=shown_name(member), other=shown_name(requester), ref=request.id)
@@ -241,6 +244,7 @@ async def resolve_request(
                        ctx.t(loc, "requests.thanks_for_request", who=neutralize(actor.handle),
                              helper=mention(thanked.platform_id), title=neutralize(request.title)),
                        mentions=[thanked.platform_id], about=[actor.id, request.requester_id])
+        await request_changed(tx, ctx, request.id)
         resolved = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert resolved is not None
     ctx.live.publish("resolved", now, who=shown_name(actor), ref=request.id)
@@ -259,6 +263,7 @@ async def cancel_request(ctx: Community, actor: Member, is_animator: bool, reque
             raise _finished(request)
         await requests_repo.finish(tx, request.id, "cancelled", ctx.now_ts())
         await _tell_helpers(tx, ctx, request, "requests.cancelled_update", skip={actor.id})
+        await request_changed(tx, ctx, request.id)
         cancelled = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert cancelled is not None
     return cancelled
@@ -283,6 +288,7 @@ async def close_request(ctx: Community, animator: Member, request_id: int, reaso
                           ctx.t(rloc, "requests.closed_for_requester", title=neutralize(request.title),
                                 id=request.id, reason=neutralize(reason)),
                           fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id))
+        await request_changed(tx, ctx, request.id)
         closed = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert closed is not None
     return closed
@@ -322,8 +328,10 @@ async def on_member_left(tx: aiosqlite.Connection, ctx: Community, member: Membe
     for request in await requests_repo.open_requested_by(tx, member.id):
         await requests_repo.finish(tx, request.id, "cancelled", now)
         await _tell_helpers(tx, ctx, request, "requests.cancelled_update", skip={member.id}, paced=True)
+        await request_changed(tx, ctx, request.id)
     for request in await requests_repo.claimed_by(tx, member.id):
         await requests_repo.remove_helper(tx, request.id, member.id)
+        await request_changed(tx, ctx, request.id)  # open again, or one helper fewer
         reopened = await requests_repo.by_id(tx, ctx.guild_id, request.id)
         if reopened is None or reopened.status != "open":
             continue  # another helper is still on it
