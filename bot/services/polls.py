@@ -19,22 +19,21 @@ How a month goes (one poll per month, `poll.month` is unique):
 """
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot import charts
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.errors import conflict, not_eligible, not_found
-from bot.mentions import mention, neutralize, neutralize_mentions
-from bot.outbox import Attachment, Component, change_role, post
+from bot.mentions import neutralize
+from bot.outbox import change_role, post
 from bot.scheduler import Job, cron, period_month
 from bot.services import limits
 from bot.services.members import resolve_member
 from bot.services.moderation import record_case
+from bot.services.motm_ballot import post_ballot, post_result
 from storage import jobs as jobs_repo
 from storage import members as members_repo
 from storage import polls as polls_repo
@@ -190,7 +189,7 @@ async def open_month(tx: aiosqlite.Connection, ctx: Community, month: str, by_ha
                          until=ctx.i18n.datetime(ctx.locale, window_end)))
         return OpenResult(poll_id, [], window_end, await _warn_if_nobody_can_vote(tx, ctx, poll))
     nominees = await polls_repo.nominees(tx, poll_id)
-    await _post_ballot(tx, ctx, poll, nominees, new_nominee=None)
+    await post_ballot(tx, ctx, poll, nominees, new_nominee=None)
     warning = await _warn_if_nobody_can_vote(tx, ctx, poll)
     return OpenResult(poll_id, [n.handle for n in nominees], window_end if cfg.nomination_days else None, warning)
 
@@ -212,34 +211,6 @@ async def _warn_if_nobody_can_vote(tx: aiosqlite.Connection, ctx: Community, pol
         text = ctx.t(loc, key, days=min_days, date=ctx.i18n.datetime(loc, from_epoch(first)), closes=closes)
     await post(tx, ctx, ctx.config.channels.animators, "motm-notice", text)
     return text
-
-
-def _ballot_component(ctx: Community, poll: Poll, nominees: list[Nominee]) -> Component:
-    options = tuple({"label": neutralize_mentions(n.handle)[:100], "value": n.handle[:100]} for n in nominees)
-    return Component(f"motm:vote:{poll.id}", ctx.t(ctx.locale, "polls.select_label"), options=options)
-
-
-async def _post_ballot(
-    tx: aiosqlite.Connection, ctx: Community, poll: Poll, all_nominees: list[Nominee], new_nominee: Nominee | None
-) -> None:
-    """The ballot in `general`: at the opening (pinging every nominee) or refreshed after a nomination."""
-    loc = ctx.locale
-    nominees = [n for n in all_nominees if n.present]
-    names = ctx.i18n.join(loc, [neutralize(n.handle) for n in nominees])
-    closes = ctx.i18n.datetime(loc, from_epoch(poll.closes_at))
-    window_open = ctx.now_ts() < poll.nominations_until
-    window_end = ctx.i18n.datetime(loc, from_epoch(poll.nominations_until))
-    nominations = ctx.t(loc, "polls.nominations_open", until=window_end) if window_open else ""
-    if new_nominee is None:
-        pinged = [n.platform_id for n in nominees]
-        text = ctx.t(loc, "polls.ballot", who=ctx.i18n.join(loc, [mention(p) for p in pinged]),
-                     closes=closes, nominations=nominations)
-    else:
-        pinged = [new_nominee.platform_id]
-        text = ctx.t(loc, "polls.ballot_updated", who=mention(new_nominee.platform_id), nominees=names,
-                     closes=closes, nominations=nominations)
-    await post(tx, ctx, ctx.config.channels.general, "motm-poll", text.strip(), mentions=pinged,
-               components=[_ballot_component(ctx, poll, nominees)], about=[n.member_id for n in nominees])
 
 
 # Nominations ------------------------------------------------------------------------------------
@@ -271,7 +242,7 @@ async def nominate(ctx: Community, nominator: Member, nominee_ref: str) -> Nomin
             await polls_repo.set_status(tx, poll.id, "open")
         nominees = await polls_repo.nominees(tx, poll.id)
         added = next(n for n in nominees if n.member_id == nominee.id)
-        await _post_ballot(tx, ctx, poll, nominees, new_nominee=added if poll.status == "open" else None)
+        await post_ballot(tx, ctx, poll, nominees, new_nominee=added if poll.status == "open" else None)
     return NominationResult(poll.id, nominee.handle)
 
 
@@ -353,33 +324,10 @@ async def close_poll(tx: aiosqlite.Connection, ctx: Community, poll: Poll) -> Cl
     if not await jobs_repo.has_run(tx, key):
         await jobs_repo.record_run(tx, key, "motm-close", now)
     if nominees:
-        await _post_result(tx, ctx, nominees, votes, winner, ballots)
+        await post_result(tx, ctx, nominees, votes, winner, ballots)
     if winner is not None:
         await _rotate_role(tx, ctx, winner.member_id)
     return CloseResult(poll.id, winner.handle if winner else None)
-
-
-async def _post_result(
-    tx: aiosqlite.Connection, ctx: Community, nominees: list[Nominee], votes: dict[int, int],
-    winner: Nominee | None, ballots: int,
-) -> None:
-    """The result celebrates the winner; no score list, and no chart without votes (nothing to show).
-
-    The chart shows only the nominees someone voted for: nobody is shown with a zero.
-    """
-    loc = ctx.locale
-    if winner is None:
-        names = ctx.i18n.join(loc, [neutralize(n.handle) for n in nominees])
-        await post(tx, ctx, ctx.config.channels.general, "motm-result",
-                   ctx.t(loc, "polls.result_no_votes", nominees=names), about=[n.member_id for n in nominees])
-        return
-    text = ctx.t(loc, "polls.result", winner=mention(winner.platform_id), count=ballots)
-    voted = [n for n in nominees if votes.get(n.member_id, 0) > 0]
-    path = await asyncio.to_thread(  # drawn off the event loop (matplotlib is slow to start)
-        charts.bar_chart, [n.handle for n in voted], [votes[n.member_id] for n in voted],
-        ctx.t(loc, "polls.chart_title"), filename="motm.png", directory=ctx.files.folder())
-    await post(tx, ctx, ctx.config.channels.general, "motm-result", text, mentions=[winner.platform_id],
-               attachments=[Attachment("motm.png", "image/png", str(path))], about=[n.member_id for n in nominees])
 
 
 async def _rotate_role(tx: aiosqlite.Connection, ctx: Community, winner_id: int) -> None:
