@@ -121,11 +121,14 @@ async def test_members_nominate_during_the_first_days_and_the_ballot_is_refreshe
     reply = await sim.command("ben", "motm nominate", member="cleo")
     assert reply["ok"], reply
     assert reply["data"] == {"poll_id": poll_id, "nominee": "cleo"}
-    refreshed = ballot_of(sim.last)
-    assert options_of(refreshed) == ["ana", "cleo"] and refreshed["mentions"] == ["cleo"]
+    assert not of(sim.last, "post", kind="motm-poll")  # one ballot: edited, never posted again
+    [refreshed] = of(sim.last, "edit", message=post["message"])
+    assert options_of(refreshed) == ["ana", "cleo"] and refreshed["channel"] == "general"
     assert select_id(refreshed) == select_id(post)
+    [told] = of(sim.last, "dm", kind="motm-nominated")  # an edit pings nobody: the nominee hears it here
+    assert told["user"] == "cleo"
 
-    # The new nominee can be chosen from the refreshed select and from the old one alike.
+    # The new nominee can be chosen from the one ballot's select.
     assert (await sim.click("dan", select_id(post), ["cleo"]))["ok"]
 
     await sim.advance(until="2026-12-04T09:59:00+01:00")
@@ -538,8 +541,25 @@ async def test_nominee_handles_never_ping(sim: Sim, user_handle: str) -> None:
     assert post["mentions"] == ["evil"]
     assert "@everyone" not in post["text"] and "<@&" not in post["text"]
     assert (await sim.command("ana", "motm nominate", member="ben"))["ok"]
-    refreshed = ballot_of(sim.last)
-    assert refreshed["mentions"] == ["ben"] and user_handle not in refreshed["text"]
+    [refreshed] = of(sim.last, "edit", message=post["message"])
+    assert user_handle not in refreshed["text"] and "mentions" not in refreshed
+
+
+async def test_the_ballot_is_one_message_across_three_nominations_and_closes_in_place(sim: Sim) -> None:
+    await community(sim, "ana", "ben", "cleo", "dan", "eve")
+    await thank(sim, "ana", 2)
+    post = await open_poll(sim)
+    assert post["message"]
+    for nominator, nominee in (("ben", "cleo"), ("cleo", "dan"), ("dan", "eve")):
+        assert (await sim.command(nominator, "motm nominate", member=nominee))["ok"]
+        assert not of(sim.last, "post", kind="motm-poll")
+        [refreshed] = of(sim.last, "edit", message=post["message"])
+    assert options_of(refreshed) == ["ana", "cleo", "dan", "eve"]
+    await sim.roles("ana", add=["animator"])
+    assert (await sim.command("ana", "motm close"))["ok"]
+    [closed] = of(sim.last, "edit", message=post["message"])
+    assert closed["components"] == [] and "clos" in closed["text"]
+    assert of(sim.last, "post", kind="motm-result")
 
 
 async def test_an_animator_opens_by_hand_after_an_empty_automatic_month_and_recent_thanks_count(sim: Sim) -> None:

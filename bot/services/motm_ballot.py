@@ -1,4 +1,5 @@
-"""Member of the month: the ballot and the result as members see them in `general`.
+"""Member of the month: the ballot and the result as members see them in `general`; the ballot is
+one message, edited as nominations come and closed at the end (issue 17).
 
 Split from bot/services/polls.py (the month's rules: nominations, votes, the close and the role).
 """
@@ -12,7 +13,10 @@ from bot import charts
 from bot.clock import from_epoch
 from bot.context import Community
 from bot.mentions import mention, neutralize, neutralize_mentions
-from bot.outbox import Attachment, Component, post
+from bot.outbox import Attachment, Component, edit, post, send_dm
+from bot.services.members import member_locale
+from storage import members as members_repo
+from storage import outbox as outbox_repo
 from storage.polls import Nominee, Poll
 
 
@@ -21,27 +25,44 @@ def ballot_component(ctx: Community, poll: Poll, nominees: list[Nominee]) -> Com
     return Component(f"motm:vote:{poll.id}", ctx.t(ctx.locale, "polls.select_label"), options=options)
 
 
+def ballot_key(poll_id: int) -> str:
+    """The outbox key of the month's one ballot message (edited as nominations come, closed at the end)."""
+    return f"motm:{poll_id}:ballot"
+
+
 async def post_ballot(
     tx: aiosqlite.Connection, ctx: Community, poll: Poll, all_nominees: list[Nominee], new_nominee: Nominee | None
 ) -> None:
-    """The ballot in `general`: at the opening (pinging every nominee) or refreshed after a nomination."""
+    """The month's one ballot in `general`: posted once (pinging every nominee), then edited in place
+    as nominations come (an edit pings nobody: the new nominee hears it in a DM)."""
     loc = ctx.locale
     nominees = [n for n in all_nominees if n.present]
-    names = ctx.i18n.join(loc, [neutralize(n.handle) for n in nominees])
     closes = ctx.i18n.datetime(loc, from_epoch(poll.closes_at))
     window_open = ctx.now_ts() < poll.nominations_until
     window_end = ctx.i18n.datetime(loc, from_epoch(poll.nominations_until))
     nominations = ctx.t(loc, "polls.nominations_open", until=window_end) if window_open else ""
-    if new_nominee is None:
-        pinged = [n.platform_id for n in nominees]
-        text = ctx.t(loc, "polls.ballot", who=ctx.i18n.join(loc, [mention(p) for p in pinged]),
-                     closes=closes, nominations=nominations)
-    else:
-        pinged = [new_nominee.platform_id]
-        text = ctx.t(loc, "polls.ballot_updated", who=mention(new_nominee.platform_id), nominees=names,
-                     closes=closes, nominations=nominations)
-    await post(tx, ctx, ctx.config.channels.general, "motm-poll", text.strip(), mentions=pinged,
-               components=[ballot_component(ctx, poll, nominees)], about=[n.member_id for n in nominees])
+    pinged = [n.platform_id for n in nominees]
+    text = ctx.t(loc, "polls.ballot", who=ctx.i18n.join(loc, [mention(p) for p in pinged]),
+                 closes=closes, nominations=nominations).strip()
+    about = [n.member_id for n in nominees]
+    ballot = await outbox_repo.id_by_key(tx, ballot_key(poll.id))
+    if ballot is None:
+        await post(tx, ctx, ctx.config.channels.general, "motm-poll", text, mentions=pinged,
+                   components=[ballot_component(ctx, poll, nominees)], about=about, key=ballot_key(poll.id),
+                   editable=True)
+        return
+    await edit(tx, ctx, ballot, text=text, components=[ballot_component(ctx, poll, nominees)], about=about)
+    member = await members_repo.by_id(tx, new_nominee.member_id) if new_nominee is not None else None
+    if member is not None and member.left_at is None:
+        mloc = member_locale(ctx, member)
+        await send_dm(tx, ctx, member, "motm-nominated",
+                      ctx.t(mloc, "polls.nominated_dm", closes=ctx.i18n.datetime(mloc, from_epoch(poll.closes_at))))
+
+
+async def close_ballot(tx: aiosqlite.Connection, ctx: Community, poll: Poll) -> None:
+    """At the close the ballot says so and loses its menu (the result follows in its own post)."""
+    ballot = await outbox_repo.id_by_key(tx, ballot_key(poll.id))
+    await edit(tx, ctx, ballot, text=ctx.t(ctx.locale, "polls.ballot_closed"), components=[])
 
 
 async def post_result(

@@ -6,8 +6,8 @@ How a month goes (one poll per month, `poll.month` is unique):
   calendar month (community time), last month's winner excluded. With nominees the ballot is posted
   in `general` (kind `motm-poll`, select `motm:vote:<poll_id>`) and voting starts at once.
 - Nominations (`motm nominate`) are accepted during the first `nomination_days` days, up to
-  `max_nominees`. Each accepted nomination posts a refreshed ballot (a short `motm-poll` post that
-  pings only the new nominee) so the select always lists every nominee; older selects keep working.
+  `max_nominees`. The ballot is one message: each accepted nomination edits it (its select lists every
+  nominee) and the new nominee hears it in a DM; the close edits it once more, without the select.
 - With no nominee at the opening there is no ballot: the animators channel is told, and the poll
   waits in `nominating` status; the first manual nomination posts the ballot. Still no nominee when
   the window ends: the poll closes quietly then. With no nomination window at all, no poll is created.
@@ -33,7 +33,7 @@ from bot.scheduler import Job, cron, period_month
 from bot.services import limits
 from bot.services.members import resolve_member
 from bot.services.moderation import record_case
-from bot.services.motm_ballot import post_ballot, post_result
+from bot.services.motm_ballot import close_ballot, post_ballot, post_result
 from storage import jobs as jobs_repo
 from storage import members as members_repo
 from storage import polls as polls_repo
@@ -323,6 +323,7 @@ async def close_poll(tx: aiosqlite.Connection, ctx: Community, poll: Poll) -> Cl
     key = f"motm-close:{poll.month}"
     if not await jobs_repo.has_run(tx, key):
         await jobs_repo.record_run(tx, key, "motm-close", now)
+    await close_ballot(tx, ctx, poll)
     if nominees:
         await post_result(tx, ctx, nominees, votes, winner, ballots)
     if winner is not None:
