@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,59 @@ def test_a_network_config_routes_inputs_by_community_and_outputs_name_it(tmp_pat
     [never_joined] = of(by_line[4], "reply")
     assert never_joined["community"] == "ours" and never_joined["error"] == "not_eligible"
     assert of(by_line[5], "protocol_error") and "lilas, ours, quai" in by_line[5][0]["text"]
+
+
+def _lines(*events: dict) -> bytes:
+    return b"".join(json.dumps(e).encode() + b"\n" for e in events)
+
+
+def _onboard(user: str, skills: str | None = None) -> list[dict]:
+    events = [{"type": "join", "user": user, "locale": "fr"},
+              {"type": "click", "user": user, "custom_id": "charter:accept"}]
+    if skills:
+        events.append({"type": "command", "user": user, "command": "profile set", "options": {"skills": skills}})
+    return events
+
+
+REQUEST = {"type": "command", "user": "req", "command": "request new",
+           "options": {"title": "Fuite sous l'évier", "details": "L'eau coule", "skills": "plomberie"}}
+
+
+def test_editable_posts_and_dms_carry_a_message_id_and_edits_name_it(tmp_path: Path) -> None:
+    """CONSOLE_PROTOCOL.md: `post`/`dm` carry `message` when editable; an `edit` line carries that id, the
+    kind, the channel or the user, the new text and the components."""
+    outs = run_console(tmp_path / "e.sqlite", _lines(
+        *_onboard("ana", "plomberie"), *_onboard("bob", "plomberie"), *_onboard("req"), REQUEST,
+        {"type": "click", "user": "ana", "custom_id": "request:claim:1"}))
+    [post] = of(outs, "post", kind="request")
+    pings = {o["user"]: o for o in of(outs, "dm", kind="helper-ping")}
+    assert post["message"] and {o["message"] for o in pings.values()} and post["message"] not in {
+        o["message"] for o in pings.values()}
+    assert not [o for o in of(outs, "dm") if o["kind"] == "welcome" and "message" in o]  # not editable: no id
+    edits = of(outs, "edit")
+    [post_edit] = [e for e in edits if e["message"] == post["message"]]
+    assert set(post_edit) == {"type", "at", "message", "kind", "channel", "text", "components"}
+    assert (post_edit["kind"], post_edit["channel"]) == ("request", "help-requests")
+    [bob_edit] = [e for e in edits if e["message"] == pings["bob"]["message"]]
+    assert set(bob_edit) == {"type", "at", "message", "kind", "user", "text", "components"}
+    assert (bob_edit["kind"], bob_edit["user"]) == ("helper-ping", "bob")
+    assert bob_edit["components"][0]["disabled"] is True
+
+
+def test_a_kill_between_the_claim_and_its_edits_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "k.sqlite"
+    first = run_console(db, _lines(*_onboard("ana", "plomberie"), *_onboard("bob", "plomberie"), *_onboard("req"),
+                                   REQUEST))
+    [post] = of(first, "post", kind="request")
+    proc = subprocess.run(  # the claim commits; the process dies after delivering its first message
+        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", START],
+        input=_lines({"type": "click", "user": "ana", "custom_id": "request:claim:1"}), capture_output=True,
+        timeout=60, env={**os.environ, "ENTRAIDE_FAULT": "outbox:after-send:1"},
+    )
+    assert proc.returncode == 137
+    killed = [json.loads(line) for line in proc.stdout.decode().splitlines() if line.strip()]
+    after = run_console(db, _lines({"type": "advance", "by": "1h"}))
+    edits = of(killed, "edit") + of(after, "edit")
+    assert [e["message"] for e in edits].count(post["message"]) == 1  # edited once, not lost, not repeated
+    assert {e["user"] for e in edits if "user" in e} == {"ana", "bob"}
+    assert not of(after, "post", kind="request") and not of(after, "dm", kind="helper-ping")
