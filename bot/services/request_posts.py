@@ -87,7 +87,7 @@ async def _edit_pings(
         else:
             components = [button]
         await edit(tx, ctx, original, status=ctx.t(loc, key, **params), components=components,
-                   about=[request.requester_id])
+                   about=[request.requester_id, *helper_ids])
 
 
 def _disabled(button: Component) -> Component:
@@ -110,9 +110,10 @@ async def request_changed(tx: aiosqlite.Connection, ctx: Community, request_id: 
         "open_again" if status == "open" else status
     line = ctx.t(loc, f"requests.live.{key}", helpers=helpers)
     post_id = await outbox_repo.id_by_key(tx, post_key(request.id))
-    await edit(tx, ctx, post_id, status=line, components=components, about=[request.requester_id])
+    about = [request.requester_id, *helper_ids]  # the status line names the helpers
+    await edit(tx, ctx, post_id, status=line, components=components, about=about)
     await edit(tx, ctx, await outbox_repo.id_by_key(tx, escalation_key(request.id)), status=line,
-               components=components, about=[request.requester_id])
+               components=components, about=about)
     await _edit_pings(tx, ctx, request, key, full=full, helper_ids=helper_ids, helpers=helpers)
     if status in FINISHED and post_id is not None:
         await update_thread(tx, ctx, ctx.config.channels.help_requests, thread_name(request.id), after=post_id,
