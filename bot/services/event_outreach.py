@@ -45,11 +45,12 @@ async def _announce(tx: aiosqlite.Connection, ctx: Community, event: Event, *, l
         text = ctx.t(loc, key, free=view.free or 0, count=view.free or 0) + "\n" + describe(ctx, loc, view) + note
         await post(tx, ctx, ctx.config.channels.general, "shift-call", text,
                    components=join_components(ctx, loc, view), paced=late,
-                   key=f"shift-call:{event.id}:{'late' if late else 'open'}")
+                   key=f"shift-call:{event.id}:{'late' if late else 'open'}", editable=True)
         await _call_volunteers(tx, ctx, view, paced=late)
     else:
         await post(tx, ctx, ctx.config.channels.general, "event", describe(ctx, loc, view) + note,
-                   components=join_components(ctx, loc, view), paced=late, key=f"event:{event.id}:posted")
+                   components=join_components(ctx, loc, view), paced=late, key=f"event:{event.id}:posted",
+                   editable=True)
 
 
 def _call_skills(ctx: Community, view: EventView) -> list[str]:

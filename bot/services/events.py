@@ -54,6 +54,7 @@ from bot.services.event_outreach import (  # noqa: F401
     participation,
     upcoming_lines,
 )
+from bot.services.event_posts import event_changed
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
 from bot.services.network_events import load_open
@@ -153,6 +154,7 @@ async def edit_event(ctx: Community, author: Member, event_id: int, options: dic
         if moved:
             await _tell_participants(tx, ctx, view, "events.changed")
         await record_case(tx, ctx, author, "event-edit", None, f"#{event_id} {', '.join(sorted(changes))}")
+        await event_changed(tx, ctx, event_id)
         return view
 
 
@@ -173,6 +175,7 @@ async def cancel_event(ctx: Community, author: Member, event_id: int, series: bo
                    ctx.t(ctx.locale, "events.cancelled_post", id=event_id, title=neutralize(event.title),
                          when=when_words(ctx, ctx.locale, event)))
         await record_case(tx, ctx, author, "event-cancel", None, f"#{event_id} {event.title[:80]}")
+        await event_changed(tx, ctx, event_id)
         return view
 
 
@@ -215,6 +218,7 @@ async def join_event(ctx: Community, member: Member, event_id: int, slot: str | 
         elif view.free is not None and view.free <= 0:
             raise conflict("events.detail.full", id=event_id)
         await events_repo.add_signup(tx, event_id, member.id, chosen, ctx.now_ts())
+        await event_changed(tx, ctx, event_id)  # places left, as the post shows them
         return await view_of(tx, event), chosen
 
 
@@ -250,4 +254,5 @@ async def leave_event(ctx: Community, member: Member, event_id: int) -> Event:
         if event.start_at <= ctx.now_ts():
             raise conflict("events.detail.started", id=event_id)
         await events_repo.remove_signup(tx, event_id, member.id)
+        await event_changed(tx, ctx, event_id)
         return event
