@@ -102,3 +102,29 @@ async def test_withdraw_rights_and_bad_input(tmp_path: Path) -> None:
     assert listed["data"]["proposals"] == [{"proposal_id": pid, "title": "Un potager", "status": "withdrawn",
                                             "supports": 0}]
     await sim.close()
+
+
+async def test_the_proposal_and_vote_posts_follow_supports_the_vote_and_the_result(tmp_path: Path) -> None:
+    """Posts that live (issue 17): supports counted in place, the support button gone once the vote
+    opens, the vote's menu gone once decided; nothing posted twice."""
+    config = config_with(proposals={"supports_needed": 2, "vote_days": 3, "quorum_percent": 40})
+    sim = await Sim(tmp_path / "db.sqlite", config=config, start=START).open()
+    try:
+        for user in ("alice", "bruno", "cora"):
+            await veteran(sim, user)
+        created = await sim.command("alice", "proposal new", title="Un atelier vélo")
+        [post] = of(sim.last, "post", kind="proposal")
+        assert post["message"]
+        assert (await sim.click("bruno", f"proposal:support:{created['data']['proposal_id']}"))["ok"]
+        [supported] = of(sim.last, "edit", message=post["message"])
+        assert supported["text"] != post["text"] and supported["components"] == post["components"]
+        assert (await sim.command("cora", "proposal support", id=created["data"]["proposal_id"]))["ok"]
+        [voting] = of(sim.last, "edit", message=post["message"])
+        assert voting["components"] == [] and "Au vote." in voting["text"]
+        [ballot] = of(sim.last, "post", kind="proposal-vote")
+        outs = await sim.advance(by="3d")
+        [decided] = of(outs, "edit", message=ballot["message"])
+        assert decided["components"] == [] and "Non adoptée." in decided["text"]  # nobody voted: no quorum
+        assert len(of(sim.outputs, "post", kind="proposal")) == 1
+    finally:
+        await sim.close()

@@ -23,7 +23,7 @@ from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.errors import conflict, denied, invalid, not_found, rate_limited
 from bot.mentions import neutralize
-from bot.outbox import Component, post, send_dm
+from bot.outbox import Component, edit, post, send_dm
 from bot.scheduler import Job, period_instant
 from bot.services.event_input import text_option
 from bot.services.members import member_locale
@@ -32,6 +32,7 @@ from bot.services.polls import check_voter
 from bot.services.skills import canonical
 from storage import events as events_repo
 from storage import members as members_repo
+from storage import outbox as outbox_repo
 from storage import proposals as proposals_repo
 from storage.members import Member
 from storage.proposals import Proposal
@@ -116,7 +117,8 @@ async def propose(ctx: Community, author: Member, title: str, details: str | Non
         loc = ctx.locale
         text = ctx.t(loc, "proposals.posted") + "\n" + describe(ctx, loc, view)
         await post(tx, ctx, ctx.config.channels.general, "proposal", text,
-                   components=[support_button(ctx, loc, proposal_id)])
+                   components=[support_button(ctx, loc, proposal_id)], key=f"proposal:{proposal_id}:posted",
+                   editable=True)
         return view
 
 
@@ -139,6 +141,8 @@ async def support(ctx: Community, member: Member, proposal_id: int) -> ProposalV
             raise conflict("proposals.detail.already_supported", id=proposal_id)
         if await proposals_repo.support_count(tx, proposal_id) >= ctx.config.proposals.supports_needed:
             await _open_vote(tx, ctx, proposal)
+        else:
+            await _posts_changed(tx, ctx, proposal_id)  # one more support, as the post counts them
         return await _view(tx, await _load(tx, ctx, proposal_id))
 
 
@@ -153,6 +157,7 @@ async def withdraw(ctx: Community, member: Member, is_animator: bool, proposal_i
         await proposals_repo.destroy_ballots(tx, proposal_id)
         if proposal.author_id != member.id:
             await record_case(tx, ctx, member, "proposal-withdraw", None, f"#{proposal_id} {proposal.title[:80]}")
+        await _posts_changed(tx, ctx, proposal_id)
         return await _load(tx, ctx, proposal_id)
 
 
@@ -172,7 +177,21 @@ async def _open_vote(tx: aiosqlite.Connection, ctx: Community, proposal: Proposa
     text = ctx.t(loc, "proposals.vote_open", when=ctx.i18n.datetime(loc, from_epoch(closes))) + "\n" + \
         describe(ctx, loc, view)
     await post(tx, ctx, ctx.config.channels.general, "proposal-vote", text,
-               components=[vote_select(ctx, loc, proposal.id)], key=f"proposal-vote:{proposal.id}")
+               components=[vote_select(ctx, loc, proposal.id)], key=f"proposal-vote:{proposal.id}", editable=True)
+    await _posts_changed(tx, ctx, proposal.id)
+
+
+async def _posts_changed(tx: aiosqlite.Connection, ctx: Community, proposal_id: int) -> None:
+    """The proposal's post and its vote post show where it stands (issue 17): supports counted, the
+    support button gone once the vote opens, the vote's menu gone once it is decided or withdrawn."""
+    view = await _view(tx, await _load(tx, ctx, proposal_id))
+    status, loc = view.proposal.status, ctx.locale
+    posted = await outbox_repo.id_by_key(tx, f"proposal:{proposal_id}:posted")
+    await edit(tx, ctx, posted, text=ctx.t(loc, "proposals.posted") + "\n" + describe(ctx, loc, view),
+               components=[support_button(ctx, loc, proposal_id)] if status == "open" else [])
+    voting = await outbox_repo.id_by_key(tx, f"proposal-vote:{proposal_id}")
+    if voting is not None and status != "voting":
+        await edit(tx, ctx, voting, status=ctx.t(loc, f"proposals.status.{status}"), components=[])
 
 
 async def vote(ctx: Community, voter: Member, proposal_id: int, choice: str) -> None:
@@ -229,6 +248,7 @@ async def _close_vote(tx: aiosqlite.Connection, ctx: Community, proposal: Propos
     await post(tx, ctx, ctx.config.channels.general, "proposal-result", text, key=f"proposal-result:{proposal.id}")
     if accepted and view.proposal.need_list:
         await _call_volunteers(tx, ctx, view)
+    await _posts_changed(tx, ctx, proposal.id)
     if view.author is not None and view.author.present and not view.author.erased:
         aloc = member_locale(ctx, view.author)
         await send_dm(tx, ctx, view.author, "proposal-result",
