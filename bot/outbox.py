@@ -35,7 +35,7 @@ from storage.members import Member
 __all__ = [
     "TOKEN_EPSILON", "Attachment", "Component", "DMClosed", "Dispatcher", "Outgoing", "PermanentDeliveryError",
     "TokenBucket", "Transport", "TransientDeliveryError", "apply_timeout", "change_role", "fault_point", "post",
-    "edit", "send_dm", "update_thread",
+    "edit", "message_under", "send_dm", "update_thread",
 ]
 
 
@@ -165,6 +165,11 @@ async def edit(
         payload["components"] = [c.as_dict() for c in components]
     return await _enqueue(tx, ctx, original.kind, "edit", original.target, payload, paced, key, None, about,
                           edit_of=original.id)
+
+
+async def message_under(tx: aiosqlite.Connection, ctx: Community, key: str) -> int | None:
+    """The outbox row this community wrote under `key` (the message a later `edit` changes), if kept."""
+    return await outbox_repo.id_by_key(tx, ctx.key(key))
 
 
 async def update_thread(

@@ -118,3 +118,28 @@ def test_thread_names_are_cut_between_characters_as_members_see_them() -> None:
     assert short_name("#5 · " + "e" * 93 + "e\u0301" * 3) == "#5 · " + "e" * 93 + "…"  # never an e without its accent
     assert short_name("#6 · " + "🌊" * 60) == "#6 · " + "🌊" * 47 + "…"  # 100 units as Discord counts the strictest
     assert len(short_name("x" * 500)) == 100
+
+
+async def test_in_a_network_each_community_edits_its_own_request_post(tmp_path: Path) -> None:
+    """Outbox keys are the community's (ctx.key): the second community's post is found and edited too."""
+    from tests.test_network import network_config
+
+    sim = await Sim(tmp_path / "net.sqlite", network_config()).open()
+    try:
+        for user, skills in (("ana", "plomberie"), ("req", None)):
+            for event in ({"type": "join", "user": user, "community": "ours"},
+                          {"type": "click", "user": user, "custom_id": "charter:accept", "community": "ours"}):
+                await sim.send(event)
+            if skills:
+                await sim.send({"type": "command", "user": user, "command": "profile set",
+                                "options": {"skills": skills}, "community": "ours"})
+        outs = await sim.send({"type": "command", "user": "req", "command": "request new", "community": "ours",
+                               "options": {"title": "Leak", "details": "Water", "skills": "plomberie"}})
+        [post] = of(outs, "post", kind="request")
+        request_id = of(outs, "reply")[0]["data"]["request_id"]
+        outs = await sim.send({"type": "click", "user": "ana", "custom_id": f"request:claim:{request_id}",
+                               "community": "ours"})
+        [edit] = of(outs, "edit", message=post["message"])
+        assert edit["community"] == "ours" and "Taken on by ana" in edit["text"]
+    finally:
+        await sim.close()

@@ -8,10 +8,9 @@ from __future__ import annotations
 import aiosqlite
 
 from bot.context import Community
-from bot.outbox import edit
+from bot.outbox import edit, message_under
 from bot.services import event_mirror
 from bot.services.event_cards import _load, describe, join_components, view_of
-from storage import outbox as outbox_repo
 
 
 def post_keys(event_id: int) -> tuple[str, str, str]:
@@ -26,7 +25,7 @@ async def event_changed(tx: aiosqlite.Connection, ctx: Community, event_id: int)
     loc = ctx.locale
     note = "\n" + ctx.t(loc, "events.mirror.note", id=event.id) if event_mirror.mirrors_events(ctx) else ""
     for key in post_keys(event_id):
-        original = await outbox_repo.id_by_key(tx, key)
+        original = await message_under(tx, ctx, key)
         if original is None:
             continue
         if event.status != "scheduled":

@@ -13,10 +13,9 @@ from bot import charts
 from bot.clock import from_epoch
 from bot.context import Community
 from bot.mentions import mention, neutralize, neutralize_mentions
-from bot.outbox import Attachment, Component, edit, post, send_dm
+from bot.outbox import Attachment, Component, edit, message_under, post, send_dm
 from bot.services.members import member_locale
 from storage import members as members_repo
-from storage import outbox as outbox_repo
 from storage.polls import Nominee, Poll
 
 
@@ -45,7 +44,7 @@ async def post_ballot(
     text = ctx.t(loc, "polls.ballot", who=ctx.i18n.join(loc, [mention(p) for p in pinged]),
                  closes=closes, nominations=nominations).strip()
     about = [n.member_id for n in nominees]
-    ballot = await outbox_repo.id_by_key(tx, ballot_key(poll.id))
+    ballot = await message_under(tx, ctx, ballot_key(poll.id))
     if ballot is None:
         await post(tx, ctx, ctx.config.channels.general, "motm-poll", text, mentions=pinged,
                    components=[ballot_component(ctx, poll, nominees)], about=about, key=ballot_key(poll.id),
@@ -61,7 +60,7 @@ async def post_ballot(
 
 async def close_ballot(tx: aiosqlite.Connection, ctx: Community, poll: Poll) -> None:
     """At the close the ballot says so and loses its menu (the result follows in its own post)."""
-    ballot = await outbox_repo.id_by_key(tx, ballot_key(poll.id))
+    ballot = await message_under(tx, ctx, ballot_key(poll.id))
     await edit(tx, ctx, ballot, text=ctx.t(ctx.locale, "polls.ballot_closed"), components=[])
 
 

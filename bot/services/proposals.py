@@ -23,7 +23,7 @@ from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.errors import conflict, denied, invalid, not_found, rate_limited
 from bot.mentions import neutralize
-from bot.outbox import Component, edit, post, send_dm
+from bot.outbox import Component, edit, message_under, post, send_dm
 from bot.scheduler import Job, period_instant
 from bot.services.event_input import text_option
 from bot.services.members import member_locale
@@ -32,7 +32,6 @@ from bot.services.polls import check_voter
 from bot.services.skills import canonical
 from storage import events as events_repo
 from storage import members as members_repo
-from storage import outbox as outbox_repo
 from storage import proposals as proposals_repo
 from storage.members import Member
 from storage.proposals import Proposal
@@ -186,10 +185,10 @@ async def _posts_changed(tx: aiosqlite.Connection, ctx: Community, proposal_id: 
     support button gone once the vote opens, the vote's menu gone once it is decided or withdrawn."""
     view = await _view(tx, await _load(tx, ctx, proposal_id))
     status, loc = view.proposal.status, ctx.locale
-    posted = await outbox_repo.id_by_key(tx, f"proposal:{proposal_id}:posted")
+    posted = await message_under(tx, ctx, f"proposal:{proposal_id}:posted")
     await edit(tx, ctx, posted, text=ctx.t(loc, "proposals.posted") + "\n" + describe(ctx, loc, view),
                components=[support_button(ctx, loc, proposal_id)] if status == "open" else [])
-    voting = await outbox_repo.id_by_key(tx, f"proposal-vote:{proposal_id}")
+    voting = await message_under(tx, ctx, f"proposal-vote:{proposal_id}")
     if voting is not None and status != "voting":
         await edit(tx, ctx, voting, status=ctx.t(loc, f"proposals.status.{status}"), components=[])
 

@@ -15,10 +15,9 @@ import aiosqlite
 
 from bot.context import Community
 from bot.mentions import neutralize, neutralize_mentions
-from bot.outbox import Component, edit, update_thread
+from bot.outbox import Component, edit, message_under, update_thread
 from bot.services.members import member_locale
 from bot.services.request_routing import claim_button, escalation_key, ping_key, thread_name
-from storage import outbox as outbox_repo
 from storage import requests as requests_repo
 from storage.requests import Request
 
@@ -73,7 +72,7 @@ async def _edit_pings(
 ) -> None:
     """Each pinged member's DM: their own status line; the claim button greyed out once it is full."""
     for member in await requests_repo.pinged_members(tx, request.id):
-        original = await outbox_repo.id_by_key(tx, ping_key(request.id, member.id))
+        original = await message_under(tx, ctx, ping_key(request.id, member.id))
         if original is None:
             continue
         loc = member_locale(ctx, member)
@@ -109,10 +108,10 @@ async def request_changed(tx: aiosqlite.Connection, ctx: Community, request_id: 
     key = "claimed" if status == "claimed" or (status == "open" and helpers) else \
         "open_again" if status == "open" else status
     line = ctx.t(loc, f"requests.live.{key}", helpers=helpers)
-    post_id = await outbox_repo.id_by_key(tx, post_key(request.id))
+    post_id = await message_under(tx, ctx, post_key(request.id))
     about = [request.requester_id, *helper_ids]  # the status line names the helpers
     await edit(tx, ctx, post_id, status=line, components=components, about=about)
-    await edit(tx, ctx, await outbox_repo.id_by_key(tx, escalation_key(request.id)), status=line,
+    await edit(tx, ctx, await message_under(tx, ctx, escalation_key(request.id)), status=line,
                components=components, about=about)
     await _edit_pings(tx, ctx, request, key, full=full, helper_ids=helper_ids, helpers=helpers)
     if status in FINISHED and post_id is not None:
