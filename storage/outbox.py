@@ -131,14 +131,6 @@ async def id_by_key(conn: aiosqlite.Connection, key: str) -> int | None:
     return int(row[0]) if row else None
 
 
-async def ids_by_key_prefix(conn: aiosqlite.Connection, prefix: str) -> list[int]:
-    """The rows whose key starts with `prefix` (a request's helper pings), in id order."""
-    async with conn.execute(
-        "SELECT id FROM outbox WHERE key >= ? AND key < ? ORDER BY id", (prefix, prefix + "\U0010ffff")
-    ) as cur:
-        return [int(r[0]) for r in await cur.fetchall()]
-
-
 async def later_pending_edit(conn: aiosqlite.Connection, edit_of: int, after_id: int) -> bool:
     """Whether a newer edit of the same message waits: an older one need not go out (the newer says all)."""
     async with conn.execute(
