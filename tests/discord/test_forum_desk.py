@@ -236,7 +236,7 @@ async def test_a_text_channel_help_desk_keeps_its_threads(dsim: DiscordSim, monk
     request_id = await open_request(dsim, "alice", "Fuite", "plomberie")
     sent = await dsim.deliver()
     assert [m.channel.name for m in sent if m.channel.name == "help-requests"] == ["help-requests"]
-    assert opened == [f"request-{request_id}"]
+    assert opened == [f"#{request_id} · Fuite"]  # named for members; found again by its key (request-N)
 
 
 async def test_the_resolved_tag_is_applied_and_the_post_archived(dsim: DiscordSim, forum: FakeForumAPI) -> None:
