@@ -70,6 +70,9 @@ async def test_an_unmet_need_widened_is_claimed_across_communities_with_both_int
     assert not any("yann" in text for text in elsewhere)
     again = await command(montreuil, "yann", "request claim", id=rid)
     assert not again["ok"]
+    assert not (await command(montreuil, "yann", "request resolve", id=rid))["ok"]  # not its helper
+    resolved = await command(pantin, "zoe", "request resolve", id=rid)  # the helper, from their own community
+    assert resolved["ok"] and resolved["data"]["status"] == "resolved", resolved
 
 
 async def test_only_the_requester_or_an_animator_widens(sim: Sim) -> None:

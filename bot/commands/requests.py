@@ -92,9 +92,10 @@ async def request_claim_button(inv: Invocation, argument: str, values: list[str]
 
 
 async def _resolve(inv: Invocation, request_id: int, thanks: str | None) -> Reply:
-    request, kudos_id = await requests_service.resolve_request(
-        inv.ctx, inv.member, inv.is_animator, request_id, thanks
-    )
+    ctx, is_animator = inv.ctx, inv.is_animator
+    if await network_requests.foreign_request(inv.ctx, request_id):  # its helper, from another community
+        ctx, is_animator = await network_requests.home_of_request(inv.ctx, request_id), False
+    request, kudos_id = await requests_service.resolve_request(ctx, inv.member, is_animator, request_id, thanks)
     key = "requests.resolved_thanked" if kudos_id else "requests.resolved"
     return ok(inv.t(key, id=request.id, title=neutralize(request.title)),
               {"request_id": request.id, "status": "resolved"})

@@ -180,6 +180,15 @@ async def foreign_request(ctx: Community, request_id: int) -> bool:
         and net.by_guild_key(ctx, found[0]) is not None
 
 
+async def home_of_request(ctx: Community, request_id: int) -> Community:
+    """The community a widened request of another community belongs to (its helpers resolve it there)."""
+    found = await network_repo.request_by_id(ctx.db.reader, request_id)
+    home = net.by_guild_key(ctx, found[0]) if found else None
+    if home is None:
+        raise not_found("requests.unknown", id=request_id)
+    return home
+
+
 async def claim_widened(ctx: Community, member: Member, request_id: int) -> Request:
     """A member of another community takes a widened request: both sides introduced by DM, each in
     their own community; the others asked hear it is taken."""
