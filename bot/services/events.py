@@ -57,7 +57,7 @@ from bot.services.event_outreach import (  # noqa: F401
 from bot.services.event_posts import event_changed
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
-from bot.services.network_events import load_open
+from bot.services.network_events import home_of, load_open
 from storage import events as events_repo
 from storage.events import Event
 from storage.members import Member
@@ -218,7 +218,7 @@ async def join_event(ctx: Community, member: Member, event_id: int, slot: str | 
         elif view.free is not None and view.free <= 0:
             raise conflict("events.detail.full", id=event_id)
         await events_repo.add_signup(tx, event_id, member.id, chosen, ctx.now_ts())
-        await event_changed(tx, ctx, event_id)  # places left, as the post shows them
+        await event_changed(tx, home_of(ctx, event), event_id)  # places left, as the post (its community's) shows
         return await view_of(tx, event), chosen
 
 
@@ -254,5 +254,5 @@ async def leave_event(ctx: Community, member: Member, event_id: int) -> Event:
         if event.start_at <= ctx.now_ts():
             raise conflict("events.detail.started", id=event_id)
         await events_repo.remove_signup(tx, event_id, member.id)
-        await event_changed(tx, ctx, event_id)
+        await event_changed(tx, home_of(ctx, event), event_id)
         return event
