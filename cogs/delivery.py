@@ -179,8 +179,6 @@ class DiscordDelivery:
             log.info("outbox %s: no thread %r to change", message.id, payload.get("thread"))
             return
         forum_resolved = bool(payload.get("resolved")) and isinstance(thread.parent, discord.ForumChannel)
-        if forum_resolved:
-            await forum_posts.mark_resolved(thread, self._resolved_tag(message))  # the tag, then archived
         changes: dict[str, Any] = {}
         if payload.get("name"):
             changes["name"] = str(payload["name"])[:MAX_THREAD_NAME]
@@ -188,8 +186,10 @@ class DiscordDelivery:
             changes["archived"] = bool(payload["archived"])
         if payload.get("locked") is not None:
             changes["locked"] = bool(payload["locked"])
-        if changes:
-            await thread.edit(**changes)
+        if changes:  # before the resolved tag archives it: Discord edits only open posts
+            thread = await thread.edit(**changes)
+        if forum_resolved:
+            await forum_posts.mark_resolved(thread, self._resolved_tag(message))  # the tag, then archived
 
     def channel_by_ref(
         self, guild: discord.Guild, ref: str, help_desk: str | None = None,
@@ -235,23 +235,24 @@ class DiscordDelivery:
         (or anything else) opens one, tagged with the request's skills (a long text: the rest follows in it)."""
         payload = message.payload
         messages = self._send_kwargs(message)
-        name = str(payload.get("thread") or payload.get("create_thread") or "")
+        key = str(payload.get("thread") or payload.get("create_thread") or "")
         if payload.get("thread"):
-            thread = await self._thread(guild, name)
+            thread = await self._thread(guild, key)
             if thread is not None:
                 for kwargs in messages:
                     last = await thread.send(**kwargs)
                 return f"{last.channel.id}:{last.id}"
-        if not name:  # a post that is no request's: titled by its first line
+        if not key:  # a post that is no request's: titled by its first line
             first = str(messages[0].get("content") or "").splitlines() or ["…"]
-            name = first[0][:forum_posts.MAX_POST_NAME]
+            key = first[0][:forum_posts.MAX_POST_NAME]
+        name = str(payload.get("thread_name") or key)  # what members read ("#12 · Fuite sous l'évier")
         thread = await forum_posts.create_post(
             forum, name, messages[0], [str(tag) for tag in payload.get("tags") or []], self._resolved_tag(message),
             self.bot.user.id if self.bot.user is not None else None,
         )
         self._threads[thread.id] = thread
         async with self.bot.engine.ctx.db.transaction() as tx:
-            await platform_refs.set_ref(tx, str(guild.id), thread_ref_key(name), str(thread.id))
+            await platform_refs.set_ref(tx, str(guild.id), thread_ref_key(key), str(thread.id))
         for kwargs in messages[1:]:
             await thread.send(**kwargs)
         return f"{thread.id}:{thread.id}"  # a forum post's starter message has the post's id

@@ -20,9 +20,8 @@ CREATE INDEX event_mirror_behind ON event_mirror(guild_id, queued_at) WHERE appl
 -- The outbox learns the `event` op (create, edit or cancel a calendar entry). SQLite cannot alter a
 -- CHECK, so the table is rebuilt (same rows, ids and indexes); outbox_subject's rows are kept aside
 -- meanwhile (dropping the table with foreign keys on would delete them through ON DELETE CASCADE).
--- Written while another change of this round (0200: `edit` and `thread` ops, `edit_of`, `delivered_as`)
--- was on its way: the rebuilt table has its ops and columns too, so either order gives one schema
--- (their values are to be copied here once 0200 is in: no database holds them before).
+-- The same rebuild carries the `edit` and `thread` ops and the `edit_of` and `delivered_as` columns of
+-- posts that live (issue 17), which use this schema.
 CREATE TEMP TABLE outbox_subject_kept AS SELECT member_id, outbox_id FROM outbox_subject;
 
 CREATE TABLE outbox_rebuilt (

@@ -273,3 +273,21 @@ async def test_a_post_discord_archived_for_inactivity_is_reopened_to_take_the_re
     edits = forum.named("thread")
     assert [e.get("archived") for e in edits] == [False, True]
     assert forum.tag_names(thread_id) == ["couture", "Résolu"]
+
+
+async def test_resolving_a_request_tags_its_forum_post_resolved_and_archives_it(
+    dsim: DiscordSim, forum: FakeForumAPI,
+) -> None:
+    bot_permissions(dsim, manage_channels=True)
+    request_id = await open_request(dsim, "alice", "Fuite sous l'évier", "plomberie")
+    await dsim.deliver()
+    thread_id = next(iter(forum.threads))
+    assert forum.threads[thread_id]["name"] == f"#{request_id} · Fuite sous l'évier"
+    await dsim.command(dsim.members["bob"], "request claim", id=request_id)
+    assert dsim.calls[-1].reply.ok, dsim.calls[-1].reply.text
+    await dsim.deliver()
+    await dsim.command(dsim.members["alice"], "request resolve", id=request_id)
+    assert dsim.calls[-1].reply.ok, dsim.calls[-1].reply.text
+    await dsim.deliver()
+    assert forum.tag_names(thread_id) == ["plomberie", "Résolu"]
+    assert forum.threads[thread_id]["thread_metadata"]["archived"] is True
