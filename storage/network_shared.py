@@ -120,10 +120,11 @@ class NetworkRouteParams:
 def _pick(field: str, profiles: int) -> str:
     """The member's community's value of a profile field: bound once when every place shares it, else
     found by the member's guild key in each group's comma-separated list (no join, no table)."""
+    cast = "{}" if field == "pt" else "CAST({} AS INTEGER)"  # typed, so PostgreSQL infers every parameter
     if profiles == 1:
-        return f":{field}_0"
-    return "(CASE " + " ".join(f"WHEN instr(:pg_{i}, ',' || m.guild_id || ',') > 0 THEN :{field}_{i}"
-                               for i in range(profiles)) + " END)"
+        return cast.format(f":{field}_0")
+    return "(CASE " + " ".join(f"WHEN instr(:pg_{i}, ',' || m.guild_id || ',') > 0 THEN "
+                               + cast.format(f":{field}_{i}") for i in range(profiles)) + " END)"
 
 
 def _eligible(profiles: int) -> str:
@@ -219,7 +220,7 @@ WITH {",".join(walks)},
 candidate(id) AS MATERIALIZED ({" UNION ".join(arms)}),
 best(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
     SELECT * FROM (SELECT m.id, {_SKILLS} AS skills, {_RECENT} AS recent, m.last_pinged_at AS last_ping,
-                          m.joined_at FROM candidate c JOIN member m ON m.id = c.id)
+                          m.joined_at FROM candidate c JOIN member m ON m.id = c.id) ranked
     ORDER BY {_ORDER} LIMIT :limit
 )
 SELECT {_MEMBER_COLUMNS} FROM best JOIN member m ON m.id = best.id
@@ -235,11 +236,11 @@ WITH matched(member_id, skills) AS (
     SELECT ms.member_id, COUNT(*) FROM skill s JOIN member_skill ms ON ms.skill_id = s.id AND ms.kind = 'offer'
     WHERE s.key IN (SELECT value FROM json_each(:keys)) GROUP BY ms.member_id
 )
-SELECT {_MEMBER_COLUMNS} FROM (
+SELECT {_MEMBER_COLUMNS} FROM (SELECT * FROM (
     SELECT m.id, matched.skills AS skills, {_RECENT} AS recent, m.last_pinged_at AS last_ping, m.joined_at
     FROM matched JOIN member m ON m.id = matched.member_id
     WHERE m.network = 1 AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.available = 1
-      AND m.charter_accepted_at IS NOT NULL AND {_eligible(profiles)}
+      AND m.charter_accepted_at IS NOT NULL AND {_eligible(profiles)}) ranked
     ORDER BY {_ORDER} LIMIT :limit) best JOIN member m ON m.id = best.id
 ORDER BY best.skills DESC, best.recent ASC, best.last_ping IS NOT NULL, best.last_ping ASC, best.joined_at ASC,
          best.id ASC

@@ -489,7 +489,9 @@ $$;
 
 CREATE FUNCTION sl_json_extract(doc text, path text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT doc::jsonb #>> string_to_array(substr(path, 3), '.')
+    -- '$.a.b', '$[0]', '$.a[1].b' as a key path ('$' alone: the whole document)
+    SELECT CASE WHEN path = '$' THEN doc::jsonb #>> '{}' ELSE doc::jsonb #>> string_to_array(
+        ltrim(regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g'), '.'), '.') END
 $$;
 
 -- SQLite sums and compares truth values as numbers: SUM(a = b), MAX(a = b).
