@@ -9,7 +9,6 @@ Replies go through the outbox, quoted to the command's message, or in private wh
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from typing import Any
@@ -22,6 +21,7 @@ from bot.config import Config
 from bot.mentions import clean_display_name
 from bot.outbox import Component
 from bot.transports import signal_commands
+from bot.transports.signal_consumer import NotificationConsumer
 from bot.transports.signal_delivery import SignalDelivery
 from bot.transports.signal_members import GroupMembership, platform_id_of
 from bot.transports.signal_rpc import Endpoint, SignalRpc
@@ -43,7 +43,7 @@ def is_private(name: str) -> bool:
     return name.startswith(("profile", "mod ", "setup")) or bool(spec and spec.animator)
 
 
-class SignalServer(GroupMembership):
+class SignalServer(GroupMembership, NotificationConsumer):
     """Holds the engine and the signal-cli client; one method per kind of incoming event."""
 
     def __init__(self, config: Config, rpc: SignalRpc | None = None) -> None:
@@ -93,26 +93,8 @@ class SignalServer(GroupMembership):
 
     # Life ------------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Connect (or keep trying in the background) and consume notifications."""
-        await self.rpc.start()
-        self._consumer = asyncio.create_task(self._consume(), name="signal-consumer")
-
-    async def stop(self) -> None:
-        if self._consumer is not None:
-            self._consumer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._consumer
-        await self.rpc.close()
-
-    async def _consume(self) -> None:
-        while True:
-            note = await self.rpc.notifications.get()
-            await self.members_known.wait()
-            try:
-                await self.handle_notification(note)
-            except Exception:  # one bad envelope must not stop the bot
-                log.exception("signal notification failed")
+    async def members_ready(self) -> None:
+        await self.members_known.wait()
 
     # Incoming --------------------------------------------------------------------------------
 

@@ -9,13 +9,13 @@ dispatcher): each message goes out through the server of the community that wrot
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from bot.config import Config
 from bot.network_config import community_configs
 from bot.transports.signal import SignalServer
+from bot.transports.signal_consumer import NotificationConsumer
 from bot.transports.signal_members import platform_id_of
 from bot.transports.signal_rpc import Endpoint, SignalRpc
 from storage import members as members_repo
@@ -24,7 +24,7 @@ from storage import signal as signal_repo
 log = logging.getLogger(__name__)
 
 
-class SignalNetwork:
+class SignalNetwork(NotificationConsumer):
     """The transport of a network's Signal communities: routes notifications in and messages out."""
 
     def __init__(self, config: Config, rpc: SignalRpc | None = None) -> None:
@@ -64,26 +64,11 @@ class SignalNetwork:
 
     # Life ------------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        await self.rpc.start()
-        self._consumer = asyncio.create_task(self._consume(), name="signal-network-consumer")
+    consumer_name = "signal-network-consumer"
 
-    async def stop(self) -> None:
-        if self._consumer is not None:
-            self._consumer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._consumer
-        await self.rpc.close()
-
-    async def _consume(self) -> None:
-        while True:
-            note = await self.rpc.notifications.get()
-            for server in self.servers.values():
-                await server.members_known.wait()
-            try:
-                await self.handle_notification(note)
-            except Exception:  # one bad envelope must not stop the bot
-                log.exception("signal notification failed")
+    async def members_ready(self) -> None:
+        for server in self.servers.values():
+            await server.members_known.wait()
 
     # Routing ---------------------------------------------------------------------------------
 
