@@ -121,7 +121,8 @@ async def in_process(db: Path, events: list[dict[str, Any]]) -> float:
     from bot.app import Engine
     from bot.clock import SimulatedClock
     from bot.config import load_config
-    from bot.transports.console import ConsoleServer, ProtocolError
+    from bot.transports.console import ConsoleServer
+    from bot.transports.console_protocol import ProtocolError
 
     server = ConsoleServer(lambda obj: None)
     engine = await Engine.open(load_config(ROOT / "config.example.toml"), db,

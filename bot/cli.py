@@ -66,7 +66,8 @@ def _db_path_or_unknown(args: argparse.Namespace) -> str:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.transports.console import parse_instant, run_console
+    from bot.transports.console import run_console
+    from bot.transports.console_protocol import parse_instant
 
     config = _config(args)
     if args.start:

@@ -9,7 +9,8 @@ from typing import Any
 from bot.app import Engine
 from bot.clock import SimulatedClock
 from bot.config import Config, parse_config
-from bot.transports.console import ConsoleServer, ProtocolError
+from bot.transports.console import ConsoleServer
+from bot.transports.console_protocol import ProtocolError
 from storage.database import is_url
 
 START = "2026-12-01T09:00:00+01:00"  # a Tuesday, Europe/Paris

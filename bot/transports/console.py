@@ -1,14 +1,12 @@
 """The console transport: the whole bot against a simulated server, driven by JSON lines or a REPL.
 
 It is a transport like Discord: it turns input lines into Engine calls and prints what the outbox
-delivers. Time moves only through `advance` (see CONSOLE_PROTOCOL.md).
+delivers. Time moves only through `advance` (see CONSOLE_PROTOCOL.md). Reading, parsing and writing the
+lines is bot/transports/console_protocol.py; the human REPL is bot/transports/console_repl.py.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
-import json
-import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -23,35 +21,13 @@ from bot.context import Community
 from bot.mentions import MENTION_TOKEN
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
 from bot.services.setup import Finding, ServerMember
+from bot.transports.console_protocol import ProtocolError, parse_duration, parse_instant, run_jsonl, write_json_line
 from storage import console_server
 from storage.database import is_url
 
-DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 EVENT_TYPES = ("join", "leave", "message", "command", "click", "roles", "advance")
-MAX_LINE = 1_000_000
 MAX_ADVANCE = timedelta(days=800)
 THREAD_FIELDS = ("thread", "name", "archived", "locked", "resolved")
-TOO_LONG = object()  # what read_line returns for a line over MAX_LINE (its rest is read and dropped)
-
-
-class ProtocolError(Exception):
-    """An input line that is not a known event; nothing else happens."""
-
-
-def parse_duration(text: str) -> timedelta:
-    match = DURATION.match(str(text))
-    if not match:
-        raise ProtocolError(f"bad duration {text!r}: use e.g. 90m, 36h, 7d")
-    return timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
-
-
-def parse_instant(text: str, tz: Any) -> datetime:
-    try:
-        when = datetime.fromisoformat(str(text))
-    except ValueError:
-        raise ProtocolError(f"bad date-time {text!r}: use ISO 8601") from None
-    return when if when.tzinfo else when.replace(tzinfo=tz)
 
 
 class ConsoleServer:
@@ -332,91 +308,6 @@ def render_mentions(text: str) -> str:
     """`<@alice>` → `@alice`: on the console a platform id is the handle."""
     return MENTION_TOKEN.sub(lambda m: "@" + m.group(1), text)
 
-
-def write_json_line(stream: TextIO, obj: dict[str, Any]) -> None:
-    """One line, flushed: a message counts as delivered only once it is written out."""
-    try:
-        line = json.dumps(obj, ensure_ascii=False)
-        line.encode("utf-8")
-    except UnicodeEncodeError:
-        line = json.dumps(obj, ensure_ascii=True)
-    stream.write(line + "\n")
-    stream.flush()
-
-
-async def read_line(stream: Any) -> str | object | None:
-    """One input line; TOO_LONG for a line over MAX_LINE, read to its end so it stays one line (one
-    `done`), None at the end of input."""
-    loop = asyncio.get_running_loop()
-    raw = await loop.run_in_executor(None, stream.readline, MAX_LINE + 1)
-    if not raw:
-        return None
-    newline = b"\n" if isinstance(raw, bytes) else "\n"
-    if len(raw) > MAX_LINE and not raw.endswith(newline):
-        while True:  # the rest of the line, in bounded chunks
-            rest = await loop.run_in_executor(None, stream.readline, MAX_LINE)
-            if not rest or rest.endswith(newline):
-                return TOO_LONG
-    return raw.decode("utf-8", errors="surrogateescape") if isinstance(raw, bytes) else raw
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """`{"confirm": false, "confirm": true}` is ambiguous: refused, never "the last one wins"."""
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("duplicate key")
-    return obj
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("not a finite number")  # 1e999: JSON has no Infinity to echo back
-    return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")  # NaN, Infinity, -Infinity
-
-
-def parse_event(line: str) -> Any:
-    """One input line as JSON, strictly: no duplicate keys, no NaN or infinite numbers."""
-    try:
-        return json.loads(line, object_pairs_hook=_no_duplicate_keys, parse_float=_finite,
-                          parse_constant=_no_constant)
-    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
-        raise ProtocolError("not valid JSON (duplicate keys, NaN and infinite numbers are refused)") from None
-
-
-async def run_jsonl(server: ConsoleServer, engine: Engine, stdin: Any = None) -> None:
-    """The machine protocol: every line yields its outputs and then exactly one `done`."""
-    stdin = stdin or sys.stdin.buffer
-    server.out({"type": "ready"})
-    while True:
-        line = await read_line(stdin)
-        if line is None:
-            break
-        if line is not TOO_LONG and not str(line).strip():
-            continue
-        event_id = None
-        try:
-            if line is TOO_LONG:
-                raise ProtocolError(f"line too long (at most {MAX_LINE} bytes)")
-            event = parse_event(str(line))
-            if isinstance(event, dict):
-                event_id = event.get("id")
-            await server.handle(event)
-        except ProtocolError as exc:
-            server.out({"type": "protocol_error", "text": str(exc)})
-        except Exception as exc:  # a bug must not kill the session: say so, keep going
-            import logging
-
-            logging.getLogger(__name__).exception("event failed")
-            server.out({"type": "protocol_error", "text": f"internal error: {type(exc).__name__}"})
-        done: dict[str, Any] = {"type": "done"}
-        if event_id is not None and isinstance(event_id, str | int | float):
-            done["id"] = event_id
-        server.out(done)
 
 async def run_console(
     config: Any, db_path: str, start: datetime, jsonl: bool, stdout: TextIO | None = None,

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import Engine
-from bot.transports.console import THREAD_FIELDS, ConsoleServer, ProtocolError
+from bot.transports.console import THREAD_FIELDS, ConsoleServer
+from bot.transports.console_protocol import ProtocolError
 from bot.transports.pictures import picture_line
 
 REPL_HELP = """Commands (time moves only when you advance it):
