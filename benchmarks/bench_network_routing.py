@@ -4,7 +4,7 @@ The network is the generated 100k community split into NETWORK_SIZE communities 
 the communities, each community with its own skill rows, as a real network has), a NETWORK_SHARE of
 members sharing their profile with the network. A decision is what `request widen` does before it
 records the pings: load the requester, the round's parameters (`network_params`), the network
-statement (`storage.network_shared.route_candidates`), for fresh requests of one community with skill
+statement (`storage.network_routing.route_candidates`), for fresh requests of one community with skill
 sets copied from the history.
 
 Baseline, in the same run: one local routing decision on the same 100k members as one community (the
@@ -84,7 +84,7 @@ async def route_network(ctx: Any, request_id: int, reference: bool = False) -> l
     """One widened routing decision through the real code, read-only on committed data."""
     from bot.services.network_requests import network_params
     from storage import members as members_repo
-    from storage import network_shared as repo
+    from storage import network_routing as repo
     from storage import requests as requests_repo
 
     conn = ctx.db.reader

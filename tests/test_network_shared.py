@@ -6,7 +6,7 @@ import random
 
 from bot.config import parse_config
 from bot.services import network_requests
-from storage import network_shared as network_repo
+from storage import network_routing as network_routing_repo
 from tests.harness import Sim
 from tests.network_places import click, command, messages, network, onboard, place
 
@@ -115,7 +115,7 @@ async def test_network_routing_follows_fatigue_and_quiet_hours(sim: Sim) -> None
 
 
 def _params(sim: Sim, request_id: int, requester: int, keys: list[str], places, now: int, **more):  # noqa: ANN001, ANN202
-    return network_repo.NetworkRouteParams(
+    return network_routing_repo.NetworkRouteParams(
         guild_id="lilas", request_id=request_id, requester_id=requester, requester_platform_id=f"u{requester}",
         skill_keys=keys, urgent=more.get("urgent", False), limit=more.get("limit", 4), fair_since=now - 28 * 86400,
         fatigue_since=now - 14 * 86400, fatigue_cap=4, now=now, languages=more.get("languages", []), places=places)
@@ -165,8 +165,8 @@ async def test_the_network_walk_picks_what_the_plain_rules_pick(sim: Sim) -> Non
             rid = cur.lastrowid
         params = _params(sim, rid, 1, keys, places, now + trial * 3600, urgent=trial % 3 == 0,
                          languages=rng.choice([[], ["fr"], ["en", "de"]]), limit=rng.choice([1, 3, 6]))
-        fast = await network_repo.route_candidates(lilas.db.reader, params)
-        plain = await network_repo.route_candidates_reference(lilas.db.reader, params)
+        fast = await network_routing_repo.route_candidates(lilas.db.reader, params)
+        plain = await network_routing_repo.route_candidates_reference(lilas.db.reader, params)
         assert [m.id for m in fast] == [m.id for m in plain], (trial, keys)
         assert all(m.guild_id != "lilas" for m in fast)
         checked += len(fast)

@@ -13,7 +13,7 @@ from bot.errors import not_found
 from bot.services import network_shared as net
 from bot.services.event_cards import EventView, view_of
 from storage import events as events_repo
-from storage import network_shared as network_repo
+from storage import network_events as network_repo
 from storage.events import Event
 
 LIST_LIMIT = 25

@@ -34,10 +34,12 @@ from bot.services.request_routing import (
 from bot.when import parse_duration
 from storage import engagement as engagement_repo
 from storage import members as members_repo
+from storage import network_requests as widened_repo
+from storage import network_routing as network_routing_repo
 from storage import network_shared as network_repo
 from storage import requests as requests_repo
 from storage.members import Member
-from storage.network_shared import NetworkRouteParams, Place
+from storage.network_routing import NetworkRouteParams, Place
 from storage.requests import Request
 
 DAY = 86400
@@ -92,7 +94,7 @@ async def network_params(
         guild_id=ctx.guild_id, request_id=request.id,
         requester_id=request.requester_id if request.requester_id is not None else -1,
         requester_platform_id=requester.platform_id if requester else "",
-        skill_keys=await network_repo.skill_keys(tx, request.id), urgent=request.urgent,
+        skill_keys=await widened_repo.skill_keys(tx, request.id), urgent=request.urgent,
         limit=candidates_wanted(ctx), fair_since=now - cfg.fairness_window_days * DAY,
         fatigue_since=now - cfg.fatigue_window_days * DAY, fatigue_cap=cfg.fatigue_cap, now=now,
         languages=_languages(requester), places=places(ctx),
@@ -123,15 +125,15 @@ async def network_round(
     community, telling them which community asks; `named`: the requester shares their name."""
     requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
     params = await network_params(tx, ctx, request, requester)
-    candidates = await network_repo.route_candidates(tx, params)
+    candidates = await network_routing_repo.route_candidates(tx, params)
     if not candidates and params.languages:  # as locally: anyone offering it, rather than nobody
-        candidates = await network_repo.route_candidates(tx, replace(params, languages=[]))
+        candidates = await network_routing_repo.route_candidates(tx, replace(params, languages=[]))
     helpers = await round_size(tx, ctx, _one_per_person(candidates))
     now = ctx.now_ts()
-    await network_repo.mark_widened(tx, request.id, now)
+    await widened_repo.mark_widened(tx, request.id, now)
     if not helpers:
-        return NetworkRound([], await network_repo.count_network_offerers(tx, ctx.guild_id, params.skill_keys))
-    await network_repo.record_network_round(tx, request.id, [h.id for h in helpers], now)
+        return NetworkRound([], await network_routing_repo.count_network_offerers(tx, ctx.guild_id, params.skill_keys))
+    await widened_repo.record_network_round(tx, request.id, [h.id for h in helpers], now)
     skills = (await requests_repo.skill_names(tx, [request.id]))[request.id]
     place = net.community_name(ctx)
     for helper in helpers:
@@ -175,14 +177,14 @@ async def widen_request(ctx: Community, actor: Member, is_animator: bool, reques
 
 async def foreign_request(ctx: Community, request_id: int) -> bool:
     """The id is a request of another community of the network that was offered to it."""
-    found = await network_repo.request_by_id(ctx.db.reader, request_id)
+    found = await widened_repo.request_by_id(ctx.db.reader, request_id)
     return found is not None and found[0] != ctx.guild_id and found[1] is not None \
         and net.by_guild_key(ctx, found[0]) is not None
 
 
 async def home_of_request(ctx: Community, request_id: int) -> Community:
     """The community a widened request of another community belongs to (its helpers resolve it there)."""
-    found = await network_repo.request_by_id(ctx.db.reader, request_id)
+    found = await widened_repo.request_by_id(ctx.db.reader, request_id)
     home = net.by_guild_key(ctx, found[0]) if found else None
     if home is None:
         raise not_found("requests.unknown", id=request_id)
@@ -192,7 +194,7 @@ async def home_of_request(ctx: Community, request_id: int) -> Community:
 async def claim_widened(ctx: Community, member: Member, request_id: int) -> Request:
     """A member of another community takes a widened request: both sides introduced by DM, each in
     their own community; the others asked hear it is taken."""
-    found = await network_repo.request_by_id(ctx.db.reader, request_id)
+    found = await widened_repo.request_by_id(ctx.db.reader, request_id)
     home = net.by_guild_key(ctx, found[0]) if found else None
     if found is None or home is None or found[1] is None:
         raise not_found("requests.unknown", id=request_id)
@@ -263,11 +265,11 @@ async def widen_due(tx: aiosqlite.Connection, ctx: Community, fire_time: datetim
         return
     now = ctx.now_ts()
     cfg = ctx.config.requests
-    due = await network_repo.due_for_widening(
+    due = await widened_repo.due_for_widening(
         tx, ctx.guild_id, rounds=widen_rounds(ctx), waited_since=now - widen_after(ctx),
         round_before=now - int(cfg.round_after_hours * HOUR), max_rounds=cfg.escalate_after_rounds,
         limit=WIDEN_BATCH)
-    ids = {d.request_id for d in due} | set(await network_repo.never_offered_here(tx, ctx.guild_id, WIDEN_BATCH))
+    ids = {d.request_id for d in due} | set(await widened_repo.never_offered_here(tx, ctx.guild_id, WIDEN_BATCH))
     for request_id in sorted(ids):
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
         if request is None or request.status != "open":

@@ -18,7 +18,7 @@ from bot.outbox import post
 from bot.scheduler import Job, cron, period_week
 from bot.services import network_shared as net
 from bot.services.vitality import check_days, window_ending_now
-from storage import network_shared as network_repo
+from storage import network_vitality as network_repo
 from storage import vitality as vitality_repo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
