@@ -9,7 +9,8 @@ import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -315,15 +316,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    quiet = args.command == "console" and getattr(args, "jsonl", False)
-    if args.command == "run":  # what the bot does, in discord.py's own format (colours on a terminal)
-        from cogs.bot import configure_logging
+    with command_logging(args):
+        return _run_command(args)
 
-        configure_logging(verbose=args.verbose)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else (logging.ERROR if quiet else logging.WARNING),
-        stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+
+@contextmanager
+def command_logging(args: argparse.Namespace) -> Iterator[None]:
+    """The root logger set up for the command while it runs, then put back as it was: main() also runs
+    inside processes that go on (the tests, a program embedding the bot), where a handler left behind
+    writes later records to a stream closed by then ("--- Logging error ---") at a level nobody asked for."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    quiet = args.command == "console" and getattr(args, "jsonl", False)
+    try:
+        if args.command == "run":  # what the bot does, in discord.py's own format (colours on a terminal)
+            from cogs.bot import configure_logging
+
+            configure_logging(verbose=args.verbose)
+        logging.basicConfig(
+            level=logging.INFO if args.verbose else (logging.ERROR if quiet else logging.WARNING),
+            stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        yield
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            handler.flush()
+            root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """The command's own work; what it cannot do becomes a sentence on stderr and an exit code."""
     try:
         return int(args.func(args) or 0)
     except (ConfigError, FileProblem) as exc:

@@ -51,20 +51,21 @@ def test_only_the_intents_the_bot_uses() -> None:
 def test_run_logs_at_info_with_discords_formatter(monkeypatch: pytest.MonkeyPatch) -> None:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    seen: dict[str, Any] = {}
+    run = cli.cmd_run
+
+    def run_and_look(args: Any) -> int:  # logging as the command sees it while it runs
+        seen["level"], seen["formatters"] = root.level, [h.formatter for h in root.handlers]
+        return run(args)
+
+    monkeypatch.setattr(cli, "cmd_run", run_and_look)
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
-    try:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        assert cli.main(["run"]) == cli.EXIT_USAGE  # no token: stops before connecting, logging is set up
-        assert root.level == logging.INFO
-        assert any(isinstance(h.formatter, discord.utils._ColourFormatter) or
-                   "%(levelname)-8s" in getattr(h.formatter, "_fmt", "") for h in root.handlers)
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
+    assert cli.main(["run"]) == cli.EXIT_USAGE  # no token: stops before connecting, logging is set up
+    assert seen["level"] == logging.INFO
+    assert any(isinstance(f, discord.utils._ColourFormatter) or "%(levelname)-8s" in getattr(f, "_fmt", "")
+               for f in seen["formatters"])
+    # and put back once main() returns: nothing left writing to this test's stderr after it is closed
+    assert root.handlers == handlers and root.level == level
 
 
 async def test_commands_are_synced_only_when_they_changed(dsim: DiscordSim, monkeypatch: pytest.MonkeyPatch) -> None:
