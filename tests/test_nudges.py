@@ -565,7 +565,7 @@ async def test_dm_rows_joined_from_frames_are_the_rows_built_in_full(tmp_path: P
     frames are byte for byte the payloads rendered in full."""
     import json
 
-    from bot.services.engagement import NudgeWords
+    from bot.services.nudge_words import NudgeWords
     from storage.engagement import NudgeTarget
 
     sim = await open_sim(tmp_path)
