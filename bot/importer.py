@@ -162,9 +162,9 @@ async def apply_import(ctx: Community, rows: list[Row], progress: Callable[[int]
                 await apply_profile_changes(tx, ctx, row.member_id, row.changes)
         progress(min(start + BATCH, len(todo)))
     if todo:
-        from bot.services import onboarding
+        from bot.services import godparents
 
-        await onboarding.serve_waiting_newcomers(ctx)
+        await godparents.serve_waiting_newcomers(ctx)
     return len(todo)
 
 

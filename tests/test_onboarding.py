@@ -644,7 +644,7 @@ async def test_one_godchild_due_keeps_the_single_check_in_wording_in_french(tmp_
 
 async def test_a_batched_check_in_row_is_the_row_send_dm_writes(sim: Sim) -> None:
     from bot.outbox import Component, send_dm
-    from bot.services.onboarding import dm_row
+    from bot.services.checkins import dm_row
     from storage import members as members_repo
     from storage import outbox as outbox_repo
 
@@ -672,7 +672,7 @@ async def test_the_daily_pool_picks_exactly_what_the_pool_query_picks(tmp_path: 
     """Many newcomers placed one after another: the preloaded pool and find_godparent agree at each step."""
     import random
 
-    from bot.services.onboarding import GodparentPool, newcomer_languages, pool_rules
+    from bot.services.godparent_pool import GodparentPool, newcomer_languages, pool_rules
     from storage import members as members_repo
     from storage import onboarding as onboarding_repo
 
@@ -733,7 +733,8 @@ async def test_the_daily_hand_over_in_batches_writes_what_one_godchild_at_a_time
     same outbox rows, in the same order, and the same pairings and queue as the one-by-one path."""
     import random
 
-    from bot.services.onboarding import GodparentPool, hand_over_orphaned_godchildren
+    from bot.services.godparent_handovers import hand_over_orphaned_godchildren
+    from bot.services.godparent_pool import GodparentPool
     from storage import onboarding as onboarding_repo
 
     class Rollback(Exception):

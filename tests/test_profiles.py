@@ -197,14 +197,14 @@ async def test_skills_counts_offers_and_needs_of_present_members(sim: Sim) -> No
 
 
 async def test_profile_set_serves_waiting_newcomers(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.services import onboarding
+    from bot.services import godparents
 
     calls: list[object] = []
 
     async def record(ctx: object) -> None:
         calls.append(ctx)
 
-    monkeypatch.setattr(onboarding, "serve_waiting_newcomers", record)
+    monkeypatch.setattr(godparents, "serve_waiting_newcomers", record)
     await sim.onboard("alice", godparent=True)
     assert calls == [sim.ctx]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.mentions import neutralize
-from bot.services import onboarding
+from bot.services import godparents, onboarding
 from bot.services.setup import is_adopted
 
 
@@ -24,7 +24,7 @@ async def accept_charter(inv: Invocation, _argument: str, _values: list[str]) ->
          animator=True)
 async def mod_godparent(inv: Invocation) -> Reply:
     o = inv.options
-    newcomer, godparent = await onboarding.assign_by_animator(inv.ctx, inv.member, o["newcomer"], o["godparent"])
+    newcomer, godparent = await godparents.assign_by_animator(inv.ctx, inv.member, o["newcomer"], o["godparent"])
     text = inv.t("onboarding.godparent_assigned", newcomer=neutralize(newcomer.handle),
                  godparent=neutralize(godparent.handle))
     return ok(text, {"newcomer": newcomer.handle, "godparent": godparent.handle})

@@ -12,8 +12,9 @@
 A godparent relationship is "current" for as long as the check-ins last (the largest offset,
 180 days by default): only current godchildren count against a godparent's cap and are handed on.
 
-This module holds the charter, arrivals, departures and the daily job; the godparents
-(bot/services/godparents.py) and the check-ins (bot/services/checkins.py) have their own, re-exported here.
+This module holds the charter, arrivals, departures and the daily job; the godparents have their own
+(bot/services/godparents.py: assignment and the queue; godparent_pool.py: who may take a newcomer;
+godparent_handovers.py: godchildren handed on), and so do the check-ins (bot/services/checkins.py).
 """
 from __future__ import annotations
 
@@ -29,20 +30,10 @@ from bot.live import shown_name
 from bot.mentions import clean_display_name, mention, neutralize
 from bot.outbox import Component, change_role, post, send_dm
 from bot.scheduler import Job, cron, period_day
-from bot.services.checkins import CHECKIN_CATCH_UP_DAYS, dm_row, send_checkins  # noqa: F401 - re-exported
-from bot.services.godparents import (  # noqa: F401 - re-exported
-    GodparentPool,
-    _hand_over,
-    _has_current_godparent,
-    _serve_waiting,
-    _window_start,
-    assign_by_animator,
-    assign_godparent,
-    hand_over_orphaned_godchildren,
-    newcomer_languages,
-    pool_rules,
-    serve_waiting_newcomers,
-)
+from bot.services.checkins import send_checkins
+from bot.services.godparent_handovers import _hand_over, hand_over_orphaned_godchildren
+from bot.services.godparent_pool import GodparentPool, godchild_window_start
+from bot.services.godparents import _has_current_godparent, _serve_waiting, assign_godparent
 from bot.services.members import ensure_member, is_animator, member_locale
 from storage import adoption as adoption_repo
 from storage import members as members_repo
@@ -159,7 +150,7 @@ async def member_left(ctx: Community, platform_id: str) -> None:
             await post(tx, ctx, ctx.config.channels.welcome, "farewell",
                        ctx.t(loc, "onboarding.farewell", name=neutralize(left.handle),
                              community=ctx.config.community.name), about=[left.id])
-        for child_id in await onboarding_repo.current_godchildren(tx, left.id, _window_start(ctx)):
+        for child_id in await onboarding_repo.current_godchildren(tx, left.id, godchild_window_start(ctx)):
             await _hand_over(tx, ctx, child_id, left, paced=False)
         if left.godparent_id is not None:
             await _serve_waiting(tx, ctx, paced=False)  # their godparent may have just freed up

@@ -209,10 +209,10 @@ async def set_profile(ctx: Community, member: Member, options: Mapping[str, Any]
 
 async def _after_profile_change(ctx: Community) -> None:
     """A new volunteer godparent may serve newcomers who wait; a failure there must not undo the update."""
-    from bot.services import onboarding
+    from bot.services import godparents
 
     try:
-        await onboarding.serve_waiting_newcomers(ctx)
+        await godparents.serve_waiting_newcomers(ctx)
     except Exception:
         log.exception("serve_waiting_newcomers failed after a profile update")
 

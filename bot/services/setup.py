@@ -190,7 +190,7 @@ def _past_checkins(
     ctx: Community, chosen: Iterable[ServerMember], ids: dict[str, int], joined: dict[str, int], now: int,
 ) -> list[tuple[int, int, int]]:
     """Check-in offsets their tenure is already past (or about to be, within the catch-up) count as done."""
-    from bot.services.onboarding import CHECKIN_CATCH_UP_DAYS
+    from bot.services.checkins import CHECKIN_CATCH_UP_DAYS
 
     rows = []
     for person in chosen:
