@@ -7,265 +7,41 @@ One-off dates ("24/12 18h", "24/12/2026 18:00", "demain 9h", "jeudi prochain à 
 in words is bot/when_words.py. A rule is stored as a 5-field crontab (weekdays counted from Sunday
 = 0, as cron does) whose weekday field may also be `D#N` (the Nth weekday D of the month) or `DL`
 (the last one), so every rule, typed in words or in cron, has one form that APScheduler evaluates
-in the community's timezone: "every Thursday at 18:00" stays at 18:00 local time across DST.
+in the community's timezone: "every Thursday at 18:00" stays at 18:00 local time across DST. The rules
+themselves are bot/cron_rules.py; the vocabulary (and durations) bot/when_lexicon.py.
 
 Pure functions: no database, no clock of its own (`now` is passed in), no catalogue.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
-
-# Standard crontab numbers weekdays from Sunday (0 or 7); APScheduler 3 from Monday: translate by name.
-CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-NTH_NAMES = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th"}
-MAX_OCCURRENCES = 1000
-
-
-class WhenError(ValueError):
-    """Text that is not a date, a rule or a duration; `reason` names what is wrong (a catalogue key
-    suffix in `time.error.*`)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-# ---------------------------------------------------------------------------------------------
-# Cron rules
-
-
-def _weekday_number(token: str) -> int:
-    token = token.strip().lower()
-    if token in CRON_WEEKDAYS:
-        return CRON_WEEKDAYS.index(token)
-    if token.isdigit() and 0 <= int(token) <= 7:
-        return int(token) % 7
-    raise ValueError(f"bad weekday {token!r}")
-
-
-def crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0/7 = Sunday, names, ranges, steps) → APScheduler weekday names."""
-    if field == "*":
-        return "*"
-    days: set[int] = set()
-    for item in field.split(","):
-        base, _, step_text = item.partition("/")
-        step = int(step_text) if step_text.isdigit() else 1
-        if step < 1 or (step_text and not step_text.isdigit()):
-            raise ValueError(f"bad step in {item!r}")
-        if base == "*":
-            first, last = 0, 6
-        elif "-" in base:
-            start, _, end = base.partition("-")
-            first, last = _weekday_number(start), _weekday_number(end)
-            if last == 0 and first > 0:  # `1-7`, `mon-sun`: Sunday closes the range
-                last = 7
-            if last < first:
-                raise ValueError(f"bad range {item!r}")
-        else:
-            first = _weekday_number(base)
-            last = 6 if step_text else first
-        days.update(d % 7 for d in range(first, last + 1, step))
-    return ",".join(CRON_WEEKDAYS[d] for d in sorted(days))
-
-
-NTH_FIELD = re.compile(r"^(\w+)(?:#([1-5])|(L))$", re.IGNORECASE)
-
-
-def cron_trigger(expr: str, tz: ZoneInfo) -> CronTrigger:
-    """A 5-field crontab (with `D#N` / `DL` weekdays) in `tz`; ValueError when it is not one."""
-    fields = expr.split()
-    if len(fields) != 5:
-        raise ValueError("expected 5 fields")
-    minute, hour, day, month, weekday = fields
-    if day.upper() == "L":  # the last day of the month
-        if weekday != "*":
-            raise ValueError("the last day of the month and a weekday cannot be combined")
-        try:
-            return CronTrigger(minute=minute, hour=hour, day="last", month=month, timezone=tz)
-        except (KeyError, IndexError, TypeError) as exc:
-            raise ValueError(str(exc)) from None
-    nth = NTH_FIELD.match(weekday)
-    try:
-        if nth:
-            if day != "*":
-                raise ValueError("a day of the month and an nth weekday cannot be combined")
-            name = CRON_WEEKDAYS[_weekday_number(nth.group(1))]
-            which = "last" if nth.group(3) else NTH_NAMES[int(nth.group(2))]
-            return CronTrigger(minute=minute, hour=hour, day=f"{which} {name}", month=month, timezone=tz)
-        return CronTrigger.from_crontab(" ".join([minute, hour, day, month, crontab_weekdays(weekday)]), timezone=tz)
-    except (KeyError, IndexError, TypeError) as exc:
-        raise ValueError(str(exc)) from None
-
-
-def next_after(spec: str, tz: ZoneInfo, after: datetime, previous: datetime | None = None) -> datetime | None:
-    """The first occurrence of a rule strictly after `after` (aware), None when it never fires again.
-
-    Once per local wall time across DST (bot/wall_times.py): a time the autumn repeats fires once, a
-    time the spring skips fires at the first valid time after it. `previous`: the last occurrence.
-    """
-    from bot.wall_times import cron_time_after  # bot.wall_times imports the scheduler, which needs this module
-
-    return cron_time_after(cron_trigger(spec, tz), after, tz, previous)
-
-
-def occurrences(spec: str, tz: ZoneInfo, after: datetime, count: int) -> list[datetime]:
-    """The next `count` occurrences strictly after `after`, in `tz` (for listings and events)."""
-    found: list[datetime] = []
-    current, previous = after, None
-    for _ in range(min(count, MAX_OCCURRENCES)):
-        following = next_after(spec, tz, current, previous)
-        if following is None:
-            break
-        found.append(following.astimezone(tz))
-        current = previous = following
-    return found
-
-
-def is_cron(text: str) -> bool:
-    fields = text.split()
-    return len(fields) == 5 and all(re.fullmatch(r"[0-9*/,\-#LlA-Za-z?]+", f) for f in fields) and \
-        bool(re.match(r"[0-9*]", fields[0]))
-
-
-# ---------------------------------------------------------------------------------------------
-# Words
-
-
-def normalize(text: str) -> str:
-    """Lower case, no accents, straight apostrophes, single spaces: "Jeudi  prochain à 18h" → "jeudi prochain a 18h"."""
-    text = text.replace("’", "'").replace("‘", "'").replace("\u202f", " ").replace("\xa0", " ")
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.split())
-
-
-# Monday = 0 (Python); crontab numbers are (python + 1) % 7.
-WEEKDAY_WORDS: dict[str, int] = {}
-for _i, _names in enumerate((
-    ("lundi", "lun", "monday", "mon"), ("mardi", "tuesday", "tue", "tues"),
-    ("mercredi", "mer", "wednesday", "wed"), ("jeudi", "jeu", "thursday", "thu", "thur", "thurs"),
-    ("vendredi", "ven", "friday", "fri"), ("samedi", "sam", "saturday", "sat"),
-    ("dimanche", "dim", "sunday", "sun"),
-)):
-    for _name in _names:
-        WEEKDAY_WORDS[_name] = _i
-        if len(_name) > 4:
-            WEEKDAY_WORDS[_name + "s"] = _i
-
-MONTH_WORDS: dict[str, int] = {}
-for _i, _names in enumerate((
-    ("janvier", "janv", "january", "jan"), ("fevrier", "fevr", "fev", "february", "feb"),
-    ("mars", "march"), ("avril", "avr", "april", "apr"), ("mai", "may"), ("juin", "june", "jun"),
-    ("juillet", "juil", "july", "jul"), ("aout", "august", "aug"), ("septembre", "sept", "september", "sep"),
-    ("octobre", "october", "oct"), ("novembre", "november", "nov"), ("decembre", "december", "dec"),
-), start=1):
-    for _name in _names:
-        MONTH_WORDS[_name] = _i
-        MONTH_WORDS[_name + "."] = _i
-
-ORDINAL_WORDS = {
-    "premier": 1, "premiere": 1, "premiers": 1, "premieres": 1, "1er": 1, "1re": 1, "1ere": 1, "first": 1,
-    "1st": 1, "deuxieme": 2, "deuxiemes": 2, "second": 2, "seconds": 2, "2e": 2, "2eme": 2, "2nd": 2,
-    "troisieme": 3, "troisiemes": 3, "third": 3, "3e": 3, "3eme": 3, "3rd": 3, "quatrieme": 4,
-    "quatriemes": 4, "fourth": 4, "4e": 4, "4eme": 4, "4th": 4, "cinquieme": 5, "fifth": 5, "5e": 5,
-    "5eme": 5, "5th": 5, "dernier": -1, "derniere": -1, "derniers": -1, "dernieres": -1, "last": -1,
-}
-
-EVERY = {"tous", "toutes", "tout", "chaque", "every", "each"}
-NEXT = {"prochain", "prochaine", "next"}
-THIS = {"ce", "cet", "cette", "this"}
-FILLERS = {"le", "la", "les", "l", "de", "du", "des", "d", "of", "the", "on", "at", "a", "et", "and", "@", "vers",
-           "around", ",", "en", "in", "par", "per", "mois", "month", "semaine", "week", "fois", "once"}
-RANGE_WORDS = {"au", "to", "through", "till", "until", "-"}
-DAY_UNITS = {"jour", "jours", "day", "days", "daily", "quotidien", "quotidiennement", "journee", "journees"}
-MONTH_UNITS = {"mois", "month", "months", "monthly", "mensuel", "mensuellement"}
-YEAR_UNITS = {"an", "ans", "annee", "annees", "year", "years", "yearly", "annuel", "annuellement"}
-HOUR_UNITS = {"heure", "heures", "hour", "hours", "hourly"}
-WEEKDAYS_WORDS = {"weekdays", "weekday", "ouvrables", "ouvrable", "ouvres", "ouvre"}
-WEEKEND_WORDS = {"week-end", "week-ends", "weekend", "weekends", "we"}
-RELATIVE_DAYS = {"aujourd'hui": 0, "aujourdhui": 0, "today": 0, "ce soir": 0, "tonight": 0, "ce matin": 0,
-                 "cet apres-midi": 0, "demain": 1, "tomorrow": 1, "apres-demain": 2, "apres demain": 2}
-
-DURATION_UNITS: dict[str, int] = {}
-for _seconds, _names in (
-    (60, ("m", "min", "mins", "minute", "minutes", "mn")),
-    (3600, ("h", "hr", "hrs", "heure", "heures", "hour", "hours")),
-    (86400, ("d", "j", "jour", "jours", "day", "days")),
-    (604800, ("w", "sem", "semaine", "semaines", "week", "weeks")),
-):
-    for _name in _names:
-        DURATION_UNITS[_name] = _seconds
-
-_UNIT_PATTERN = "|".join(sorted((re.escape(u) for u in DURATION_UNITS), key=len, reverse=True))
-DURATION_PART = re.compile(rf"(\d+)\s*({_UNIT_PATTERN})\b")
-
-
-def parse_duration(text: str) -> timedelta:
-    """`90m`, `2h`, `1d`, `1 semaine`, `2 jours`, `1h30`, `1 jour et 2 heures`, or plain minutes (`45`)."""
-    plain = normalize(text)
-    if plain.isdigit():
-        if int(plain) <= 0:
-            raise WhenError("bad_duration")
-        return timedelta(minutes=int(plain))
-    hm = re.fullmatch(r"(\d+)\s*h\s*(\d{1,2})(?:\s*(?:m|min|mn))?", plain)
-    if hm:
-        return timedelta(hours=int(hm.group(1)), minutes=int(hm.group(2)))
-    total = 0
-    rest = DURATION_PART.sub(lambda m: " ", plain)
-    if rest.replace(" et ", " ").replace(" and ", " ").replace(",", " ").strip():
-        raise WhenError("bad_duration")
-    for number, unit in DURATION_PART.findall(plain):
-        total += int(number) * DURATION_UNITS[unit]
-    if total <= 0:
-        raise WhenError("bad_duration")
-    return timedelta(seconds=total)
-
-
-# ---------------------------------------------------------------------------------------------
-# Times of day
-
-TIME_PATTERNS = (
-    re.compile(r"(?<![\d/.:-])(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?(?![\d/a-z])"),  # 18h, 18 h 30, 18 heures
-    re.compile(r"(?<![\d/.:-])(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])"),  # 10am, 6:30 pm
-    re.compile(r"(?<![\d/.:-])(\d{1,2}):(\d{2})(?![\d:])"),  # 18:30
+from bot.cron_rules import is_cron, next_after
+from bot.when_lexicon import (
+    DAY_UNITS,
+    DURATION_UNITS,
+    EVERY,
+    FILLERS,
+    HOUR_UNITS,
+    MONTH_UNITS,
+    MONTH_WORDS,
+    NEXT,
+    ORDINAL_WORDS,
+    RANGE_WORDS,
+    RELATIVE_DAYS,
+    THIS,
+    UNIT_PATTERN,
+    WEEKDAY_WORDS,
+    WEEKDAYS_WORDS,
+    WEEKEND_WORDS,
+    YEAR_UNITS,
+    WhenError,
+    normalize,
+    take_time,
 )
-TIME_WORDS = {"midi": (12, 0), "noon": (12, 0), "minuit": (0, 0), "midnight": (0, 0)}
-
-
-def _take_time(text: str) -> tuple[tuple[int, int] | None, str]:
-    """The one time of day in `text` (hour, minute) and the text without it."""
-    found: list[tuple[int, int]] = []
-
-    def grab(pattern: re.Pattern[str], text: str) -> str:
-        def repl(m: re.Match[str]) -> str:
-            hour, minute = int(m.group(1)), int(m.group(2) or 0)
-            if len(m.groups()) == 3 and m.group(3):
-                if not 1 <= hour <= 12:
-                    raise WhenError("bad_time")
-                hour = hour % 12 + (12 if m.group(3) == "p" else 0)
-            if hour > 23 or minute > 59:
-                raise WhenError("bad_time")
-            found.append((hour, minute))
-            return " "
-        return pattern.sub(repl, text)
-
-    for pattern in TIME_PATTERNS:
-        text = grab(pattern, text)
-    for word, value in TIME_WORDS.items():
-        if re.search(rf"\b{word}\b", text):
-            found.append(value)
-            text = re.sub(rf"\b{word}\b", " ", text)
-    if len(set(found)) > 1:
-        raise WhenError("two_times")
-    return (found[0] if found else None), " ".join(text.split())
-
 
 # ---------------------------------------------------------------------------------------------
 # Parsing
@@ -328,7 +104,7 @@ def _cron_days(days: list[int]) -> str:
 _DATE_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$")
 _DATE_DASHED = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DAY_NUMBER = re.compile(r"^(\d{1,2})(?:er|re|e|eme|st|nd|rd|th)?,?$")
-_RELATIVE = re.compile(r"^(?:dans|in)\s+(\d+)\s*(" + _UNIT_PATTERN + r")$")
+_RELATIVE = re.compile(r"^(?:dans|in)\s+(\d+)\s*(" + UNIT_PATTERN + r")$")
 
 
 def _year_for(day: int, month: int, now_local: datetime, hm: tuple[int, int], tz: ZoneInfo) -> date:
@@ -370,7 +146,7 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> When:
         if seconds <= 0:
             raise WhenError("in_the_past")
         return When((now + timedelta(seconds=seconds)).astimezone(tz).replace(second=0, microsecond=0))
-    hm, rest = _take_time(plain)
+    hm, rest = take_time(plain)
     for phrase, offset in sorted(RELATIVE_DAYS.items(), key=lambda item: -len(item[0])):
         if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", rest):
             rest = re.sub(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", " ", rest)

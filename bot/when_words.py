@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import get_day_names, get_month_names
 
-from bot.when import CRON_WEEKDAYS, NTH_FIELD, crontab_weekdays
+from bot.cron_rules import CRON_WEEKDAYS, NTH_FIELD, crontab_weekdays
 
 
 class Words(Protocol):
@@ -75,7 +75,7 @@ def _ordinal_day(words: Words, loc: str, day: int) -> str:
 
 
 def describe_rule(words: Words, locale: str | None, spec: str) -> str:
-    """A stored rule (5-field crontab, see bot/when.py) in words; the cron itself only when no words fit."""
+    """A stored rule (5-field crontab, see bot/cron_rules.py) in words; the cron itself only when no words fit."""
     loc = words.locale_or_default(locale)
     fields = spec.split()
     if len(fields) != 5:

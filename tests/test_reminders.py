@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.when import crontab_weekdays
+from bot.cron_rules import crontab_weekdays
 from tests.harness import Sim, config_with, of
 
 

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import SimulatedClock
+from bot.cron_rules import occurrences
 from bot.i18n import Translator
-from bot.when import WhenError, occurrences, parse_duration, parse_when
+from bot.when import parse_when
+from bot.when_lexicon import WhenError, parse_duration
 from tests.harness import Sim, of
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -6,7 +6,7 @@ from bot.commands.registry import Invocation, Option, Reply, command, ok
 from bot.errors import invalid
 from bot.mentions import neutralize
 from bot.services import moderation
-from bot.when import WhenError, parse_duration
+from bot.when_lexicon import WhenError, parse_duration
 
 REASON_MAX = 500
 HISTORY_LINES = 15

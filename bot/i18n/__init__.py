@@ -127,7 +127,7 @@ class Translator:
         return when_words.clock(self, locale, local.hour, local.minute)
 
     def rule(self, locale: str | None, spec: str) -> str:
-        """A recurring rule (bot/when.py's crontab) in words: "tous les jeudis à 18 h"."""
+        """A recurring rule (bot/cron_rules.py's crontab) in words: "tous les jeudis à 18 h"."""
         return when_words.describe_rule(self, locale, spec)
 
     def number(self, locale: str | None, value: float) -> str:

@@ -8,7 +8,8 @@ from bot.context import Community
 from bot.errors import invalid
 from bot.mentions import neutralize
 from bot.services.skills import canonical
-from bot.when import WhenError, parse_duration, parse_when
+from bot.when import parse_when
+from bot.when_lexicon import WhenError, parse_duration
 
 KINDS = ("session", "deepening", "gathering", "shift")
 MAX_TITLE = 100

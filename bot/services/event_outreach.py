@@ -12,6 +12,7 @@ import aiosqlite
 from bot import quiet_hours
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
+from bot.cron_rules import next_after
 from bot.mentions import neutralize
 from bot.outbox import post, send_dm
 from bot.quiet_hours import member_zone
@@ -20,7 +21,6 @@ from bot.services import event_mirror
 from bot.services.event_cards import EventView, _load, describe, join_components, view_of, when_words
 from bot.services.event_input import DAY, HOUR
 from bot.services.members import member_locale
-from bot.when import next_after
 from storage import events as events_repo
 from storage.events import Event
 from storage.members import Member

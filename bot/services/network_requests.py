@@ -31,7 +31,7 @@ from bot.services.request_routing import (
     skills_text,
     thread_name,
 )
-from bot.when import parse_duration
+from bot.when_lexicon import parse_duration
 from storage import engagement as engagement_repo
 from storage import members as members_repo
 from storage import network_requests as widened_repo

@@ -17,6 +17,7 @@ import aiosqlite
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import cron_rules
 from bot import when as when_rules
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
@@ -26,6 +27,7 @@ from bot.outbox import post
 from bot.scheduler import Job, period_instant
 from bot.services.moderation import record_case
 from bot.wall_times import cron_time_after
+from bot.when_lexicon import WhenError
 from storage import reminders as reminders_repo
 from storage.members import Member
 from storage.reminders import Reminder
@@ -39,8 +41,8 @@ CHANNEL_MENTION = re.compile(r"^<#(\d{1,30})>$")
 
 
 def cron_trigger(expr: str, ctx: Community) -> CronTrigger:
-    """A stored rule (5-field crontab, bot/when.py) in the community's timezone; ValueError otherwise."""
-    return when_rules.cron_trigger(expr, ctx.tz)
+    """A stored rule (5-field crontab, bot/cron_rules.py) in the community's timezone; ValueError otherwise."""
+    return cron_rules.cron_trigger(expr, ctx.tz)
 
 
 def parse_instant(text: str, ctx: Community) -> datetime | None:
@@ -95,7 +97,7 @@ def parse_when(ctx: Community, when: str) -> tuple[str, bool, int]:
     """`when` in words, ISO or cron → (spec to store, recurring, first posting); invalid_input otherwise."""
     try:
         parsed = when_rules.parse_when(when, ctx.now(), ctx.tz)
-    except when_rules.WhenError as exc:
+    except WhenError as exc:
         raise when_error(exc.reason, when) from None
     return parsed.spec, parsed.recurring, to_epoch(parsed.first)
 
