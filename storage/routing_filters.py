@@ -1,0 +1,48 @@
+"""The routing rules as SQL fragments, shared by the fast statements (storage/routing_group.py,
+storage/routing_many.py) and the network's widened walk (storage/network_shared.py): who is
+routable, who is eligible for one request (fatigue, languages, quiet hours), and the ranking keys."""
+from __future__ import annotations
+
+from storage import members as members_repo
+
+_MEMBER_COLUMNS = ", ".join("m." + c.strip() for c in members_repo.MEMBER_COLUMNS.split(","))
+
+# Present, routable members: member_skill.walk_routable (0032) is 1 exactly for their offers.
+_ROUTABLE = ("m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.available = 1 "
+             "AND m.charter_accepted_at IS NOT NULL")
+
+# The member's local hour (storage/sql_functions.py), the community's for an unknown zone.
+_LOCAL_HOUR = ("CASE WHEN m.timezone IS NULL OR m.timezone = :community_tz THEN :community_hour "
+               "ELSE COALESCE(local_hour(m.timezone, :now), :community_hour) END")
+
+# The member speaks one of the requester's languages: the first LANGUAGE_SLOTS are bound one by one
+# (a JSON list read for every member costs a third of a typical walk); the rest, rare, from the list.
+LANGUAGE_SLOTS = 4
+_SPOKEN = "',' || REPLACE(LOWER(m.languages), ' ', '') || ','"
+_SPEAKS = "(" + " OR ".join(
+    f"instr({_SPOKEN}, ',' || :lang_{i} || ',') > 0" for i in range(1, LANGUAGE_SLOTS + 1)) + (
+    f" OR (:more_languages AND EXISTS (SELECT 1 FROM json_each(:languages) l WHERE instr({_SPOKEN}, ',' || l.value "
+    "|| ',') > 0)))")
+
+# The per-request filters, cheapest first. Pings are counted only for members whose last ping
+# (member.last_pinged_at, kept equal to MAX(request_ping.at) by triggers) falls inside the window.
+_ELIGIBLE = """m.id != :requester_id
+      AND m.id NOT IN (SELECT value FROM json_each(:exclude))
+      AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = :request_id AND p.helper_id = m.id)
+      AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = :request_id AND h.helper_id = m.id)
+      AND (CASE WHEN m.last_pinged_at > :fatigue_since THEN (SELECT COUNT(*) FROM request_ping p
+                WHERE p.helper_id = m.id AND p.at > :fatigue_since) ELSE 0 END) < :fatigue_cap
+      AND (:languages = '[]' OR TRIM(m.languages) = '' OR {_SPEAKS})
+      AND (:urgent OR NOT EXISTS (
+            SELECT 1 FROM (SELECT {_LOCAL_HOUR} AS hour,
+                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN :night_start ELSE m.quiet_start END AS qs,
+                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN :night_end ELSE m.quiet_end END AS qe) h
+            WHERE (h.qs < h.qe AND h.hour >= h.qs AND h.hour < h.qe)
+               OR (h.qs > h.qe AND (h.hour >= h.qs OR h.hour < h.qe))))"""
+_ELIGIBLE = _ELIGIBLE.replace("{_LOCAL_HOUR}", _LOCAL_HOUR).replace("{_SPEAKS}", _SPEAKS)
+
+_SKILLS = ("(SELECT COUNT(*) FROM member_skill x WHERE x.member_id = m.id AND x.kind = 'offer' "
+           "AND x.skill_id IN (SELECT skill_id FROM wanted))")
+_RECENT = ("CASE WHEN m.last_pinged_at > :fair_since THEN (SELECT COUNT(*) FROM request_ping p "
+           "WHERE p.helper_id = m.id AND p.at > :fair_since) ELSE 0 END")
+_ORDER = "skills DESC, recent ASC, last_ping IS NOT NULL, last_ping ASC, joined_at ASC, id ASC"
