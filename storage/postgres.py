@@ -1,30 +1,24 @@
 """PostgreSQL behind the same small API the repositories use from aiosqlite.
 
-`PgConnection` offers `execute` (awaitable and `async with`, a cursor with fetchall/fetchone/
-lastrowid/rowcount/row_factory), `executemany` and `execute_fetchall`; statements go through
-storage/dialect.py. Parameters are fitted to the types PostgreSQL infers for them (an int where a
-text is expected becomes its digits, as SQLite's affinity does), `numeric` comes back as int or
-float (SQLite has no decimals), and `INSERT`s into tables with an `id` return it for `lastrowid`.
 `PgDatabase` mirrors storage.database.Database: one writer under a lock (same ordering guarantees
-as SQLite's single writer), one reader, migrations from storage/migrations_pg.
+as SQLite's single writer), one reader, one deliverer, migrations from storage/migrations_pg. Its
+connections are storage/pg_connection.py's `PgConnection` (aiosqlite's API over asyncpg, statements
+rewritten by storage/dialect.py), whose values are fitted by storage/pg_values.py.
 """
 from __future__ import annotations
 
 import asyncio
 import re
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from storage.dialect import Translated, translate
+from storage.pg_connection import PgConnection
+from storage.pg_values import _setup
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-_STATUS_COUNT = re.compile(r"(\d+)\s*$")
-_DDL = re.compile(r"^\s*(CREATE|DROP|ALTER|TRUNCATE|COMMENT|GRANT|REVOKE|DO)\b", re.IGNORECASE)
-_STATEMENT_CACHE = 1024
 # Statements are prepared once per connection and kept: plan them once too. Routing's statements
 # are large and cheap to run; custom plans re-planned them at every execution (planning took 3x
 # the run time).
@@ -49,232 +43,6 @@ def pg_migrations() -> list[tuple[int, str, str]]:
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     return sorted(found)
-
-
-def _numeric(text: str) -> int | float:
-    return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
-
-
-async def _setup(conn: Any) -> None:
-    await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
-
-
-def _fit(kind: str) -> Callable[[Any], Any]:
-    """How a Python value becomes what a parameter of PostgreSQL type `kind` accepts."""
-    if kind in ("int2", "int4", "int8"):
-        def to_int(v: Any) -> Any:
-            if isinstance(v, bool):
-                return int(v)
-            if isinstance(v, str) and re.fullmatch(r"-?\d+", v.strip()):
-                return int(v)
-            if isinstance(v, float) and v.is_integer():
-                return int(v)
-            return v
-        return to_int
-    if kind in ("text", "varchar", "bpchar", "name", "unknown"):
-        def to_text(v: Any) -> Any:
-            if isinstance(v, bool):
-                return "1" if v else "0"
-            if isinstance(v, int | float):
-                return str(v)
-            return v
-        return to_text
-    if kind == "bool":
-        return lambda v: bool(v) if isinstance(v, int | float) else v
-    if kind in ("float4", "float8", "numeric"):
-        return lambda v: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
-    return lambda v: v
-
-
-def _untyped() -> tuple[type[BaseException], ...]:
-    import asyncpg
-
-    return (asyncpg.exceptions.IndeterminateDatatypeError, asyncpg.exceptions.UndefinedFunctionError,
-            asyncpg.exceptions.DatatypeMismatchError, asyncpg.exceptions.AmbiguousFunctionError)
-
-
-_TYPED_BY_VALUES: set[str] = set()  # statements whose parameters PostgreSQL types wrongly or not at all
-
-
-class PgCursor:
-    """What aiosqlite's cursor offers the repositories, over rows already fetched."""
-
-    def __init__(self, rows: list[Any], rowcount: int, lastrowid: int | None,
-                 names: Sequence[str] = ()) -> None:
-        self._rows = rows
-        # sqlite3's form: one 7-tuple per column, only the name filled in
-        self.description = tuple((n, None, None, None, None, None, None) for n in names) or None
-        self._next = 0
-        self.rowcount = rowcount
-        self.lastrowid = lastrowid
-        self.row_factory: Callable[[Any, tuple], Any] | None = None
-
-    def _made(self, rows: list[Any]) -> list[Any]:
-        if self.row_factory is None:
-            return rows
-        return [self.row_factory(self, tuple(r)) for r in rows]
-
-    async def fetchall(self) -> list[Any]:
-        rows, self._next = self._rows[self._next:], len(self._rows)
-        return self._made(rows)
-
-    async def fetchone(self) -> Any:
-        if self._next >= len(self._rows):
-            return None
-        self._next += 1
-        return self._made([self._rows[self._next - 1]])[0]
-
-    async def fetchmany(self, size: int = 1) -> list[Any]:
-        rows = self._rows[self._next:self._next + size]
-        self._next += len(rows)
-        return self._made(rows)
-
-    def __aiter__(self) -> PgCursor:
-        return self
-
-    async def __anext__(self) -> Any:
-        row = await self.fetchone()
-        if row is None:
-            raise StopAsyncIteration
-        return row
-
-    async def close(self) -> None:
-        return None
-
-
-class _Pending:
-    """`await conn.execute(...)` and `async with conn.execute(...) as cur` both work."""
-
-    def __init__(self, run: Any) -> None:
-        self._run = run
-        self._cursor: PgCursor | None = None
-
-    def __await__(self) -> Any:
-        return self._run.__await__()
-
-    async def __aenter__(self) -> PgCursor:
-        self._cursor = await self._run
-        return self._cursor
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-
-class PgConnection:
-    """One asyncpg connection speaking aiosqlite's dialect (see the module docstring)."""
-
-    # Rows come in no order without ORDER BY (SQLite keeps a subquery's or a UNION ALL's order):
-    # statements relying on that have an ordered twin (storage/routing.py).
-    keeps_no_order = True
-
-    def __init__(self, raw: Any, id_tables: frozenset[str]) -> None:
-        self.raw = raw
-        self.id_tables = id_tables
-        self._statements: OrderedDict[tuple[str, tuple[str, ...] | None], tuple[Any, list]] = OrderedDict()
-        self.row_factory = None
-        self._busy = asyncio.Lock()  # asyncpg runs one operation at a time; aiosqlite queued them
-
-    async def _prepared(self, sql: str, casts: tuple[str, ...] | None) -> tuple[Any, list]:
-        key = (sql, casts)
-        found = self._statements.get(key)
-        if found is not None:
-            self._statements.move_to_end(key)
-            return found
-        text = sql
-        if casts:
-            text = re.sub(r"\$(\d+)", lambda m: f"${m.group(1)}::{casts[int(m.group(1)) - 1]}", sql)
-        if self.raw.is_in_transaction():  # a statement PostgreSQL refuses must not abort the transaction
-            async with self.raw.transaction():
-                statement = await self.raw.prepare(text)
-        else:
-            statement = await self.raw.prepare(text)
-        fits = [_fit(t.name) for t in statement.get_parameters()]
-        self._statements[key] = (statement, fits)
-        if len(self._statements) > _STATEMENT_CACHE:
-            self._statements.popitem(last=False)
-        return statement, fits
-
-    async def _run(self, sql: str, params: Sequence[Any] | dict) -> PgCursor:
-        async with self._busy:
-            return await self._run_now(sql, params)
-
-    async def _run_now(self, sql: str, params: Sequence[Any] | dict) -> PgCursor:
-        t = translate(sql)
-        args = _arguments(t, params)
-        text = t.sql
-        want_id = t.insert_table in self.id_tables and not t.returning
-        if want_id:
-            text += " RETURNING id"
-        if not args and _DDL.match(text):
-            status = await self.raw.execute(text)
-            return PgCursor([], _count(status), None)
-        import asyncpg
-
-        try:
-            casts = tuple(_cast_for(v) for v in args) if text in _TYPED_BY_VALUES else None
-            try:
-                statement, fits = await self._prepared(text, casts)
-            except _untyped() as exc:  # PostgreSQL could not type a parameter: type it by its Python value
-                if casts is not None or not args:
-                    raise exc from None
-                _TYPED_BY_VALUES.add(text)
-                statement, fits = await self._prepared(text, tuple(_cast_for(v) for v in args))
-            rows = await statement.fetch(*[fit(v) for fit, v in zip(fits, args, strict=True)])
-        except asyncpg.PostgresError as exc:
-            exc.add_note(f"PostgreSQL statement: {text}")
-            raise
-        count = _count(statement.get_statusmsg())
-        if want_id:
-            return PgCursor([], count, rows[-1][0] if rows else None)
-        return PgCursor(rows, count, None, [a.name for a in statement.get_attributes()])
-
-    def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> _Pending:
-        return _Pending(self._run(sql, params))
-
-    async def executemany(self, sql: str, seq: Sequence[Sequence[Any] | dict]) -> PgCursor:
-        total = 0
-        for params in seq:
-            total += (await self._run(sql, params)).rowcount
-        return PgCursor([], total, None)
-
-    async def execute_fetchall(self, sql: str, params: Sequence[Any] | dict = ()) -> list[Any]:
-        return await (await self._run(sql, params)).fetchall()
-
-    async def executescript(self, sql: str) -> None:
-        async with self._busy:
-            await self.raw.execute(sql)
-
-
-def _arguments(t: Translated, params: Sequence[Any] | dict) -> list[Any]:
-    if t.names is not None:
-        if not isinstance(params, dict):
-            raise TypeError("named parameters need a dict")
-        return [params[name] for name in t.names]
-    if isinstance(params, dict):
-        if t.count:
-            raise TypeError("positional parameters need a sequence")
-        return []
-    args = list(params)
-    if len(args) != t.count:
-        raise ValueError(f"expected {t.count} parameters, got {len(args)}: {t.sql[:80]}")
-    return args
-
-
-def _cast_for(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "bigint"
-    if isinstance(value, float):
-        return "float8"
-    return "text"
-
-
-def _count(status: str | None) -> int:
-    match = _STATUS_COUNT.search(status or "")
-    if not match or (status or "").startswith("SELECT"):
-        return -1 if (status or "").startswith("SELECT") else 0
-    return int(match.group(1))
 
 
 class PgDatabase:
