@@ -179,6 +179,17 @@ def _rule(cron: str, now: datetime, tz: ZoneInfo, error: str = "bad_rule") -> Wh
     return When(first.astimezone(tz), cron)
 
 
+# Words that count as themselves, by kind, looked up in this order.
+_WORD_KINDS = (
+    (EVERY, "every"), (NEXT, "next"), (THIS, "this"), (DAY_UNITS, "day_unit"), (MONTH_UNITS, "month_unit"),
+    (YEAR_UNITS, "year_unit"), (HOUR_UNITS, "hour_unit"), (WEEKDAYS_WORDS, "weekdays"), (WEEKEND_WORDS, "weekend"),
+)
+
+
+def _word_kind(token: str) -> str | None:
+    return next((kind for words, kind in _WORD_KINDS if token in words), None)
+
+
 def _words(rest: str, hm: tuple[int, int] | None, now: datetime, now_local: datetime, tz: ZoneInfo) -> When:
     """Dates and rules written in words, the time of day already taken out."""
     tokens: list[str] = []
@@ -203,24 +214,8 @@ def _words(rest: str, hm: tuple[int, int] | None, now: datetime, now_local: date
         elif _DAY_NUMBER.match(token):
             number = int(_DAY_NUMBER.match(token).group(1))  # type: ignore[union-attr]
             kinds.append(("number", number))
-        elif token in EVERY:
-            kinds.append(("every", token))
-        elif token in NEXT:
-            kinds.append(("next", token))
-        elif token in THIS:
-            kinds.append(("this", token))
-        elif token in DAY_UNITS:
-            kinds.append(("day_unit", token))
-        elif token in MONTH_UNITS:
-            kinds.append(("month_unit", token))
-        elif token in YEAR_UNITS:
-            kinds.append(("year_unit", token))
-        elif token in HOUR_UNITS:
-            kinds.append(("hour_unit", token))
-        elif token in WEEKDAYS_WORDS:
-            kinds.append(("weekdays", token))
-        elif token in WEEKEND_WORDS:
-            kinds.append(("weekend", token))
+        elif (word := _word_kind(token)) is not None:
+            kinds.append((word, token))
         elif token in ("semaine", "week") and tokens[:1] and "en" in tokens:
             kinds.append(("weekdays", token))
         elif token in RANGE_WORDS:
