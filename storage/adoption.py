@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.database import insert_rows
+from storage.database import insert_rows, select_in
 
 
 @dataclass(frozen=True)
@@ -26,21 +26,14 @@ async def known_members(
     conn: aiosqlite.Connection, guild_id: str, platform_ids: Sequence[str],
 ) -> dict[str, KnownMember]:
     """The rows the bot already has for these platform users, by platform id (one query per 500)."""
-    found: dict[str, KnownMember] = {}
-    ids = list(platform_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows = await conn.execute_fetchall(
-            "SELECT m.id, m.platform_id, m.left_at IS NULL, m.erased, m.charter_accepted_at, "
-            "EXISTS (SELECT 1 FROM onboarding_state o WHERE o.member_id = m.id), "
-            "EXISTS (SELECT 1 FROM member_adoption a WHERE a.member_id = m.id) "
-            f"FROM member m WHERE m.guild_id = ? AND m.platform_id IN ({marks})",
-            (guild_id, *chunk),
-        )
-        for row in rows:
-            found[row[1]] = KnownMember(row[0], row[1], bool(row[2]), bool(row[3]), row[4], bool(row[5]), bool(row[6]))
-    return found
+    rows = await select_in(
+        conn, "SELECT m.id, m.platform_id, m.left_at IS NULL, m.erased, m.charter_accepted_at, "
+        "EXISTS (SELECT 1 FROM onboarding_state o WHERE o.member_id = m.id), "
+        "EXISTS (SELECT 1 FROM member_adoption a WHERE a.member_id = m.id) "
+        "FROM member m WHERE m.guild_id = ? AND m.platform_id IN ({marks})", platform_ids, (guild_id,),
+    )
+    return {row[1]: KnownMember(row[0], row[1], bool(row[2]), bool(row[3]), row[4], bool(row[5]), bool(row[6]))
+            for row in rows}
 
 
 async def insert_members(
@@ -80,16 +73,9 @@ async def record_adoptions(conn: aiosqlite.Connection, member_ids: Sequence[int]
 
 
 async def ids_by_platform_id(conn: aiosqlite.Connection, guild_id: str, platform_ids: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    ids = list(platform_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows = await conn.execute_fetchall(
-            f"SELECT platform_id, id FROM member WHERE guild_id = ? AND platform_id IN ({marks})", (guild_id, *chunk)
-        )
-        out.update({row[0]: row[1] for row in rows})
-    return out
+    rows = await select_in(conn, "SELECT platform_id, id FROM member WHERE guild_id = ? AND platform_id IN ({marks})",
+                           platform_ids, (guild_id,))
+    return {row[0]: row[1] for row in rows}
 
 
 async def add_roles(conn: aiosqlite.Connection, pairs: Sequence[tuple[int, str]]) -> None:

@@ -219,6 +219,21 @@ async def insert_rows(conn: aiosqlite.Connection, insert: str, rows: Sequence[Se
         await conn.execute(f"{insert} {', '.join([row_marks] * len(batch))}", [v for row in batch for v in row])
 
 
+async def select_in(
+    conn: aiosqlite.Connection, select: str, values: Sequence[Any], before: Sequence[Any] = (),
+    per_statement: int = 500,
+) -> list[Any]:
+    """The rows of `select` for all these values, `{marks}` in it standing for the placeholders of up to
+    `per_statement` of them at a time (a long list would pass the parameter limit); `before`: the
+    parameters ahead of them."""
+    rows: list[Any] = []
+    values = list(values)
+    for start in range(0, len(values), per_statement):
+        part = values[start:start + per_statement]
+        rows += await conn.execute_fetchall(select.replace("{marks}", ",".join("?" * len(part))), (*before, *part))
+    return rows
+
+
 def split_statements(sql: str) -> Iterable[str]:
     """Split a migration file into statements (our migrations hold no string semicolons); a
     CREATE TRIGGER keeps its BEGIN ... END body, semicolons included, up to a part that is just END."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage import members as members_repo
-from storage.members import MEMBER_COLUMNS, Member
+from storage.members import MEMBER_COLUMNS_M, Member
 
 EVENT_COLUMNS = (
     "id, guild_id, series_id, repeat_rule, title, description, kind, start_at, end_at, place, languages, "
@@ -210,10 +210,9 @@ async def mark_attended(conn: aiosqlite.Connection, event_id: int, member_ids: I
 
 async def participants(conn: aiosqlite.Connection, event_id: int) -> list[Signup]:
     """Members signed up (and those recorded as having come), in sign-up order."""
-    cols = ", ".join(f"m.{c.strip()}" for c in MEMBER_COLUMNS.split(","))
     async with conn.execute(
-        f"SELECT {cols}, g.slot, g.joined, g.attended FROM event_signup g JOIN member m ON m.id = g.member_id "
-        "WHERE g.event_id = ? ORDER BY g.at, m.id", (event_id,),
+        f"SELECT {MEMBER_COLUMNS_M}, g.slot, g.joined, g.attended FROM event_signup g "
+        "JOIN member m ON m.id = g.member_id WHERE g.event_id = ? ORDER BY g.at, m.id", (event_id,),
     ) as cur:
         rows = await cur.fetchall()
     found = []
@@ -237,7 +236,6 @@ async def call_candidates(
     if not skill_keys or limit <= 0:
         return []
     marks = ", ".join("?" for _ in skill_keys)
-    cols = ", ".join(f"m.{c.strip()}" for c in MEMBER_COLUMNS.split(","))
     async with conn.execute(
         f"WITH offerers AS (SELECT DISTINCT ms.member_id FROM member_skill ms JOIN skill s ON s.id = ms.skill_id "
         f" WHERE ms.kind = 'offer' AND s.guild_id = ? AND s.key IN ({marks})), "
@@ -247,7 +245,7 @@ async def call_candidates(
         " MAX(COALESCE((SELECT MAX(p.at) FROM request_ping p WHERE p.helper_id = o.member_id), 0), "
         "     COALESCE((SELECT MAX(c.at) FROM event_call c WHERE c.member_id = o.member_id), 0)) AS last_at "
         " FROM offerers o) "
-        f"SELECT {cols} FROM load l JOIN member m ON m.id = l.member_id "
+        f"SELECT {MEMBER_COLUMNS_M} FROM load l JOIN member m ON m.id = l.member_id "
         "WHERE m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.available = 1 "
         " AND m.charter_accepted_at IS NOT NULL AND l.recent < ? "
         " AND NOT EXISTS (SELECT 1 FROM event_call c WHERE c.event_id = ? AND c.member_id = m.id) "
@@ -283,9 +281,8 @@ async def members_to_invite(
 ) -> list[Member]:
     """Present members whose tenure (charter acceptance) started in [from, until), not yet invited to
     this kind of session, animators aside (they run the sessions)."""
-    cols = ", ".join(f"m.{c.strip()}" for c in MEMBER_COLUMNS.split(","))
     async with conn.execute(
-        f"SELECT {cols} FROM member m WHERE m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 "
+        f"SELECT {MEMBER_COLUMNS_M} FROM member m WHERE m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 "
         "AND m.charter_accepted_at >= ? AND m.charter_accepted_at < ? "
         "AND NOT EXISTS (SELECT 1 FROM event_invite i WHERE i.member_id = m.id AND i.kind = ?) "
         "AND NOT EXISTS (SELECT 1 FROM member_role r, json_each(?) a WHERE r.member_id = m.id AND r.role = a.value) "

@@ -12,6 +12,7 @@ MEMBER_COLUMNS = (
     "languages, quiet_start, quiet_end, available, nudges, visible, dms_closed, profile_updated_at, "
     "last_active_at, erased"
 )
+MEMBER_COLUMNS_M = ", ".join("m." + c.strip() for c in MEMBER_COLUMNS.split(","))  # the same, of `member m`
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ async def remove_role(conn: aiosqlite.Connection, member_id: int, role: str) -> 
 
 async def with_role(conn: aiosqlite.Connection, guild_id: str, role: str) -> list[Member]:
     async with conn.execute(
-        f"SELECT {', '.join('m.' + c.strip() for c in MEMBER_COLUMNS.split(','))} FROM member m "
+        f"SELECT {MEMBER_COLUMNS_M} FROM member m "
         "JOIN member_role r ON r.member_id = m.id WHERE m.guild_id = ? AND r.role = ? ORDER BY m.id",
         (guild_id, role),
     ) as cur:

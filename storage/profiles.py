@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from storage.database import select_in
+
 OFFER, NEED = "offer", "need"
 
 # Members who count in the directory and in skill counts: present, not erased.
@@ -95,27 +97,19 @@ async def skill_counts(conn: aiosqlite.Connection, guild_id: str) -> list[SkillC
 
 async def member_ids_by_handles(conn: aiosqlite.Connection, guild_id: str, refs: list[str]) -> dict[str, int]:
     """Platform ids or handles (case-insensitive) → member ids, for the spreadsheet import."""
-    found: dict[str, int] = {}
-    for start in range(0, len(refs), 500):
-        chunk = refs[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        async with conn.execute(
-            f"SELECT platform_id, id FROM member WHERE guild_id = ? AND erased = 0 AND platform_id IN ({marks})",
-            (guild_id, *chunk),
-        ) as cur:
-            found.update({row[0]: row[1] for row in await cur.fetchall()})
-        missing = [ref for ref in chunk if ref not in found]
-        if missing:
-            marks = ",".join("?" * len(missing))
-            async with conn.execute(
-                f"SELECT handle, id FROM member WHERE guild_id = ? AND erased = 0 "
-                f"AND lower(handle) IN ({marks}) ORDER BY left_at IS NOT NULL DESC, id DESC",
-                (guild_id, *[ref.lower() for ref in missing]),
-            ) as cur:
-                by_lower = {row[0].lower(): row[1] for row in await cur.fetchall()}
-            for ref in missing:
-                if ref.lower() in by_lower:
-                    found[ref] = by_lower[ref.lower()]
+    rows = await select_in(
+        conn, "SELECT platform_id, id FROM member WHERE guild_id = ? AND erased = 0 AND platform_id IN ({marks})",
+        refs, (guild_id,))
+    found: dict[str, int] = {row[0]: row[1] for row in rows}
+    missing = [ref for ref in refs if ref not in found]
+    rows = await select_in(  # in each statement the last row of a handle wins: a present member, the oldest
+        conn, "SELECT handle, id FROM member WHERE guild_id = ? AND erased = 0 "
+        "AND lower(handle) IN ({marks}) ORDER BY left_at IS NOT NULL DESC, id DESC",
+        [ref.lower() for ref in missing], (guild_id,))
+    by_lower = {row[0].lower(): row[1] for row in rows}
+    for ref in missing:
+        if ref.lower() in by_lower:
+            found[ref] = by_lower[ref.lower()]
     return found
 
 

@@ -128,9 +128,8 @@ async def next_round_at(conn: aiosqlite.Connection, request_id: int) -> int | No
 
 async def pinged_members(conn: aiosqlite.Connection, request_id: int) -> list[Member]:
     """Present members pinged for a request, in ping order."""
-    cols = ", ".join("m." + c.strip() for c in members_repo.MEMBER_COLUMNS.split(","))
     async with conn.execute(
-        f"SELECT {cols} FROM member m WHERE m.left_at IS NULL AND m.erased = 0 AND m.id IN "
+        f"SELECT {members_repo.MEMBER_COLUMNS_M} FROM member m WHERE m.left_at IS NULL AND m.erased = 0 AND m.id IN "
         "(SELECT helper_id FROM request_ping WHERE request_id = ?) ORDER BY m.id",
         (request_id,),
     ) as cur:
@@ -148,9 +147,8 @@ async def pinged_at(conn: aiosqlite.Connection, request_id: int) -> list[tuple[i
 # Helpers ------------------------------------------------------------------------------------
 
 async def helper_members(conn: aiosqlite.Connection, request_id: int) -> list[Member]:
-    cols = ", ".join("m." + c.strip() for c in members_repo.MEMBER_COLUMNS.split(","))
     async with conn.execute(
-        f"SELECT {cols} FROM request_helper h JOIN member m ON m.id = h.helper_id "
+        f"SELECT {members_repo.MEMBER_COLUMNS_M} FROM request_helper h JOIN member m ON m.id = h.helper_id "
         "WHERE h.request_id = ? ORDER BY h.claimed_at, m.id",
         (request_id,),
     ) as cur:
