@@ -26,9 +26,25 @@ def test_the_example_config_names_every_setting() -> None:
         if section == "communities":  # a network's entries: shown commented out (the example is one community)
             assert "# [[communities]]" in EXAMPLE.read_text(encoding="utf-8")
             continue
+        if section == "network":  # commented out too, so that a network appends its own [network] (issue 22)
+            text = EXAMPLE.read_text(encoding="utf-8")
+            assert "# [network]" in text and "network" not in document
+            for key in model.annotation.model_fields:  # type: ignore[union-attr]
+                assert f"\n# {key} = " in text, f"network.{key} missing from config.example.toml"
+            continue
         assert section in document, f"[{section}] missing from config.example.toml"
         for key in model.annotation.model_fields:  # type: ignore[union-attr]
             assert key in document[section], f"{section}.{key} missing from config.example.toml"
+
+
+def test_the_example_plus_a_network_section_and_communities_is_a_network(tmp_path: Path) -> None:
+    """Issue 22's contract: a network config is today's config plus [network] and [[communities]]."""
+    config = tmp_path / "network.toml"
+    config.write_text(EXAMPLE.read_text(encoding="utf-8") + '\n[network]\nname = "Réseau"\n\n[[communities]]\n'
+                      'id = "lilas"\nname = "Les Lilas"\n\n[[communities]]\nid = "quai"\nname = "Le Quai"\n'
+                      'group = "c2lnbmFsLWdyb3VwLWR1LXF1YWktMDEyMzQ1Njc4OTA="\n', encoding="utf-8")
+    loaded = load_config(config)
+    assert loaded.network.name == "Réseau" and [c.id for c in loaded.communities] == ["lilas", "quai"]
 
 
 def test_the_documented_defaults() -> None:

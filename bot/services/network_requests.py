@@ -243,6 +243,36 @@ async def _introduce(
                   fallback_channel=ctx.config.channels.help_requests, about=[requester.id], urgent=request.urgent)
 
 
+async def helper_elsewhere(
+    tx: aiosqlite.Connection, ctx: Community, helpers: list[Member], ref: str
+) -> Member | None:
+    """The helper of another community that `request resolve … thanks:` names (platform id or handle),
+    when nobody here answers to it: the request's own helpers only, never a search of other places."""
+    ref = ref.strip()
+    if await members_repo.by_reference(tx, ctx.guild_id, ref) is not None:
+        return None
+    for helper in helpers:
+        if (helper.guild_id != ctx.guild_id and helper.present and not helper.erased
+                and (helper.platform_id == ref or helper.handle.casefold() == ref.casefold())):
+            return helper
+    return None
+
+
+async def thank_elsewhere(
+    tx: aiosqlite.Connection, ctx: Community, actor: Member, helper: Member, request: Request
+) -> None:
+    """Thanks stay local: no kudos in either community (neither's member of the month counts a stranger),
+    a DM to the helper in their own community instead."""
+    place = net.by_guild_key(ctx, helper.guild_id)
+    if place is None:
+        return
+    loc = member_locale(place, helper)
+    await send_dm(tx, place, helper, "thanks",
+                  place.t(loc, "network_shared.thanks_elsewhere", who=mention(actor.platform_id),
+                          community=neutralize(net.community_name(ctx)), title=neutralize(request.title)),
+                  fallback_channel=place.config.channels.help_requests, about=[actor.id])
+
+
 async def _tell_taken(tx: aiosqlite.Connection, ctx: Community, request: Request, helper: Member) -> None:
     helper_ids = {h.id for h in await requests_repo.helper_members(tx, request.id)}
     for other in await requests_repo.pinged_members(tx, request.id):

@@ -24,7 +24,7 @@ from bot.live import shown_name
 from bot.mentions import mention, neutralize
 from bot.outbox import Component, post, send_dm
 from bot.scheduler import Job, cron, period_hour
-from bot.services import limits
+from bot.services import limits, network_requests
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
 from bot.services.request_posts import post_key, request_changed, thread_title
@@ -224,7 +224,9 @@ async def resolve_request(
             raise denied("requests.not_yours")
         if not request.is_open:
             raise _finished(request)
-        thanked = await resolve_member(tx, ctx, thanks) if thanks else None
+        # A helper who came from another community is thanked there (thanks stay local).
+        elsewhere = await network_requests.helper_elsewhere(tx, ctx, helpers, thanks) if thanks else None
+        thanked = elsewhere or (await resolve_member(tx, ctx, thanks) if thanks else None)
         if thanked is not None and not thanked.present:  # as `thanks` does: only present members
             raise not_found("common.detail.unknown_member", member=str(thanks)[:60])
         if thanked is not None and thanked.id == actor.id:
@@ -234,7 +236,9 @@ async def resolve_request(
         now = ctx.now_ts()
         await requests_repo.finish(tx, request.id, "resolved", now)
         kudos_id = None
-        if thanked is not None:
+        if elsewhere is not None:
+            await network_requests.thank_elsewhere(tx, ctx, actor, elsewhere, request)
+        elif thanked is not None:
             if not helpers and thanked.id != request.requester_id:
                 # Helped outside a claim: record it so it counts on their profile.
                 await requests_repo.add_helper(tx, request.id, thanked.id, now)
