@@ -292,3 +292,20 @@ def test_places_named_or_not_unknown_or_foreign(net: Console) -> None:
     english = net.command("emma", "directory", "quai", skill="cuisine", network=True)
     french = net.command("olga", "directory", "ours", skill="cuisine", network=True)
     assert english["ok"] and french["ok"] and english["text"] != french["text"], (english, french)
+
+
+def test_a_network_written_from_scratch_with_plain_bindings(tmp_path: Path) -> None:
+    """Nothing but [network] and [[communities]] (every setting a default), bindings as a tester writes
+    them: the console simulates every place whatever its platform."""
+    config = tmp_path / "small.toml"
+    config.write_text('[network]\nname = "Réseau"\n\n[[communities]]\nid = "a"\nname = "Alpha"\nguild_id = "1"\n\n'
+                      '[[communities]]\nid = "b"\nname = "Beta"\nguild_id = "2"\n\n'
+                      '[[communities]]\nid = "q"\nname = "Quai"\ngroup = "quai"\n', encoding="utf-8")
+    c = Console(tmp_path / "small.sqlite", START, config)
+    try:
+        onboard(c, "zoe", "q", locale="en", skills="vélo", network=True)
+        onboard(c, "alice")
+        found = c.command("alice", "directory", skill="velo", network=True)
+        assert found["community"] == "a" and found["data"]["members"] == ["zoe"] and "Quai" in found["text"], found
+    finally:
+        c.close()

@@ -43,6 +43,15 @@ def test_missing_pieces_are_one_sentence_each() -> None:
     assert "signal.group" in no_group.signal.missing()
 
 
+def test_any_group_key_loads_but_only_a_real_group_id_runs_on_signal() -> None:
+    """The console simulates any group (a network's Signal-like place bound to `group = "quai"`);
+    `run --transport signal` wants the id signal-cli prints."""
+    toy = parse_config({"signal": {"account": "+33612345678", "tcp": "127.0.0.1:7583", "group": "quai"}})
+    assert toy.signal.group == "quai" and "listGroups" in (toy.signal.missing() or "")
+    real = parse_config({"signal": {"account": "+33612345678", "tcp": "127.0.0.1:7583", "group": GROUP_ID}})
+    assert real.signal.missing() is None
+
+
 def test_run_on_signal_without_a_group_stops_with_a_sentence(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[signal]\naccount = "+33612345678"\nsocket = "/tmp/nowhere.sock"\n', encoding="utf-8")

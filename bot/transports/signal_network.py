@@ -118,4 +118,7 @@ def network_missing(config: Config) -> str | None:
         return settings.missing()
     if not any(entry.group for entry, _ in community_configs(config)):
         return "give at least one [[communities]] entry its Signal group (group = \"<groupId>\")."
+    for entry, own in community_configs(config):
+        if entry.group and own.signal.missing():
+            return f"communities ({entry.id}): {own.signal.missing()}"
     return None

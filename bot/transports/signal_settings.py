@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 ACI = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 GROUP_ID = re.compile(r"^[A-Za-z0-9+/_-]{20,}={0,2}$")
+# What any config may bind a community to: `entraide console` simulates any group (a network's Signal-like
+# place may be named `group = "quai"` there); `run --transport signal` wants a real GROUP_ID (`missing`).
+GROUP_KEY = re.compile(r"^[A-Za-z0-9+/_=.-]{1,200}$")
 HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:(\d{1,5})$")
 LOGICAL_CHANNELS = ("welcome", "help_requests", "general", "mod_log", "animators")
 TIMEOUT_MODES = ("refuse", "remove")
@@ -47,7 +50,7 @@ class SignalSettings(BaseModel):
     @field_validator("group")
     @classmethod
     def _group(cls, value: str) -> str:
-        if value.strip() and not GROUP_ID.match(value.strip()):
+        if value.strip() and not GROUP_KEY.match(value.strip()):
             raise ValueError("expected a group id as `signal-cli listGroups` prints it (base64)")
         return value.strip()
 
@@ -85,4 +88,7 @@ class SignalSettings(BaseModel):
             return "set exactly one of signal.socket (a UNIX socket path) or signal.tcp (host:port)."
         if not self.group:
             return "set signal.group to the community's group id (`signal-cli -a NUMBER listGroups`)."
+        if not GROUP_ID.match(self.group):
+            return (f"signal.group {self.group!r} is not a group id as `signal-cli -a NUMBER listGroups` prints it "
+                    "(base64, such as \"Z3JvdXAt…=\").")
         return None
