@@ -309,3 +309,18 @@ def test_a_network_written_from_scratch_with_plain_bindings(tmp_path: Path) -> N
         assert found["community"] == "a" and found["data"]["members"] == ["zoe"] and "Quai" in found["text"], found
     finally:
         c.close()
+
+
+def test_a_click_naming_no_place_goes_to_the_place_of_its_member(net: Console) -> None:
+    """The helper-ping's button clicked without `community` (as a DM's button on Discord carries no
+    server): zoe belongs to La Tanière only, so that is where she acts."""
+    onboard(net, "zoe", "ours", skills="plomberie", network=True)
+    onboard(net, "alice", "lilas")
+    rid = net.command("alice", "request new", "lilas", title="Fuite", details="x", skills="plomberie",
+                      urgent=False)["data"]["request_id"]
+    assert net.command("alice", "request widen", "lilas", id=rid)["data"]["pinged"] == ["zoe"]
+    claimed = net.click("zoe", f"request:claim:{rid}")
+    assert claimed["ok"] and claimed["community"] == "ours", claimed
+    assert [o for o in of_type(net.last, "dm", user="alice") if o["community"] == "lilas"], net.last
+    never = net.command("nobody", "profile show")  # never joined anywhere: the first place says so
+    assert never["community"] == "lilas" and never["error"] == "not_eligible", never

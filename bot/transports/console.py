@@ -156,6 +156,9 @@ class ConsoleServer:
         if not isinstance(user, str) or not user.strip() or len(user) > 100:
             raise ProtocolError("this event needs a 'user' (a handle)")
         known = await console_server.member_user(engine.ctx.db.reader, engine.ctx.guild_id, user)
+        if known is None and kind in ("command", "click") and "community" not in event:
+            engine, known = await self._home_of(user, engine)
+            ctx = engine.ctx
         user = known or user  # `Nina` is the member `nina`, never a second one
         if kind in ("command", "click") and known is None:
             self.print_reply(user, self.not_joined(user, ctx), ctx)
@@ -194,6 +197,15 @@ class ConsoleServer:
                                        values if isinstance(values, list) else None)
             self.print_reply(user, reply, ctx)
         await engine.deliver()
+
+    async def _home_of(self, user: str, first: Engine) -> tuple[Engine, str | None]:
+        """A command or click naming no community, from someone who is not on the first one's server: the
+        first community they joined (as a click in a Discord DM), else the first community."""
+        for engine in first.engines[1:]:
+            known = await console_server.member_user(engine.ctx.db.reader, engine.ctx.guild_id, user)
+            if known is not None:
+                return engine, known
+        return first, None
 
     def not_joined(self, user: str, ctx: Community | None = None) -> Reply:
         """A command from someone the simulated server has never seen: `join` first, nothing created."""
