@@ -34,6 +34,7 @@ PG_TESTS := tests/test_storage.py tests/test_scheduler.py tests/test_crash.py te
   tests/test_requests.py tests/test_onboarding.py tests/test_routing.py tests/test_routing_rules.py \
   tests/test_routing_fastpath.py tests/test_digest.py tests/test_polls.py tests/test_outbox.py \
   tests/test_vitality.py tests/test_network_shared.py tests/test_network_acceptance.py \
+  tests/test_network_routing_fastpath.py \
   tests/test_pg_schema.py tests/test_pg_dialect.py tests/test_pg_race.py tests/test_migrate_to.py
 WITH_PG := $(if $(ENTRAIDE_TEST_DATABASE_URL),,scripts/with-postgres)
 ACCEPTANCE := ../shared/acceptance

@@ -12,13 +12,6 @@ async def request_by_id(conn: aiosqlite.Connection, request_id: int) -> tuple[st
     return (str(rows[0][0]), rows[0][1]) if rows else None
 
 
-async def skill_keys(conn: aiosqlite.Connection, request_id: int) -> list[str]:
-    rows = await conn.execute_fetchall(
-        "SELECT s.key FROM request_skill rs JOIN skill s ON s.id = rs.skill_id WHERE rs.request_id = ? ORDER BY s.key",
-        (request_id,))
-    return [str(r[0]) for r in rows]
-
-
 async def mark_widened(conn: aiosqlite.Connection, request_id: int, at: int) -> None:
     await conn.execute("UPDATE request SET widened_at = COALESCE(widened_at, ?) WHERE id = ?", (at, request_id))
 

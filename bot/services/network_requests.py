@@ -10,9 +10,11 @@ who did not share their profile (an animator or the job widened it) is named to 
 who took it, and only after that claim."""
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -74,15 +76,50 @@ def widen_after(ctx: Community) -> int:
 
 # Routing --------------------------------------------------------------------------------------
 
-def places(ctx: Community) -> list[Place]:
-    """The other communities as routing needs them: guild key, zone, local hour now, default night."""
+@dataclass
+class _Places:
+    """The other communities' keys, zones and nights, read once per asking community: reading 300
+    configs and building 300 places took as long as the routing statement itself (docs/SCALING.md)."""
+
+    read_from: list[tuple[str, Any]]  # (guild key, config) of each other community when read
+    zones: dict[str, ZoneInfo]
+    rows: list[tuple[str, str, int, int]]  # guild key, zone, night start, night end
+    by_hours: dict[tuple[int, ...], tuple[Place, ...]]  # the places for each set of local hours
+
+
+_PLACES: dict[int, tuple[weakref.ref[Community], _Places]] = {}  # by id(ctx), with a weak reference to tell a reused id
+
+
+def places(ctx: Community) -> tuple[Place, ...]:
+    """The other communities as routing needs them: guild key, zone, local hour now, default night.
+    Configs are read again whenever one was replaced; the local hours are worked out each call."""
+    read_from = [(other.guild_id, other.config) for other in net.others(ctx)]
+    held = _PLACES.get(id(ctx))
+    cache = held[1] if held is not None and held[0]() is ctx else None
+    if cache is None or cache.read_from != read_from:
+        rows = [(key, cfg.community.timezone, cfg.requests.night_start, cfg.requests.night_end)
+                for key, cfg in read_from]
+        cache = _Places(read_from, {zone: ZoneInfo(zone) for _key, zone, _ns, _ne in rows}, rows, {})
+        if len(_PLACES) > 1000:  # contexts come and go in tests
+            _PLACES.clear()
+        _PLACES[id(ctx)] = (weakref.ref(ctx), cache)
     now = ctx.now()
-    found = []
-    for other in net.others(ctx):
-        cfg = other.config
-        found.append(Place(other.guild_id, cfg.community.timezone, now.astimezone(cfg.community.tz).hour,
-                           cfg.requests.night_start, cfg.requests.night_end))
+    hours = tuple(now.astimezone(zone).hour for zone in cache.zones.values())
+    found = cache.by_hours.get(hours)
+    if found is None:
+        hour_of = dict(zip(cache.zones, hours, strict=True))
+        found = tuple(Place(key, zone, hour_of[zone], start, end) for key, zone, start, end in cache.rows)
+        if len(cache.by_hours) > 48:
+            cache.by_hours.clear()
+        cache.by_hours[hours] = found
     return found
+
+
+def places_plain(ctx: Community) -> list[Place]:
+    """places() without the cache (tests compare the two)."""
+    now = ctx.now()
+    return [Place(other.guild_id, other.config.community.timezone, now.astimezone(other.config.community.tz).hour,
+                  other.config.requests.night_start, other.config.requests.night_end) for other in net.others(ctx)]
 
 
 async def network_params(
@@ -94,7 +131,8 @@ async def network_params(
         guild_id=ctx.guild_id, request_id=request.id,
         requester_id=request.requester_id if request.requester_id is not None else -1,
         requester_platform_id=requester.platform_id if requester else "",
-        skill_keys=await widened_repo.skill_keys(tx, request.id), urgent=request.urgent,
+        skill_keys=await network_routing_repo.rarest_first(tx, request.id), keys_by_rarity=True,
+        urgent=request.urgent,
         limit=candidates_wanted(ctx), fair_since=now - cfg.fairness_window_days * DAY,
         fatigue_since=now - cfg.fatigue_window_days * DAY, fatigue_cap=cfg.fatigue_cap, now=now,
         languages=_languages(requester), places=places(ctx),
