@@ -22,7 +22,8 @@ from bot.outbox import Dispatcher, Outgoing, PermanentDeliveryError, Transport
 from bot.scheduler import Job, Scheduler
 from bot.services.activity import ActivityRecorder
 from storage import members as members_repo
-from storage.database import InstanceLock, is_url, open_database
+from storage.database import DatabaseError, InstanceLock, InstanceLocked, is_url, open_database
+from storage.postgres import redact
 from storage.preflight import check_database_path
 
 if TYPE_CHECKING:
@@ -113,10 +114,16 @@ class Engine:
         url = is_url(db_path)
         if not url:
             check_database_path(db_path)  # a missing folder, a read-only or damaged file: one sentence, no start
+        from bot.runtime import community_busy, served_keys
+
+        keys = served_keys(config, guild_id, serves)
         lock = None
-        if single_instance and not url:
-            lock = InstanceLock(Path(db_path))
-            lock.acquire()
+        if single_instance and not url:  # SQLite: one process per community (storage/database.py)
+            lock = InstanceLock(Path(db_path), keys)
+            try:
+                lock.acquire()
+            except InstanceLocked as exc:
+                raise community_busy(config, exc.community, str(db_path)) from None
         try:
             db = await open_database(db_path, synchronous=config.database.synchronous)
         except BaseException:
@@ -132,9 +139,13 @@ class Engine:
 
             engine = open_network(cls, config, db, clock, transport, lock, serves)
         if url and single_instance:  # PostgreSQL: one process per community, several per database
+            served = ""
             try:
-                for served in engine.engines:
-                    await db.lock_community(served.ctx.guild_id)
+                for served in keys:
+                    await db.lock_community(served)
+            except DatabaseError:
+                await db.close()
+                raise community_busy(config, served, redact(str(db_path))) from None
             except BaseException:
                 await db.close()
                 raise

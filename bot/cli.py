@@ -85,25 +85,34 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Discord, Signal, or both in one process for a network that has servers and groups
+    (bot/run_choice.py: which communities, on which platforms)."""
     from bot.config_check import check_files
+    from bot.network_config import is_network
+    from bot.run_choice import choose
 
     config = _config(args)
-    transport = getattr(args, "transport", "discord")
-    if transport == "signal":
+    shards = _shards(args)
+    if shards is None:
+        return EXIT_USAGE
+    choice = choose(config, getattr(args, "transport", None), getattr(args, "communities", None),
+                    sharded=shards[0] is not None)
+    serves = choice.serves if is_network(config) else None
+    if "signal" in choice.platforms:
         problems = check_files(config, _config_source(args), discord=False)
         if problems:
             print("\n".join(problems), file=sys.stderr)
             return EXIT_USAGE
-        from bot.network_config import is_network
         from bot.transports.signal_network import network_missing
 
         missing = network_missing(config) if is_network(config) else config.signal.missing()
         if missing:
             print(f"[signal] {missing}", file=sys.stderr)
             return EXIT_USAGE
-        from bot.transports.signal_run import run_signal
+        if choice.platforms == ("signal",):
+            from bot.transports.signal_run import run_signal
 
-        return run_signal(config, _db_path(args, config))
+            return run_signal(config, _db_path(args, config), serves=serves)
     token = os.environ.get("DISCORD_TOKEN", "").strip()
     if not token:
         print("No Discord token: create a bot at https://discord.com/developers/applications, copy its "
@@ -116,10 +125,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from cogs.bot import run_bot
 
-    shards = _shards(args)
-    if shards is None:
-        return EXIT_USAGE
-    return run_bot(config, _db_path(args, config), token, sync=args.sync, shard_ids=shards[0], shard_count=shards[1])
+    return run_bot(config, _db_path(args, config), token, sync=args.sync, shard_ids=shards[0], shard_count=shards[1],
+                   only=choice.only, signal="signal" in choice.platforms)
 
 
 def _shards(args: argparse.Namespace) -> tuple[list[int] | None, int | None] | None:
@@ -268,8 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("run", cmd_run, "run the bot on Discord (DISCORD_TOKEN from the environment) or Signal")
     p.add_argument("--db", help=DB_HELP)
-    p.add_argument("--transport", choices=("discord", "signal"), default="discord",
-                   help="discord (default) or signal (a signal-cli daemon, [signal] in the config)")
+    p.add_argument("--transport", choices=("discord", "signal"), default=None,
+                   help="only discord or only signal (a signal-cli daemon, [signal] in the config); default: "
+                        "discord, or for a network each community on its own platform, both in one process")
+    p.add_argument("--communities", help="the network's communities this process serves, by id, e.g. lilas,quai "
+                                         "(default: all; see docs/SCALING.md)")
     p.add_argument("--sync", nargs="?", const="force", default="auto", choices=("force", "guild", "global", "none"),
                    help="slash commands are registered only when they changed; --sync forces it, "
                         "--sync guild|global registers them in the server (instant) or everywhere, "

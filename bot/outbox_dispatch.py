@@ -135,6 +135,9 @@ class Dispatcher:
         self._later: list[Callable[[], Awaitable[None]]] | None = None
         self.files = TempFiles.for_database(db.path)
         self.routes: dict[str, Route] = {}  # per community key, in a network (bot/runtime.py)
+        # The communities this process serves, when other processes serve the rest of the database's:
+        # their rows are theirs to send (None: every row is ours).
+        self.only: list[str] | None = None
 
     def route(
         self, guild_id: str, on_dm_closed: Callable[[str], Awaitable[None]] | None,
@@ -152,7 +155,7 @@ class Dispatcher:
         while True:
             now = to_epoch(self.clock.now())
             bucket_empty = not self.bucket.has_token()
-            rows = await outbox_repo.due(self.db.reader, now, unpaced_only=bucket_empty)
+            rows = await outbox_repo.due(self.db.reader, now, unpaced_only=bucket_empty, guilds=self.only)
             self._blocked_until = self.bucket.next_token_at() if bucket_empty else None
             if not rows:
                 return sent
@@ -338,7 +341,7 @@ class Dispatcher:
     async def next_wakeup(self) -> datetime | None:
         """When something pending becomes deliverable (for the simulated clock's advance)."""
         candidates = []
-        nb = await outbox_repo.next_not_before(self.db.reader)
+        nb = await outbox_repo.next_not_before(self.db.reader, self.only)
         now = self.clock.now()
         if nb is not None and from_epoch(nb) > now:
             candidates.append(from_epoch(nb))

@@ -1,5 +1,8 @@
 """A network's runtime: one Engine per community, sharing one database, dispatcher, scheduler and lock.
 
+A process may serve some of the network's communities only (`entraide run --communities`, `--shards`,
+`--transport`): it locks those (one process per community) and sends only their outbox rows.
+
 `Engine.open` comes here when the config has `[[communities]]` (docs/NETWORK.md). Each community keeps
 its rows under its own key (its Discord server id, else its Signal group id, else its id), its job runs
 under `<id>/job:period` and its outbox keys under `<id>/…`, so periods and idempotency are per community.
@@ -14,7 +17,7 @@ from bot.config import CommunityEntry, Config
 from bot.context import Community
 from bot.i18n import Translator
 from bot.outbox import Transport
-from storage.database import InstanceLock
+from storage.database import DatabaseError, InstanceLock
 
 if TYPE_CHECKING:
     from bot.app import Engine
@@ -43,4 +46,29 @@ def open_network(
     first = cls(contexts[0], transport, lock)
     for ctx in contexts[1:]:
         cls(ctx, transport, runtime=first)
+    if len(contexts) < len(community_configs(config)):  # other processes serve the rest: their rows are theirs
+        first.dispatcher.only = [ctx.guild_id for ctx in contexts]
     return first
+
+
+def served_keys(config: Config, guild_id: str, serves: Callable[[CommunityEntry], bool] | None) -> list[str]:
+    """The keys of the communities a process serves (what it locks): a lone community's `guild_id`."""
+    from bot.network_config import community_configs, is_network
+
+    if not is_network(config):
+        return [guild_id]
+    return [entry.platform_key for entry, _ in community_configs(config) if serves is None or serves(entry)]
+
+
+def community_busy(config: Config, key: str | None, where: str) -> DatabaseError:
+    """Another process serves this community (or opened the file by another name: `key` None), in the
+    configured language, naming the community."""
+    from bot.config_check import words
+    from bot.network_config import community_configs
+
+    locale = config.community.locale
+    if key is None:
+        return DatabaseError(words(locale).t(locale, "files.database_other_name", path=where))
+    entries = [entry for entry, _ in community_configs(config)]
+    entry = next((e for e in entries if e.platform_key == key), entries[0])
+    return DatabaseError(words(locale).t(locale, "files.community_busy", name=entry.name, id=entry.id, path=where))

@@ -9,8 +9,9 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -23,6 +24,7 @@ from bot.i18n import Translator
 from bot.network_config import community_configs, is_network
 from bot.services import setup
 from bot.services.languages import supported
+from bot.transports.signal_network import is_group
 from cogs import sync as command_sync
 from cogs.base import EntraideTree
 from cogs.delivery import DiscordDelivery
@@ -30,6 +32,9 @@ from cogs.pages import PageButton
 from cogs.server import DiscordServer
 from cogs.translator import CatalogueTranslator
 from cogs.views import DYNAMIC_ITEMS
+
+if TYPE_CHECKING:
+    from bot.transports.signal_network import SignalNetwork
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +60,8 @@ class EntraideBot(commands.Bot):
     def __init__(
         self, config: Config, db_path: Path | str, clock: Clock | None = None, *,
         guild_id: str | None = None, sync: str = "none", deliver_every: float = 1.0, flush_every: float = 5.0,
-        single_instance: bool = True, background: bool = True, **sharding: Any,
+        single_instance: bool = True, background: bool = True, only: Collection[str] | None = None,
+        signal: SignalNetwork | None = None, **sharding: Any,
     ) -> None:
         # The bot never joins voice: discord.py's warnings about voice libraries would only worry people.
         discord.VoiceClient.warn_nacl = False
@@ -79,6 +85,8 @@ class EntraideBot(commands.Bot):
         self._engine_task: asyncio.Task[None] | None = None
         self.dashboard = None  # the web dashboard, when [dashboard] enabled
         self.engine_ready = asyncio.Event()
+        self.only = set(only) if only is not None else None  # `entraide run --communities` (None: all)
+        self.signal = signal  # a network's Signal groups served by this process too (one runtime)
 
     def community_guild(self, guild_key: str | None = None) -> discord.Guild | None:
         """The server of a community (by its key; default: the first one's)."""
@@ -94,21 +102,50 @@ class EntraideBot(commands.Bot):
     @property
     def guild_keys(self) -> list[str]:
         """Every server the bot serves (one per community with a `guild_id`)."""
-        return [engine.ctx.guild_id for engine in self.engine.engines] if self.engine else [self.guild_id]
+        return [engine.ctx.guild_id for engine in self.discord_engines] if self.engine else [self.guild_id]
+
+    @property
+    def discord_engines(self) -> list[Engine]:
+        """The engines of the communities on Discord (the others, in a mixed network, are Signal groups)."""
+        groups = self.signal.servers if self.signal is not None else {}
+        return [engine for engine in self.engine.engines if engine.ctx.guild_id not in groups]
 
     def serves(self, entry: Any) -> bool:
-        """A network community this process serves: one with a server (sharded: on one of its shards)."""
-        return bool(entry.guild_id)
+        """A network community this process serves: one with a server (sharded: on one of its shards),
+        or a Signal group when a Signal account runs here too; `--communities` narrows both."""
+        if self.only is not None and entry.id not in self.only:
+            return False
+        if entry.guild_id:
+            return self.serves_server(entry)
+        return self.signal is not None and is_group(entry) and self.serves_group(entry)
+
+    def serves_server(self, entry: Any) -> bool:
+        return True
+
+    def serves_group(self, entry: Any) -> bool:
+        return True
 
     async def setup_hook(self) -> None:
         """Open the engine, load the cogs, register the persistent components and the translator."""
+        delivery: Any = DiscordDelivery(self)
+        if self.signal is not None:  # the groups this process serves, of those the account is in
+            served = {entry.group for entry, _ in community_configs(self.config) if self.serves(entry)}
+            self.signal.servers = {key: server for key, server in self.signal.servers.items() if key in served}
+            self.signal = self.signal if self.signal.servers else None
+        if self.signal is not None:  # one outbox: each row through its community's platform
+            delivery = PlatformRouter(delivery, self.signal)
         self.engine = await Engine.open(
-            self.config, self.db_path, self.clock, DiscordDelivery(self), guild_id=self.guild_id,
+            self.config, self.db_path, self.clock, delivery, guild_id=self.guild_id,
             single_instance=self.single_instance,
             serves=self.serves if is_network(self.config) else None,
         )
         for engine in self.engine.engines:
-            engine.ctx.platforms.append(DiscordServer(self, engine.ctx.guild_id))
+            if self.signal is not None and engine.ctx.guild_id in self.signal.servers:
+                self.signal.servers[engine.ctx.guild_id].engine = engine
+            else:
+                engine.ctx.platforms.append(DiscordServer(self, engine.ctx.guild_id))
+        if self.discord_engines:
+            self.guild_id = self.discord_engines[0].ctx.guild_id
         for module in COG_MODULES:
             await self.load_extension(module)
         self.add_dynamic_items(PageButton, *DYNAMIC_ITEMS)
@@ -144,7 +181,7 @@ class EntraideBot(commands.Bot):
 
     async def check_setup_at_start(self) -> None:
         """`setup check` at start-up: its result goes to mod-log when it changed (see the setup service)."""
-        for engine in self.engine.engines:
+        for engine in self.discord_engines:
             try:
                 await setup.report_startup_check(engine.ctx)
             except Exception:
@@ -161,6 +198,8 @@ class EntraideBot(commands.Bot):
         except Exception:  # a failed catch-up must not stop delivery; the next alarm tries again
             log.exception("start-up catch-up failed")
         await self.check_setup_at_start()
+        if self.signal is not None:
+            await self.signal.start()  # connects (or keeps trying in the background), reads each group
         self.engine.scheduler.start_alarm()
         self.engine_ready.set()
         last_flush = 0.0
@@ -184,6 +223,8 @@ class EntraideBot(commands.Bot):
         if self.dashboard is not None:
             await self.dashboard.stop()  # ends the live streams first
             self.dashboard = None
+        if self.signal is not None:
+            await self.signal.stop()
         if self.engine is not None:
             await self.engine.close()
             self.engine = None  # type: ignore[assignment]
@@ -275,12 +316,30 @@ class ShardedEntraideBot(EntraideBot, commands.AutoShardedBot):
                  **options: Any) -> None:
         super().__init__(config, db_path, shard_ids=shard_ids, shard_count=shard_count, **options)
 
-    def serves(self, entry: Any) -> bool:
-        return bool(entry.guild_id) and shard_of(entry.guild_id, self.shard_count or 1) in (self.shard_ids or [])
+    def serves_server(self, entry: Any) -> bool:
+        return shard_of(entry.guild_id, self.shard_count or 1) in (self.shard_ids or [])
+
+    def serves_group(self, entry: Any) -> bool:
+        """Signal groups are not on Discord's shards: a sharded process serves those named by --communities."""
+        return self.only is not None
+
+
+class PlatformRouter:
+    """The outbox transport of a process serving Discord servers and Signal groups: each row goes out
+    through the platform of the community that wrote it (its key: a Signal group's, else Discord)."""
+
+    def __init__(self, discord_delivery: DiscordDelivery, signal: SignalNetwork) -> None:
+        self.discord, self.signal = discord_delivery, signal
+
+    async def deliver(self, message: Any) -> str | None:
+        if message.guild_id in self.signal.servers:
+            return await self.signal.deliver(message)
+        return await self.discord.deliver(message)
 
 
 def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "auto",
-            shard_ids: list[int] | None = None, shard_count: int | None = None) -> int:
+            shard_ids: list[int] | None = None, shard_count: int | None = None,
+            only: Collection[str] | None = None, signal: bool = False) -> int:
     """`entraide run`: log in, serve until stopped. A bad token or setup gives one clear sentence."""
     if sync not in SYNC_CHOICES:
         print(f"--sync must be one of {', '.join(SYNC_CHOICES)}.", file=sys.stderr)
@@ -289,11 +348,16 @@ def run_bot(config: Config, db_path: Path | str, token: str, sync: str = "auto",
         print("Set community.guild_id in the config to your Discord server's id (right-click the server → "
               "Copy Server ID, with Developer Mode on); see the README, “Run it on Discord”.", file=sys.stderr)
         return 2
+    network = None
+    if signal:  # the network's Signal groups too, through the daemon of [signal]
+        from bot.transports.signal_network import SignalNetwork
+
+        network = SignalNetwork(config)
     if shard_ids is not None and shard_count is not None:
         bot: EntraideBot = ShardedEntraideBot(config, db_path, sync=sync, shard_ids=shard_ids,
-                                              shard_count=shard_count)
+                                              shard_count=shard_count, only=only, signal=network)
     else:
-        bot = EntraideBot(config, db_path, sync=sync)
+        bot = EntraideBot(config, db_path, sync=sync, only=only, signal=network)
 
     async def main() -> None:
         async with bot:

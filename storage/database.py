@@ -1,11 +1,13 @@
-"""The SQLite connection: pragmas, numbered migrations, one writer, online backup, single-instance lock."""
+"""The SQLite connection: pragmas, numbered migrations, one writer, online backup, one process per community."""
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import hashlib
 import os
 import re
 import sqlite3
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -37,35 +39,84 @@ def code_schema_version() -> int:
     return migrations()[-1][0]
 
 
+LOCK_BASE = 1 << 40  # far past the bytes SQLite itself locks (from 1 GiB on): ours never meet its locks
+LOCK_SPAN = 1 << 31
+NAME_LOCKS = LOCK_BASE  # one byte per name the file is opened by
+COMMUNITY_LOCKS = LOCK_BASE + LOCK_SPAN  # one byte per community served
+
+
+def _slot(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") % LOCK_SPAN
+
+
+class InstanceLocked(DatabaseError):
+    """Another process serves `community` (its key) on this file, or opened it by another name (`community`
+    is None): the caller says it in the community's language (bot/app.py)."""
+
+    def __init__(self, path: Path, community: str | None) -> None:
+        self.path, self.community = path, community
+        what = f"serving community {community}" if community else "using it by another name (a hard link)"
+        super().__init__(f"Another entraide process is already {what} on {path}; stop it first.")
+
+
 class InstanceLock:
-    """An advisory lock on the database file itself, so two bot processes never post twice.
+    """Advisory locks on the database file itself, one per community served, so two processes never
+    serve one community (everything would be posted twice); processes serving other communities of
+    the same file may run beside it (SQLite's WAL lets several processes share a local file).
 
-    `flock` on the file's own inode: a symlink or a hard link to the live file is the same file and
-    is refused too (a lock file named after the path was not; with a hard link each bot kept its own
-    WAL file: corruption). SQLite locks with POSIX `fcntl` locks, which `flock` does not touch; this
-    descriptor stays open until the connection is closed (closing one would drop SQLite's locks)."""
+    Open-file-description byte locks (`F_OFD_SETLK`) on the file's own inode, far past the bytes SQLite
+    locks: a symlink to the live file is the same file. A hard link is refused while another process
+    has the file open by another name (each name keeps its own WAL file: corruption). The descriptor
+    stays open until the connection is closed (SQLite's POSIX locks drop when any descriptor of the file
+    closes). A short `flock` makes two start-ups check and lock one after the other."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, communities: Sequence[str] = ("*",)) -> None:
         self.path = Path(db_path)
+        self.communities = list(dict.fromkeys(communities))
         self._fd: int | None = None
 
     def acquire(self) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # follows symlinks: the real file
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise DatabaseError(
-                f"Another entraide process is already using {self.path} (or a link to the same file); "
-                "stop it first (two bots on one database would post everything twice)."
-            ) from None
+            fcntl.flock(fd, fcntl.LOCK_EX)  # start-ups one at a time; held a moment only
+            try:
+                name = NAME_LOCKS + _slot(os.path.realpath(self.path))
+                other = _conflict(fd, NAME_LOCKS, LOCK_SPAN)
+                if other is not None and other != name:
+                    raise InstanceLocked(self.path, None)
+                for key in self.communities:
+                    if not _lock(fd, fcntl.F_WRLCK, COMMUNITY_LOCKS + _slot(key)):
+                        raise InstanceLocked(self.path, key)
+                _lock(fd, fcntl.F_RDLCK, name)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        except BaseException:
+            os.close(fd)  # drops every byte lock taken above
+            raise
         self._fd = fd
 
     def release(self) -> None:
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+_FLOCK = "hhqqi4x"  # struct flock on Linux: type, whence, start, len, pid
+
+
+def _lock(fd: int, kind: int, start: int, length: int = 1) -> bool:
+    try:
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack(_FLOCK, kind, os.SEEK_SET, start, length, 0))
+    except (BlockingIOError, PermissionError):
+        return False
+    return True
+
+
+def _conflict(fd: int, start: int, length: int) -> int | None:
+    """Where another process holds a lock in this range (the first one found); None: nobody."""
+    got = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, start, length, 0))
+    kind, _whence, found, _length, _pid = struct.unpack(_FLOCK, got)
+    return None if kind == fcntl.F_UNLCK else found
 
 
 class Database:

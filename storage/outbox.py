@@ -140,13 +140,23 @@ async def later_pending_edit(conn: aiosqlite.Connection, edit_of: int, after_id:
         return await cur.fetchone() is not None
 
 
-async def due(conn: aiosqlite.Connection, now: int, limit: int = 200, unpaced_only: bool = False) -> list[OutboxRow]:
-    """Pending rows due by `now` in id order; `unpaced_only` while the pacing bucket is empty."""
+def _of(guilds: Sequence[str] | None) -> tuple[str, list[str]]:
+    """`AND guild_id IN (…)` for a process serving some of a database's communities (None: all)."""
+    if guilds is None:
+        return "", []
+    return f"AND guild_id IN ({', '.join('?' * len(guilds))}) ", list(guilds)
+
+
+async def due(conn: aiosqlite.Connection, now: int, limit: int = 200, unpaced_only: bool = False,
+              guilds: Sequence[str] | None = None) -> list[OutboxRow]:
+    """Pending rows due by `now` in id order; `unpaced_only` while the pacing bucket is empty;
+    `guilds`: only the rows of the communities this process serves (the others' processes send theirs)."""
     paced_filter = "AND paced = 0 " if unpaced_only else ""
+    guild_filter, keys = _of(guilds)
     async with conn.execute(
         f"SELECT {ROW_COLUMNS} FROM outbox "
-        f"WHERE status = 'pending' AND not_before <= ? {paced_filter}ORDER BY id LIMIT ?",
-        (now, limit),
+        f"WHERE status = 'pending' AND not_before <= ? {paced_filter}{guild_filter}ORDER BY id LIMIT ?",
+        (now, *keys, limit),
     ) as cur:
         return [_row(r) for r in await cur.fetchall()]
 
@@ -172,8 +182,10 @@ async def pending_attachment_paths(conn: aiosqlite.Connection) -> list[str]:
         return [row[0] for row in await cur.fetchall()]
 
 
-async def next_not_before(conn: aiosqlite.Connection) -> int | None:
-    async with conn.execute("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'") as cur:
+async def next_not_before(conn: aiosqlite.Connection, guilds: Sequence[str] | None = None) -> int | None:
+    guild_filter, keys = _of(guilds)
+    async with conn.execute(f"SELECT MIN(not_before) FROM outbox WHERE status = 'pending' {guild_filter}",
+                            keys) as cur:
         row = await cur.fetchone()
     return row[0]
 

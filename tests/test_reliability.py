@@ -122,7 +122,7 @@ def test_a_second_bot_process_on_the_same_database_refuses_to_start(tmp_path: Pa
         assert '"ready"' in first.stdout.readline()
         second = subprocess.run(cmd, input="", capture_output=True, text=True, timeout=60)
         assert second.returncode != 0
-        assert "Another entraide process" in second.stderr
+        assert "Un autre processus entraide sert déjà la communauté" in second.stderr
         assert second.stdout == ""
     finally:
         assert first.stdin is not None

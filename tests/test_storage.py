@@ -54,7 +54,7 @@ async def test_a_second_instance_on_the_same_file_is_refused(tmp_path: Path) -> 
     first = InstanceLock(tmp_path / "x.sqlite")
     first.acquire()
     try:
-        with pytest.raises(DatabaseError, match="already using"):
+        with pytest.raises(DatabaseError, match="Another entraide process is already"):
             InstanceLock(tmp_path / "x.sqlite").acquire()
     finally:
         first.release()

@@ -3,16 +3,20 @@
 Each community with a `group` gets its own `SignalServer` (its engine, its group, its members); they
 share one signal-cli connection. Notifications are routed here: a group message to the server of
 that group, a private message to the community the sender belongs to (the first one, in config
-order; a reaction to the community whose message it reacts to). The outbox is shared (one
-dispatcher): each message goes out through the server of the community that wrote it.
+order, among all the network's groups: when another process serves that group, it answers; a reaction
+to the community whose message it reacts to). The outbox is shared (one dispatcher): each message goes
+out through the server of the community that wrote it. A process may serve some groups only (`serves`,
+from `entraide run --communities`), and a Discord bot may hold this too (cogs/bot.py: one process for
+a network's servers and groups).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from bot.config import Config
+from bot.config import CommunityEntry, Config
 from bot.network_config import community_configs
 from bot.transports.signal import SignalServer
 from bot.transports.signal_consumer import NotificationConsumer
@@ -27,12 +31,15 @@ log = logging.getLogger(__name__)
 class SignalNetwork(NotificationConsumer):
     """The transport of a network's Signal communities: routes notifications in and messages out."""
 
-    def __init__(self, config: Config, rpc: SignalRpc | None = None) -> None:
+    def __init__(self, config: Config, rpc: SignalRpc | None = None,
+                 serves: Callable[[CommunityEntry], bool] | None = None) -> None:
         self.config = config
         self.settings = config.signal
         self.rpc = rpc or SignalRpc(Endpoint(socket=self.settings.socket or None, tcp=self.settings.tcp or None))
+        on_signal = [(entry, own) for entry, own in community_configs(config) if is_group(entry)]
+        self.groups = [entry.group for entry, _ in on_signal]  # all of them, served here or by another process
         self.servers: dict[str, SignalServer] = {
-            entry.group: SignalServer(own, self.rpc) for entry, own in community_configs(config) if entry.group
+            entry.group: SignalServer(own, self.rpc) for entry, own in on_signal if serves is None or serves(entry)
         }
         self.rpc.on_connected = self.reconcile  # every group's members, after each (re)connection
         self._consumer: asyncio.Task[None] | None = None
@@ -102,11 +109,17 @@ class SignalNetwork(NotificationConsumer):
         if not isinstance(aci, str) or not aci:
             return None
         platform_id = platform_id_of(aci)
-        for key, server in self.servers.items():  # a private message: the first community they belong to
-            member = await members_repo.by_platform_id(server.engine.ctx.db.reader, key, platform_id)
+        reader = self.first.engine.ctx.db.reader
+        for key in self.groups:  # a private message: the first community they belong to, in config order
+            member = await members_repo.by_platform_id(reader, key, platform_id)
             if member is not None and member.left_at is None and not member.erased:
-                return server
+                return self.servers.get(key)  # None: another process serves that group and answers
         return None
+
+
+def is_group(entry: CommunityEntry) -> bool:
+    """A community that lives in a Signal group (a `guild_id` wins: that community is on Discord)."""
+    return bool(entry.group) and not entry.guild_id
 
 
 def network_missing(config: Config) -> str | None:

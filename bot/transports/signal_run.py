@@ -3,26 +3,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.app import Engine
-from bot.config import Config
+from bot.config import CommunityEntry, Config
 from bot.network_config import is_network
 from bot.transports.signal import SignalServer
-from bot.transports.signal_network import SignalNetwork
+from bot.transports.signal_network import SignalNetwork, is_group
 from bot.transports.signal_rpc import SignalRpc
 
 log = logging.getLogger(__name__)
 
 
 async def open_signal(config: Config, db_path: Any, clock: Any, rpc: SignalRpc | None = None,
-                      single_instance: bool = True) -> SignalServer | SignalNetwork:
+                      single_instance: bool = True,
+                      serves: Callable[[CommunityEntry], bool] | None = None) -> SignalServer | SignalNetwork:
     """The engine behind a Signal group (the group id is the community's id); in a network, one engine
-    per community with a `group`, behind one account (bot/transports/signal_network.py)."""
+    per community with a `group`, behind one account (bot/transports/signal_network.py); `serves`: which
+    of them this process serves (`entraide run --communities`; default: all)."""
     if is_network(config):
-        network = SignalNetwork(config, rpc)
-        engine = await Engine.open(config, db_path, clock, network, single_instance=single_instance,
-                                   serves=lambda entry: bool(entry.group))
+        def ours(entry: CommunityEntry) -> bool:
+            return is_group(entry) and (serves is None or serves(entry))
+
+        network = SignalNetwork(config, rpc, serves=ours)
+        engine = await Engine.open(config, db_path, clock, network, single_instance=single_instance, serves=ours)
         for each in engine.engines:
             network.servers[each.ctx.guild_id].engine = each
         return network
@@ -68,12 +73,13 @@ async def serve_signal(
         await engine.close()
 
 
-def run_signal(config: Config, db_path: Any) -> int:
-    """`entraide run --transport signal`: serve until stopped."""
+def run_signal(config: Config, db_path: Any, serves: Callable[[CommunityEntry], bool] | None = None) -> int:
+    """`entraide run --transport signal` (or a network whose communities served here are all on Signal):
+    serve until stopped."""
     from bot.clock import SystemClock
 
     async def main() -> None:
-        server = await open_signal(config, db_path, SystemClock())
+        server = await open_signal(config, db_path, SystemClock(), serves=serves)
         await serve_signal(server)
 
     try:

@@ -1,0 +1,61 @@
+"""What `entraide run` serves in this process: which communities of the network, on which platforms.
+
+`--communities lilas,quai` names them (default: every one); `--transport discord|signal` keeps one
+platform (default: each community on its own, Discord servers and Signal groups in one process);
+with `--shards`, Discord communities go by their server's shard and Signal groups are served only when
+named. Each community is locked by the process serving it (storage/database.py, PostgreSQL's advisory
+locks), so processes given disjoint communities share one database (docs/SCALING.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import CommunityEntry, Config, ConfigError
+from bot.network_config import community_configs, is_network
+
+
+def platform_of(entry: CommunityEntry) -> str | None:
+    """Where a community lives: its Discord server, else its Signal group (None: the console only)."""
+    return "discord" if entry.guild_id else "signal" if entry.group else None
+
+
+@dataclass(frozen=True)
+class RunChoice:
+    only: frozenset[str] | None  # community ids named by --communities (None: all)
+    platforms: tuple[str, ...]  # what this process connects to: discord, signal or both
+
+    def serves(self, entry: CommunityEntry) -> bool:
+        """Named (or no names given) and on a platform this process runs."""
+        return (self.only is None or entry.id in self.only) and platform_of(entry) in self.platforms
+
+
+def choose(config: Config, transport: str | None, communities: str | None, sharded: bool = False) -> RunChoice:
+    """The choice, or a ConfigError in the configured language naming what does not fit."""
+    from bot.config_check import words
+
+    locale = config.community.locale
+    say = words(locale)
+    names = [part.strip() for part in (communities or "").split(",") if part.strip()] if communities else None
+    if not is_network(config):
+        if names is not None:
+            raise ConfigError(say.t(locale, "settings.run_communities_alone"))
+        return RunChoice(None, (transport or "discord",))
+    entries = [entry for entry, _ in community_configs(config)]
+    if names is not None:
+        known = [entry.id for entry in entries]
+        unknown = [name for name in names if name not in known]
+        if unknown or not names:
+            raise ConfigError(say.t(locale, "settings.run_communities_unknown", value=", ".join(unknown) or "—",
+                                    ids=", ".join(known)))
+    only = frozenset(names) if names is not None else None
+    chosen = [entry for entry in entries if only is None or entry.id in only]
+    found = {platform_of(entry) for entry in chosen}
+    if sharded and only is None:
+        found.discard("signal")  # groups are not on Discord's shards: a sharded process serves the named ones
+    wanted = tuple(p for p in ("discord", "signal") if p in found and transport in (None, p))
+    if not wanted:
+        if transport is not None and only is None:
+            return RunChoice(None, (transport,))  # as before: the platform's own check says what is missing
+        raise ConfigError(say.t(locale, "settings.run_nothing_served", ids=", ".join(e.id for e in chosen),
+                                transport=transport or "discord, signal"))
+    return RunChoice(only, wanted)

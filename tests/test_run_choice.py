@@ -1,0 +1,119 @@
+"""Which communities `entraide run` serves, on which platforms (issues 22 and 24), and one process per
+community: a second process on the same community is refused in the community's words, processes on
+other communities of the same database start beside it."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import Engine
+from bot.clock import SimulatedClock
+from bot.config import Config, ConfigError, parse_config
+from bot.run_choice import choose
+from storage.database import DatabaseError
+
+GROUP = "cXVhaS1ncm91cC1lbnRyYWlkZS0wMDAwMDAwMDAwMDAwMDA="
+
+
+def network(locale: str = "fr") -> Config:
+    return parse_config({"community": {"locale": locale}, "network": {"name": "Réseau"}, "communities": [
+        {"id": "lilas", "name": "Les Lilas", "guild_id": "111111111111111111"},
+        {"id": "ours", "name": "La Tanière", "guild_id": "222222222222222222"},
+        {"id": "quai", "name": "Le Quai", "group": GROUP},
+    ]})
+
+
+def test_a_network_runs_each_community_on_its_own_platform_unless_told_otherwise() -> None:
+    config = network()
+    both = choose(config, None, None)
+    assert both.platforms == ("discord", "signal") and both.only is None
+    assert choose(config, "discord", None).platforms == ("discord",)  # --transport stays a filter
+    assert choose(config, "signal", None).platforms == ("signal",)
+    quai = choose(config, None, "quai")
+    assert quai.platforms == ("signal",) and quai.only == {"quai"}
+    entries = {entry.id: entry for entry in config.communities}
+    assert [quai.serves(entries[i]) for i in ("lilas", "ours", "quai")] == [False, False, True]
+    assert choose(config, None, "lilas, quai").platforms == ("discord", "signal")
+    # Sharded: Discord communities by their server's shard, Signal groups only when named.
+    assert choose(config, None, None, sharded=True).platforms == ("discord",)
+    assert choose(config, None, "quai", sharded=True).platforms == ("signal",)
+    # A lone community runs as before: Discord unless --transport signal.
+    alone = Config()
+    assert choose(alone, None, None).platforms == ("discord",)
+    assert choose(alone, "signal", None).platforms == ("signal",)
+
+
+@pytest.mark.parametrize(("locale", "transport", "names", "words"), [
+    ("fr", None, "lilas,nulle-part",
+     "aucune communauté « nulle-part » dans le réseau (ses communautés : lilas, ours, quai)"),
+    ("en", None, "nowhere", "no community “nowhere” in the network (its communities: lilas, ours, quai)"),
+    ("fr", "discord", "quai", "Aucune des communautés choisies (quai) ne se trouve sur discord"),
+])
+def test_a_choice_that_does_not_fit_is_one_sentence(locale: str, transport: str | None, names: str,
+                                                    words: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        choose(network(locale), transport, names)
+    assert words in str(refused.value)
+
+
+def test_communities_needs_a_network() -> None:
+    with pytest.raises(ConfigError, match="lancez-la sans --communities"):
+        choose(Config(), None, "main")
+
+
+class Quiet:
+    async def deliver(self, message: object) -> None:
+        return None
+
+
+async def test_one_process_per_community_several_per_database(tmp_path: Path) -> None:
+    config = network()
+    db = tmp_path / "network.sqlite"
+    clock = SimulatedClock(datetime.fromisoformat("2026-12-01T09:00:00+01:00"))
+
+    def named(*ids: str):  # noqa: ANN202
+        return lambda entry: entry.id in ids
+
+    discord = await Engine.open(config, db, clock, Quiet(), serves=named("lilas", "ours"))
+    try:
+        assert [e.ctx.id for e in discord.engines] == ["lilas", "ours"]
+        assert discord.dispatcher.only == ["111111111111111111", "222222222222222222"]
+        with pytest.raises(DatabaseError) as refused:
+            await Engine.open(config, db, clock, Quiet(), serves=named("ours", "quai"))
+        assert "Un autre processus entraide sert déjà la communauté « La Tanière » (ours)" in str(refused.value)
+        signal = await Engine.open(config, db, clock, Quiet(), serves=named("quai"))  # another community: starts
+        try:
+            assert [e.ctx.id for e in signal.engines] == ["quai"] and signal.dispatcher.only == [GROUP]
+        finally:
+            await signal.close()
+    finally:
+        await discord.close()
+    whole = await Engine.open(config, db, clock, Quiet())  # all of them, once the others stopped
+    assert whole.dispatcher.only is None
+    await whole.close()
+
+
+async def test_each_process_sends_only_its_communities_rows(tmp_path: Path) -> None:
+    from storage import outbox as outbox_repo
+
+    config = network()
+    db = tmp_path / "network.sqlite"
+    clock = SimulatedClock(datetime.fromisoformat("2026-12-01T09:00:00+01:00"))
+    sent: list[str] = []
+
+    class Recorder:
+        async def deliver(self, message: object) -> None:
+            sent.append(message.guild_id)  # type: ignore[attr-defined]
+
+    engine = await Engine.open(config, db, clock, Recorder(), serves=lambda entry: entry.id == "quai")
+    try:
+        async with engine.ctx.db.transaction() as tx:
+            for key in ("111111111111111111", GROUP):
+                await outbox_repo.enqueue(tx, guild_id=key, kind="notice", op="send", target="channel:general",
+                                          payload={"text": "x"}, paced=False, not_before=0, key=f"{key}/x", now=0)
+        await engine.deliver()
+        assert sent == [GROUP]  # Les Lilas' row waits for the process that serves Les Lilas
+    finally:
+        await engine.close()
