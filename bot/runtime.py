@@ -31,22 +31,25 @@ def open_network(
     from bot.network import Network
     from bot.network_config import community_configs
 
-    contexts = []
+    every, contexts = [], []
     for entry, own in community_configs(config):
-        if serves is not None and not serves(entry):
-            continue
         translator = Translator(own.community.locale, own.community.timezone)
-        contexts.append(Community(db=db, clock=clock, config=own, i18n=translator, guild_id=entry.platform_key,
-                                  id=entry.id, key_prefix=f"{entry.id}/"))
+        ctx = Community(db=db, clock=clock, config=own, i18n=translator, guild_id=entry.platform_key,
+                        id=entry.id, key_prefix=f"{entry.id}/")
+        every.append(ctx)
+        if serves is None or serves(entry):
+            contexts.append(ctx)
     if not contexts:
         raise ValueError("no community of the network is served here")
-    network = Network(config.network, contexts, declared=True, name=config.community.name)
-    for ctx in contexts:
+    # The network is every community, served here or by another process: the directory, widened requests
+    # and the programme read and write all of them (the outbox rows of the others are their processes' to send).
+    network = Network(config.network, every, declared=True, name=config.community.name)
+    for ctx in every:
         ctx.network = network
     first = cls(contexts[0], transport, lock)
     for ctx in contexts[1:]:
         cls(ctx, transport, runtime=first)
-    if len(contexts) < len(community_configs(config)):  # other processes serve the rest: their rows are theirs
+    if len(contexts) < len(every):  # other processes serve the rest: their rows are theirs
         first.dispatcher.only = [ctx.guild_id for ctx in contexts]
     return first
 

@@ -20,6 +20,7 @@ from cogs.base import build_view, dm_message_ref, files_for
 from cogs.calendar import DiscordCalendar
 from cogs.chunks import split_message
 from cogs.server import bot_role_name, channel_by_ref
+from storage import members as members_repo
 from storage import platform_refs
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ class DiscordDelivery:
     async def deliver(self, message: Outgoing) -> str | None:
         """One Discord call; a sent message's id comes back as `<channel id>:<message id>` (for edits)."""
         dm = message.target_kind == "dm"
+        if "<@" in str(message.payload.get("text", "")):
+            message.payload["text"] = await self._name_other_platforms(message)
         try:
             if message.op == "role":
                 await self._change_role(message)
@@ -103,6 +106,24 @@ class DiscordDelivery:
         guild = self.bot.community_guild(message.guild_id or None)
         if guild is not None:
             error.params.setdefault("bot_role", bot_role_name(guild))
+
+    async def _name_other_platforms(self, message: Outgoing) -> str:
+        """A member of the network on another platform (a Signal member introduced to a Discord helper)
+        has no Discord mention: `@` and the name the network knows them by (or "someone")."""
+        from bot.mentions import MENTION_TOKEN, neutralize
+
+        text = str(message.payload["text"])
+        foreign = {m.group(1) for m in MENTION_TOKEN.finditer(text) if not m.group(1).isdigit()}
+        engine = self.bot.engine_for(message.guild_id) or self.bot.engine
+        for platform_id in foreign:
+            name = engine.ctx.t(engine.ctx.locale, "signal.someone")
+            for place in engine.ctx.network.communities:
+                member = await members_repo.by_platform_id(engine.ctx.db.reader, place.guild_id, platform_id)
+                if member is not None and not member.erased:
+                    name = neutralize(member.handle)
+                    break
+            text = text.replace(f"<@{platform_id}>", f"@{name}").replace(f"<@!{platform_id}>", f"@{name}")
+        return text
 
     # Pieces --------------------------------------------------------------------------------------
 

@@ -197,11 +197,14 @@ class SignalDelivery:
         from bot.mentions import MENTION_TOKEN
 
         ctx = self.server.engine.ctx
+        places = [ctx.guild_id] + [c.guild_id for c in ctx.network.communities if c.guild_id != ctx.guild_id]
         names: dict[str, str] = {}
         for platform_id in {m.group(1) for m in MENTION_TOKEN.finditer(text)}:
-            member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, platform_id)
-            if member is not None and not member.erased:
-                names[platform_id] = member.handle
+            for place in places:  # a member of another community: a helper introduced across the network
+                member = await members_repo.by_platform_id(ctx.db.reader, place, platform_id)
+                if member is not None and not member.erased:
+                    names[platform_id] = member.handle
+                    break
         return names
 
     async def _locale_of(self, platform_id: str) -> str:

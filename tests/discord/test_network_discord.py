@@ -104,7 +104,8 @@ async def test_the_bot_serves_only_the_communities_bound_to_a_server(nsim: Netwo
     assert [e.ctx.id for e in engines] == ["lilas", "ours"]  # Le Quai is a Signal group: not served here
     assert nsim.bot.guild_keys == [str(g.id) for g in nsim.guilds]
     assert nsim.bot.engine_for(nsim.guilds[1].id) is engines[1]
-    assert engines[0].ctx.network.community("quai") is None
+    quai = engines[0].ctx.network.community("quai")  # still one of the network's (its directory, its requests)
+    assert quai is not None and nsim.bot.engine.for_community("quai") is None and nsim.bot.engine.dispatcher.only
 
 
 async def test_each_server_reaches_its_own_community(nsim: NetworkSim) -> None:
