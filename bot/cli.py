@@ -107,7 +107,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         missing = network_missing(config) if is_network(config) else config.signal.missing()
         if missing:
-            print(f"[signal] {missing}", file=sys.stderr)
+            both = "discord" in choice.platforms  # a network's servers and groups: Discord alone stays possible
+            print(f"[signal] {missing}" + (" (or serve its Discord servers only: --transport discord)" if both
+                                           else ""), file=sys.stderr)
             return EXIT_USAGE
         if choice.platforms == ("signal",):
             from bot.transports.signal_run import run_signal

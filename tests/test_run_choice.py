@@ -117,3 +117,33 @@ async def test_each_process_sends_only_its_communities_rows(tmp_path: Path) -> N
         assert sent == [GROUP]  # Les Lilas' row waits for the process that serves Les Lilas
     finally:
         await engine.close()
+
+
+def test_a_mixed_network_without_its_signal_account_says_how_to_run_discord_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.cli import EXIT_USAGE, main
+
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    config = tmp_path / "config.toml"
+    config.write_text('''[network]
+name = "Réseau"
+
+[[communities]]
+id = "lilas"
+name = "Les Lilas"
+guild_id = "111111111111111111"
+
+[[communities]]
+id = "quai"
+name = "Le Quai"
+group = "cXVhaS1ncm91cC1lbnRyYWlkZS0wMDAwMDAwMDAwMDAwMDA="
+''', encoding="utf-8")
+    db = str(tmp_path / "network.sqlite")
+    assert main(["run", "--config", str(config), "--db", db]) == EXIT_USAGE
+    said = capsys.readouterr().err
+    assert "[signal]" in said and "--transport discord" in said
+    assert main(["run", "--config", str(config), "--db", db, "--transport", "discord"]) == EXIT_USAGE
+    assert "No Discord token" in capsys.readouterr().err  # the Discord servers alone: only the token lacks
+    assert main(["run", "--config", str(config), "--db", db, "--communities", "nowhere"]) == EXIT_USAGE
+    assert "aucune communauté « nowhere »" in capsys.readouterr().err
