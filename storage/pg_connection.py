@@ -6,6 +6,7 @@ fits their parameters); `INSERT`s into tables with an `id` return it for `lastro
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -16,6 +17,11 @@ from storage.pg_values import _TYPED_BY_VALUES, _arguments, _cast_for, _count, _
 
 _DDL = re.compile(r"^\s*(CREATE|DROP|ALTER|TRUNCATE|COMMENT|GRANT|REVOKE|DO)\b", re.IGNORECASE)
 _STATEMENT_CACHE = 1024
+# Server-side statement names. An unnamed statement (what asyncpg prepares when its own statement
+# cache is off, as here) is parsed and planned again at every execution: routing's statements
+# spent 30 ms of server time per call planning. Named ones are parsed and planned once per
+# connection, and closed by asyncpg when evicted from the cache below.
+_NAMES = itertools.count(1)
 
 
 class PgCursor:
@@ -107,9 +113,9 @@ class PgConnection:
             text = re.sub(r"\$(\d+)", lambda m: f"${m.group(1)}::{casts[int(m.group(1)) - 1]}", sql)
         if self.raw.is_in_transaction():  # a statement PostgreSQL refuses must not abort the transaction
             async with self.raw.transaction():
-                statement = await self.raw.prepare(text)
+                statement = await self.raw.prepare(text, name=f"entraide_{next(_NAMES)}")
         else:
-            statement = await self.raw.prepare(text)
+            statement = await self.raw.prepare(text, name=f"entraide_{next(_NAMES)}")
         fits = [_fit(t.name) for t in statement.get_parameters()]
         self._statements[key] = (statement, fits)
         if len(self._statements) > _STATEMENT_CACHE:

@@ -68,41 +68,59 @@ def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
 
 
 def _group_ctes_ordered(name: str, source: str) -> str:
-    """_group_ctes for engines that keep no row order without ORDER BY (PostgreSQL): the same three
-    arms, each row with its arm and walk keys, cut at :limit in that order."""
+    """_group_ctes for engines that keep no row order without ORDER BY (PostgreSQL). Each arm is cut
+    at :limit eligible members in its own explicit order, which is its walk index's order (the
+    index's leading key columns are constant in the scan, so PostgreSQL reads the index in order and
+    stops early, as SQLite does); an arm is read only when the arms before it found fewer than
+    :limit. The walk is the first :limit of the three in arm order: the same members as _group_ctes."""
     source = source.replace(" INDEXED BY member_skill_offer_walk", "").replace(" INDEXED BY member_offer_pair_walk", "")
-    return f"""{name}_walk(id) AS MATERIALIZED (
-    SELECT m.id FROM (
-        SELECT o.member_id AS id, 1 AS arm, o.walk_joined_at AS k1, o.member_id AS k2, 0 AS k3, 0 AS k4
-            FROM {source} AND o.walk_pinged_at IS NULL
-        UNION ALL
-        SELECT o.member_id, 2, o.walk_pinged_at, o.walk_joined_at, o.member_id, 0
-            FROM {source} AND o.walk_pinged_at <= :fair_since
-        UNION ALL
-        SELECT o.member_id, 3, (SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = o.member_id
-                AND p.at > :fair_since), o.walk_pinged_at, o.walk_joined_at, o.member_id
-            FROM {source} AND o.walk_pinged_at > :fair_since) z
-    JOIN member m ON m.id = z.id
-    WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
-    ORDER BY z.arm, z.k1, z.k2, z.k3, z.k4
-    LIMIT :limit
+    table, where = source.split(" WHERE ", 1)
+    lead = "o.skill_lo, o.skill_hi" if table.startswith("member_offer_pair") else "o.skill_id"
+    member = f"JOIN member m ON m.id = o.member_id WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}"
+    return f"""{name}_a1(id, k1, k2) AS MATERIALIZED (
+    SELECT m.id, o.walk_joined_at, o.member_id FROM {table} {member}
+      AND {where} AND o.walk_pinged_at IS NULL
+    ORDER BY {lead}, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT :limit
+),
+{name}_a2(id, k1, k2, k3) AS MATERIALIZED (
+    SELECT m.id, o.walk_pinged_at, o.walk_joined_at, o.member_id FROM {table} {member}
+      AND {where} AND o.walk_pinged_at <= :fair_since AND (SELECT COUNT(*) FROM {name}_a1) < :limit
+    ORDER BY {lead}, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT :limit
+),
+{name}_a3(id, k1, k2, k3, k4) AS MATERIALIZED (
+    SELECT m.id, o.recent, o.walk_pinged_at, o.walk_joined_at, o.member_id FROM (
+        SELECT o.member_id, o.walk_pinged_at, o.walk_joined_at, (SELECT COUNT(*) FROM request_ping p
+            WHERE p.helper_id = o.member_id AND p.at > :fair_since) AS recent
+        FROM {source} AND o.walk_pinged_at > :fair_since
+          AND (SELECT COUNT(*) FROM {name}_a1) + (SELECT COUNT(*) FROM {name}_a2) < :limit
+        ORDER BY recent, o.walk_pinged_at, o.walk_joined_at, o.member_id) o {member}
+    ORDER BY o.recent, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT :limit
+),
+{name}_walk(id) AS MATERIALIZED (
+    SELECT id FROM (SELECT id, 1 AS arm, k1, k2, 0 AS k3, 0 AS k4 FROM {name}_a1
+        UNION ALL SELECT id, 2, k1, k2, k3, 0 FROM {name}_a2
+        UNION ALL SELECT id, 3, k1, k2, k3, k4 FROM {name}_a3) w
+    ORDER BY arm, k1, k2, k3, k4 LIMIT :limit
 ),"""
 
 
 # A LIMIT keeps each ordered arm a subquery of its own, read in its ORDER BY (never flattened away).
 _UNBOUNDED = 1 << 62
 _RANK_COLUMN = len(members_repo.MEMBER_COLUMNS.split(",")) + 1
-_GROUP_NAMES = ["g" + "".join(map(str, g)) for g in _GROUPS]
-GROUP_SQL = f"""
+def _group_sql(groups: tuple[tuple[int, ...], ...], ordered: bool = False) -> str:
+    """GROUP_SQL over these groups of skill positions (all of _GROUPS; fewer for a request known to
+    have fewer skills: the groups it cannot have would find nobody anyway)."""
+    names = ["g" + "".join(map(str, g)) for g in groups]
+    return f"""
 WITH wanted(skill_id, offers, pos) AS MATERIALIZED (
     SELECT rs.skill_id, s.offer_count, ROW_NUMBER() OVER (ORDER BY s.offer_count DESC, rs.skill_id)
     FROM request_skill rs JOIN skill s ON s.id = rs.skill_id WHERE rs.request_id = :request_id
 ),
 shape(n) AS MATERIALIZED (SELECT COUNT(*) FROM wanted),
-{chr(10).join(_group_key(g) for g in _GROUPS)}
-{chr(10).join(_group_ctes(g) for g in _GROUPS)}
+{chr(10).join(_group_key(g) for g in groups)}
+{chr(10).join(_group_ctes(g, ordered) for g in groups)}
 candidate(id) AS MATERIALIZED (
-    {" UNION ".join(f"SELECT id FROM {n}_walk" for n in _GROUP_NAMES)}
+    {" UNION ".join(f"SELECT id FROM {n}_walk" for n in names)}
 ),
 best(id, skills, recent, last_ping, joined_at, rank) AS MATERIALIZED (
     SELECT id, skills, recent, last_ping, joined_at, ROW_NUMBER() OVER (ORDER BY {_ORDER}) FROM (
@@ -115,8 +133,14 @@ UNION ALL
 SELECT {", ".join(["NULL"] * (_RANK_COLUMN - 1))}, 0 WHERE (SELECT n FROM shape) > {GROUP_SKILLS}
 ORDER BY {_RANK_COLUMN}
 """
-GROUP_SQL_ORDERED = GROUP_SQL.replace(chr(10).join(_group_ctes(g) for g in _GROUPS),
-                                      chr(10).join(_group_ctes(g, ordered=True) for g in _GROUPS))
+
+
+GROUP_SQL = _group_sql(_GROUPS)
+GROUP_SQL_ORDERED = _group_sql(_GROUPS, ordered=True)
+# PostgreSQL sets up every node of a plan at each execution, walks that find nobody included: a
+# request with n skills (counted first) runs the statement of the groups it can have.
+GROUP_SQL_ORDERED_FOR = {n: _group_sql(tuple(g for g in _GROUPS if max(g) <= n), ordered=True)
+                         for n in range(1, GROUP_SKILLS + 1)}
 """Routing in one statement, exact and fast at 100,000 members, for up to GROUP_SKILLS skills.
 
 The order is (share of the requested skills DESC, recent pings ASC, last ping ASC with never first,
