@@ -139,14 +139,7 @@ class PgConnection:
         import asyncpg
 
         try:
-            casts = tuple(_cast_for(v) for v in args) if text in _TYPED_BY_VALUES else None
-            try:
-                statement, fits = await self._prepared(text, casts)
-            except _untyped() as exc:  # PostgreSQL could not type a parameter: type it by its Python value
-                if casts is not None or not args:
-                    raise exc from None
-                _TYPED_BY_VALUES.add(text)
-                statement, fits = await self._prepared(text, tuple(_cast_for(v) for v in args))
+            statement, fits = await self._typed(text, args)
             rows = await statement.fetch(*[fit(v) for fit, v in zip(fits, args, strict=True)])
         except asyncpg.PostgresError as exc:
             exc.add_note(f"PostgreSQL statement: {text}")
@@ -156,14 +149,44 @@ class PgConnection:
             return PgCursor([], count, rows[-1][0] if rows else None)
         return PgCursor(rows, count, None, [a.name for a in statement.get_attributes()])
 
+    async def _typed(self, text: str, args: list[Any]) -> tuple[Any, list]:
+        """The prepared statement for `text`; typed by the Python values of `args` when PostgreSQL
+        cannot type its parameters by itself."""
+        casts = tuple(_cast_for(v) for v in args) if text in _TYPED_BY_VALUES else None
+        try:
+            return await self._prepared(text, casts)
+        except _untyped() as exc:
+            if casts is not None or not args:
+                raise exc from None
+            _TYPED_BY_VALUES.add(text)
+            return await self._prepared(text, tuple(_cast_for(v) for v in args))
+
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> _Pending:
         return _Pending(self._run(sql, params))
 
     async def executemany(self, sql: str, seq: Sequence[Sequence[Any] | dict]) -> PgCursor:
-        total = 0
-        for params in seq:
-            total += (await self._run(sql, params)).rowcount
-        return PgCursor([], total, None)
+        """Every row through one prepared statement in one pipelined exchange (asyncpg's executemany):
+        a round trip per row made batched writes (activity ingestion) 70 times slower than SQLite.
+        Its rowcount is -1, as sqlite3's when it cannot tell (no caller reads it)."""
+        t = translate(sql)
+        rows = [_arguments(t, params) for params in seq]
+        if not rows:
+            return PgCursor([], 0, None)
+        if t.returning or not rows[0]:
+            total = 0
+            for params in seq:
+                total += (await self._run(sql, params)).rowcount
+            return PgCursor([], total, None)
+        import asyncpg
+
+        async with self._busy:
+            try:
+                statement, fits = await self._typed(t.sql, rows[0])
+                await statement.executemany([[fit(v) for fit, v in zip(fits, row, strict=True)] for row in rows])
+            except asyncpg.PostgresError as exc:
+                exc.add_note(f"PostgreSQL statement: {t.sql}")
+                raise
+        return PgCursor([], -1, None)
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] | dict = ()) -> list[Any]:
         return await (await self._run(sql, params)).fetchall()

@@ -62,9 +62,17 @@ class PgDatabase:
     async def connect(self) -> PgDatabase:
         import asyncpg
 
-        raws = [await asyncpg.connect(self.url, statement_cache_size=0, server_settings=SESSION) for _ in range(3)]
-        for raw in raws:
-            await _setup(raw)
+        # The three connections are opened together: one after the other, start-up waited for three handshakes.
+        opened = await asyncio.gather(*(asyncpg.connect(self.url, statement_cache_size=0, server_settings=SESSION)
+                                        for _ in range(3)), return_exceptions=True)
+        failed = [r for r in opened if isinstance(r, BaseException)]
+        if failed:
+            for raw in opened:
+                if not isinstance(raw, BaseException):
+                    await raw.close()
+            raise failed[0]
+        raws = list(opened)
+        await asyncio.gather(*(_setup(raw) for raw in raws))
         ids = frozenset(await self._id_tables(raws[0]))
         self.conn, self.reader, self.deliverer = (PgConnection(raw, ids) for raw in raws)
         return self
