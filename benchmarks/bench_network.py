@@ -90,7 +90,9 @@ def network_data(scale: Scale, members: int, communities: int) -> Path:
 # The child: every community's weekly jobs --------------------------------------------------------
 
 
-async def run_network_jobs(db: Path, communities: int) -> dict[str, Any]:
+async def run_network_jobs(db: Path | str, communities: int, reverse: bool = False) -> dict[str, Any]:
+    """One period of each weekly job for every community; `reverse`: the communities last to first
+    (a second process sharing a PostgreSQL network meets the first in the middle, bench_postgres)."""
     from datetime import datetime
 
     from benchmarks.common import DEFAULT_NOW, community_config
@@ -128,18 +130,19 @@ async def run_network_jobs(db: Path, communities: int) -> dict[str, Any]:
         now = clock.now()
         first_jobs = per_ctx[0][1]
         due = sorted([(await first_jobs[name].next_fire(contexts[0], now), name) for name in JOBS])
-        report: dict[str, Any] = {"jobs": {}}
+        report: dict[str, Any] = {"jobs": {}, "started_at": time.time()}
         total = 0.0
         for fire_time, name in due:
             clock.set(fire_time)
             started = time.perf_counter()
             ran = 0
-            for ctx, jobs in per_ctx:
+            for ctx, jobs in (per_ctx[::-1] if reverse else per_ctx):
                 ran += await scheduler.run_job(jobs[name], fire_time, ctx)
             elapsed = time.perf_counter() - started
             total += elapsed
             report["jobs"][name] = {"seconds": round(elapsed, 4), "communities_ran": ran}
         report["seconds"] = total
+        report["ended_at"] = time.time()  # wall-clock span of two processes sharing the work (bench_postgres)
         return report
     finally:
         await db_handle.close()
@@ -179,4 +182,5 @@ def run(scale: Scale, workdir: Path) -> list[Result]:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    print(json.dumps(asyncio.run(run_network_jobs(Path(sys.argv[1]), int(sys.argv[2])))))
+    target = sys.argv[1] if sys.argv[1].startswith("postgres") else Path(sys.argv[1])
+    print(json.dumps(asyncio.run(run_network_jobs(target, int(sys.argv[2]), "reverse" in sys.argv[3:]))))
