@@ -49,7 +49,9 @@ async def member_user(conn: aiosqlite.Connection, guild_id: str, user: str) -> s
 async def record_join(
     conn: aiosqlite.Connection, guild_id: str, user: str, name: str, locale: str | None, joined_at: int,
 ) -> None:
-    """The user is on the simulated server from `joined_at` (a rejoin starts a new stay)."""
+    """The user is on the simulated server from `joined_at` (a rejoin starts a new stay). The name is
+    the platform's own, kept as sent but for NUL, which PostgreSQL text cannot hold (echoes clean it anyway)."""
+    name = name.replace("\x00", "")
     await conn.execute(
         "INSERT INTO console_user (guild_id, user, name, locale, joined_at, present) VALUES (?, ?, ?, ?, ?, 1) "
         "ON CONFLICT (guild_id, user) DO UPDATE SET name = excluded.name, "

@@ -72,9 +72,9 @@ async def help_split(conn: aiosqlite.Connection, guild_id: str, window: Window) 
         "  AND h.helper_id IS NOT NULL AND r.requester_id IS NOT NULL AND h.helper_id != r.requester_id),"
         " gave AS (SELECT DISTINCT helper AS id FROM claims),"
         " got AS (SELECT DISTINCT helped AS id FROM claims)"
-        " SELECT (SELECT COUNT(*) FROM gave WHERE id NOT IN got),"
-        "        (SELECT COUNT(*) FROM gave WHERE id IN got),"
-        "        (SELECT COUNT(*) FROM got WHERE id NOT IN gave)",
+        " SELECT (SELECT COUNT(*) FROM gave WHERE id NOT IN (SELECT id FROM got)),"
+        "        (SELECT COUNT(*) FROM gave WHERE id IN (SELECT id FROM got)),"
+        "        (SELECT COUNT(*) FROM got WHERE id NOT IN (SELECT id FROM gave))",
         (guild_id, window.start, window.end),
     ) as cur:
         row = await cur.fetchone()

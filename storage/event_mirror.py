@@ -32,7 +32,7 @@ async def queue(conn: aiosqlite.Connection, guild_id: str, event_id: int, wanted
     """A new change to show (or cancel) the occurrence; returns its revision."""
     await conn.execute(
         "INSERT INTO event_mirror (event_id, guild_id, wanted, revision, queued_at) VALUES (?, ?, ?, 1, ?) "
-        "ON CONFLICT (event_id) DO UPDATE SET wanted = excluded.wanted, revision = revision + 1, "
+        "ON CONFLICT (event_id) DO UPDATE SET wanted = excluded.wanted, revision = event_mirror.revision + 1, "
         "queued_at = excluded.queued_at",
         (event_id, guild_id, wanted, now),
     )

@@ -18,11 +18,13 @@ async def sim(tmp_path: Path) -> AsyncIterator[Sim]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if pg_support.ON_PG:
-        skip = pytest.mark.skip(reason="about the SQLite file itself")
-        for item in items:
-            if "sqlite_only" in item.keywords:
-                item.add_marker(skip)
+    """On PostgreSQL, `sqlite_only` tests are skipped with the reason their marker states; on SQLite,
+    `pg_only` ones (PostgreSQL counterparts of those) are."""
+    for item in items:
+        marker = item.get_closest_marker("pg_only" if not pg_support.ON_PG else "sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "about the SQLite file itself"
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 if pg_support.ON_PG:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 ENGINE = os.environ.get("ENTRAIDE_TEST_DB", "sqlite").lower()
 ON_PG = ENGINE in ("postgresql", "postgres", "pg")
@@ -66,3 +68,33 @@ async def drop_all() -> None:
 
 async def drop_url(url: str) -> None:
     await _admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[-1]} WITH (FORCE)")
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine to its end from sync code, even inside a running event loop (async tests)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def db_arg(path: Path | str) -> str:
+    """What a child process gets as `--db` for PATH: PATH itself on SQLite; on PostgreSQL the URL of
+    the database this test's own code opens for PATH too (so both sides see the same rows)."""
+    if not ON_PG or str(path).startswith(("postgresql://", "postgres://")):
+        return str(path)
+    return _run(url_for_path(Path(path)))
+
+
+def entraide(*args: str | Path) -> list[str]:
+    """`python -m bot ARGS` for a child process, any `--db PATH` served by the selected engine."""
+    out = [str(a) for a in args]
+    for i, arg in enumerate(out[:-1]):
+        if arg == "--db":
+            out[i + 1] = db_arg(out[i + 1])
+    return [sys.executable, "-m", "bot", *out]

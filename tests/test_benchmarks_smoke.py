@@ -13,6 +13,16 @@ from benchmarks.bench_end_to_end import script
 from benchmarks.common import percentile, result
 from benchmarks.generate import Spec, generate
 
+
+@pytest.fixture(autouse=True)
+def _engines_as_the_benchmarks_choose(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmarks pick their engines themselves (the SQLite files they build, the postgres family
+    on ENTRAIDE_TEST_DATABASE_URL): on the PostgreSQL run too, a path stays a file here."""
+    import storage.database
+
+    monkeypatch.setattr(storage.database, "path_to_url", None)
+
+
 REQUIRED = {"name", "n", "value", "unit", "baseline", "baseline_value", "ratio", "target", "ok"}
 
 

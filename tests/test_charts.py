@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import struct
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from bot.commands.vitality import has_something_to_draw
 from bot.services.vitality import Indicators
 from bot.transports.console_repl import format_for_humans
 from tests.harness import Sim, of
+from tests.pg_support import entraide
 
 NAMES = ("membres actifs", "nouvelles arrivées", "demandes ouvertes", "demandes résolues")
 
@@ -115,7 +115,7 @@ def test_the_human_console_says_where_each_picture_is(tmp_path: Path) -> None:
     script = "\n".join([":join camille", ":click camille charter:accept", ":role camille +animator",
                         ":join ana", ":click ana charter:accept", "ana> profile set skills=cuisine",
                         "camille> vitality", ":quit"]) + "\n"
-    proc = subprocess.run([sys.executable, "-m", "bot", "console", "--db", str(db)], input=script.encode(),
+    proc = subprocess.run(entraide("console", "--db", str(db)), input=script.encode(),
                           capture_output=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
     out = proc.stdout.decode()
     picture = tmp_path / "pictures" / "vitality.png"

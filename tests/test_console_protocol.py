@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.harness import Sim, of
+from tests.pg_support import entraide
 
 START = "2026-12-01T09:00:00+01:00"
 
@@ -15,7 +15,7 @@ START = "2026-12-01T09:00:00+01:00"
 def run_console(db: Path, raw: bytes, start: str = START, config: Path | None = None) -> list[dict]:
     more = ["--config", str(config)] if config else []
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", start, *more],
+        entraide("console", "--jsonl", "--db", str(db), "--start", start, *more),
         input=raw, capture_output=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr.decode()
@@ -200,7 +200,7 @@ def test_a_kill_between_the_claim_and_its_edits_loses_and_repeats_nothing(tmp_pa
                                    REQUEST))
     [post] = of(first, "post", kind="request")
     proc = subprocess.run(  # the claim commits; the process dies after delivering its first message
-        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", START],
+        entraide("console", "--jsonl", "--db", str(db), "--start", START),
         input=_lines({"type": "click", "user": "ana", "custom_id": "request:claim:1"}), capture_output=True,
         timeout=60, env={**os.environ, "ENTRAIDE_FAULT": "outbox:after-send:1"},
     )

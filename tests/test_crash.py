@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from storage.database import insert_rows, open_database
 from tests import pg_support
+from tests.pg_support import entraide
 
 MEMBERS = 1000
 BEFORE = "2026-12-02T17:59:00+01:00"  # Wednesday, just before the 18:00 nudges
@@ -46,7 +46,7 @@ def console(db: str, start: str, events: list[dict], fault: str | None = None) -
     if fault:
         env["ENTRAIDE_FAULT"] = fault
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", db, "--start", start],
+        entraide("console", "--jsonl", "--db", db, "--start", start),
         input="".join(json.dumps(e) + "\n" for e in events), capture_output=True, text=True, timeout=600, env=env,
     )
     return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()], proc.returncode

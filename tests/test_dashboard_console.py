@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from tests.pg_support import entraide
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_console_serves_the_dashboard_and_hands_out_links(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "console", "--jsonl", "--config", str(ROOT / "config.example.toml"),
-         "--db", str(tmp_path / "c.sqlite"), "--start", "2026-12-01T09:00", "--dashboard-port", "0"],
+        entraide("console", "--jsonl", "--config", str(ROOT / "config.example.toml"),
+         "--db", str(tmp_path / "c.sqlite"), "--start", "2026-12-01T09:00", "--dashboard-port", "0"),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:

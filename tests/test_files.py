@@ -122,6 +122,7 @@ def test_backup_refuses_a_database_that_does_not_exist_and_creates_nothing(
     assert not (tmp_path / "db.sqlite").exists() and not (tmp_path / "export.json").exists()
 
 
+@pytest.mark.sqlite_only("checks on the SQLite file and its copy; pg_dump's backup: tests/test_storage.py")
 def test_backup_refuses_itself_as_target_and_an_unwritable_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -123,6 +123,7 @@ def test_advance_until_is_capped_like_advance_by(tmp_path: Path) -> None:
     assert of(outs, "done")[-1]["at"].startswith("2027-01-01T00:00")
 
 
+@pytest.mark.sqlite_only("PostgreSQL's schema starts from the 0180 baseline: no database there predates 0101")
 async def test_display_names_stored_before_the_fix_are_cleaned_by_migration_0101(tmp_path: Path) -> None:
     from storage.database import open_database
 

@@ -9,6 +9,7 @@ import pytest
 from bot.cli import main
 from bot.importer import import_profiles
 from tests.harness import Sim, config_with
+from tests.pg_support import db_arg
 
 SHEET = """member,skills,needs,languages,bio
 alice,"Plomberie, électricité",jardinage,FR;en,Retraitée bricoleuse
@@ -97,9 +98,9 @@ async def test_a_sheet_without_member_column_is_refused(sim: Sim, tmp_path: Path
 def test_cli_runs_the_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sheet = tmp_path / "s.csv"
     sheet.write_text("member,skills\nnobody,cuisine\n", encoding="utf-8")
-    assert main(["migrate", "--db", str(tmp_path / "cli.sqlite"), "--config", "config.example.toml"]) == 0
-    code = main(["import-profiles", str(sheet), "--db", str(tmp_path / "cli.sqlite"),
-                 "--config", "config.example.toml"])
+    db = db_arg(tmp_path / "cli.sqlite")  # the file, or on the PostgreSQL run the database standing for it
+    assert main(["migrate", "--db", db, "--config", "config.example.toml"]) == 0
+    code = main(["import-profiles", str(sheet), "--db", db, "--config", "config.example.toml"])
     assert code == 1
     assert "nobody" in capsys.readouterr().out
-    assert main(["import-profiles", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "cli.sqlite")]) == 2
+    assert main(["import-profiles", str(tmp_path / "missing.csv"), "--db", db]) == 2

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from storage.database import DatabaseError, InstanceLock, InstanceLocked
+from tests.pg_support import entraide
 
 START = "2026-12-01T09:00:00+01:00"
 
 
 def console(db: Path) -> list[str]:
-    return [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", START]
+    return entraide("console", "--jsonl", "--db", str(db), "--start", START)
 
 
+@pytest.mark.sqlite_only("links to a database file; on PostgreSQL the lock is per community: tests/test_reliability.py")
 @pytest.mark.parametrize("link", ["symlink", "hardlink"])
 def test_a_second_bot_through_a_link_to_the_live_file_refuses_to_start(tmp_path: Path, link: str) -> None:
     db = tmp_path / "live.sqlite"

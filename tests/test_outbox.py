@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from bot.i18n import Translator
 from bot.outbox import Dispatcher, DMClosed, Outgoing, TransientDeliveryError, post, send_dm
 from bot.services.members import ensure_member
 from storage.database import open_database
+from tests.pg_support import entraide
 
 START = datetime.fromisoformat("2026-12-01T09:00:00+01:00")
 
@@ -143,7 +143,7 @@ async def test_a_closed_dm_becomes_a_mention_in_the_fallback_channel(tmp_path: P
 
 def _console(db: Path, lines: list[dict], env: dict | None = None) -> list[dict]:
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", "2026-12-01T09:00:00+01:00"],
+        entraide("console", "--jsonl", "--db", str(db), "--start", "2026-12-01T09:00:00+01:00"),
         input="".join(json.dumps(line) + "\n" for line in lines), capture_output=True, text=True, timeout=60,
         env={**os.environ, **(env or {})},
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from bot.app import load_command_modules
 from bot.commands.registry import COMMANDS
 from storage.database import Database, migrations, open_database, split_statements
 from tests.harness import Sim, of
+from tests.pg_support import entraide
 
 SAMPLE_V1 = [
     "INSERT INTO member (id, guild_id, platform_id, handle, locale, joined_at, languages, bio) VALUES "
@@ -115,7 +115,7 @@ async def test_a_backup_taken_while_writes_go_on_is_whole_and_consistent(tmp_pat
 
 def test_a_second_bot_process_on_the_same_database_refuses_to_start(tmp_path: Path) -> None:
     db = tmp_path / "one.sqlite"
-    cmd = [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", "2026-12-01T09:00:00+01:00"]
+    cmd = entraide("console", "--jsonl", "--db", str(db), "--start", "2026-12-01T09:00:00+01:00")
     first = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert first.stdout is not None

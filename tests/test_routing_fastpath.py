@@ -158,7 +158,6 @@ async def test_last_pinged_at_follows_every_ping_write(sim: Sim) -> None:
             assert (await cur.fetchone())[0] == 3
 
 
-@pytest.mark.sqlite_only  # UPDATE OR IGNORE has no PostgreSQL form
 async def test_offer_walk_copies_follow_members_and_pings(sim: Sim) -> None:
     """0032's and 0033's triggers keep each offer's (and each pair of offers') copy of its member's
     last ping, seniority and routability equal to the member row, through pings, profile edits,
@@ -184,11 +183,20 @@ async def test_offer_walk_copies_follow_members_and_pings(sim: Sim) -> None:
         await tx.execute("UPDATE member SET active = 0, erased = 1 WHERE id % 9 = 0")
         await tx.execute("UPDATE member SET charter_accepted_at = NULL WHERE id % 10 = 0")
         await tx.execute("UPDATE member SET joined_at = joined_at - 7 WHERE id % 11 = 0")
-        await tx.execute("UPDATE OR IGNORE member_skill SET member_id = ? WHERE member_id = ?", (ids[7], ids[8]))
-        await tx.execute("UPDATE OR IGNORE member_skill SET kind = CASE kind WHEN 'offer' THEN 'need' ELSE 'offer' END "
-                         "WHERE member_id % 13 = 0")
-        await tx.execute("UPDATE OR IGNORE member_skill SET skill_id = (SELECT MAX(id) FROM skill) "
-                         "WHERE member_id % 17 = 0")
+        # Moves that would collide with a row already there are left out (both engines' form of
+        # SQLite's UPDATE OR IGNORE): a member's offers moved to another member, offers turned into
+        # needs and back, one offer per member moved to another skill.
+        await tx.execute("UPDATE member_skill SET member_id = ? WHERE member_id = ? AND NOT EXISTS (SELECT 1 "
+                         "FROM member_skill o WHERE o.member_id = ? AND o.skill_id = member_skill.skill_id "
+                         "AND o.kind = member_skill.kind)", (ids[7], ids[8], ids[7]))
+        await tx.execute("UPDATE member_skill SET kind = CASE kind WHEN 'offer' THEN 'need' ELSE 'offer' END "
+                         "WHERE member_id % 13 = 0 AND NOT EXISTS (SELECT 1 FROM member_skill o WHERE "
+                         "o.member_id = member_skill.member_id AND o.skill_id = member_skill.skill_id "
+                         "AND o.kind <> member_skill.kind)")
+        await tx.execute("UPDATE member_skill SET skill_id = (SELECT MAX(id) FROM skill) "
+                         "WHERE member_id % 17 = 0 AND NOT EXISTS (SELECT 1 FROM member_skill o WHERE "
+                         "o.member_id = member_skill.member_id AND o.kind = member_skill.kind AND "
+                         "(o.skill_id = (SELECT MAX(id) FROM skill) OR o.skill_id < member_skill.skill_id))")
         await tx.execute("DELETE FROM member_skill WHERE member_id % 19 = 0 AND skill_id % 2 = 0")
         async with tx.execute(stale) as cur:
             assert (await cur.fetchone())[0] == 0
@@ -229,7 +237,7 @@ async def test_skill_offer_counts_follow_profiles(sim: Sim) -> None:
     assert all(r[1] == r[2] for r in rows)
 
 
-@pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
+@pytest.mark.sqlite_only("EXPLAIN QUERY PLAN; on PostgreSQL: test_on_postgresql_the_walk_reads_the_fairness_index")
 async def test_the_walk_reads_the_fairness_index(sim: Sim) -> None:
     ctx = sim.ctx
     async with ctx.db.transaction() as tx:
@@ -241,3 +249,19 @@ async def test_the_walk_reads_the_fairness_index(sim: Sim) -> None:
     assert any("member_skill_offer_walk (skill_id=? AND walk_pinged_at=?)" in step for step in plan), plan
     assert any("member_skill_offer_walk (skill_id=? AND walk_pinged_at<?)" in step for step in plan), plan
     assert not any(step.startswith("SCAN") and step.split()[1] in ("m", "w", "member") for step in plan), plan
+
+
+@pytest.mark.pg_only("PostgreSQL's counterpart of test_the_walk_reads_the_fairness_index")
+async def test_on_postgresql_the_walk_reads_the_fairness_index(sim: Sim) -> None:
+    """The planner, left to choose by itself (no INDEXED BY there), walks member_skill_offer_walk."""
+    ctx = sim.ctx
+    async with ctx.db.transaction() as tx:
+        ids = await build_community(tx, ctx.guild_id, ctx.now_ts(), random.Random(3), 300)
+        request_id = await new_request(tx, ctx.guild_id, ctx.now_ts(), random.Random(4), ids)
+        request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
+        assert request is not None
+        await tx.execute("ANALYZE")
+        params = service.route_params(ctx, request, None).as_sql()
+        plan = [str(r[0]) for r in await tx.execute_fetchall("EXPLAIN " + routing_repo.GROUP_SQL, params)]
+    assert any("member_skill_offer_walk" in step for step in plan), "\n".join(plan)
+

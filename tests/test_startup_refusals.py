@@ -7,7 +7,6 @@ import errno
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from bot.config import Config
 from storage import preflight
 from storage.database import DatabaseError
 from tests.harness import START, Sim
+from tests.pg_support import entraide
 from tests.test_console_protocol import run_console
 
 ROOT = os.geteuid() == 0
@@ -26,7 +26,7 @@ ROOT = os.geteuid() == 0
 def start(db: Path) -> subprocess.CompletedProcess[str]:
     """The console on `db`, its input closed at once; a hang fails the test (timeout)."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--jsonl", "--db", str(db), "--start", START],
+        entraide("console", "--jsonl", "--db", str(db), "--start", START),
         input="", capture_output=True, text=True, timeout=60,
     )
 

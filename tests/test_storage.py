@@ -16,8 +16,10 @@ from storage.database import (
     open_database,
 )
 
+ON_PG_SEE = "SQLite's own file; PostgreSQL: test_postgresql_migrates_refuses_a_newer_database_and_backs_up_with_pg_dump"
 
-@pytest.mark.sqlite_only
+
+@pytest.mark.sqlite_only(ON_PG_SEE)
 async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "a.sqlite")
     try:
@@ -39,7 +41,7 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
         await db.close()
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only(ON_PG_SEE)
 async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite"
     conn = sqlite3.connect(path)
@@ -63,6 +65,54 @@ async def test_a_second_instance_on_the_same_file_is_refused(tmp_path: Path) -> 
     again.release()
 
 
+@pytest.mark.pg_only("PostgreSQL's counterpart of the migration, newer-version and backup tests above")
+async def test_postgresql_migrates_refuses_a_newer_database_and_backs_up_with_pg_dump(tmp_path: Path) -> None:
+    """An empty PostgreSQL database reaches the newest PostgreSQL migration with every table; one that
+    has a newer migration is refused; `backup_to` writes a pg_dump archive that pg_restore brings back
+    whole into an empty database."""
+    import shutil
+    import subprocess
+
+    from storage.postgres import pg_migrations
+    from tests import pg_support
+
+    path = tmp_path / "a.sqlite"
+    db = await open_database(path)
+    try:
+        assert await db.schema_version() == max(v for v, _n, _s in pg_migrations())
+        tables = {r[0] for r in await db.fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
+        assert {"member", "request", "outbox", "job_run", "mod_case", "poll", "vote"} <= tables
+        async with db.transaction() as tx:
+            await tx.executemany("INSERT INTO settings (guild_id, key, value) VALUES ('g', ?, 'v')",
+                                 [(f"k{i}",) for i in range(500)])
+        await db.backup_to(tmp_path / "copy.dump")
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO schema_migration (version, name) VALUES (?, 'from the future')",
+                             (code_schema_version() + 1,))
+    finally:
+        await db.close()
+    with pytest.raises(DatabaseError, match="does not know"):
+        await open_database(path)
+    restored = pg_support.server_url(f"entraide_restored_{abs(hash(str(tmp_path))) % 10**8}")
+    name = restored.rsplit("/", 1)[1]
+    await pg_support.drop_url(restored)
+    await pg_support._admin(f"CREATE DATABASE {name}")
+    try:
+        pg_restore = shutil.which("pg_restore")
+        assert pg_restore is not None
+        proc = subprocess.run([pg_restore, "--no-owner", "-d", restored, str(tmp_path / "copy.dump")],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        copy = await open_database(restored)  # a restored dump opens as a working database
+        try:
+            assert (await copy.fetchone("SELECT COUNT(*) FROM settings"))[0] == 500
+        finally:
+            await copy.close()
+    finally:
+        await pg_support.drop_url(restored)
+
+
 async def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "a.sqlite")
     try:
@@ -75,7 +125,7 @@ async def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> Non
         await db.close()
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only(ON_PG_SEE)
 async def test_online_backup_holds_every_committed_row(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "a.sqlite")
     try:

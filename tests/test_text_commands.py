@@ -3,7 +3,6 @@ caller's language, never a crash."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from bot.app import load_command_modules
 from bot.commands.parser import TextCommandError, parse_text_command, tokenize
 from bot.i18n import Translator
 from tests.harness import Sim, of
+from tests.pg_support import entraide
 
 load_command_modules()
 WORDS = Translator()
@@ -230,8 +230,8 @@ def test_the_repl_survives_any_line(tmp_path: Path) -> None:
         "zoe> merci bruno encore merci",
     ]) + "\n"
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "r.sqlite"),
-         "--start", "2026-12-01T09:00:00+01:00"],
+        entraide("console", "--db", str(tmp_path / "r.sqlite"),
+         "--start", "2026-12-01T09:00:00+01:00"),
         input=lines.encode(), capture_output=True, timeout=120,
     )
     out = proc.stdout.decode()
