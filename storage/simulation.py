@@ -75,12 +75,23 @@ async def seed_members(
         "godparent_volunteer, languages, quiet_start, quiet_end, available, last_active_at, profile_updated_at) VALUES",
         [(r[0], guild_id, *r[1:13], r[5]) for r in rows],
     )
+    await _ids_go_past(conn, "member")
     await conn.executemany("UPDATE member SET godparent_id = ?, godparent_since = ? WHERE id = ?",
                            [(r[13], r[14], r[0]) for r in rows if r[13] is not None])
     await conn.executemany("UPDATE member SET last_godchild_at = MAX(COALESCE(last_godchild_at, 0), ?) WHERE id = ?",
                            [(r[14], r[13]) for r in rows if r[13] is not None])
     await insert_rows(conn, "INSERT OR IGNORE INTO member_role (member_id, role) VALUES",
                       [(r[0], role) for r in rows for role in roles])
+
+
+async def _ids_go_past(conn: aiosqlite.Connection, table: str) -> None:
+    """Rows written with their own ids: PostgreSQL's identity does not see them (SQLite's rowid
+    does), so the next id it hands out is moved past them, or the next join collides."""
+    from storage.pg_connection import PgConnection
+
+    if isinstance(conn, PgConnection):
+        await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                           f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
 
 
 async def seed_offers(

@@ -98,3 +98,13 @@ def entraide(*args: str | Path) -> list[str]:
         if arg == "--db":
             out[i + 1] = db_arg(out[i + 1])
     return [sys.executable, "-m", "bot", *out]
+
+
+def files_key(path: Path) -> Path | str:
+    """What the engine names its temporary files' folder after for PATH (bot/tempfiles.py): the file
+    itself on SQLite, the PostgreSQL database standing for it on the PostgreSQL run."""
+    if not ON_PG:
+        return path
+    from storage.postgres import PgDatabase
+
+    return PgDatabase(db_arg(path)).path

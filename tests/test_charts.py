@@ -110,13 +110,14 @@ async def test_a_community_with_nothing_to_show_gets_a_sentence(tmp_path: Path) 
 
 
 def test_the_human_console_says_where_each_picture_is(tmp_path: Path) -> None:
-    """The REPL (not --jsonl) writes each picture next to the database and prints its path."""
+    """The REPL (not --jsonl) writes each picture next to the database (a PostgreSQL one: in the
+    current folder, here the same one) and prints its path."""
     db = tmp_path / "community.sqlite"
     script = "\n".join([":join camille", ":click camille charter:accept", ":role camille +animator",
                         ":join ana", ":click ana charter:accept", "ana> profile set skills=cuisine",
                         "camille> vitality", ":quit"]) + "\n"
     proc = subprocess.run(entraide("console", "--db", str(db)), input=script.encode(),
-                          capture_output=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+                          capture_output=True, timeout=120, cwd=tmp_path)
     out = proc.stdout.decode()
     picture = tmp_path / "pictures" / "vitality.png"
     assert f"🖼 vitality.png: {picture}" in out, out + proc.stderr.decode()

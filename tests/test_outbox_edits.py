@@ -6,6 +6,8 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.clock import SimulatedClock
 from bot.config import Config, Delivery
 from bot.context import Community
@@ -173,6 +175,7 @@ async def test_a_restart_between_send_and_edit_loses_nothing_and_repeats_nothing
         await ctx.db.close()
 
 
+@pytest.mark.sqlite_only('builds an SQLite file from before 0230 by hand')
 async def test_the_migration_keeps_the_rows_and_their_subjects(tmp_path: Path) -> None:
     """A file from before 0230 (the outbox rebuilt with the edit, thread and event ops), with messages
     naming members, keeps every row and link after it."""

@@ -7,7 +7,6 @@ per job period, and no text that pings @everyone, @here or a role.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -64,9 +63,7 @@ class CommunityLife(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         try:
-            conn = sqlite3.connect(self.sim.db)
-            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            conn.close()
+            assert self.run(self.sim.ctx.db.integrity_check()) == "ok"
         finally:
             self.run(self.sim.close())
             self.loop.close()
@@ -128,17 +125,15 @@ class CommunityLife(RuleBasedStateMachine):
 
     @invariant()
     def database_limits_hold(self) -> None:
-        conn = sqlite3.connect(self.sim.db)
-        try:
-            max_helpers = self.sim.config.requests.max_helpers
-            worst = conn.execute("SELECT MAX(c) FROM (SELECT COUNT(*) c FROM request_helper GROUP BY request_id)")
-            assert (worst.fetchone()[0] or 0) <= max_helpers
-            votes = conn.execute("SELECT MAX(c) FROM (SELECT COUNT(*) c FROM vote GROUP BY poll_id, voter_id)")
-            assert (votes.fetchone()[0] or 0) <= 1
-            keys = conn.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM job_run").fetchone()
-            assert keys[0] == keys[1]
-        finally:
-            conn.close()
+        db = self.sim.ctx.db  # the engine's own database, on either engine
+        max_helpers = self.sim.config.requests.max_helpers
+        worst = self.run(db.fetchone(
+            "SELECT MAX(c) FROM (SELECT COUNT(*) c FROM request_helper GROUP BY request_id) t"))
+        assert (worst[0] or 0) <= max_helpers
+        votes = self.run(db.fetchone("SELECT MAX(c) FROM (SELECT COUNT(*) c FROM vote GROUP BY poll_id, voter_id) t"))
+        assert (votes[0] or 0) <= 1
+        keys = self.run(db.fetchone("SELECT COUNT(*), COUNT(DISTINCT key) FROM job_run"))
+        assert keys[0] == keys[1]
 
     @invariant()
     def one_nudge_per_member_per_week(self) -> None:

@@ -71,6 +71,7 @@ def test_cli_prints_the_comparison(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--set", "requests.nope=1", "--members", "30", "--weeks", "1"]) == 2
 
 
+@pytest.mark.sqlite_only('shape_from_database reads an SQLite file (sqlite3), not yet a PostgreSQL database')
 async def test_shape_copied_from_a_database_keeps_counts_only(tmp_path: Path) -> None:
     timeline = build_timeline(Shape().scaled(60, 1), 5, ResponseModel())
     run = EngineRun(timeline, ResponseModel(), Config())

@@ -50,6 +50,7 @@ def a_live_database(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("damage", ["garbage", "zeroed header", "truncated", "tiny"])
+@pytest.mark.sqlite_only('a damaged, missing or read-only SQLite file; PostgreSQL guards its own pages')
 def test_a_damaged_database_exits_at_once_with_one_sentence(tmp_path: Path, damage: str) -> None:
     db = a_live_database(tmp_path)
     data = db.read_bytes()
@@ -67,12 +68,14 @@ def test_a_damaged_database_exits_at_once_with_one_sentence(tmp_path: Path, dama
     assert db.read_bytes() == damaged  # left as it was found, for the animators to look at
 
 
+@pytest.mark.sqlite_only('a damaged, missing or read-only SQLite file; PostgreSQL guards its own pages')
 def test_a_missing_database_folder_is_one_sentence(tmp_path: Path) -> None:
     proc = start(tmp_path / "no-such-folder" / "community.sqlite")
     assert_one_sentence_refusal(proc, "does not exist", "no-such-folder")
     assert not (tmp_path / "no-such-folder").exists()
 
 
+@pytest.mark.sqlite_only('a damaged, missing or read-only SQLite file; PostgreSQL guards its own pages')
 def test_a_database_path_that_is_a_folder_is_one_sentence(tmp_path: Path) -> None:
     (tmp_path / "db").mkdir()
     assert_one_sentence_refusal(start(tmp_path / "db"), "not a file")
@@ -110,6 +113,7 @@ async def test_a_read_only_mount_is_refused_before_anything_starts(tmp_path: Pat
         await _open(db)
 
 
+@pytest.mark.sqlite_only('a damaged, missing or read-only SQLite file; PostgreSQL guards its own pages')
 async def test_a_read_only_file_is_refused_before_anything_starts(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     db = a_live_database(tmp_path)
     real_open = os.open
@@ -127,6 +131,7 @@ async def test_a_read_only_file_is_refused_before_anything_starts(tmp_path: Path
     await engine.close()
 
 
+@pytest.mark.sqlite_only('a damaged, missing or read-only SQLite file; PostgreSQL guards its own pages')
 def test_a_sound_copy_still_starts(tmp_path: Path) -> None:
     db = a_live_database(tmp_path)
     copy = tmp_path / "copy.sqlite"

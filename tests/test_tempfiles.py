@@ -14,6 +14,7 @@ from bot.outbox import Outgoing, TransientDeliveryError
 from bot.tempfiles import TempFiles
 from tests.exports import export_of
 from tests.harness import Sim, of
+from tests.pg_support import files_key
 
 BIO = "Je garde les enfants du quartier des Tilleuls"
 
@@ -86,7 +87,7 @@ async def test_a_chart_is_removed_once_shown(tmp_path: Path, tmp_root: Path) -> 
 
 async def test_start_up_sweeps_files_a_crash_left_and_keeps_those_still_to_send(tmp_path: Path, tmp_root: Path) -> None:
     db = tmp_path / "files.sqlite"
-    files = TempFiles.for_database(db)
+    files = TempFiles.for_database(files_key(db))
     stray = files.path("entraide-export.json", owner=7)
     stray.write_text(BIO, encoding="utf-8")
     waiting = files.path("motm.png")
