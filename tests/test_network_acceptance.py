@@ -324,3 +324,19 @@ def test_a_click_naming_no_place_goes_to_the_place_of_its_member(net: Console) -
     assert [o for o in of_type(net.last, "dm", user="alice") if o["community"] == "lilas"], net.last
     never = net.command("nobody", "profile show")  # never joined anywhere: the first place says so
     assert never["community"] == "lilas" and never["error"] == "not_eligible", never
+
+
+def test_a_person_in_two_places_is_listed_once_and_leaving_one_keeps_the_other(net: Console) -> None:
+    onboard(net, "zoe", "ours", skills="plomberie", network=True)
+    onboard(net, "zoe", "quai", skills="plomberie", network=True)
+    onboard(net, "alice", "lilas")
+    found = net.command("alice", "directory", "lilas", skill="plomberie", network=True)
+    assert found["data"]["members"] == ["zoe"], found
+    assert sorted(found["data"]["network"][0]["communities"]) == ["La Tanière", "Le Quai"], found
+    net.send({"type": "leave", "user": "zoe"}, "ours")
+    found = net.command("alice", "directory", "lilas", skill="plomberie", network=True)
+    assert found["data"]["network"] == [{"member": "zoe", "community": "quai", "communities": ["Le Quai"]}], found
+    rid = net.command("alice", "request new", "lilas", title="Fuite", details="x", skills="plomberie",
+                      urgent=False)["data"]["request_id"]
+    assert net.command("alice", "request widen", "lilas", id=rid)["data"]["pinged"] == ["zoe"]
+    assert [o["community"] for o in of_type(net.last, "dm", user="zoe")] == ["quai"], net.last

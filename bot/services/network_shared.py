@@ -91,12 +91,12 @@ async def find_in_network(ctx: Community, skill: str) -> list[NetworkListing]:
     conn = ctx.db.reader
     names = {c.guild_id: c for c in communities(ctx)}
     found: list[NetworkListing] = []
-    seen: set[str] = set()
+    seen: set[str] = set()  # one person once (one identity per platform), however many places share them
     for entry in await network_repo.directory(conn, key, DIRECTORY_LIMIT * 2):
         home = names.get(entry.guild_id)
-        if home is None or (entry.platform_id, entry.guild_id) in seen:
-            continue  # a community no longer in the config
-        seen.add((entry.platform_id, entry.guild_id))
+        if home is None or entry.platform_id in seen:
+            continue  # a community no longer in the config, or a person already listed from another place
+        seen.add(entry.platform_id)
         places = [community_name(names[g]) for g in await network_repo.places_of(conn, entry.platform_id)
                   if g in names]
         found.append(NetworkListing(entry.handle, community_id(home), community_name(home), places))
