@@ -188,6 +188,16 @@ async def signup_of(conn: aiosqlite.Connection, event_id: int, member_id: int) -
     return (row[0], bool(row[1])) if row else None
 
 
+async def signed_up_as(conn: aiosqlite.Connection, event_id: int, platform_id: str, member_id: int) -> bool:
+    """The same person already signed up through another of their memberships (a network's event)."""
+    async with conn.execute(
+        "SELECT 1 FROM event_signup s JOIN member m ON m.id = s.member_id "
+        "WHERE s.event_id = ? AND s.joined = 1 AND m.platform_id = ? AND m.id <> ? LIMIT 1",
+        (event_id, platform_id, member_id),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
 async def add_signup(conn: aiosqlite.Connection, event_id: int, member_id: int, slot: str, at: int) -> None:
     await conn.execute(
         "INSERT INTO event_signup (event_id, member_id, slot, at, joined) VALUES (?, ?, ?, ?, 1) "

@@ -200,9 +200,29 @@ def test_events_of_the_network_listed_and_joined_from_another_place(net: Console
     assert not refused["ok"] and refused["error"] in ("not_found", "permission_denied"), refused
     shown = net.command("ana", "event show", "ours", id=eid)
     assert {"alice", "quentin"} <= set(shown["data"]["participants"]), shown
+    # the day before, each participant's reminder comes once, through their own place
+    outs = net.advance(until="2026-12-04T15:00:00+01:00")
+    reminders = sorted((o["user"], o["community"]) for o in outs if o.get("kind") == "event-reminder")
+    assert reminders == [("alice", "lilas"), ("quentin", "quai")], outs
     left = net.command("alice", "event leave", "lilas", id=eid)
     assert left["ok"], left
     assert "alice" not in net.command("ana", "event show", "ours", id=eid)["data"]["participants"]
+
+
+def test_one_person_in_two_places_joins_a_network_event_once(net: Console) -> None:
+    onboard(net, "ana", "lilas")
+    net.send({"type": "roles", "user": "ana", "add": ["animator"]}, "lilas")
+    onboard(net, "zoe", "ours")
+    onboard(net, "zoe", "quai")
+    eid = net.command("ana", "event new", "lilas", title="Fête", when="2026-12-05T11:00:00+01:00",
+                      network=True)["data"]["event_id"]
+    assert net.command("zoe", "event join", "quai", id=eid)["ok"]
+    again = net.command("zoe", "event join", "ours", id=eid)
+    assert not again["ok"] and again["error"] == "conflict", again
+    assert net.command("ana", "event show", "lilas", id=eid)["data"]["participants"] == ["zoe"]
+    outs = net.advance(until="2026-12-05T10:30:00+01:00")
+    reminders = [(o["user"], o["community"]) for o in outs if o.get("kind") == "event-reminder"]
+    assert reminders == [("zoe", "quai"), ("zoe", "quai")], outs  # the day before and the hour before
 
 
 def digest_counts(outs: list[dict[str, Any]], kind: str) -> dict[str, int]:

@@ -18,6 +18,7 @@ from bot.outbox import post, send_dm
 from bot.quiet_hours import member_zone
 from bot.scheduler import Job, period_instant
 from bot.services import event_mirror
+from bot.services import network_shared as net
 from bot.services.event_cards import EventView, _load, describe, join_components, view_of, when_words
 from bot.services.event_input import DAY, HOUR
 from bot.services.members import member_locale
@@ -180,12 +181,13 @@ async def _remind(tx: aiosqlite.Connection, ctx: Community, event: Event, which:
         hold = quiet_until(ctx, member, ctx.now())
         if hold is not None and which == "hour" and hold >= start:
             continue  # they were told the day before; never wake them for it
-        loc = member_locale(ctx, member)
+        home = net.by_guild_key(ctx, member.guild_id) or ctx  # a network event: through the member's own place
+        loc = member_locale(home, member)
         slot = ctx.t(loc, "events.your_slot", slot=neutralize(signup.slot)) if signup.slot else ""
         text = ctx.t(loc, f"events.reminder_{which}", title=neutralize(event.title),
                      when=when_words(ctx, loc, event), place=neutralize(event.place) or ctx.t(loc, "events.no_place"),
                      slot=slot, id=event.id)
-        await send_dm(tx, ctx, member, "event-reminder", text, paced=True, not_before=hold,
+        await send_dm(tx, home, member, "event-reminder", text, paced=True, not_before=hold,
                       key=f"event-reminder:{event.id}:{which}:{member.id}")
 
 

@@ -208,6 +208,8 @@ async def join_event(ctx: Community, member: Member, event_id: int, slot: str | 
         event = await load_open(tx, ctx, event_id)
         if event.status != "scheduled" or event.end_at <= ctx.now_ts():
             raise conflict("events.detail.over", id=event_id)
+        if await events_repo.signed_up_as(tx, event_id, member.platform_id, member.id):  # from another place
+            raise conflict("events.detail.already_joined", id=event_id)
         view = await view_of(tx, event)
         current = await events_repo.signup_of(tx, event_id, member.id)
         chosen = ""
