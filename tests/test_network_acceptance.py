@@ -223,6 +223,14 @@ def test_one_person_in_two_places_joins_a_network_event_once(net: Console) -> No
     outs = net.advance(until="2026-12-05T10:30:00+01:00")
     reminders = [(o["user"], o["community"]) for o in outs if o.get("kind") == "event-reminder"]
     assert reminders == [("zoe", "quai"), ("zoe", "quai")], outs  # the day before and the hour before
+    # an event changed by its animators: its participant from elsewhere hears it in her own place
+    eid2 = net.command("ana", "event new", "lilas", title="Atelier", when="2026-12-12T11:00:00+01:00",
+                       network=True)["data"]["event_id"]
+    assert net.command("zoe", "event join", "ours", id=eid2)["ok"]
+    cancelled = net.command("ana", "event cancel", "lilas", id=eid2)
+    assert cancelled["ok"], cancelled
+    told = [o for o in of_type(net.last, "dm", user="zoe") if o.get("kind") == "event-update"]
+    assert [o["community"] for o in told] == ["ours"], net.last
 
 
 def digest_counts(outs: list[dict[str, Any]], kind: str) -> dict[str, int]:

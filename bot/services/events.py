@@ -29,6 +29,7 @@ from bot.errors import conflict, invalid
 from bot.mentions import neutralize
 from bot.outbox import post, send_dm
 from bot.services import event_mirror
+from bot.services import network_shared as net
 from bot.services.event_cards import EventView, _load, describe, join_components, view_of, when_words  # noqa: F401
 from bot.services.event_input import (  # noqa: F401
     EDITABLE,
@@ -196,11 +197,12 @@ async def _tell_participants(tx: aiosqlite.Connection, ctx: Community, view: Eve
         member = signup.member
         if not member.present or member.erased:
             continue
-        loc = member_locale(ctx, member)
+        place = net.by_guild_key(ctx, member.guild_id) or ctx  # a participant from elsewhere: their place
+        loc = member_locale(place, member)
         text = ctx.t(loc, key, id=view.event.id, title=neutralize(view.event.title),
                      when=when_words(ctx, loc, view.event),
                      place=neutralize(view.event.place) or ctx.t(loc, "events.no_place"))
-        await send_dm(tx, ctx, member, "event-update", text)
+        await send_dm(tx, place, member, "event-update", text)
 
 
 async def join_event(ctx: Community, member: Member, event_id: int, slot: str | None) -> tuple[EventView, str]:
