@@ -303,6 +303,15 @@ def test_places_named_or_not_unknown_or_foreign(net: Console) -> None:
     outs = net.send({"type": "join", "user": "mallory", "locale": "fr"}, "nowhere")
     assert outs[-1]["type"] == "done" and not of_type(outs, "dm") and not of_type(outs, "post"), outs
     assert of_type(outs, "protocol_error") and "nowhere" in of_type(outs, "protocol_error")[0]["text"], outs
+    for lang, words in (("fr", "Je ne connais pas"), ("en", "I do not know")):  # a command: its one reply too
+        onboard(net, f"u-{lang}", locale=lang)
+        outs = net.send({"type": "command", "user": f"u-{lang}", "command": "profile set",
+                         "options": {"skills": "cuisine"}}, "nowhere")
+        [refused] = of_type(outs, "reply")
+        assert not refused["ok"] and refused["error"] == "invalid_input" and "lilas, ours, quai" in refused["text"]
+        assert words in refused["text"], refused
+        assert of_type(outs, "protocol_error") and outs[-1]["type"] == "done", outs
+    assert net.command("u-fr", "profile show")["data"]["skills"] == []  # nothing done
     # a member acting in a place they never joined is not a member there
     stranger = net.command("alice", "request new", "ours", title="Aide", details="x", skills="cuisine",
                            urgent=False)

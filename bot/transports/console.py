@@ -18,11 +18,12 @@ from bot.clock import SimulatedClock, to_epoch
 from bot.commands.hints import TEXT, render_hints
 from bot.commands.registry import Actor, Reply
 from bot.context import Community
-from bot.mentions import MENTION_TOKEN
+from bot.mentions import MENTION_TOKEN, neutralize
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
 from bot.services.setup import Finding, ServerMember
 from bot.transports.console_protocol import ProtocolError, parse_duration, parse_instant, run_jsonl, write_json_line
 from storage import console_server
+from storage import members as members_repo
 from storage.database import is_url
 
 EVENT_TYPES = ("join", "leave", "message", "command", "click", "roles", "advance")
@@ -150,7 +151,11 @@ class ConsoleServer:
             target = self._advance_target(event)
             await engine.scheduler.advance_to(target)
             return
-        engine = self.engine_for(event)
+        try:
+            engine = self.engine_for(event)
+        except ProtocolError:
+            await self._unknown_community(event)
+            raise
         ctx = engine.ctx
         user = event.get("user")
         if not isinstance(user, str) or not user.strip() or len(user) > 100:
@@ -197,6 +202,24 @@ class ConsoleServer:
                                        values if isinstance(values, list) else None)
             self.print_reply(user, reply, ctx)
         await engine.deliver()
+
+    async def _unknown_community(self, event: dict[str, Any]) -> None:
+        """A command or click for a community the network does not have: its one reply (refused, nothing
+        done) in the person's language, before the line's `protocol_error`."""
+        assert self.engine is not None
+        user = event.get("user")
+        if event["type"] not in ("command", "click") or not isinstance(user, str) or not user.strip():
+            return
+        locale = None
+        for engine in self.engine.engines:  # their language, from any place they joined
+            member = await members_repo.by_platform_id(engine.ctx.db.reader, engine.ctx.guild_id, user)
+            if member is not None and member.locale:
+                locale = member.locale
+                break
+        known = ", ".join(e.ctx.id for e in self.engine.engines)
+        text = self.engine.ctx.t(locale, "parser.unknown_community",
+                                 community=neutralize(str(event["community"])[:40]), known=known)
+        self.print_reply(user[:100], Reply(ok=False, error="invalid_input", data={}, text=text))
 
     async def _home_of(self, user: str, first: Engine) -> tuple[Engine, str | None]:
         """A command or click naming no community, from someone who is not on the first one's server: the
