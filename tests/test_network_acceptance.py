@@ -316,6 +316,9 @@ def test_places_named_or_not_unknown_or_foreign(net: Console) -> None:
     stranger = net.command("alice", "request new", "ours", title="Aide", details="x", skills="cuisine",
                            urgent=False)
     assert not stranger["ok"] and stranger["community"] == "ours", stranger
+    onboard(net, "emily", "lilas", locale="en")
+    stranger = net.command("emily", "profile show", "ours")  # told in her language, which Les Lilas knows
+    assert stranger["error"] == "not_eligible" and "has not joined" in stranger["text"], stranger
     # a request id of another place is not found there (unless widened)
     onboard(net, "olga", "ours", skills="cuisine")
     rid = net.command("alice", "request new", "lilas", title="Gâteau", details="Samedi", skills="cuisine",

@@ -166,7 +166,7 @@ class ConsoleServer:
             ctx = engine.ctx
         user = known or user  # `Nina` is the member `nina`, never a second one
         if kind in ("command", "click") and known is None:
-            self.print_reply(user, self.not_joined(user, ctx), ctx)
+            self.print_reply(user, self.not_joined(user, ctx, await self._locale_of(user)), ctx)
         elif kind == "message":
             await engine.message_seen(user)
         elif kind == "join":
@@ -210,16 +210,19 @@ class ConsoleServer:
         user = event.get("user")
         if event["type"] not in ("command", "click") or not isinstance(user, str) or not user.strip():
             return
-        locale = None
-        for engine in self.engine.engines:  # their language, from any place they joined
-            member = await members_repo.by_platform_id(engine.ctx.db.reader, engine.ctx.guild_id, user)
-            if member is not None and member.locale:
-                locale = member.locale
-                break
         known = ", ".join(e.ctx.id for e in self.engine.engines)
-        text = self.engine.ctx.t(locale, "parser.unknown_community",
+        text = self.engine.ctx.t(await self._locale_of(user), "parser.unknown_community",
                                  community=neutralize(str(event["community"])[:40]), known=known)
         self.print_reply(user[:100], Reply(ok=False, error="invalid_input", data={}, text=text))
+
+    async def _locale_of(self, user: str) -> str | None:
+        """The person's language, from any place of the network they joined (None: the place's)."""
+        assert self.engine is not None
+        for engine in self.engine.engines:
+            member = await members_repo.by_platform_id(engine.ctx.db.reader, engine.ctx.guild_id, user)
+            if member is not None and member.locale:
+                return member.locale
+        return None
 
     async def _home_of(self, user: str, first: Engine) -> tuple[Engine, str | None]:
         """A command or click naming no community, from someone who is not on the first one's server: the
@@ -230,12 +233,12 @@ class ConsoleServer:
                 return engine, known
         return first, None
 
-    def not_joined(self, user: str, ctx: Community | None = None) -> Reply:
+    def not_joined(self, user: str, ctx: Community | None = None, locale: str | None = None) -> Reply:
         """A command from someone the simulated server has never seen: `join` first, nothing created."""
         assert self.engine is not None
         ctx = ctx or self.engine.ctx
         return Reply(ok=False, error="not_eligible", data={},
-                     text=ctx.t(None, "parser.not_joined", user=user[:100]))
+                     text=ctx.t(locale, "parser.not_joined", user=user[:100]))
 
     def _joined_before(self, event: dict[str, Any], ctx: Community) -> datetime | None:
         """`joined_at`: a member who was on the server before the bot (never later than now)."""
