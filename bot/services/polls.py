@@ -320,7 +320,7 @@ async def close_poll(tx: aiosqlite.Connection, ctx: Community, poll: Poll) -> Cl
     await polls_repo.record_tallies(tx, poll.id, {n.member_id: votes.get(n.member_id, 0) for n in nominees})
     await polls_repo.destroy_ballots(tx, poll.id)
     await polls_repo.mark_closed(tx, poll.id, now, winner.member_id if winner else None, ballots)
-    key = f"motm-close:{poll.month}"
+    key = ctx.key(f"motm-close:{poll.month}")
     if not await jobs_repo.has_run(tx, key):
         await jobs_repo.record_run(tx, key, "motm-close", now)
     await close_ballot(tx, ctx, poll)
@@ -393,6 +393,6 @@ def jobs(ctx: Community) -> list[Job]:
     tz = ctx.config.community.timezone
     return [
         Job("motm-open", cron(tz, day=cfg.open_day, hour=hour, minute=minute), period_month, open_job),
-        # Due at each poll's `closes_at`; the poll's status makes it run once (key `motm-close:<month>`).
+        # Due at each poll's `closes_at`; the poll's status makes it run once (key `[<id>/]motm-close:<month>`).
         Job("motm-close", cron(tz, minute="*"), period_month, close_due_polls, next_due=next_close_due),
     ]
