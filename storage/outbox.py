@@ -64,11 +64,10 @@ async def enqueue_many(
     if not mentioning and not about:
         await insert_rows(conn, INSERT_SQL, rows)
         return
-    async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM outbox") as cur:
-        last = (await cur.fetchone())[0]
+    # One round trip each (execute_fetchall), not three: a network's weekly jobs come here once per community.
+    last = (await conn.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM outbox"))[0][0]
     await insert_rows(conn, INSERT_SQL, rows)
-    async with conn.execute("SELECT id, key FROM outbox WHERE id > ? ORDER BY id", (last,)) as cur:
-        written = await cur.fetchall()
+    written = list(await conn.execute_fetchall("SELECT id, key FROM outbox WHERE id > ? ORDER BY id", (last,)))
     ids: dict[int, int] = {}
     position = 0
     for index, row in enumerate(rows):  # a row ignored for its key has no id; the others follow the list

@@ -364,6 +364,10 @@ class CountingConnection:
         self.calls += 1
         return await self.conn.executemany(*args, **kwargs)
 
+    async def execute_fetchall(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return await self.conn.execute_fetchall(*args, **kwargs)
+
 
 async def test_a_weekly_run_over_thousands_of_members_is_a_few_statements(tmp_path: Path) -> None:
     sim = await open_sim(tmp_path)
