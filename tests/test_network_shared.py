@@ -243,8 +243,16 @@ async def test_network_vitality_side_by_side_for_network_animators_only(sim: Sim
     assert (await command(pantin, "zoe", "request claim", id=rid))["ok"]
     refused = await command(lilas, "alice", "vitality", network=True, roles=("animator",))
     assert not refused["ok"] and refused["error"] == "permission_denied"
-    reply = await command(lilas, "netanim", "vitality", network=True, roles=("animator",))
+    assert "[network] animators" in refused["text"]  # a local animator is told why and who may
+    plain = await command(lilas, "alice", "vitality", network=True)
+    assert not plain["ok"] and plain["error"] == "permission_denied" and "[network]" not in plain["text"]
+    local_only = await command(lilas, "netanim", "vitality")  # no local role: the community's view stays closed
+    assert not local_only["ok"] and local_only["error"] == "permission_denied"
+    elsewhere = await command(montreuil, "netanim", "vitality", network="oui")  # no role, another community
+    assert elsewhere["ok"], elsewhere
+    reply = await command(lilas, "netanim", "vitality", network=True)
     assert reply["ok"], reply
+    assert reply["data"] == elsewhere["data"]
     places = {p["community"]: p for p in reply["data"]["communities"]}
     assert places["lilas"]["members"] == 2 and places["lilas"]["help_received"] == 1
     assert places["pantin"]["help_given"] == 1 and places["montreuil"]["members"] == 0

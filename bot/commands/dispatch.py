@@ -14,6 +14,7 @@ from bot.services import participation
 from bot.services.activity import ActivityRecorder
 from bot.services.languages import follow_client, supported
 from bot.services.members import ensure_member, is_animator
+from bot.services.network_shared import is_network_animator
 from storage import members as members_repo
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,18 @@ def canonical_options(spec: CommandSpec, raw: dict[str, Any]) -> dict[str, Any]:
     return named
 
 
+def _network_animator_asks_network(ctx: Community, actor: Actor, spec: CommandSpec, raw: Any) -> bool:
+    """A network animator asking the network's view (`network:true`) needs no local animator role."""
+    if not spec.network_animators or not isinstance(raw, dict):
+        return False
+    if not is_network_animator(ctx, actor.platform_id, actor.roles):
+        return False
+    try:
+        return bool(parse_options(spec.options, canonical_options(spec, raw)).get("network"))
+    except DomainError:
+        return False
+
+
 async def _caller(ctx: Community, actor: Actor) -> Invocation:
     member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, actor.platform_id)
     if member is None:
@@ -103,7 +116,8 @@ async def run_command(
         if spec is None:
             return unknown_command(ctx, await caller_locale(ctx, actor), name)
         # Permission first: a non-animator learns nothing about the options and changes nothing.
-        if spec.animator and not is_animator(ctx, actor.roles, actor.manage_guild):
+        if spec.animator and not is_animator(ctx, actor.roles, actor.manage_guild) \
+                and not _network_animator_asks_network(ctx, actor, spec, raw_options):
             locale = await _known_locale(ctx, actor)
             raise denied("common.detail.animator_only")
         if participation.command_is_gated(spec.name, spec.animator):

@@ -77,6 +77,9 @@ class CommandSpec:
     handler: Handler
     animator: bool
     area: str
+    #: `network:true` opens it to the network animators (`[network] animators`), anywhere in the network,
+    #: without the local animator role (`vitality network:true`).
+    network_animators: bool = False
 
     @property
     def key(self) -> str:
@@ -95,11 +98,12 @@ COMMANDS: dict[str, CommandSpec] = {}
 BUTTONS: list[ButtonSpec] = []
 
 
-def command(name: str, *options: Option, animator: bool = False) -> Callable[[Handler], Handler]:
+def command(name: str, *options: Option, animator: bool = False,
+            network_animators: bool = False) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         assert name not in COMMANDS, f"command {name!r} declared twice"
         area = handler.__module__.rsplit(".", 1)[-1]
-        COMMANDS[name] = CommandSpec(name, tuple(options), handler, animator, area)
+        COMMANDS[name] = CommandSpec(name, tuple(options), handler, animator, area, network_animators)
         return handler
 
     return register

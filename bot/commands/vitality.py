@@ -60,7 +60,7 @@ def render_text(inv: Invocation, ind: Indicators) -> str:
 
 
 @command("vitality", Option("days", "int", min_value=1, max_value=vitality.MAX_DAYS), Option("network", "bool"),
-         animator=True)
+         animator=True, network_animators=True)
 async def show_vitality(inv: Invocation) -> Reply:
     if inv.options.get("network"):
         return await _network_vitality(inv)
@@ -76,7 +76,8 @@ async def _network_vitality(inv: Invocation) -> Reply:
     """Each community side by side and the network's totals: network animators only."""
     from bot.services import network_vitality
 
-    network_vitality.require_network_animator(inv.ctx, inv.actor.platform_id, inv.actor.roles)
+    network_vitality.require_network_animator(inv.ctx, inv.actor.platform_id, inv.actor.roles,
+                                              local_animator=inv.is_animator)
     figures = await network_vitality.network_figures(inv.ctx, inv.options.get("days"))
     return ok(network_vitality.render(inv.ctx, inv.locale, figures), figures.data())
 

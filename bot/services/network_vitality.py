@@ -76,9 +76,13 @@ async def network_figures(ctx: Community, days: int | None) -> NetworkFigures:
     return NetworkFigures(days, figures, [unmet[k] for k in sorted(unmet) if k not in offered])
 
 
-def require_network_animator(ctx: Community, platform_id: str, roles: frozenset[str]) -> None:
+def require_network_animator(ctx: Community, platform_id: str, roles: frozenset[str],
+                             local_animator: bool = False) -> None:
+    """The network's view is for `[network] animators`, wherever they are; animating one community is not enough
+    (that community's animators are told so, and where the network's animators are named)."""
     if not net.is_network_animator(ctx, platform_id, roles):
-        raise denied("network_shared.network_animators_only")
+        raise denied("network_shared.local_animator_not_network" if local_animator
+                     else "network_shared.network_animators_only")
 
 
 def render(ctx: Community, locale: str, figures: NetworkFigures) -> str:
