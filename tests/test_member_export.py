@@ -41,6 +41,7 @@ async def test_a_french_members_export_reads_in_french_in_their_timezone(sim: Si
     assert profile["présentation"] == "Retraitée, j'aime l'été" and profile["actif·ve"] is True
     assert profile["arrivée le"] == "2026-12-01T09:00+01:00"
     assert profile["début des heures calmes"] == 22
+    assert profile["profil partagé avec le réseau"] is False
     for key, value in _values(data):
         if key.endswith(" le") or key.startswith("depuis"):
             assert value is None or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d[+-]\d\d:\d\d", value), (key, value)
@@ -50,9 +51,10 @@ async def test_a_french_members_export_reads_in_french_in_their_timezone(sim: Si
 
 
 async def test_an_english_members_export_reads_in_english_in_their_own_timezone(sim: Sim) -> None:
-    await sim.onboard("amy", locale="en", timezone="America/Montreal")
+    await sim.onboard("amy", locale="en", timezone="America/Montreal", network=True)
     document = json.loads(await _raw_export(sim, "amy"))
     assert set(document) == {"community", "exported at", "member", "timezone", "about", "data"}
     assert document["timezone"] == "America/Montreal" and document["exported at"].endswith("-05:00")
     assert document["data"]["profile"][0]["joined at"] == "2026-12-01T03:00-05:00"
+    assert document["data"]["profile"][0]["profile shared with the network"] is True
     assert "notes animators wrote about you" in document["about"]

@@ -296,3 +296,28 @@ async def test_automatic_widening_after_the_local_rounds(sim: Sim) -> None:
     assert [p["target"] for p in pings] == ["dm:zoe"] and "alice" not in pings[0]["text"]
     row = await lilas.db.fetchone("SELECT widened_at, network_rounds FROM request WHERE id = ?", (rid,))
     assert row[0] is not None and row[1] == 1
+
+
+async def test_profile_show_tells_the_owner_whether_they_share_with_the_network(sim: Sim) -> None:
+    lilas, pantin, _ = await three(sim)
+    await onboard(pantin, "zoe", skills="plomberie", network=True)
+    await onboard(pantin, "paul")
+    await onboard(lilas, "alice", locale="en")
+    own = await command(pantin, "zoe", "profile show")
+    assert own["data"]["network"] is True and "Partagé avec le réseau Réseau : oui" in own["text"]
+    other = await command(pantin, "paul", "profile show", member="zoe")
+    assert "network" not in other["data"] and "réseau" not in other["text"]  # the owner's choice, told to them
+    anim = await command(pantin, "anim", "profile show", member="zoe", roles=("animator",))
+    assert "network" not in anim["data"]
+    assert (await command(pantin, "paul", "profile show"))["data"]["network"] is False
+    english = await command(lilas, "alice", "profile show")
+    assert english["data"]["network"] is False and "Shared with the Réseau network: no" in english["text"]
+    alone = await Sim(sim.db.parent / "alone.sqlite").open()
+    try:
+        await alone.onboard("solo")
+        reply = await alone.command("solo", "profile show")
+        assert "network" not in reply["data"] and "réseau" not in reply["text"]  # a network of one: nothing said
+        assert (await alone.command("solo", "profile set", network=True))["ok"]
+        assert (await alone.command("solo", "profile show"))["data"]["network"] is True
+    finally:
+        await alone.close()

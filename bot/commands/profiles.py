@@ -58,6 +58,9 @@ def render_profile(inv: Invocation, view: ProfileView) -> str:
             available=_yes_no(inv, m.available), godparent=_yes_no(inv, m.godparent_volunteer),
             nudges=_yes_no(inv, m.nudges), visible=_yes_no(inv, m.visible),
         ))
+    if view.network is not None:
+        lines.append(inv.t("profiles.show.network_on" if view.network else "profiles.show.network_off",
+                           network=neutralize(network.network_name(inv.ctx))))
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from storage.members import Member
 
 EPOCH_COLUMN = re.compile(r"(^at$|_at$|^since$|_since$)")
 BOOL_COLUMNS = {"active", "godparent_volunteer", "urgent", "recurring", "available", "nudges", "visible",
-                "dms_closed"}
+                "network", "dms_closed"}
 CODED_COLUMNS = {"role", "direction"}  # values written as codes by the export queries
 
 

@@ -20,6 +20,7 @@ from bot.errors import denied, invalid
 from bot.services import languages
 from bot.services.language_names import language_code
 from bot.services.members import resolve_member
+from bot.services.network_shared import is_network
 from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids, skill_key
 from storage import members as members_repo
 from storage import network_shared as network_repo
@@ -69,10 +70,14 @@ class ProfileView:
     helped: int
     godparent: str | None
     full: bool  # the owner or an animator: settings (quiet hours, visibility...) included
+    network: bool | None = None  # shared with the network (`profile set network:true`): told to the owner only
 
     def data(self) -> dict[str, Any]:
-        return {"member": self.member.handle, "skills": self.skills, "needs": self.needs,
+        data = {"member": self.member.handle, "skills": self.skills, "needs": self.needs,
                 "languages": self.member.language_list, "helped": self.helped, "godparent": self.godparent}
+        if self.network is not None:
+            data["network"] = self.network
+        return data
 
 
 # Validation ------------------------------------------------------------------------------------
@@ -236,7 +241,15 @@ async def show_profile(ctx: Community, viewer: Member, viewer_is_animator: bool,
         helped=await profiles_repo.helped_count(conn, target.id),
         godparent=await profiles_repo.handle_of(conn, target.godparent_id),
         full=is_owner or viewer_is_animator,
+        network=await _network_flag(ctx, conn, target.id) if is_owner else None,
     )
+
+
+async def _network_flag(ctx: Community, conn: aiosqlite.Connection, member_id: int) -> bool | None:
+    """Whether the member shares their profile with the network; None (nothing said) for a community alone
+    in its network whose member never turned it on: there is no network to speak of."""
+    shared = await network_repo.is_network(conn, member_id)
+    return shared if shared or is_network(ctx) else None
 
 
 async def own_bio(ctx: Community, platform_id: str) -> str:
