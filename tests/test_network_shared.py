@@ -321,3 +321,44 @@ async def test_profile_show_tells_the_owner_whether_they_share_with_the_network(
         assert (await alone.command("solo", "profile show"))["data"]["network"] is True
     finally:
         await alone.close()
+
+
+def _abroad(sim: Sim, ident: str, name: str, locale: str, timezone: str):  # noqa: ANN202
+    from bot.config import Config
+
+    base = Config()
+    config = base.model_copy(update={"community": base.community.model_copy(
+        update={"locale": locale, "timezone": timezone})})
+    return place(sim, ident, name, config)
+
+
+async def test_another_communitys_event_reads_in_its_own_time_zone_and_says_which(sim: Sim) -> None:
+    lilas = sim.ctx
+    montreal = _abroad(sim, "montreal", "Montréal", "fr", "America/Montreal")
+    network(sim, montreal)
+    anim = ("animator",)
+    await onboard(montreal, "mo")
+    await onboard(lilas, "alice")
+    await onboard(lilas, "amy", locale="en")
+    opened = await command(montreal, "mo", "event new", roles=anim, title="Cabane à sucre", when="samedi 14h",
+                           end="samedi 16h", network=True)
+    assert opened["ok"], opened
+    rid = opened["data"]["event_id"]
+    assert opened["data"]["start"].endswith("14:00:00-05:00")
+    home = await command(montreal, "mo", "event show", id=rid)  # at home: its own zone, nothing added
+    assert "14 h" in home["text"] and "heure de" not in home["text"] and "timezone" not in home["data"]
+    shown = await command(lilas, "alice", "event show", id=rid)  # from Paris: still 14 h, Montréal's
+    assert shown["ok"], shown
+    assert "14 h – 16 h (heure de Montreal)" in shown["text"], shown["text"]
+    assert "20 h" not in shown["text"]
+    assert shown["data"]["timezone"] == "America/Montreal"
+    assert shown["data"]["start"].endswith("14:00:00-05:00") and shown["data"]["end"].endswith("16:00:00-05:00")
+    english = await command(lilas, "amy", "event show", id=rid)
+    assert "(Montreal time)" in english["text"], english["text"]
+    listed = await command(lilas, "alice", "event list", network=True)
+    assert "(heure de Montreal)" in listed["text"]
+    joined = await command(lilas, "alice", "event join", id=rid)
+    assert joined["ok"] and "heure de Montreal" in joined["text"], joined
+    local = await command(lilas, "alice", "event new", roles=anim, title="Apéro", when="vendredi 19h")
+    local_shown = await command(lilas, "alice", "event show", id=local["data"]["event_id"])
+    assert "19 h" in local_shown["text"] and "heure de" not in local_shown["text"]

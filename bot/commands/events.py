@@ -28,7 +28,8 @@ FIELDS = (
 
 
 def _start_iso(inv: Invocation, view: EventView) -> str:
-    return from_epoch(view.event.start_at).astimezone(inv.ctx.tz).isoformat()
+    """ISO start with its offset, in the event's community's zone (another community's event keeps its own)."""
+    return from_epoch(view.event.start_at).astimezone(events.event_zone(inv.ctx, view.event)).isoformat()
 
 
 def _summary(inv: Invocation, view: EventView) -> dict:
@@ -75,7 +76,7 @@ async def event_attended(inv: Invocation) -> Reply:
 
 def _line(inv: Invocation, v: EventView) -> str:
     return inv.t("events.list_line", id=v.event.id, title=neutralize(v.event.title),
-                 when=inv.ctx.i18n.datetime(inv.locale, from_epoch(v.event.start_at)),
+                 when=events.start_words(inv.ctx, inv.locale, v.event),
                  kind=inv.t(f"events.kind.{v.event.kind}"), places=_places(inv, v))
 
 
@@ -126,7 +127,10 @@ async def event_show(inv: Invocation) -> Reply:
         else inv.t("events.nobody_yet"))
     data = _summary(inv, view)
     data["participants"] = [p.member.handle for p in view.joined if not p.member.erased]
-    data["end"] = from_epoch(view.event.end_at).astimezone(inv.ctx.tz).isoformat()
+    zone = events.event_zone(inv.ctx, view.event)
+    data["end"] = from_epoch(view.event.end_at).astimezone(zone).isoformat()
+    if zone.key != inv.ctx.tz.key:
+        data["timezone"] = zone.key
     data["status"] = view.event.status
     components = events.join_components(inv.ctx, inv.locale, view) if view.event.status == "scheduled" else []
     return ok(text, data, components=components)

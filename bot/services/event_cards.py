@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -10,6 +11,7 @@ from bot.context import Community
 from bot.errors import not_found
 from bot.mentions import neutralize
 from bot.outbox import Component
+from bot.services import network_shared as net
 from storage import events as events_repo
 from storage.events import Event, Signup, Slot
 
@@ -47,12 +49,35 @@ async def _load(conn: aiosqlite.Connection, ctx: Community, event_id: int) -> Ev
     return event
 
 
+def event_zone(ctx: Community, event: Event) -> ZoneInfo:
+    """The time zone an event is read in: its own community's (another community's open event keeps its
+    calendar, as its local members read it)."""
+    home = net.by_guild_key(ctx, event.guild_id) if event.guild_id != ctx.guild_id else None
+    return home.tz if home is not None else ctx.tz
+
+
+def zone_words(ctx: Community, locale: str, zone: ZoneInfo) -> str:
+    """« heure de Montréal »: the zone's city (its tz name's last part), for times not in the reader's zone."""
+    city = zone.key.rsplit("/", 1)[-1].replace("_", " ")
+    return ctx.t(locale, "events.zone", zone=city, tz=zone.key)
+
+
 def when_words(ctx: Community, locale: str, event: Event) -> str:
+    """The event's span in its community's zone; named when it is not the caller's community's zone."""
+    zone = event_zone(ctx, event)
     start, end = from_epoch(event.start_at), from_epoch(event.end_at)
-    text = ctx.i18n.datetime(locale, start)
-    same_day = start.astimezone(ctx.tz).date() == end.astimezone(ctx.tz).date()
-    until = ctx.i18n.time(locale, end) if same_day else ctx.i18n.datetime(locale, end)
-    return ctx.t(locale, "events.span", start=text, end=until)
+    text = ctx.i18n.datetime(locale, start, zone)
+    same_day = start.astimezone(zone).date() == end.astimezone(zone).date()
+    until = ctx.i18n.time(locale, end, zone) if same_day else ctx.i18n.datetime(locale, end, zone)
+    span = ctx.t(locale, "events.span", start=text, end=until)
+    return span if zone.key == ctx.tz.key else f"{span} ({zone_words(ctx, locale, zone)})"
+
+
+def start_words(ctx: Community, locale: str, event: Event) -> str:
+    """An event's start as a list line says it, in its community's zone (named when not the caller's)."""
+    zone = event_zone(ctx, event)
+    text = ctx.i18n.datetime(locale, from_epoch(event.start_at), zone)
+    return text if zone.key == ctx.tz.key else f"{text} ({zone_words(ctx, locale, zone)})"
 
 
 def describe(ctx: Community, locale: str, view: EventView) -> str:

@@ -30,7 +30,16 @@ from bot.mentions import neutralize
 from bot.outbox import post, send_dm
 from bot.services import event_mirror
 from bot.services import network_shared as net
-from bot.services.event_cards import EventView, _load, describe, join_components, view_of, when_words  # noqa: F401
+from bot.services.event_cards import (  # noqa: F401
+    EventView,
+    _load,
+    describe,
+    event_zone,
+    join_components,
+    start_words,
+    view_of,
+    when_words,
+)
 from bot.services.event_input import (  # noqa: F401
     EDITABLE,
     KINDS,
