@@ -22,11 +22,12 @@ from bot.context import Community
 from bot.errors import DomainError, conflict, denied, invalid, not_found, rate_limited
 from bot.live import shown_name
 from bot.mentions import mention, neutralize
-from bot.outbox import Component, post, send_dm
+from bot.outbox import post, send_dm
 from bot.scheduler import Job, cron, period_hour
 from bot.services import limits, network_requests
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
+from bot.services.request_notices import follow_up, resolve_button, tell_helpers  # noqa: F401 - resolve_button is part of this face
 from bot.services.request_posts import post_key, request_changed, thread_title
 from bot.services.request_routing import (  # noqa: F401 - route_params is part of this service's face
     candidates_wanted,
@@ -68,10 +69,6 @@ class OpenedRequest:
 class ListedRequest:
     request: Request
     skills: list[str]
-
-
-def resolve_button(ctx: Community, locale: str, request_id: int) -> Component:
-    return Component(f"request:resolve:{request_id}", ctx.t(locale, "requests.resolve_button"), style="success")
 
 
 # Opening ------------------------------------------------------------------------------------
@@ -195,24 +192,6 @@ async def claim_request(ctx: Community, member: Member, request_id: int) -> Requ
 
 # Resolve, cancel, close -----------------------------------------------------------------------
 
-async def _tell_helpers(
-    tx: aiosqlite.Connection, ctx: Community, request: Request, key: str, *, skip: set[int], paced: bool = False,
-    **params: object,
-) -> None:
-    """One `request-update` DM to each pinged helper and each helper (once each)."""
-    people = {m.id: m for m in await requests_repo.pinged_members(tx, request.id)}
-    people.update({m.id: m for m in await requests_repo.helper_members(tx, request.id) if m.left_at is None})
-    for member_id in sorted(people):
-        if member_id in skip:
-            continue
-        other = people[member_id]
-        loc = member_locale(ctx, other)
-        await send_dm(tx, ctx, other, "request-update",
-                      ctx.t(loc, key, title=neutralize(request.title), id=request.id, **params),
-                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=paced, about=[request.requester_id])
-
-
 async def resolve_request(
     ctx: Community, actor: Member, is_animator: bool, request_id: int, thanks: str | None
 ) -> tuple[Request, int | None]:
@@ -266,7 +245,7 @@ async def cancel_request(ctx: Community, actor: Member, is_animator: bool, reque
         if not request.is_open:
             raise _finished(request)
         await requests_repo.finish(tx, request.id, "cancelled", ctx.now_ts())
-        await _tell_helpers(tx, ctx, request, "requests.cancelled_update", skip={actor.id})
+        await tell_helpers(tx, ctx, request, "requests.cancelled_update", skip={actor.id})
         await request_changed(tx, ctx, request.id)
         cancelled = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert cancelled is not None
@@ -285,7 +264,7 @@ async def close_request(ctx: Community, animator: Member, request_id: int, reaso
         await requests_repo.finish(tx, request.id, "closed", ctx.now_ts())
         requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
         await record_case(tx, ctx, animator, "close-request", requester, f"#{request.id}: {reason}")
-        await _tell_helpers(tx, ctx, request, "requests.closed_update", skip={animator.id})
+        await tell_helpers(tx, ctx, request, "requests.closed_update", skip={animator.id})
         if requester is not None and requester.left_at is None and requester.id != animator.id:
             rloc = member_locale(ctx, requester)
             await send_dm(tx, ctx, requester, "request-update",
@@ -331,7 +310,7 @@ async def on_member_left(tx: aiosqlite.Connection, ctx: Community, member: Membe
     now = ctx.now_ts()
     for request in await requests_repo.open_requested_by(tx, member.id):
         await requests_repo.finish(tx, request.id, "cancelled", now)
-        await _tell_helpers(tx, ctx, request, "requests.cancelled_update", skip={member.id}, paced=True)
+        await tell_helpers(tx, ctx, request, "requests.cancelled_update", skip={member.id}, paced=True)
         await request_changed(tx, ctx, request.id)
     for request in await requests_repo.claimed_by(tx, member.id):
         await requests_repo.remove_helper(tx, request.id, member.id)
@@ -372,31 +351,7 @@ async def escalate_requests(tx: aiosqlite.Connection, ctx: Community, fire_time:
     for request in await requests_repo.due_for_followup(
         tx, ctx.guild_id, now - cfg.followup_after_days * DAY, limit=ESCALATION_BATCH
     ):
-        await _follow_up(tx, ctx, request)
-
-
-async def _follow_up(tx: aiosqlite.Connection, ctx: Community, request: Request) -> None:
-    """One DM to the requester and to each helper: is it done? (with a button to say so)."""
-    requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
-    helpers = [h for h in await requests_repo.helper_members(tx, request.id) if h.left_at is None]
-    title = neutralize(request.title)
-    if requester is not None and requester.left_at is None:
-        loc = member_locale(ctx, requester)
-        names = ", ".join(mention(h.platform_id) for h in helpers) or ctx.t(loc, "common.nobody")
-        await send_dm(tx, ctx, requester, "request-update",
-                      ctx.t(loc, "requests.followup_requester", title=title, id=request.id, helper=names),
-                      components=[resolve_button(ctx, loc, request.id)],
-                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=True, about=[h.id for h in helpers])
-    for helper in helpers:
-        loc = member_locale(ctx, helper)
-        who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
-        await send_dm(tx, ctx, helper, "request-update",
-                      ctx.t(loc, "requests.followup_helper", title=title, id=request.id, requester=who),
-                      components=[resolve_button(ctx, loc, request.id)],
-                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
-                      paced=True, about=[request.requester_id])
-    await requests_repo.mark_followup(tx, request.id, ctx.now_ts())
+        await follow_up(tx, ctx, request)
 
 
 async def escalation_has_work(ctx: Community, fire_time: datetime) -> bool:

@@ -1,0 +1,60 @@
+"""What a request's people are told by DM as it moves (cancelled, closed, "is it done?"), and the button
+that marks it resolved. Split from bot/services/requests.py, which re-exports these."""
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.context import Community
+from bot.mentions import mention, neutralize
+from bot.outbox import Component, send_dm
+from bot.services.members import member_locale
+from bot.services.request_routing import thread_name
+from storage import members as members_repo
+from storage import requests as requests_repo
+from storage.requests import Request
+
+
+def resolve_button(ctx: Community, locale: str, request_id: int) -> Component:
+    return Component(f"request:resolve:{request_id}", ctx.t(locale, "requests.resolve_button"), style="success")
+
+
+async def tell_helpers(
+    tx: aiosqlite.Connection, ctx: Community, request: Request, key: str, *, skip: set[int], paced: bool = False,
+    **params: object,
+) -> None:
+    """One `request-update` DM to each pinged helper and each helper (once each)."""
+    people = {m.id: m for m in await requests_repo.pinged_members(tx, request.id)}
+    people.update({m.id: m for m in await requests_repo.helper_members(tx, request.id) if m.left_at is None})
+    for member_id in sorted(people):
+        if member_id in skip:
+            continue
+        other = people[member_id]
+        loc = member_locale(ctx, other)
+        await send_dm(tx, ctx, other, "request-update",
+                      ctx.t(loc, key, title=neutralize(request.title), id=request.id, **params),
+                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                      paced=paced, about=[request.requester_id])
+
+
+async def follow_up(tx: aiosqlite.Connection, ctx: Community, request: Request) -> None:
+    """One DM to the requester and to each helper: is it done? (with a button to say so)."""
+    requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
+    helpers = [h for h in await requests_repo.helper_members(tx, request.id) if h.left_at is None]
+    title = neutralize(request.title)
+    if requester is not None and requester.left_at is None:
+        loc = member_locale(ctx, requester)
+        names = ", ".join(mention(h.platform_id) for h in helpers) or ctx.t(loc, "common.nobody")
+        await send_dm(tx, ctx, requester, "request-update",
+                      ctx.t(loc, "requests.followup_requester", title=title, id=request.id, helper=names),
+                      components=[resolve_button(ctx, loc, request.id)],
+                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                      paced=True, about=[h.id for h in helpers])
+    for helper in helpers:
+        loc = member_locale(ctx, helper)
+        who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
+        await send_dm(tx, ctx, helper, "request-update",
+                      ctx.t(loc, "requests.followup_helper", title=title, id=request.id, requester=who),
+                      components=[resolve_button(ctx, loc, request.id)],
+                      fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
+                      paced=True, about=[request.requester_id])
+    await requests_repo.mark_followup(tx, request.id, ctx.now_ts())
