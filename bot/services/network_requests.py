@@ -25,6 +25,8 @@ from bot.outbox import send_dm
 from bot.scheduler import Job, cron, period_hour
 from bot.services import network_shared as net
 from bot.services.members import member_locale
+from bot.services.request_notices import tell_member
+from bot.services.request_posts import request_changed
 from bot.services.request_routing import (
     _languages,
     candidates_wanted,
@@ -253,7 +255,8 @@ async def claim_widened(ctx: Community, member: Member, request_id: int) -> Requ
         await engagement_repo.drop_request_nudges(tx, request.id)
         await _introduce(tx, ctx, home, request, member, requester)
         if await requests_repo.helper_count(tx, request.id) >= home.config.requests.max_helpers:
-            await _tell_taken(tx, ctx, request, member)
+            await _tell_taken(tx, home, request)
+        await request_changed(tx, home, request.id)  # its post in the asking community says who helps
         claimed = await requests_repo.by_id(tx, home.guild_id, request.id)
     assert claimed is not None
     return claimed
@@ -311,18 +314,12 @@ async def thank_elsewhere(
                   fallback_channel=place.config.channels.help_requests, about=[actor.id])
 
 
-async def _tell_taken(tx: aiosqlite.Connection, ctx: Community, request: Request, helper: Member) -> None:
+async def _tell_taken(tx: aiosqlite.Connection, home: Community, request: Request) -> None:
+    """The others asked (here and in other communities) hear it is taken, each through their own community."""
     helper_ids = {h.id for h in await requests_repo.helper_members(tx, request.id)}
     for other in await requests_repo.pinged_members(tx, request.id):
-        if other.id in helper_ids:
-            continue
-        place = net.by_guild_key(ctx, other.guild_id)
-        if place is None:
-            continue
-        loc = member_locale(place, other)
-        await send_dm(tx, place, other, "request-update",
-                      place.t(loc, "requests.taken", title=neutralize(request.title), id=request.id),
-                      fallback_channel=place.config.channels.help_requests)
+        if other.id not in helper_ids:
+            await tell_member(tx, home, request, other, "requests.taken")
 
 
 # The hourly job ------------------------------------------------------------------------------------

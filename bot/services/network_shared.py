@@ -38,6 +38,14 @@ def by_guild_key(ctx: Community, guild_id: str) -> Community | None:
     return None
 
 
+def home_of_member(ctx: Community, member: Any) -> Community:
+    """The community a member row belongs to (rows carry their community's guild key): a member of another
+    community is told things through it (its platform, its channels, its words), never through `ctx`."""
+    if member.guild_id == ctx.guild_id:
+        return ctx
+    return by_guild_key(ctx, member.guild_id) or ctx
+
+
 def community_name(ctx: Community) -> str:
     return str(getattr(ctx, "name", None) or ctx.config.community.name)
 

@@ -27,7 +27,8 @@ from bot.scheduler import Job, cron, period_hour
 from bot.services import limits, network_requests
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
-from bot.services.request_notices import follow_up, resolve_button, tell_helpers  # noqa: F401 - resolve_button is part of this face
+from bot.services.network_shared import by_guild_key
+from bot.services.request_notices import follow_up, resolve_button, tell_helpers, tell_member  # noqa: F401 - resolve_button is part of this face
 from bot.services.request_posts import post_key, request_changed, thread_title
 from bot.services.request_routing import (  # noqa: F401 - route_params is part of this service's face
     candidates_wanted,
@@ -176,13 +177,8 @@ async def claim_request(ctx: Community, member: Member, request_id: int) -> Requ
         if await requests_repo.helper_count(tx, request.id) >= cfg.max_helpers:
             helper_ids = {h.id for h in await requests_repo.helper_members(tx, request.id)}
             for other in await requests_repo.pinged_members(tx, request.id):
-                if other.id in helper_ids:
-                    continue
-                oloc = member_locale(ctx, other)
-                await send_dm(tx, ctx, other, "request-update",
-                              ctx.t(oloc, "requests.taken", title=title, id=request.id),
-                              fallback_channel=ctx.config.channels.help_requests,
-                              fallback_thread=thread_name(request.id), about=[request.requester_id])
+                if other.id not in helper_ids:  # those asked in other communities: through their own
+                    await tell_member(tx, ctx, request, other, "requests.taken")
         await request_changed(tx, ctx, request.id)
         claimed = await requests_repo.by_id(tx, ctx.guild_id, request.id)
     assert claimed is not None
@@ -313,19 +309,20 @@ async def on_member_left(tx: aiosqlite.Connection, ctx: Community, member: Membe
         await tell_helpers(tx, ctx, request, "requests.cancelled_update", skip={member.id}, paced=True)
         await request_changed(tx, ctx, request.id)
     for request in await requests_repo.claimed_by(tx, member.id):
+        home = by_guild_key(ctx, request.guild_id) or ctx  # a request of another community they helped with
         await requests_repo.remove_helper(tx, request.id, member.id)
-        await request_changed(tx, ctx, request.id)  # open again, or one helper fewer
-        reopened = await requests_repo.by_id(tx, ctx.guild_id, request.id)
+        await request_changed(tx, home, request.id)  # open again, or one helper fewer
+        reopened = await requests_repo.by_id(tx, home.guild_id, request.id)
         if reopened is None or reopened.status != "open":
             continue  # another helper is still on it
         requester = await members_repo.by_id(tx, reopened.requester_id) if reopened.requester_id else None
         if requester is not None and requester.left_at is None:
-            rloc = member_locale(ctx, requester)
-            await send_dm(tx, ctx, requester, "request-update",
-                          ctx.t(rloc, "requests.helper_left", title=neutralize(reopened.title), id=reopened.id),
-                          fallback_channel=ctx.config.channels.help_requests,
+            rloc = member_locale(home, requester)
+            await send_dm(tx, home, requester, "request-update",
+                          home.t(rloc, "requests.helper_left", title=neutralize(reopened.title), id=reopened.id),
+                          fallback_channel=home.config.channels.help_requests,
                           fallback_thread=thread_name(reopened.id), paced=True)
-        await route_round(tx, ctx, reopened, reopened.rounds + 1, paced=True, exclude=(member.id,))
+        await route_round(tx, home, reopened, reopened.rounds + 1, paced=True, exclude=(member.id,))
 
 
 # The hourly job ------------------------------------------------------------------------------

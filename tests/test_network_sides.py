@@ -1,0 +1,131 @@
+"""Each side of the network in its own community (issue 22): a widened request's helper is told through
+their own community (platform, channels, words) and its requester through the asking one; another
+community's event reads in its own zone; a member sees whether they share their profile. Real SQLite
+(or PostgreSQL under ENTRAIDE_TEST_DB=postgresql), three or two communities on one database."""
+from __future__ import annotations
+
+import json
+
+from bot.config import Config
+from bot.services import request_notices
+from storage import requests as requests_repo
+from tests.harness import Sim
+from tests.network_places import click, command, network, onboard, place
+
+
+async def test_profile_show_tells_the_owner_whether_they_share_with_the_network(sim: Sim) -> None:
+    lilas, pantin = sim.ctx, place(sim, "pantin", "Pantin")
+    network(sim, pantin, place(sim, "montreuil", "Montreuil"))
+    await onboard(pantin, "zoe", skills="plomberie", network=True)
+    await onboard(pantin, "paul")
+    await onboard(lilas, "alice", locale="en")
+    own = await command(pantin, "zoe", "profile show")
+    assert own["data"]["network"] is True and "Partagé avec le réseau Réseau : oui" in own["text"]
+    other = await command(pantin, "paul", "profile show", member="zoe")
+    assert "network" not in other["data"] and "réseau" not in other["text"]  # the owner's choice, told to them
+    anim = await command(pantin, "anim", "profile show", member="zoe", roles=("animator",))
+    assert "network" not in anim["data"]
+    assert (await command(pantin, "paul", "profile show"))["data"]["network"] is False
+    english = await command(lilas, "alice", "profile show")
+    assert english["data"]["network"] is False and "Shared with the Réseau network: no" in english["text"]
+    alone = await Sim(sim.db.parent / "alone.sqlite").open()
+    try:
+        await alone.onboard("solo")
+        reply = await alone.command("solo", "profile show")
+        assert "network" not in reply["data"] and "réseau" not in reply["text"]  # a network of one: nothing said
+        assert (await alone.command("solo", "profile set", network=True))["ok"]
+        assert (await alone.command("solo", "profile show"))["data"]["network"] is True
+    finally:
+        await alone.close()
+
+
+def _abroad(sim: Sim, ident: str, name: str, locale: str, timezone: str, help_channel: str = "help-requests"):  # noqa: ANN202
+    """Another community with its own language, zone and help channel."""
+    base = Config()
+    config = base.model_copy(update={
+        "community": base.community.model_copy(update={"locale": locale, "timezone": timezone}),
+        "channels": base.channels.model_copy(update={"help_requests": help_channel})})
+    return place(sim, ident, name, config)
+
+
+async def _payloads(ctx, user: str) -> list[dict]:  # noqa: ANN001
+    """What the community's outbox holds for or about this user (its DMs, and posts mentioning them)."""
+    rows = await ctx.db.fetchall("SELECT kind, target, payload FROM outbox WHERE guild_id = ? ORDER BY id",
+                                 (ctx.guild_id,))
+    found = [{"kind": r[0], "target": r[1], **json.loads(r[2])} for r in rows]
+    return [m for m in found if m["target"] == f"dm:{user}" or f"<@{user}>" in (m.get("text") or "")]
+
+
+async def test_a_widened_requests_helper_is_told_through_their_own_community_in_its_words(sim: Sim) -> None:
+    lilas = sim.ctx  # French, help channel « help-requests »
+    london = _abroad(sim, "london", "London", "en", "Europe/London", help_channel="help-en")
+    network(sim, london)
+    await onboard(london, "zoe", locale=None, skills="plomberie", network=True)  # London's language: English
+    await onboard(lilas, "alice")
+    await onboard(lilas, "bob")
+    first = (await command(lilas, "alice", "request new", title="Fuite", skills="plomberie"))["data"]["request_id"]
+    assert (await command(lilas, "alice", "request widen", id=first))["data"]["pinged"] == ["zoe"]
+    assert (await command(lilas, "bob", "request claim", id=first))["ok"]  # taken at home, by a local member
+    taken = [m for m in await _payloads(london, "zoe") if m["kind"] == "request-update"]
+    assert len(taken) == 1 and taken[0]["target"] == "dm:zoe", taken
+    assert taken[0]["text"].startswith("The request “Fuite”") and "found its helper" in taken[0]["text"]
+    assert taken[0]["fallback"] == {"channel": "help-en", "thread": None}  # London's channel, no Lilas thread
+    assert [m for m in await _payloads(lilas, "zoe") if m["kind"] == "request-update"] == []
+
+    second = (await command(lilas, "alice", "request new", title="Robinet", skills="plomberie"))["data"][
+        "request_id"]
+    await command(lilas, "alice", "request widen", id=second)
+    assert (await click(london, "zoe", f"request:claim:{second}"))["ok"]
+    to_alice = [m for m in await _payloads(lilas, "alice") if "Robinet" in (m.get("text") or "")]
+    assert len(to_alice) == 1 and "Bonne nouvelle" in to_alice[0]["text"] and "London" in to_alice[0]["text"]
+    assert to_alice[0]["fallback"]["channel"] == "help-requests"  # the asking side: its own community
+    async with lilas.db.transaction() as tx:
+        request = await requests_repo.by_id(tx, lilas.guild_id, second)
+        await request_notices.follow_up(tx, lilas, request)  # a week later: "is it done?" to both sides
+    followups = [m for m in await _payloads(london, "zoe") if "Is it done?" in (m.get("text") or "")]
+    assert len(followups) == 1 and followups[0]["components"][0]["label"] == "It's done", followups
+    assert any("est-elle réglée" in (m.get("text") or "") for m in await _payloads(lilas, "alice"))
+    assert not any("zoe" in m["target"] for m in await _payloads(lilas, "zoe"))  # nothing to her via Lilas
+    done = await click(london, "zoe", followups[0]["components"][0]["custom_id"])  # the button works at home
+    assert done["ok"] and done["data"]["status"] == "resolved", done
+
+    third = (await command(lilas, "alice", "request new", title="Évier", skills="plomberie"))["data"]["request_id"]
+    await command(lilas, "alice", "request widen", id=third)
+    async with london.db.transaction() as tx:
+        await tx.execute("UPDATE member SET dms_closed = 1 WHERE guild_id = ? AND platform_id = ?", ("london", "zoe"))
+    assert (await command(lilas, "alice", "request cancel", id=third))["ok"]
+    cancelled = [m for m in await _payloads(london, "zoe") if "was cancelled" in (m.get("text") or "")]
+    assert len(cancelled) == 1 and cancelled[0]["target"] == "channel:help-en", cancelled  # DMs closed
+    assert not any("annulée" in (m.get("text") or "") for m in await _payloads(lilas, "zoe"))
+
+
+async def test_another_communitys_event_reads_in_its_own_time_zone_and_says_which(sim: Sim) -> None:
+    lilas = sim.ctx
+    montreal = _abroad(sim, "montreal", "Montréal", "fr", "America/Montreal")
+    network(sim, montreal)
+    anim = ("animator",)
+    await onboard(montreal, "mo")
+    await onboard(lilas, "alice")
+    await onboard(lilas, "amy", locale="en")
+    opened = await command(montreal, "mo", "event new", roles=anim, title="Cabane à sucre", when="samedi 14h",
+                           end="samedi 16h", network=True)
+    assert opened["ok"], opened
+    rid = opened["data"]["event_id"]
+    assert opened["data"]["start"].endswith("14:00:00-05:00")
+    home = await command(montreal, "mo", "event show", id=rid)  # at home: its own zone, nothing added
+    assert "14 h" in home["text"] and "heure de" not in home["text"] and "timezone" not in home["data"]
+    shown = await command(lilas, "alice", "event show", id=rid)  # from Paris: still 14 h, Montréal's
+    assert shown["ok"], shown
+    assert "14 h – 16 h (heure de Montreal)" in shown["text"], shown["text"]
+    assert "20 h" not in shown["text"]
+    assert shown["data"]["timezone"] == "America/Montreal"
+    assert shown["data"]["start"].endswith("14:00:00-05:00") and shown["data"]["end"].endswith("16:00:00-05:00")
+    english = await command(lilas, "amy", "event show", id=rid)
+    assert "(Montreal time)" in english["text"], english["text"]
+    listed = await command(lilas, "alice", "event list", network=True)
+    assert "(heure de Montreal)" in listed["text"]
+    joined = await command(lilas, "alice", "event join", id=rid)
+    assert joined["ok"] and "heure de Montreal" in joined["text"], joined
+    local = await command(lilas, "alice", "event new", roles=anim, title="Apéro", when="vendredi 19h")
+    local_shown = await command(lilas, "alice", "event show", id=local["data"]["event_id"])
+    assert "19 h" in local_shown["text"] and "heure de" not in local_shown["text"]
