@@ -156,7 +156,8 @@ def cmd_adopt(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from cogs.adopt import adopt_from_command_line
 
-    return asyncio.run(adopt_from_command_line(config, _db_path(args, config), token, args.charter))
+    return asyncio.run(adopt_from_command_line(config, _db_path(args, config), token, args.charter,
+                                               community=args.community))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -256,12 +257,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.config_check import words
     from bot.export import export_community
     from bot.files import require_database, require_target
+    from bot.network_config import chosen_community
 
-    config = _config(args)
+    config, key = chosen_community(_config(args), args.community)  # a network's: that community's own config
     require_database(words(config.community.locale), _db_path(args, config), _config_source(args))
     if args.output != "-":
         require_target(words(config.community.locale), _db_path(args, config), args.output)
-    return asyncio.run(export_community(config, _db_path(args, config), args.output, args.guild))
+    return asyncio.run(export_community(config, _db_path(args, config), args.output, args.guild or key))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -292,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--charter", choices=("accepted", "send"), default="accepted",
                    help="accepted: counted as accepted; send: the charter is sent to everyone by DM")
+    p.add_argument("--community", default=None,
+                   help="in a network: the id of the community whose server is adopted (default: the first)")
     p = add("console", cmd_console, "run the bot locally against a simulated server")
     p.add_argument("--jsonl", action="store_true", help="machine mode: JSON lines in and out")
     p.add_argument("--db", help="SQLite file or postgresql:// URL (default: a temporary file)")
@@ -312,7 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="the SQLite file (default: database.path from the config)")
     p = add("export", cmd_export, "export the audit log and the vitality indicators as JSON")
     p.add_argument("--db", help=DB_HELP)
-    p.add_argument("--guild", default=None, help="community id (default: the configured guild, or console)")
+    p.add_argument("--community", default=None, help="in a network: the community's id (default: the first)")
+    p.add_argument("--guild", default=None, help="the key the community's rows are stored under (default: "
+                   "the chosen community's server or group, the configured guild, or console)")
     p.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
     from bot.simulation.cli import add_simulate_command
 

@@ -257,14 +257,15 @@ def report(ctx: Community, rows: list[Row], apply: bool, out: TextIO) -> None:
 
 def cmd_import_profiles(args: argparse.Namespace) -> int:
     from bot.cli import _config, _config_source, _db_path
+    from bot.network_config import chosen_community
 
-    config = _config(args)
+    config, key = chosen_community(_config(args), args.community)  # a network's: that community's own config
     words = Translator(config.community.locale)
     if not Path(args.file).is_file():
         print(words.t(None, "files.no_such_file", path=args.file, cwd=os.getcwd()), file=sys.stderr)
         return 2
     require_database(words, _db_path(args, config), _config_source(args))
-    return asyncio.run(import_profiles(config, _db_path(args, config), args.file, args.apply, args.guild))
+    return asyncio.run(import_profiles(config, _db_path(args, config), args.file, args.apply, args.guild or key))
 
 
 def add_import_command(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -273,5 +274,7 @@ def add_import_command(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("file", help="CSV with a header row: member, skills, needs, languages, bio")
     p.add_argument("--db", help="SQLite file or postgresql:// URL (default: ENTRAIDE_DATABASE_URL, then "
                    "database.url, then database.path from the config)")
-    p.add_argument("--guild", default=None, help="community id (default: the configured guild, or console)")
+    p.add_argument("--community", default=None, help="in a network: the community's id (default: the first)")
+    p.add_argument("--guild", default=None, help="the key the community's rows are stored under (default: "
+                   "the chosen community's server or group, the configured guild, or console)")
     p.add_argument("--apply", action="store_true", help="write the changes (default: only show them)")

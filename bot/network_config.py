@@ -69,6 +69,27 @@ def community_configs(config: Config) -> list[tuple[CommunityEntry, Config]]:
     return result
 
 
+def chosen_community(
+    config: Config, community_id: str | None, source: str = "--community",
+) -> tuple[Config, str | None]:
+    """The community a command-line tool acts on (`--community <id>`; default: the first, so a single
+    community sees no change): its effective config, and the key its rows are stored under (None for a
+    config without `[[communities]]`: the tool keeps its own default key, as before)."""
+    from bot.config_check import shown, words
+
+    entries = community_configs(config)
+    if not config.communities:
+        if community_id in (None, SINGLE_ID):
+            return config, None
+    else:
+        for entry, own in entries:
+            if community_id is None or entry.id == community_id:
+                return own, entry.platform_key
+    loc = config.community.locale if config.community.locale in ("fr", "en") else "fr"
+    raise ConfigError(words().t(loc, "settings.community_unknown", source=source, value=shown(community_id),
+                                ids=", ".join(entry.id for entry, _ in entries)))
+
+
 def check_network(config: Config, data: dict[str, Any], source: str) -> None:
     """Ids, platform bindings and each community's merged settings; the first problem as a ConfigError."""
     from bot.config_check import config_locale, describe_validation_error, shown, words

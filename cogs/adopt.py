@@ -41,8 +41,14 @@ async def fetch_members(token: str, guild_id: int) -> list[discord.Member]:
         await client.close()
 
 
-async def adopt_from_command_line(config: Config, db_path: Path | str, token: str, charter: str) -> int:
-    guild_id = config.community.guild_id
+async def adopt_from_command_line(config: Config, db_path: Path | str, token: str, charter: str,
+                                  community: str | None = None) -> int:
+    """`community`: in a network, the id of the community whose server is adopted (default: the first);
+    only that community's members are written, under its own key."""
+    from bot.network_config import chosen_community
+
+    own, _key = chosen_community(config, community)  # refuses an unknown id, naming the network's
+    guild_id = own.community.guild_id
     if not guild_id.isdigit():
         print("Set community.guild_id in the config to your Discord server's id first (see the README).",
               file=sys.stderr)
@@ -62,7 +68,8 @@ async def adopt_from_command_line(config: Config, db_path: Path | str, token: st
     except (TimeoutError, aiohttp.ClientError, OSError):
         print("Discord cannot be reached: check the network connection, then try again.", file=sys.stderr)
         return 1
-    engine = await Engine.open(config, db_path, SystemClock(), _LaterDelivery(), guild_id=guild_id)
+    network = await Engine.open(config, db_path, SystemClock(), _LaterDelivery(), guild_id=guild_id)
+    engine = network.for_guild(guild_id) or network
     engine.ctx.platforms.append(FetchedServer(members))
 
     async def show(done: int, total: int) -> None:
@@ -73,7 +80,7 @@ async def adopt_from_command_line(config: Config, db_path: Path | str, token: st
         result = await setup.adopt_server(engine.ctx, None, charter)
     finally:
         setup.adoption_progress.reset(token_var)
-        await engine.close()
+        await network.close()  # the whole runtime (one database for every community)
     key = "setup.adopted_send" if charter == "send" else "setup.adopted"
     text = engine.ctx.t(None, key, count=result.adopted)
     if result.already:

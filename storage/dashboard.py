@@ -17,6 +17,7 @@ class Session:
     locale: str
     created_at: int
     expires_at: int
+    network: bool = False  # a network animator's: every community of the network (migration 0270)
 
 
 async def secret(conn: aiosqlite.Connection, guild_id: str) -> str | None:
@@ -28,11 +29,13 @@ async def set_secret(conn: aiosqlite.Connection, guild_id: str, value: str) -> N
 
 
 async def record_link(
-    conn: aiosqlite.Connection, guild_id: str, member_id: int, nonce: str, issued_at: int, expires_at: int
+    conn: aiosqlite.Connection, guild_id: str, member_id: int, nonce: str, issued_at: int, expires_at: int,
+    network: bool = False,
 ) -> None:
     await conn.execute(
-        "INSERT INTO dashboard_link (nonce, guild_id, member_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-        (nonce, guild_id, member_id, issued_at, expires_at),
+        "INSERT INTO dashboard_link (nonce, guild_id, member_id, issued_at, expires_at, network) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (nonce, guild_id, member_id, issued_at, expires_at, int(network)),
     )
 
 
@@ -43,6 +46,15 @@ async def link_state(conn: aiosqlite.Connection, guild_id: str, nonce: str) -> t
     ) as cur:
         row = await cur.fetchone()
     return (int(row[0]), row[1]) if row else None
+
+
+async def link_is_network(conn: aiosqlite.Connection, guild_id: str, nonce: str) -> bool:
+    """Whether the link was given to a network animator (its session sees every community)."""
+    async with conn.execute(
+        "SELECT network FROM dashboard_link WHERE guild_id = ? AND nonce = ?", (guild_id, nonce)
+    ) as cur:
+        row = await cur.fetchone()
+    return bool(row and row[0])
 
 
 async def use_link(conn: aiosqlite.Connection, guild_id: str, nonce: str, now: int) -> bool:
@@ -56,22 +68,23 @@ async def use_link(conn: aiosqlite.Connection, guild_id: str, nonce: str, now: i
 
 async def open_session(
     conn: aiosqlite.Connection, token_hash: str, guild_id: str, member_id: int, locale: str, now: int,
-    expires_at: int,
+    expires_at: int, network: bool = False,
 ) -> None:
     await conn.execute(
-        "INSERT INTO dashboard_session (token_hash, guild_id, member_id, locale, created_at, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (token_hash, guild_id, member_id, locale, now, expires_at),
+        "INSERT INTO dashboard_session (token_hash, guild_id, member_id, locale, created_at, expires_at, network) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (token_hash, guild_id, member_id, locale, now, expires_at, int(network)),
     )
 
 
 async def session(conn: aiosqlite.Connection, token_hash: str) -> Session | None:
     async with conn.execute(
-        "SELECT guild_id, member_id, locale, created_at, expires_at FROM dashboard_session WHERE token_hash = ?",
+        "SELECT guild_id, member_id, locale, created_at, expires_at, network FROM dashboard_session "
+        "WHERE token_hash = ?",
         (token_hash,),
     ) as cur:
         row = await cur.fetchone()
-    return Session(str(row[0]), int(row[1]), str(row[2]), int(row[3]), int(row[4])) if row else None
+    return Session(str(row[0]), int(row[1]), str(row[2]), int(row[3]), int(row[4]), bool(row[5])) if row else None
 
 
 async def close_session(conn: aiosqlite.Connection, token_hash: str) -> None:

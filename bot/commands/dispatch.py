@@ -78,13 +78,16 @@ def canonical_options(spec: CommandSpec, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _network_animator_asks_network(ctx: Community, actor: Actor, spec: CommandSpec, raw: Any) -> bool:
-    """A network animator asking the network's view (`network:true`) needs no local animator role."""
-    if not spec.network_animators or not isinstance(raw, dict):
+    """A network animator needs no local animator role for what is theirs: the network's view of a command
+    with a `network` option (`vitality network:true`), the whole of one without (`dashboard`)."""
+    if not spec.network_animators or not isinstance(raw, dict | None):
         return False
     if not is_network_animator(ctx, actor.platform_id, actor.roles):
         return False
+    if not any(option.name == "network" for option in spec.options):
+        return True
     try:
-        return bool(parse_options(spec.options, canonical_options(spec, raw)).get("network"))
+        return bool(parse_options(spec.options, canonical_options(spec, raw or {})).get("network"))
     except DomainError:
         return False
 

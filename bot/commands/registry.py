@@ -77,8 +77,8 @@ class CommandSpec:
     handler: Handler
     animator: bool
     area: str
-    #: `network:true` opens it to the network animators (`[network] animators`), anywhere in the network,
-    #: without the local animator role (`vitality network:true`).
+    #: Open to the network animators (`[network] animators`) anywhere in the network without the local
+    #: animator role: with `network:true` when it has that option (`vitality`), else always (`dashboard`).
     network_animators: bool = False
 
     @property

@@ -4,6 +4,10 @@ The `dashboard` command (animators) gets a link valid LINK_MINUTES, signed with 
 secret kept in the database. Its nonce is recorded when issued; the first visit marks it used and
 opens a session bound to the community (its cookie's SHA-256 is stored, not the cookie). Forged,
 expired, foreign or replayed links are refused. Times come from the community clock.
+
+In a network (issue 22) each community signs its own links and its animators' sessions see it alone;
+a network animator's link (`[network] animators`) opens a session that sees every community of the
+network (`visible_communities`).
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from datetime import datetime
 from bot.clock import from_epoch
 from bot.context import Community
 from bot.errors import conflict
+from bot.services import network_shared as net
 from bot.services.members import member_locale
 from storage import dashboard as dashboard_repo
 from storage import members as members_repo
@@ -84,8 +89,9 @@ async def _secret(ctx: Community) -> str:
     return found
 
 
-async def issue_link(ctx: Community, member: Member) -> Link:
-    """A one-time link for this animator (the caller checked the role); refused if nothing serves it."""
+async def issue_link(ctx: Community, member: Member, network: bool = False) -> Link:
+    """A one-time link for this animator (the caller checked the role); refused if nothing serves it.
+    `network`: a network animator's, whose session sees every community of the network."""
     if not ctx.dashboard_url:
         raise conflict("dashboard.detail.not_running")
     secret = await _secret(ctx)
@@ -96,7 +102,8 @@ async def issue_link(ctx: Community, member: Member) -> Link:
     token = f"{payload}.{_sign(secret, payload)}"
     async with ctx.db.transaction() as tx:
         await dashboard_repo.purge_expired(tx, ctx.guild_id, now)
-        await dashboard_repo.record_link(tx, ctx.guild_id, member.id, nonce, now, expires_at)
+        await dashboard_repo.record_link(tx, ctx.guild_id, member.id, nonce, now, expires_at,
+                                         network=network and net.is_network(ctx))
     return Link(url=f"{ctx.dashboard_url}/login?t={token}", token=token, expires_at=expires_at)
 
 
@@ -135,19 +142,56 @@ async def redeem_link(ctx: Community, token: str) -> tuple[str, Session]:
     cookie = secrets.token_urlsafe(32)
     locale = member_locale(ctx, member)
     expires_at = now + SESSION_HOURS * 3600
+    network = await dashboard_repo.link_is_network(ctx.db.reader, ctx.guild_id, claims.nonce)
     async with ctx.db.transaction() as tx:
         if not await dashboard_repo.use_link(tx, ctx.guild_id, claims.nonce, now):
             raise LinkRefused("used")
-        await dashboard_repo.open_session(tx, token_hash(cookie), ctx.guild_id, member.id, locale, now, expires_at)
-    return cookie, Session(ctx.guild_id, member.id, locale, now, expires_at)
+        await dashboard_repo.open_session(tx, token_hash(cookie), ctx.guild_id, member.id, locale, now, expires_at,
+                                          network=network)
+    return cookie, Session(ctx.guild_id, member.id, locale, now, expires_at, network)
+
+
+def link_community(ctx: Community, token: str) -> Community | None:
+    """The community of the network a link claims to be from (checked afterwards by its own secret)."""
+    payload = (token or "").partition(".")[0]
+    if not payload or len(token) > 400:
+        return None
+    try:
+        guild_id = _unb64(payload).decode("utf-8").split("\n")[0]
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return net.by_guild_key(ctx, guild_id)
+
+
+def may_see(ctx: Community, session: Session) -> bool:
+    """A session sees its own community; a network animator's, every community of the same network."""
+    return session.guild_id == ctx.guild_id or (session.network and net.by_guild_key(ctx, session.guild_id)
+                                                 is not None)
+
+
+def visible_communities(ctx: Community, session: Session) -> list[Community]:
+    """The communities this session may open, in config order (the selector)."""
+    return [c for c in net.communities(ctx) if may_see(c, session)]
+
+
+async def any_session(ctx: Community, cookie: str | None) -> Session | None:
+    """The live session this cookie opened, whichever community of the network it was opened for."""
+    found = await _live_session(ctx, cookie)
+    return found if found is not None and net.by_guild_key(ctx, found.guild_id) is not None else None
 
 
 async def session_for(ctx: Community, cookie: str | None) -> Session | None:
-    """The live session this cookie opened for this community, or None (expired, unknown, elsewhere)."""
+    """The live session this cookie opened for this community (or a network animator's), else None
+    (expired, unknown, another community's)."""
+    found = await _live_session(ctx, cookie)
+    return found if found is not None and may_see(ctx, found) else None
+
+
+async def _live_session(ctx: Community, cookie: str | None) -> Session | None:
     if not cookie or len(cookie) > 200:
         return None
     found = await dashboard_repo.session(ctx.db.reader, token_hash(cookie))
-    if found is None or found.guild_id != ctx.guild_id or found.expires_at <= ctx.now_ts():
+    if found is None or found.expires_at <= ctx.now_ts():
         return None
     member = await members_repo.by_id(ctx.db.reader, found.member_id)
     if member is None or member.left_at is not None or member.erased:

@@ -4,6 +4,10 @@ Bound to 127.0.0.1 by default, meant to sit behind the operator's TLS proxy. Eve
 a strict Content-Security-Policy (scripts and styles from this server only, nothing inline),
 `Referrer-Policy: no-referrer` and `Cache-Control: no-store`. Every community page checks that the
 session was opened for that community. Streams end when the bot stops.
+
+One server serves every community of a network (issue 22): each has its pages under `/c/<its key>/`,
+its links signed by its own secret; a session sees its own community, a network animator's every one
+(a selector lists those the session may open). Another community's page is refused, never shown.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bot.context import Community
 from bot.services import dashboard, dashboard_stats
+from bot.services import network_shared as net
 from bot.services.dashboard import LinkRefused
 from bot.web.page import Words, dashboard_view, feed_line
 
@@ -71,38 +76,54 @@ def _locale(request: web.Request, ctx: Community) -> str:
     return ctx.locale
 
 
-def _render(request: web.Request, template: str, locale: str, status: int = 200, **values: Any) -> web.Response:
-    ctx = request.app[CTX_KEY]
+def _community(request: web.Request) -> Community:
+    """The community of the path (`/c/<key>/`): one of the network's, else not found."""
+    found = net.by_guild_key(request.app[CTX_KEY], request.match_info.get("guild", ""))
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
+
+
+def _render(request: web.Request, template: str, locale: str, status: int = 200, *, ctx: Community | None = None,
+            **values: Any) -> web.Response:
+    ctx = ctx or request.app[CTX_KEY]
     words = Words(ctx, locale)
     html = request.app[ENV_KEY].get_template(template).render(
         t=words, lang=locale, community=ctx.config.community.name, guild=ctx.guild_id, **values)
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
-def _refused(request: web.Request, reason: str, status: int = 403) -> web.Response:
-    ctx = request.app[CTX_KEY]
-    return _render(request, "refused.html", _locale(request, ctx), status=status, reason=reason)
+def _refused(request: web.Request, reason: str, status: int = 403, ctx: Community | None = None) -> web.Response:
+    ctx = ctx or request.app[CTX_KEY]
+    return _render(request, "refused.html", _locale(request, ctx), status=status, reason=reason, ctx=ctx)
+
+
+def _link_community(request: web.Request, token: str) -> Community:
+    """The community whose link this is (its secret checks it next); the first one if none says so."""
+    return dashboard.link_community(request.app[CTX_KEY], token) or request.app[CTX_KEY]
 
 
 async def login_page(request: web.Request) -> web.Response:
     """Shows a button instead of signing in on GET: link previews cannot use the link up, and the
     session cookie (SameSite=Strict) is then set from our own page."""
-    ctx = request.app[CTX_KEY]
     token = request.query.get("t", "")
+    ctx = _link_community(request, token)
     try:
         await dashboard.check_link(ctx, token)
     except LinkRefused as exc:
-        return _refused(request, exc.reason)
-    return _render(request, "login.html", _locale(request, ctx), token=token, hours=dashboard.SESSION_HOURS)
+        return _refused(request, exc.reason, ctx=ctx)
+    return _render(request, "login.html", _locale(request, ctx), token=token, hours=dashboard.SESSION_HOURS,
+                   ctx=ctx)
 
 
 async def login(request: web.Request) -> web.Response:
-    ctx = request.app[CTX_KEY]
     form = await request.post()
+    token = str(form.get("t", ""))
+    ctx = _link_community(request, token)
     try:
-        cookie, session = await dashboard.redeem_link(ctx, str(form.get("t", "")))
+        cookie, session = await dashboard.redeem_link(ctx, token)
     except LinkRefused as exc:
-        return _refused(request, exc.reason)
+        return _refused(request, exc.reason, ctx=ctx)
     response = web.Response(status=303, headers={"Location": f"/c/{ctx.guild_id}/"})
     response.set_cookie(COOKIE, cookie, httponly=True, samesite="Strict", path="/",
                         secure=(ctx.config.dashboard.public_url or "").startswith("https://"),
@@ -111,40 +132,54 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def _session(request: web.Request) -> Any:
-    """The caller's session for the community in the path, or a refusal (every page checks it)."""
-    ctx = request.app[CTX_KEY]
-    if request.match_info.get("guild") != ctx.guild_id:
-        raise web.HTTPNotFound()
-    session = await dashboard.session_for(ctx, request.cookies.get(COOKIE))
+    """The caller's session for the community in the path, or a refusal (every page checks it): signed
+    out, or signed in for another community (whose animators alone, and the network's, see it)."""
+    ctx = _community(request)
+    cookie = request.cookies.get(COOKIE)
+    session = await dashboard.session_for(ctx, cookie)
     if session is None:
-        raise PageRefused(_refused(request, "signed_out", status=401))
+        elsewhere = await dashboard.any_session(ctx, cookie)
+        if elsewhere is not None:
+            raise PageRefused(_refused(request, "not_yours", status=403, ctx=ctx))
+        raise PageRefused(_refused(request, "signed_out", status=401, ctx=ctx))
     return session
 
 
 async def home(request: web.Request) -> web.StreamResponse:
     ctx = request.app[CTX_KEY]
-    if await dashboard.session_for(ctx, request.cookies.get(COOKIE)) is not None:
-        raise web.HTTPSeeOther(f"/c/{ctx.guild_id}/")
+    session = await dashboard.any_session(ctx, request.cookies.get(COOKIE))
+    if session is not None:
+        raise web.HTTPSeeOther(f"/c/{session.guild_id}/")
     return _refused(request, "signed_out", status=401)
+
+
+def _selector(ctx: Community, session: Any) -> list[dict[str, Any]]:
+    """The communities this session may open (a network animator's: all), when there is more than one."""
+    visible = dashboard.visible_communities(ctx, session)
+    if len(visible) < 2:
+        return []
+    return [{"guild": c.guild_id, "name": net.community_name(c), "current": c.guild_id == ctx.guild_id}
+            for c in visible]
 
 
 async def overview_page(request: web.Request) -> web.Response:
     session = await _session(request)
-    ctx = request.app[CTX_KEY]
+    ctx = _community(request)
     try:
         days = int(request.query.get("days", dashboard_stats.DEFAULT_PERIOD))
     except ValueError:
         days = dashboard_stats.DEFAULT_PERIOD
     ov = await dashboard_stats.overview(ctx, days)
     words = Words(ctx, session.locale)
-    return _render(request, "dashboard.html", session.locale, **dashboard_view(ctx, words, ov, ctx.live))
+    return _render(request, "dashboard.html", session.locale, ctx=ctx, communities=_selector(ctx, session),
+                   **dashboard_view(ctx, words, ov, ctx.live))
 
 
 async def live_feed(request: web.Request) -> web.StreamResponse:
     """Server-Sent Events: one `life` event per published event, a comment every 15 s so proxies
     keep the stream open and a gone reader is noticed; it ends when the bot stops."""
     session = await _session(request)
-    ctx = request.app[CTX_KEY]
+    ctx = _community(request)
     words = Words(ctx, session.locale)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
     for name, value in SECURITY_HEADERS.items():
@@ -167,9 +202,9 @@ async def live_feed(request: web.Request) -> web.StreamResponse:
 
 async def sign_out(request: web.Request) -> web.StreamResponse:
     await _session(request)
-    ctx = request.app[CTX_KEY]
+    ctx = _community(request)
     await dashboard.sign_out(ctx, request.cookies.get(COOKIE))
-    response = _refused(request, "signed_out", status=200)
+    response = _refused(request, "signed_out", status=200, ctx=ctx)
     response.del_cookie(COOKIE, path="/")
     return response
 
@@ -188,14 +223,16 @@ def build_app(ctx: Community) -> web.Application:
     app.router.add_static("/static/", str(resources.files("bot.web").joinpath("static")), append_version=True)
 
     async def close_streams(_app: web.Application) -> None:
-        ctx.live.close()
+        for community in net.communities(ctx):
+            community.live.close()
 
     app.on_shutdown.append(close_streams)
     return app
 
 
 class DashboardServer:
-    """Start and stop the dashboard next to an engine; `url` is what links point at."""
+    """Start and stop the dashboard next to an engine (`ctx`: its first community; the server serves
+    every community of its network); `url` is what links point at."""
 
     def __init__(self, ctx: Community, host: str, port: int) -> None:
         self.ctx, self.host, self.port = ctx, host, port
@@ -210,13 +247,15 @@ class DashboardServer:
         sockets = getattr(site._server, "sockets", None) or []  # the real port when 0 was asked
         port = sockets[0].getsockname()[1] if sockets else self.port
         self.url = f"http://{self.host}:{port}"
-        self.ctx.dashboard_url = self.ctx.config.dashboard.public_url or self.url
+        for community in net.communities(self.ctx):
+            community.dashboard_url = self.ctx.config.dashboard.public_url or self.url
         log.info("dashboard served on %s", self.url)
         return self.url
 
     async def stop(self) -> None:
-        self.ctx.live.close()
-        self.ctx.dashboard_url = None
+        for community in net.communities(self.ctx):
+            community.live.close()
+            community.dashboard_url = None
         if self.runner is not None:
             with contextlib.suppress(Exception):
                 await self.runner.cleanup()
