@@ -5,9 +5,10 @@ community's event reads in its own zone; a member sees whether they share their 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from bot.config import Config
-from bot.services import request_notices
+from bot.services import event_outreach, request_notices
 from storage import requests as requests_repo
 from tests.harness import Sim
 from tests.network_places import click, command, network, onboard, place
@@ -126,6 +127,12 @@ async def test_another_communitys_event_reads_in_its_own_time_zone_and_says_whic
     assert "(heure de Montreal)" in listed["text"]
     joined = await command(lilas, "alice", "event join", id=rid)
     assert joined["ok"] and "heure de Montreal" in joined["text"], joined
+    async with montreal.db.transaction() as tx:  # the day before, Montréal's job reminds who comes
+        await event_outreach.run_events(tx, montreal, montreal.now() + timedelta(days=4))
+    reminders = [m for m in await _payloads(lilas, "alice") if m["kind"] == "event-reminder"]
+    assert len(reminders) == 1 and reminders[0]["text"].startswith("🔔 Rappel : demain"), reminders
+    assert "14 h – 16 h (heure de Montreal)" in reminders[0]["text"]  # through Les Lilas, in her words
+    assert [m for m in await _payloads(montreal, "alice") if m["kind"] == "event-reminder"] == []
     local = await command(lilas, "alice", "event new", roles=anim, title="Apéro", when="vendredi 19h")
     local_shown = await command(lilas, "alice", "event show", id=local["data"]["event_id"])
     assert "19 h" in local_shown["text"] and "heure de" not in local_shown["text"]

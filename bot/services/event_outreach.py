@@ -18,10 +18,10 @@ from bot.outbox import post, send_dm
 from bot.quiet_hours import member_zone
 from bot.scheduler import Job, period_instant
 from bot.services import event_mirror
-from bot.services import network_shared as net
 from bot.services.event_cards import EventView, _load, describe, join_components, view_of, when_words
 from bot.services.event_input import DAY, HOUR
 from bot.services.members import member_locale
+from bot.services.network_shared import home_of_member
 from storage import events as events_repo
 from storage.events import Event
 from storage.members import Member
@@ -172,21 +172,23 @@ async def run_events(tx: aiosqlite.Connection, ctx: Community, fire_time: dateti
 
 
 async def _remind(tx: aiosqlite.Connection, ctx: Community, event: Event, which: str) -> None:
+    """Each participant's reminder, through their own community (platform, words, quiet hours); the time in the
+    event's zone, named when it is not theirs (a network event joined from elsewhere)."""
     view = await view_of(tx, event)
     start = from_epoch(event.start_at)
     for signup in view.joined:
         member = signup.member
         if not member.present or member.erased:
             continue
-        hold = quiet_until(ctx, member, ctx.now())
+        home = home_of_member(ctx, member)  # a member of another community (a network event): through theirs
+        hold = quiet_until(home, member, ctx.now())
         if hold is not None and which == "hour" and hold >= start:
             continue  # they were told the day before; never wake them for it
-        home = net.by_guild_key(ctx, member.guild_id) or ctx  # a network event: through the member's own place
         loc = member_locale(home, member)
-        slot = ctx.t(loc, "events.your_slot", slot=neutralize(signup.slot)) if signup.slot else ""
-        text = ctx.t(loc, f"events.reminder_{which}", title=neutralize(event.title),
-                     when=when_words(ctx, loc, event), place=neutralize(event.place) or ctx.t(loc, "events.no_place"),
-                     slot=slot, id=event.id)
+        slot = home.t(loc, "events.your_slot", slot=neutralize(signup.slot)) if signup.slot else ""
+        text = home.t(loc, f"events.reminder_{which}", title=neutralize(event.title),
+                      when=when_words(home, loc, event),
+                      place=neutralize(event.place) or home.t(loc, "events.no_place"), slot=slot, id=event.id)
         await send_dm(tx, home, member, "event-reminder", text, paced=True, not_before=hold,
                       key=f"event-reminder:{event.id}:{which}:{member.id}")
 

@@ -1,8 +1,8 @@
 """One programme for the network (issue 22): the events communities open to the network (`event new
 network:true`) are listed with `event list network:true` and shown, joined and left from any community
 of the network like local ones (the sign-up is the member's own membership, one per person; reminders
-come through the member's own community, with the event's words and time). Editing, cancelling and
-attendance stay with the event's own animators."""
+come through the member's own community, the time in the event's zone, named when it is not theirs).
+Editing, cancelling and attendance stay with the event's own animators."""
 from __future__ import annotations
 
 from dataclasses import dataclass
