@@ -29,12 +29,6 @@ def _check_hhmm(value: str) -> str:
     return value
 
 
-def _id_text(value: Any) -> Any:
-    """A Discord id written bare (`guild_id = 1234…`) read as the text it is: TOML integers are exact
-    64-bit numbers, so nothing is lost, and people copy ids from Discord without quotes."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
 class Community(Section):
     name: str = "Entraide"
     guild_id: str = ""
@@ -44,8 +38,6 @@ class Community(Section):
     charter_file: str = ""
     deepening_session: str = ""
     other_servers: str = "leave"  # leave | ignore: servers the bot is invited to that are not the community's
-
-    _guild_id = field_validator("guild_id", mode="before")(classmethod(lambda cls, v: _id_text(v)))
 
     @field_validator("other_servers")
     @classmethod
@@ -310,8 +302,6 @@ class CommunityEntry(Section):
     moderation: dict[str, Any] | None = None
     privacy: dict[str, Any] | None = None
     skills: dict[str, Any] | None = None
-
-    _guild_id = field_validator("guild_id", mode="before")(classmethod(lambda cls, v: _id_text(v)))
 
     @property
     def platform_key(self) -> str:

@@ -74,10 +74,10 @@ def test_the_documented_defaults() -> None:
         ({"community": {"locale": "de"}}, "« community.locale » attend fr ou en, pas \"de\""),
         ({"schedule": {"weekly_digest_day": "monday"}}, "« schedule.weekly_digest_day » attend un jour parmi"),
         ({"schedule": {"weekly_digest_time": "25:00"}}, "« schedule.weekly_digest_time » attend une heure HH:MM"),
-        ({"community": {"charter": 2026}},
-         "« community.charter » doit être écrit entre guillemets : charter = \"2026\""),
-        ({"community": {"locale": "en", "deepening_session": 2026}},
-         "“community.deepening_session” must be written in quotes: deepening_session = \"2026\""),
+        ({"community": {"guild_id": 123456789012345678}},
+         "« community.guild_id » doit être écrit entre guillemets : guild_id = \"123456789012345678\""),
+        ({"community": {"locale": "en", "guild_id": 123456789012345678}},
+         "“community.guild_id” must be written in quotes: guild_id = \"123456789012345678\""),
         ({"community": {"locale": "en"}, "requests": {"max_helpers": "three"}},
          "“requests.max_helpers” expects a whole number, not \"three\""),
     ],
@@ -88,18 +88,6 @@ def test_a_bad_setting_is_named_in_one_sentence(data: dict, message: str) -> Non
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
     assert "Input should" not in str(caught.value) and "Value error" not in str(caught.value)
-
-
-def test_a_server_id_written_without_quotes_is_read_as_its_text() -> None:
-    """Ids are copied from Discord without quotes; TOML integers are exact, so nothing is lost."""
-    config = parse_config({"community": {"guild_id": 1234567890123456789},
-                           "network": {"name": "Réseau"},
-                           "communities": [{"id": "lilas", "name": "Les Lilas", "guild_id": 987654321098765432},
-                                           {"id": "quai", "name": "Le Quai", "group": "quai"}]})
-    assert config.community.guild_id == "1234567890123456789"
-    assert [entry.guild_id for entry in config.communities] == ["987654321098765432", None]
-    with pytest.raises(ConfigError):
-        parse_config({"community": {"guild_id": True}})
 
 
 def test_the_token_is_not_a_config_key() -> None:
