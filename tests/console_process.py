@@ -46,15 +46,18 @@ class Console:
                                    "--start", start]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, bufsize=1, cwd=ROOT)
+        # Each process gets its own queue: a killed process's reader, reaching its end late, must not
+        # put its end into the queue of the process started after it.
         self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self._lines), daemon=True).start()
         self.startup = self._read_until(lambda o: o.get("type") == "ready")
         return self.startup
 
-    def _pump(self, stream: Any) -> None:
+    @staticmethod
+    def _pump(stream: Any, lines: queue.Queue[str | None]) -> None:
         for line in stream:
-            self._lines.put(line)
-        self._lines.put(None)
+            lines.put(line)
+        lines.put(None)
 
     def _read_until(self, stop: Any) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -64,8 +67,7 @@ class Console:
             except queue.Empty:
                 raise AssertionError(f"no answer in {self.timeout}s; got so far: {out}") from None
             if line is None:
-                assert self.proc is not None and self.proc.stderr is not None
-                raise AssertionError(f"console exited; got so far: {out}\nstderr:\n{self.proc.stderr.read()[-3000:]}")
+                raise AssertionError(f"console exited; got so far: {out}\nstderr:\n{self._stderr()}")
             if not line.strip():
                 continue
             try:
@@ -76,6 +78,15 @@ class Console:
             self.outputs.append(obj)
             if stop(obj):
                 return out
+
+    def _stderr(self) -> str:
+        """The end of what the process wrote on stderr, once it has ended (never waiting forever)."""
+        assert self.proc is not None and self.proc.stderr is not None
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            return "(still running: stdout closed)"
+        return self.proc.stderr.read()[-3000:]
 
     def send(self, event: dict[str, Any], community: str | None = None) -> list[dict[str, Any]]:
         """Write one event (in `community` when given); every output up to and including its `done`."""
