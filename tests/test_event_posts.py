@@ -30,6 +30,8 @@ async def test_the_event_post_follows_edits_signups_and_the_cancel(tmp_path: Pat
         assert (await sim.command("ana", "event cancel", id=event_id))["ok"]
         [cancelled] = of(sim.last, "edit", message=post["message"])
         assert "Annulé" in cancelled["text"] and cancelled["components"] == []
+        # the post reads as the event was last (its edited place), not as it was first posted
+        assert "Le jardin" in cancelled["text"] and "La Ruche" not in cancelled["text"], cancelled
         assert len(of(sim.outputs, "post", kind="event")) == 1
     finally:
         await sim.close()

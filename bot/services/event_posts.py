@@ -28,12 +28,13 @@ async def event_changed(tx: aiosqlite.Connection, ctx: Community, event_id: int)
         original = await message_under(tx, ctx, key)
         if original is None:
             continue
-        if event.status != "scheduled":
-            await edit(tx, ctx, original, status=ctx.t(loc, "events.live.cancelled"), components=[])
-            continue
         card = describe(ctx, loc, view) + note  # as event_outreach.py posted it
         if key.startswith("shift-call:"):
             call = "events.call_late" if key.endswith(":late") else "events.call"
             free = view.free or 0
             card = ctx.t(loc, call, free=free, count=free) + "\n" + card
+        if event.status != "scheduled":
+            # The card as it is now (an edited place or time stays edited), under it the cancellation.
+            await edit(tx, ctx, original, text=card, status=ctx.t(loc, "events.live.cancelled"), components=[])
+            continue
         await edit(tx, ctx, original, text=card, components=join_components(ctx, loc, view))
