@@ -46,6 +46,14 @@ async def member_user(conn: aiosqlite.Connection, guild_id: str, user: str) -> s
     return str(rows[0][0]) if rows else None
 
 
+async def is_present(conn: aiosqlite.Connection, guild_id: str, user: str) -> bool:
+    """Whether the user is on the simulated server now (joined, not left since)."""
+    rows = await conn.execute_fetchall(
+        "SELECT 1 FROM console_user WHERE guild_id = ? AND user = ? AND present = 1", (guild_id, user)
+    )
+    return bool(rows)
+
+
 async def record_join(
     conn: aiosqlite.Connection, guild_id: str, user: str, name: str, locale: str | None, joined_at: int,
 ) -> None:

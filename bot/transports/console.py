@@ -21,7 +21,16 @@ from bot.context import Community
 from bot.mentions import MENTION_TOKEN, neutralize
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
 from bot.services.setup import Finding, ServerMember
-from bot.transports.console_protocol import ProtocolError, parse_duration, parse_instant, run_jsonl, write_json_line
+from bot.transports.console_protocol import (
+    ProtocolError,
+    language_of,
+    optional_bool,
+    optional_strings,
+    parse_duration,
+    parse_instant,
+    run_jsonl,
+    write_json_line,
+)
 from storage import console_server
 from storage import members as members_repo
 from storage.database import is_url
@@ -171,12 +180,17 @@ class ConsoleServer:
             await engine.message_seen(user)
         elif kind == "join":
             name = event.get("name") if isinstance(event.get("name"), str) else None
-            locale = event.get("locale") if event.get("locale") in ("fr", "en") else None
+            locale = language_of(event.get("locale"))
+            dms_closed = optional_bool(event, "dms_closed")
             before = self._joined_before(event, ctx)
+            if await self._still_here(ctx, user):
+                # Already on the server (no `leave` since): nothing to join, no second welcome; a new
+                # name is a rename, as the platform would tell it.
+                if name:
+                    await engine.member_renamed(user, name)
+                return
             async with engine.ctx.db.transaction() as tx:
-                await console_server.set_dms_closed(
-                    tx, engine.ctx.guild_id, user, bool(event.get("dms_closed", False))
-                )
+                await console_server.set_dms_closed(tx, engine.ctx.guild_id, user, bool(dms_closed))
                 await console_server.record_join(tx, engine.ctx.guild_id, user, (name or user)[:100], locale,
                                                  to_epoch(before or engine.ctx.now()))
             if before is None:  # on the server before the bot: `setup adopt` makes them members
@@ -186,8 +200,7 @@ class ConsoleServer:
                 await console_server.record_leave(tx, engine.ctx.guild_id, user)
             await engine.member_left(user)
         elif kind == "roles":
-            add = [str(r) for r in event.get("add") or [] if isinstance(r, str)]
-            remove = [str(r) for r in event.get("remove") or [] if isinstance(r, str)]
+            add, remove = optional_strings(event, "add"), optional_strings(event, "remove")
             await engine.roles_changed(user, user, add, remove)
         elif kind == "command" and "command" not in event and isinstance(event.get("text"), str):
             reply = await engine.text_command(await self.actor(user, engine=engine), event["text"])
@@ -232,6 +245,13 @@ class ConsoleServer:
             if known is not None:
                 return engine, known
         return first, None
+
+    async def _still_here(self, ctx: Community, user: str) -> bool:
+        """On the simulated server and a member, not left nor erased since: a `join` has nothing to do."""
+        if not await console_server.is_present(ctx.db.reader, ctx.guild_id, user):
+            return False
+        member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, user)
+        return member is not None and member.left_at is None and not member.erased
 
     def not_joined(self, user: str, ctx: Community | None = None, locale: str | None = None) -> Reply:
         """A command from someone the simulated server has never seen: `join` first, nothing created."""
@@ -284,6 +304,8 @@ class ConsoleServer:
     def _advance_target(self, event: dict[str, Any]) -> datetime:
         assert self.engine is not None
         now = self.engine.ctx.now()
+        if "by" in event and "until" in event:
+            raise ProtocolError("advance takes 'by' or 'until', not both")
         if "by" in event:
             delta = parse_duration(event["by"])
             if delta > MAX_ADVANCE:

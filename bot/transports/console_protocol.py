@@ -42,6 +42,32 @@ def parse_instant(text: str, tz: Any) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=tz)
 
 
+def optional_bool(event: dict[str, Any], key: str) -> bool | None:
+    """A boolean field of an input line: `"false"` or `1` are refused, never read as true."""
+    value = event.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise ProtocolError(f"'{key}' must be true or false")
+
+
+def optional_strings(event: dict[str, Any], key: str) -> list[str]:
+    """A list-of-strings field (`roles` add/remove): a bare string is refused, never read letter by letter."""
+    value = event.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ProtocolError(f"'{key}' must be a list of strings")
+    return value
+
+
+def language_of(value: Any) -> str | None:
+    """`fr` or `en`; a platform's regional tag (`en-US`, `fr_CA`) reads as its language; others: unknown."""
+    if not isinstance(value, str):
+        return None
+    language = value.strip().lower().replace("_", "-").split("-")[0]
+    return language if language in ("fr", "en") else None
+
+
 def write_json_line(stream: TextIO, obj: dict[str, Any]) -> None:
     """One line, flushed: a message counts as delivered only once it is written out."""
     try:
@@ -121,6 +147,6 @@ async def run_jsonl(server: ConsoleServer, engine: Engine, stdin: Any = None) ->
             logging.getLogger(__name__).exception("event failed")
             server.out({"type": "protocol_error", "text": f"internal error: {type(exc).__name__}"})
         done: dict[str, Any] = {"type": "done"}
-        if event_id is not None and isinstance(event_id, str | int | float):
+        if event_id is not None:  # any JSON value given is echoed as given (an object or a list too)
             done["id"] = event_id
         server.out(done)
