@@ -42,7 +42,8 @@ def text_option(value: str | None, option: str, limit: int, required: bool = Fal
 
 
 def _when_error(err: WhenError, option: str, text: str) -> Exception:
-    return invalid("events.detail.bad_when", option=option, when=neutralize(text[:60]), reason=err.reason)
+    key = "events.detail.past_when" if err.reason == "in_the_past" else "events.detail.bad_when"
+    return invalid(key, option=option, when=neutralize(text[:60]), reason=err.reason)
 
 
 def read_start(ctx: Community, when: str, repeat: str | None) -> tuple[datetime, str | None]:

@@ -205,7 +205,7 @@ async def widen_request(ctx: Community, actor: Member, is_animator: bool, reques
         if request is None:
             raise not_found("requests.unknown", id=request_id)
         if not (is_animator or actor.id == request.requester_id):
-            raise denied("requests.not_yours")
+            raise denied("requests.not_yours_to_cancel")
         if request.status != "open":
             raise conflict(f"requests.already_{request.status}" if not request.is_open
                            else "network_shared.already_helped", id=request.id)

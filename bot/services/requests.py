@@ -237,7 +237,7 @@ async def cancel_request(ctx: Community, actor: Member, is_animator: bool, reque
     async with ctx.db.transaction() as tx:
         request = await _load(tx, ctx, request_id)
         if not (is_animator or actor.id == request.requester_id):
-            raise denied("requests.not_yours")
+            raise denied("requests.not_yours_to_cancel")
         if not request.is_open:
             raise _finished(request)
         await requests_repo.finish(tx, request.id, "cancelled", ctx.now_ts())
