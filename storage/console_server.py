@@ -43,7 +43,19 @@ async def member_user(conn: aiosqlite.Connection, guild_id: str, user: str) -> s
         "ORDER BY user = ? DESC LIMIT 1",
         (guild_id, user, user),
     )
-    return str(rows[0][0]) if rows else None
+    if rows or user.isascii():
+        return str(rows[0][0]) if rows else None
+    # SQLite's NOCASE folds ASCII letters only (PostgreSQL's collation folds them all): `Émile` is
+    # `émile` on both engines, compared here among the few ids of the same length.
+    folded = user.casefold()
+    for sql in ("SELECT platform_id FROM member WHERE guild_id = ? AND length(platform_id) = ? "
+                "ORDER BY left_at IS NOT NULL, id",
+                "SELECT user FROM console_user WHERE guild_id = ? AND length(user) = ? ORDER BY present DESC"):
+        rows = await conn.execute_fetchall(sql, (guild_id, len(user)))
+        found = next((str(row[0]) for row in rows if str(row[0]).casefold() == folded), None)
+        if found is not None:
+            return found
+    return None
 
 
 async def is_present(conn: aiosqlite.Connection, guild_id: str, user: str) -> bool:

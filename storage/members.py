@@ -83,12 +83,23 @@ async def by_reference(conn: aiosqlite.Connection, guild_id: str, ref: str) -> M
     found = await by_platform_id(conn, guild_id, ref)
     if found is not None:
         return found
-    return await _one(
+    found = await _one(
         conn,
         f"SELECT {MEMBER_COLUMNS} FROM member WHERE guild_id = ? AND handle = ? COLLATE NOCASE "
         "AND erased = 0 ORDER BY left_at IS NOT NULL, id LIMIT 1",
         (guild_id, ref),
     )
+    if found is not None or ref.isascii():
+        return found
+    # SQLite's NOCASE folds ASCII letters only (PostgreSQL's collation folds them all): `ÉMILE` is `émile`
+    # on both engines, compared here among the few handles of the same length.
+    rows = await conn.execute_fetchall(
+        f"SELECT {MEMBER_COLUMNS} FROM member WHERE guild_id = ? AND length(handle) = ? AND erased = 0 "
+        "ORDER BY left_at IS NOT NULL, id",
+        (guild_id, len(ref)),
+    )
+    folded = ref.casefold()
+    return _member(next((row for row in rows if str(row[3]).casefold() == folded), None))
 
 
 async def many_by_id(conn: aiosqlite.Connection, ids: Iterable[int]) -> dict[int, Member]:
