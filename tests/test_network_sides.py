@@ -117,22 +117,44 @@ async def test_another_communitys_event_reads_in_its_own_time_zone_and_says_whic
     assert "14 h" in home["text"] and "heure de" not in home["text"] and "timezone" not in home["data"]
     shown = await command(lilas, "alice", "event show", id=rid)  # from Paris: still 14 h, Montréal's
     assert shown["ok"], shown
-    assert "14 h – 16 h (heure de Montreal)" in shown["text"], shown["text"]
+    assert "14 h – 16 h (heure de Montréal)" in shown["text"], shown["text"]
     assert "20 h" not in shown["text"]
     assert shown["data"]["timezone"] == "America/Montreal"
     assert shown["data"]["start"].endswith("14:00:00-05:00") and shown["data"]["end"].endswith("16:00:00-05:00")
     english = await command(lilas, "amy", "event show", id=rid)
     assert "(Montreal time)" in english["text"], english["text"]
     listed = await command(lilas, "alice", "event list", network=True)
-    assert "(heure de Montreal)" in listed["text"]
+    assert "(heure de Montréal)" in listed["text"]
     joined = await command(lilas, "alice", "event join", id=rid)
-    assert joined["ok"] and "heure de Montreal" in joined["text"], joined
+    assert joined["ok"] and "heure de Montréal" in joined["text"], joined
     async with montreal.db.transaction() as tx:  # the day before, Montréal's job reminds who comes
         await event_outreach.run_events(tx, montreal, montreal.now() + timedelta(days=4))
     reminders = [m for m in await _payloads(lilas, "alice") if m["kind"] == "event-reminder"]
     assert len(reminders) == 1 and reminders[0]["text"].startswith("🔔 Rappel : demain"), reminders
-    assert "14 h – 16 h (heure de Montreal)" in reminders[0]["text"]  # through Les Lilas, in her words
+    assert "14 h – 16 h (heure de Montréal)" in reminders[0]["text"]  # through Les Lilas, in her words
     assert [m for m in await _payloads(montreal, "alice") if m["kind"] == "event-reminder"] == []
     local = await command(lilas, "alice", "event new", roles=anim, title="Apéro", when="vendredi 19h")
     local_shown = await command(lilas, "alice", "event show", id=local["data"]["event_id"])
     assert "19 h" in local_shown["text"] and "heure de" not in local_shown["text"]
+
+
+def test_a_zone_reads_in_the_readers_language_with_french_city_names() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.context import Community
+    from bot.i18n import Translator
+    from bot.services.event_cards import zone_words
+
+    ctx = Community.__new__(Community)
+    ctx.i18n = Translator()
+    said = {key: (zone_words(ctx, "fr", ZoneInfo(key)), zone_words(ctx, "en", ZoneInfo(key)))
+            for key in ("America/Montreal", "Europe/Brussels", "Europe/Zurich", "Europe/London",
+                        "Europe/Amsterdam", "Indian/Reunion", "Asia/Kolkata", "America/Argentina/Buenos_Aires")}
+    assert said["America/Montreal"] == ("heure de Montréal", "Montreal time")
+    assert said["Europe/Brussels"] == ("heure de Bruxelles", "Brussels time")
+    assert said["Europe/Zurich"] == ("heure de Zurich", "Zurich time")  # Geneva's zone too
+    assert said["Europe/London"] == ("heure de Londres", "London time")
+    assert said["Europe/Amsterdam"] == ("heure d'Amsterdam", "Amsterdam time")  # elided before a vowel
+    assert said["Indian/Reunion"] == ("heure de la Réunion", "Reunion time")
+    assert said["Asia/Kolkata"] == ("heure de Kolkata", "Kolkata time")  # not in the table: the tz city
+    assert said["America/Argentina/Buenos_Aires"] == ("heure de Buenos Aires", "Buenos Aires time")

@@ -12,6 +12,7 @@ from bot.errors import not_found
 from bot.mentions import neutralize
 from bot.outbox import Component
 from bot.services import network_shared as net
+from bot.zone_names import city_name, elided
 from storage import events as events_repo
 from storage.events import Event, Signup, Slot
 
@@ -57,9 +58,10 @@ def event_zone(ctx: Community, event: Event) -> ZoneInfo:
 
 
 def zone_words(ctx: Community, locale: str, zone: ZoneInfo) -> str:
-    """« heure de Montréal »: the zone's city (its tz name's last part), for times not in the reader's zone."""
-    city = zone.key.rsplit("/", 1)[-1].replace("_", " ")
-    return ctx.t(locale, "events.zone", zone=city, tz=zone.key)
+    """« heure de Montréal »: the zone's city in the reader's language (bot/zone_names.py: a French table,
+    else the tz name's last part), for times not in the reader's zone."""
+    city = city_name(locale, zone.key)
+    return ctx.t(locale, "events.zone_elided" if elided(locale, city) else "events.zone", zone=city, tz=zone.key)
 
 
 def when_words(ctx: Community, locale: str, event: Event) -> str:
