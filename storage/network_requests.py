@@ -12,6 +12,16 @@ async def request_by_id(conn: aiosqlite.Connection, request_id: int) -> tuple[st
     return (str(rows[0][0]), rows[0][1]) if rows else None
 
 
+async def network_asked(conn: aiosqlite.Connection, request_id: int) -> int:
+    """How many members of other communities the request's network rounds asked (0: never widened, or
+    widened when nobody elsewhere could be asked)."""
+    rows = await conn.execute_fetchall(
+        "SELECT COUNT(DISTINCT p.helper_id) FROM request r JOIN request_ping p ON p.request_id = r.id "
+        "JOIN member m ON m.id = p.helper_id WHERE r.id = ? AND r.widened_at IS NOT NULL "
+        "AND m.guild_id != r.guild_id", (request_id,))
+    return int(rows[0][0]) if rows else 0
+
+
 async def mark_widened(conn: aiosqlite.Connection, request_id: int, at: int) -> None:
     await conn.execute("UPDATE request SET widened_at = COALESCE(widened_at, ?) WHERE id = ?", (at, request_id))
 

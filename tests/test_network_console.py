@@ -93,6 +93,52 @@ async def test_an_unmet_need_widened_and_claimed_across_communities_introduces_b
         await sim.close()
 
 
+async def test_a_second_widen_and_every_other_refusal_say_why_and_change_nothing(tmp_path: Path) -> None:
+    sim = await Sim(tmp_path / "n.sqlite", network_config()).open()
+    try:
+        await member(sim, "zoe", "ours", skills="plomberie", network=True)
+        await member(sim, "alice", "lilas")
+        await member(sim, "bob", "lilas")
+        await member(sim, "anna", "lilas")
+        await sim.send({"type": "roles", "user": "anna", "add": ["animator"], "community": "lilas"})
+        rid = (await say(sim, "alice", "lilas", "request new", title="Fuite", skills="plomberie"))["data"][
+            "request_id"]
+        assert (await say(sim, "alice", "lilas", "request widen", id=rid))["data"]["pinged"] == ["zoe"]
+        mark = len(sim.outputs)
+        for who in ("alice", "anna"):
+            again = await say(sim, who, "lilas", "request widen", id=rid)
+            assert (again["ok"], again["error"]) == (False, "conflict"), again
+            assert again["text"].startswith(f"Impossible : la demande n°{rid} est déjà proposée au réseau : 1 membre "
+                                            "d'une autre communauté a été prévenu·e."), again["text"]
+        assert not [o for o in sim.outputs[mark:] if o.get("type") == "dm"]  # nobody pinged again
+        row = await sim.ctx.db.fetchone("SELECT network_rounds FROM request WHERE id = ?", (rid,))
+        assert row[0] == 1
+        refused = await say(sim, "bob", "lilas", "request widen", id=rid)  # neither requester nor animator
+        assert refused["error"] == "permission_denied" and "proposer une demande au réseau" in refused["text"]
+        elsewhere = await say(sim, "zoe", "ours", "request widen", id=rid)  # another community's request
+        assert elsewhere["error"] == "permission_denied" and "communauté Les Lilas" in elsewhere["text"], elsewhere
+        assert (await say(sim, "alice", "lilas", "request widen", id=rid + 50))["error"] == "not_found"
+        for end, status, words in (("request claim", "claimed", "a déjà trouvé de l'aide"),
+                                   ("request cancel", "cancelled", "a été annulée"),
+                                   ("mod close-request", "closed", "a été fermée")):
+            other = (await say(sim, "alice", "lilas", "request new", title=end, skills="plomberie"))["data"][
+                "request_id"]
+            who, options = {"request claim": ("bob", {}), "request cancel": ("alice", {}),
+                            "mod close-request": ("anna", {"reason": "doublon"})}[end]
+            moved = await say(sim, who, "lilas", end, id=other, **options)
+            assert moved["ok"], moved["text"]
+            reply = await say(sim, "alice", "lilas", "request widen", id=other)
+            assert reply["error"] == "conflict" and words in reply["text"], (status, reply)
+        await sim.send({"type": "join", "user": "amy", "locale": "en", "community": "lilas"})
+        await sim.send({"type": "click", "user": "amy", "custom_id": "charter:accept", "community": "lilas"})
+        mine = (await say(sim, "amy", "lilas", "request new", title="Tap", skills="plomberie"))["data"]["request_id"]
+        await say(sim, "amy", "lilas", "request widen", id=mine)
+        twice = await say(sim, "amy", "lilas", "request widen", id=mine)
+        assert twice["error"] == "conflict" and "is already offered to the network" in twice["text"], twice
+    finally:
+        await sim.close()
+
+
 async def test_network_events_listed_and_joined_from_another_place(tmp_path: Path) -> None:
     sim = await Sim(tmp_path / "n.sqlite", network_config()).open()
     try:

@@ -197,18 +197,28 @@ async def _requester_shares(tx: aiosqlite.Connection, request: Request) -> bool:
 
 
 async def widen_request(ctx: Community, actor: Member, is_animator: bool, request_id: int) -> NetworkRound:
-    """`request widen`: the requester (who thereby shares their name with the helpers asked) or an animator."""
+    """`request widen`: the requester (who thereby shares their name with the helpers asked) or an animator,
+    on an open request of this community; once members elsewhere were asked it is a conflict (the hourly
+    job gives it its next network rounds), while a widen that found nobody to ask may be tried again."""
     if not net.is_network(ctx):
         raise conflict("network_shared.alone")
     async with ctx.db.transaction() as tx:
         request = await requests_repo.by_id(tx, ctx.guild_id, request_id)
         if request is None:
+            found = await widened_repo.request_by_id(tx, request_id)
+            home = net.by_guild_key(ctx, found[0]) if found is not None else None
+            if home is not None:  # another community's: widened from there, by its people
+                raise denied("network_shared.widen_elsewhere", id=request_id,
+                             community=neutralize(net.community_name(home)))
             raise not_found("requests.unknown", id=request_id)
         if not (is_animator or actor.id == request.requester_id):
-            raise denied("requests.not_yours_to_cancel")
+            raise denied("network_shared.widen_not_yours")
         if request.status != "open":
             raise conflict(f"requests.already_{request.status}" if not request.is_open
                            else "network_shared.already_helped", id=request.id)
+        asked = await widened_repo.network_asked(tx, request.id)
+        if asked:  # a second widen would ping nobody new (routing skips who was asked): say so, change nothing
+            raise conflict("network_shared.already_widened", id=request.id, count=asked)
         named = actor.id == request.requester_id or await _requester_shares(tx, request)
         return await network_round(tx, ctx, request, paced=False, named=named)
 
