@@ -67,10 +67,12 @@ def _db_path_or_unknown(args: argparse.Namespace) -> str:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
+    from bot.run_choice import console_serves
     from bot.transports.console import run_console
     from bot.transports.console_protocol import parse_instant
 
     config = _config(args)
+    serves = console_serves(config, args.communities)
     if args.start:
         try:
             start = parse_instant(args.start, config.community.tz)
@@ -80,7 +82,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     else:
         start = datetime.now(config.community.tz).replace(second=0, microsecond=0)
     db = args.db or str(Path(tempfile.mkdtemp(prefix="entraide-console-")) / "console.sqlite")
-    asyncio.run(run_console(config, db, start, args.jsonl, dashboard_port=args.dashboard_port))
+    asyncio.run(run_console(config, db, start, args.jsonl, dashboard_port=args.dashboard_port, serves=serves))
     return 0
 
 
@@ -300,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="machine mode: JSON lines in and out")
     p.add_argument("--db", help="SQLite file or postgresql:// URL (default: a temporary file)")
     p.add_argument("--start", help="simulated start time, ISO 8601 (default: now)")
+    p.add_argument("--communities", help="the network's communities this console serves, by id, e.g. lilas,quai "
+                                         "(default: all), as entraide run --communities")
     p.add_argument("--dashboard-port", type=int, default=None,
                    help="serve the web dashboard on this port (0: any free port), on [dashboard] host")
     add("demo", cmd_demo, "a scripted month in the life of a small community")

@@ -8,6 +8,7 @@ locks), so processes given disjoint communities share one database (docs/SCALING
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import CommunityEntry, Config, ConfigError
@@ -29,25 +30,43 @@ class RunChoice:
         return (self.only is None or entry.id in self.only) and platform_of(entry) in self.platforms
 
 
+def named(config: Config, communities: str | None) -> frozenset[str] | None:
+    """The ids `--communities lilas,quai` names (None: not given, every community), each checked against
+    the network's, or a ConfigError in the configured language (`entraide run` and `entraide console`)."""
+    from bot.config_check import words
+
+    locale = config.community.locale
+    say = words(locale)
+    names = [part.strip() for part in (communities or "").split(",") if part.strip()] if communities else None
+    if names is None:
+        return None
+    if not is_network(config):
+        raise ConfigError(say.t(locale, "settings.run_communities_alone"))
+    known = [entry.id for entry, _ in community_configs(config)]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise ConfigError(say.t(locale, "settings.run_communities_unknown", value=", ".join(unknown) or "—",
+                                ids=", ".join(known)))
+    return frozenset(names)
+
+
+def console_serves(config: Config, communities: str | None) -> Callable[[CommunityEntry], bool] | None:
+    """What `entraide console --communities` serves: the named communities whatever their platform (the
+    console simulates every one), or all (None)."""
+    only = named(config, communities)
+    return None if only is None else (lambda entry: entry.id in only)
+
+
 def choose(config: Config, transport: str | None, communities: str | None, sharded: bool = False) -> RunChoice:
     """The choice, or a ConfigError in the configured language naming what does not fit."""
     from bot.config_check import words
 
     locale = config.community.locale
     say = words(locale)
-    names = [part.strip() for part in (communities or "").split(",") if part.strip()] if communities else None
+    only = named(config, communities)
     if not is_network(config):
-        if names is not None:
-            raise ConfigError(say.t(locale, "settings.run_communities_alone"))
         return RunChoice(None, (transport or "discord",))
     entries = [entry for entry, _ in community_configs(config)]
-    if names is not None:
-        known = [entry.id for entry in entries]
-        unknown = [name for name in names if name not in known]
-        if unknown or not names:
-            raise ConfigError(say.t(locale, "settings.run_communities_unknown", value=", ".join(unknown) or "—",
-                                    ids=", ".join(known)))
-    only = frozenset(names) if names is not None else None
     chosen = [entry for entry in entries if only is None or entry.id in only]
     found = {platform_of(entry) for entry in chosen}
     if sharded and only is None:

@@ -3,6 +3,7 @@ community: a second process on the same community is refused in the community's 
 other communities of the same database start beside it."""
 from __future__ import annotations
 
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -147,3 +148,79 @@ group = "cXVhaS1ncm91cC1lbnRyYWlkZS0wMDAwMDAwMDAwMDAwMDA="
     assert "No Discord token" in capsys.readouterr().err  # the Discord servers alone: only the token lacks
     assert main(["run", "--config", str(config), "--db", db, "--communities", "nowhere"]) == EXIT_USAGE
     assert "aucune communauté « nowhere »" in capsys.readouterr().err
+
+
+def _console(config: Path, db: Path, *more: str) -> subprocess.Popen[str]:
+    from tests.console_process import ROOT, console_command
+
+    return subprocess.Popen(console_command() + ["console", "--jsonl", "--config", str(config), "--db", str(db),
+                                                 "--start", "2026-12-01T09:00:00+01:00", *more],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT)
+
+
+def test_console_serves_the_communities_it_is_given(tmp_path: Path) -> None:
+    """`entraide console --communities quai` serves that one (the others' inputs refused, their rows left to
+    their process) and locks it alone: a console for Les Lilas starts beside it, a second one for quai not."""
+    import json
+
+    from bot.run_choice import console_serves
+
+    config = network()
+    entries = {entry.id: entry for entry in config.communities}
+    serves = console_serves(config, "quai")
+    assert serves is not None and [serves(entries[i]) for i in ("lilas", "ours", "quai")] == [False, False, True]
+    assert console_serves(config, None) is None
+    with pytest.raises(ConfigError, match="aucune communauté « nulle-part »"):
+        console_serves(config, "nulle-part")
+    with pytest.raises(ConfigError, match="lancez-la sans --communities"):
+        console_serves(Config(), "main")
+
+    path = tmp_path / "config.toml"
+    path.write_text(f'''[network]
+name = "Réseau"
+
+[[communities]]
+id = "lilas"
+name = "Les Lilas"
+guild_id = "111111111111111111"
+
+[[communities]]
+id = "ours"
+name = "La Tanière"
+guild_id = "222222222222222222"
+
+[[communities]]
+id = "quai"
+name = "Le Quai"
+group = "{GROUP}"
+''', encoding="utf-8")
+    db = tmp_path / "network.sqlite"
+    quai = _console(path, db, "--communities", "quai")
+    try:
+        assert quai.stdin is not None and quai.stdout is not None
+        assert json.loads(quai.stdout.readline())["type"] == "ready"
+        lines = [{"type": "join", "user": "zoe", "locale": "fr", "community": "quai"},
+                 {"type": "command", "user": "zoe", "command": "help", "community": "lilas"}]
+        lilas = _console(path, db, "--communities", "lilas")  # another community of the same file: starts
+        out, err = lilas.communicate('{"type": "join", "user": "alice", "community": "lilas"}\n', timeout=120)
+        assert lilas.returncode == 0, err
+        assert any(json.loads(line).get("community") == "lilas" for line in out.splitlines() if line), out
+        again = _console(path, db, "--communities", "quai,ours")  # quai is served already: refused, named
+        out, err = again.communicate("", timeout=120)
+        assert again.returncode == 1 and "« Le Quai » (quai)" in err, (out, err)
+        out, err = quai.communicate("".join(json.dumps(line) + "\n" for line in lines), timeout=120)
+        shown = [json.loads(line) for line in out.splitlines() if line]
+        assert {o["community"] for o in shown if "community" in o} == {"quai"}, shown  # nothing from the others
+        [refused] = [o for o in shown if o["type"] == "reply"]
+        assert refused["error"] == "invalid_input" and "lilas" in refused["text"] and "quai" in refused["text"]
+        assert quai.returncode == 0, err
+    finally:
+        for proc in (quai,):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    bad = _console(path, db, "--communities", "nulle-part")
+    out, err = bad.communicate("", timeout=120)
+    assert bad.returncode == 2 and "aucune communauté « nulle-part » dans le réseau" in err, (out, err)

@@ -17,6 +17,7 @@ from bot.app import Engine
 from bot.clock import SimulatedClock, to_epoch
 from bot.commands.hints import TEXT, render_hints
 from bot.commands.registry import Actor, Reply
+from bot.config import CommunityEntry
 from bot.context import Community
 from bot.mentions import MENTION_TOKEN, neutralize
 from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
@@ -371,8 +372,10 @@ def render_mentions(text: str) -> str:
 
 async def run_console(
     config: Any, db_path: str, start: datetime, jsonl: bool, stdout: TextIO | None = None,
-    dashboard_port: int | None = None,
+    dashboard_port: int | None = None, serves: Callable[[CommunityEntry], bool] | None = None,
 ) -> None:
+    """The simulated server(s) on stdin/stdout; `serves`: the network's communities this console serves
+    (`--communities`; the others' inputs are refused as unknown, their outbox rows left to their process)."""
     from bot.transports.console_repl import print_human, run_repl  # the human REPL imports this module
 
     out = stdout or sys.stdout
@@ -383,7 +386,7 @@ async def run_console(
         pictures = (Path.cwd() if is_url(db_path) else Path(db_path).resolve().parent) / "pictures"
         server = ConsoleServer(lambda obj: print_human(out, obj, pictures))
     clock = SimulatedClock(start)
-    engine = await Engine.open(config, db_path, clock, server)
+    engine = await Engine.open(config, db_path, clock, server, serves=serves)
     server.engine = engine
     web = None
     try:
