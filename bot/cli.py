@@ -177,6 +177,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return EXIT_USAGE
+    if config.communities:  # a network: each community named and checked, one line each
+        from bot.config_check import community_lines
+
+        print("\n".join(community_lines(config)))
+        return 0
     print(_say(config, "files.check_ok", name=config.community.name, locale=config.community.locale,
                timezone=config.community.timezone))
     return 0

@@ -93,30 +93,45 @@ def toml_error(source: str, message: str, locale: str = "fr") -> str:
     return words().t(locale, "settings.not_toml", source=source, line=line.group(1) if line else "?")
 
 
+def _charter_problems(charter_file: str, source: str, loc: str) -> list[str]:
+    """The charter file and its language variants, read as the bot reads them (UTF-8, not empty)."""
+    problems: list[str] = []
+    base = Path(charter_file)
+    candidates = [base] + [base.with_name(f"{base.stem}.{lang}{base.suffix}") for lang in ("fr", "en")]
+    present = [p for p in candidates if p.is_file()]
+    if not present:
+        problems.append(words().t(loc, "settings.charter_missing", source=source, path=str(base), cwd=os.getcwd()))
+    for path in present:
+        try:
+            bad = utf8_problem(path)
+            empty = not path.read_bytes().strip()
+        except OSError as exc:
+            problems.append(words().t(loc, "settings.unreadable", source=source, path=str(path),
+                                      reason=exc.strerror or type(exc).__name__))
+            continue
+        if bad is not None:
+            problems.append(words().t(loc, "settings.not_utf8", source=source, path=str(path), line=bad[0],
+                                      sample=bad[1]))
+        elif empty:
+            problems.append(words().t(loc, "settings.charter_empty", source=source, path=str(path)))
+    return problems
+
+
 def check_files(config: Any, source: str, discord: bool) -> list[str]:
-    """Every file the configuration names, read as the bot will read it; `guild_id` for Discord."""
+    """Every file the configuration names, read as the bot will read it; `guild_id` for Discord. In a
+    network, each community's own files too (its charter), the problem naming the community."""
+    from bot.network_config import community_configs
+
     loc = config.community.locale
     problems: list[str] = []
-    cwd = os.getcwd()
     if config.community.charter_file:
-        base = Path(config.community.charter_file)
-        candidates = [base] + [base.with_name(f"{base.stem}.{lang}{base.suffix}") for lang in ("fr", "en")]
-        present = [p for p in candidates if p.is_file()]
-        if not present:
-            problems.append(words().t(loc, "settings.charter_missing", source=source, path=str(base), cwd=cwd))
-        for path in present:
-            try:
-                bad = utf8_problem(path)
-                empty = not path.read_bytes().strip()
-            except OSError as exc:
-                problems.append(words().t(loc, "settings.unreadable", source=source, path=str(path),
-                                          reason=exc.strerror or type(exc).__name__))
-                continue
-            if bad is not None:
-                problems.append(words().t(loc, "settings.not_utf8", source=source, path=str(path), line=bad[0],
-                                          sample=bad[1]))
-            elif empty:
-                problems.append(words().t(loc, "settings.charter_empty", source=source, path=str(path)))
+        problems += _charter_problems(config.community.charter_file, source, loc)
+    seen = {config.community.charter_file}
+    for entry, own in community_configs(config) if config.communities else []:
+        if own.community.charter_file and own.community.charter_file not in seen:  # its own, not inherited
+            seen.add(own.community.charter_file)
+            problems += [words().t(loc, "settings.in_community", name=entry.name, id=entry.id, problem=problem)
+                         for problem in _charter_problems(own.community.charter_file, source, loc)]
     folder = Path(config.database.path).parent
     if not (folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)):
         problems.append(words().t(loc, "settings.database_folder", source=source, folder=str(folder)))
@@ -126,8 +141,10 @@ def check_files(config: Any, source: str, discord: bool) -> list[str]:
             problems.append(words().t(loc, "settings.network_no_guild", source=source))
         for index, entry in enumerate(config.communities):
             if entry.guild_id and not DISCORD_ID.match(entry.guild_id.strip()):
-                problems.append(words().t(loc, "settings.community_guild_id_bad", source=source,
-                                          key=f"communities[{index + 1}].guild_id", value=shown(entry.guild_id)))
+                problem = words().t(loc, "settings.community_guild_id_bad", source=source,
+                                    key=f"communities[{index + 1}].guild_id", value=shown(entry.guild_id))
+                problems.append(words().t(loc, "settings.in_community", name=entry.name, id=entry.id,
+                                          problem=problem))
     elif discord:
         guild_id = config.community.guild_id.strip()
         if not guild_id:
@@ -135,3 +152,34 @@ def check_files(config: Any, source: str, discord: bool) -> list[str]:
         elif not DISCORD_ID.match(guild_id):
             problems.append(words().t(loc, "settings.guild_id_bad", source=source, value=shown(guild_id)))
     return problems
+
+
+def community_lines(config: Any) -> list[str]:
+    """One line per community of a network, as `check-config` shows it once everything is valid: its
+    binding (Discord server, Signal group, or the console only), language, zone, channels and roles."""
+    from bot.network_config import community_configs
+
+    loc = config.community.locale
+    say = words()
+    lines = [say.t(loc, "files.check_ok_network", name=config.network.name or config.community.name,
+                   count=len(config.communities))]
+    for entry, own in community_configs(config):
+        if entry.guild_id:
+            binding = say.t(loc, "files.bound_discord", id=entry.guild_id)
+        elif entry.group:
+            binding = say.t(loc, "files.bound_signal", id=entry.group[:8] + "…")
+        else:
+            binding = say.t(loc, "files.bound_console")
+        channels = own.channels
+        roles = own.roles
+        if entry.group and not entry.guild_id:  # a Signal group: its members and admins are the roles
+            lines.append(say.t(loc, "files.check_community_signal", name=entry.name, id=entry.id, binding=binding,
+                               locale=own.community.locale, timezone=own.community.timezone))
+            continue
+        lines.append(say.t(
+            loc, "files.check_community", name=entry.name, id=entry.id, binding=binding,
+            locale=own.community.locale, timezone=own.community.timezone,
+            channels=", ".join(f"#{c}" for c in (channels.welcome, channels.help_requests, channels.general,
+                                                 channels.mod_log, channels.animators)),
+            roles=", ".join([roles.member, *roles.animators, roles.member_of_the_month])))
+    return lines

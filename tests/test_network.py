@@ -212,3 +212,77 @@ def test_check_config_for_discord_reads_each_communitys_server(tmp_path: Path) -
         entry.pop("guild_id", None)
     [problem] = check_files(parse_config(data), "net.toml", discord=True)
     assert "aucune communauté du réseau n'a de serveur Discord" in problem
+
+
+def test_check_config_names_and_checks_every_community(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`entraide check-config` on a network: one line per community (binding, language, zone, channels,
+    roles), each community's own charter read, a problem naming its community; in the configured language."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "charte.md").write_text("Respect.\n", encoding="utf-8")
+
+    def written(locale: str = "fr", ours_charter: str = "charte.md", ours_guild: str = OURS_GUILD) -> str:
+        path = tmp_path / f"net-{locale}.toml"
+        path.write_text(f'''[community]
+name = "Entraide"
+locale = "{locale}"
+charter_file = "charte.md"
+
+[database]
+path = "{tmp_path / 'n.sqlite'}"
+
+[channels]
+general = "agora"
+
+[network]
+name = "Réseau des tiers-lieux"
+
+[[communities]]
+id = "lilas"
+name = "Les Lilas"
+guild_id = "{LILAS_GUILD}"
+
+[[communities]]
+id = "ours"
+name = "La Tanière"
+guild_id = "{ours_guild}"
+charter_file = "{ours_charter}"
+timezone = "Europe/Brussels"
+roles = {{ animators = ["anim", "coord"] }}
+
+[[communities]]
+id = "quai"
+name = "Le Quai"
+group = "{QUAI_GROUP}"
+
+[[communities]]
+id = "essai"
+name = "Essai"
+''', encoding="utf-8")
+        return str(path)
+
+    assert main(["check-config", "--config", written()]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "Configuration valable : réseau « Réseau des tiers-lieux », 4 communautés :"
+    assert lines[1] == (f"• « Les Lilas » (lilas) : serveur Discord {LILAS_GUILD}, langue fr, fuseau Europe/Paris ; "
+                        "salons : #welcome, #help-requests, #agora, #mod-log, #animators ; "
+                        "rôles : member, animator, member-of-the-month.")
+    assert lines[2].startswith(f"• « La Tanière » (ours) : serveur Discord {OURS_GUILD}, langue fr, fuseau "
+                               "Europe/Brussels ;") and "rôles : member, anim, coord," in lines[2]
+    assert lines[3].startswith("• « Le Quai » (quai) : groupe Signal abcdefgh…, langue fr") and "admins" in lines[3]
+    assert lines[4].startswith("• « Essai » (essai) : console seulement") and len(lines) == 5
+
+    assert main(["check-config", "--config", written(ours_charter="charte-tanière.md", ours_guild="12ab")]) == 2
+    problems = capsys.readouterr().err.strip().splitlines()
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("Communauté « La Tanière » (ours) : ") and "charte-tanière.md" in problems[0]
+    assert "introuvable" in problems[0]
+    assert problems[1].startswith("Communauté « La Tanière » (ours) : ") and "communities[2].guild_id" in problems[1]
+
+    assert main(["check-config", "--config", written("en")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "Configuration valid: network “Réseau des tiers-lieux”, 4 communities:"
+    assert lines[4].startswith("• “Essai” (essai): console only")
