@@ -139,6 +139,63 @@ async def test_a_second_widen_and_every_other_refusal_say_why_and_change_nothing
         await sim.close()
 
 
+async def test_network_helpers_ping_dms_are_edited_as_the_request_moves(tmp_path: Path) -> None:
+    """Like local pings (bot/services/request_posts.py): each helper asked elsewhere has their ping DM edited
+    through their own community when the request is claimed (by someone else, or by them), cancelled or
+    closed, the claim button greyed out or removed; in their own community's language."""
+    data = copy.deepcopy(NETWORK)
+    data["communities"][2]["locale"] = "en"  # Le Quai speaks English
+    sim = await Sim(tmp_path / "n.sqlite", parse_config(data)).open()
+    try:
+        await member(sim, "zoe", "ours", skills="plomberie", network=True)
+        await sim.send({"type": "join", "user": "yves", "community": "quai"})
+        await sim.send({"type": "click", "user": "yves", "custom_id": "charter:accept", "community": "quai"})
+        assert (await say(sim, "yves", "quai", "profile set", skills="plomberie", network=True))["ok"]
+        await member(sim, "alice", "lilas")
+        await member(sim, "anna", "lilas")
+        await sim.send({"type": "roles", "user": "anna", "add": ["animator"], "community": "lilas"})
+
+        async def widened(title: str) -> tuple[int, dict[str, str]]:
+            rid = (await say(sim, "alice", "lilas", "request new", title=title, skills="plomberie"))["data"][
+                "request_id"]
+            outs = await sim.send({"type": "command", "user": "alice", "command": "request widen",
+                                   "options": {"id": rid}, "community": "lilas"})
+            pings = {o["user"]: o for o in of(outs, "dm") if o.get("kind") == "helper-ping"}
+            assert set(pings) == {"zoe", "yves"}, outs
+            assert pings["zoe"]["community"] == "ours" and pings["yves"]["community"] == "quai"
+            return rid, {user: ping["message"] for user, ping in pings.items()}
+
+        rid, messages = await widened("Fuite")
+        outs = await sim.send({"type": "click", "user": "zoe", "custom_id": f"request:claim:{rid}",
+                               "community": "ours"})
+        edits = {o["user"]: o for o in of(outs, "edit") if o.get("kind") == "helper-ping"}
+        assert set(edits) == {"zoe", "yves"}, outs
+        assert edits["yves"]["message"] == messages["yves"] and edits["yves"]["community"] == "quai"
+        assert "Taken on by zoe" in edits["yves"]["text"], edits["yves"]
+        assert edits["yves"]["components"] == [{"custom_id": f"request:claim:{rid}", "label": "I'll help",
+                                                "disabled": True}]
+        assert edits["zoe"]["message"] == messages["zoe"] and edits["zoe"]["community"] == "ours"
+        assert "Vous vous en occupez" in edits["zoe"]["text"] and edits["zoe"]["components"] == []
+
+        rid, messages = await widened("Robinet")
+        outs = await sim.send({"type": "command", "user": "alice", "command": "request cancel",
+                               "options": {"id": rid}, "community": "lilas"})
+        edits = {o["user"]: o for o in of(outs, "edit") if o.get("kind") == "helper-ping"}
+        assert {u: (e["message"], e["community"]) for u, e in edits.items()} == {
+            "zoe": (messages["zoe"], "ours"), "yves": (messages["yves"], "quai")}, outs
+        assert "Annulée" in edits["zoe"]["text"] and "Cancelled" in edits["yves"]["text"]
+        assert edits["zoe"]["components"] == [] and edits["yves"]["components"] == []
+
+        rid, messages = await widened("Évier")
+        outs = await sim.send({"type": "command", "user": "anna", "command": "mod close-request",
+                               "options": {"id": rid, "reason": "doublon"}, "community": "lilas"})
+        edits = {o["user"]: o for o in of(outs, "edit") if o.get("kind") == "helper-ping"}
+        assert set(edits) == {"zoe", "yves"} and "Closed" in edits["yves"]["text"], outs
+        assert edits["yves"]["message"] == messages["yves"]
+    finally:
+        await sim.close()
+
+
 async def test_network_events_listed_and_joined_from_another_place(tmp_path: Path) -> None:
     sim = await Sim(tmp_path / "n.sqlite", network_config()).open()
     try:

@@ -31,6 +31,7 @@ from bot.services.request_routing import (
     _languages,
     candidates_wanted,
     claim_button,
+    ping_key,
     round_size,
     skills_text,
     thread_name,
@@ -188,7 +189,8 @@ async def network_round(
                       skills=skills_text(skills), id=request.id)
         await send_dm(tx, home, helper, "helper-ping", text, components=[claim_button(home, loc, request.id)],
                       fallback_channel=home.config.channels.help_requests, paced=paced,
-                      about=[request.requester_id] if named else [], urgent=request.urgent)
+                      about=[request.requester_id] if named else [], urgent=request.urgent,
+                      key=ping_key(request.id, helper.id), editable=True)  # edited as the request moves
     return NetworkRound(helpers, len(helpers))
 
 

@@ -17,6 +17,7 @@ from bot.context import Community
 from bot.mentions import neutralize, neutralize_mentions
 from bot.outbox import Component, edit, message_under, update_thread
 from bot.services.members import member_locale
+from bot.services.network_shared import home_of_member
 from bot.services.request_routing import claim_button, escalation_key, ping_key, thread_name
 from storage import requests as requests_repo
 from storage.requests import Request
@@ -70,22 +71,25 @@ async def _edit_pings(
     tx: aiosqlite.Connection, ctx: Community, request: Request, status_key: str, *, full: bool,
     helper_ids: set[int], **params: object,
 ) -> None:
-    """Each pinged member's DM: their own status line; the claim button greyed out once it is full."""
+    """Each pinged member's DM: their own status line; the claim button greyed out once it is full. A helper
+    asked in another community of the network (a widened request) has their DM edited through that
+    community (its platform, its words), where their ping was written."""
     for member in await requests_repo.pinged_members(tx, request.id):
-        original = await message_under(tx, ctx, ping_key(request.id, member.id))
+        place = home_of_member(ctx, member)
+        original = await message_under(tx, place, ping_key(request.id, member.id))
         if original is None:
             continue
-        loc = member_locale(ctx, member)
+        loc = member_locale(place, member)
         key = "requests.live.you_help" if member.id in helper_ids and status_key == "claimed" else \
             f"requests.live.{status_key}"
-        button = claim_button(ctx, loc, request.id)
+        button = claim_button(place, loc, request.id)
         if status_key in FINISHED or member.id in helper_ids:
             components: list[Component] = []
         elif full:
             components = [_disabled(button)]
         else:
             components = [button]
-        await edit(tx, ctx, original, status=ctx.t(loc, key, **params), components=components,
+        await edit(tx, place, original, status=place.t(loc, key, **params), components=components,
                    about=[request.requester_id, *helper_ids])
 
 

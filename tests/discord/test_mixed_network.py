@@ -219,6 +219,77 @@ async def test_help_across_platforms_in_one_process(mixed: MixedSim, monkeypatch
     assert not any(s.get("groupId") not in (None, QUAI) for s in mixed.peer.sent if s["method"] == "send")
 
 
+async def test_network_helpers_ping_dms_are_edited_through_their_own_platform(
+    mixed: MixedSim, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request widened from the Signal group pings two Discord members of two servers by DM; Sam
+    cancels it from Signal: both Discord DMs are edited in place (`PartialMessage.edit`, each in its
+    community's words, the claim button gone). A request widened from Discord to Sam: Signal edits
+    nothing (marked done, no second message), as for its local pings."""
+    from tests.discord.test_live_posts import EditSpy
+
+    spy = EditSpy(mixed, monkeypatch)
+    pings: dict[int, discord.Message] = {}
+    real_send = discord.User.send
+
+    async def send(self: discord.User, *args: Any, **kwargs: Any) -> discord.Message:
+        message = await real_send(self, *args, **kwargs)
+        pings.setdefault(self.id, message)  # the first DM each: the ping
+        return message
+
+    monkeypatch.setattr(discord.User, "send", send)
+    lilas_guild, ours_guild = mixed.guilds
+    zoe, yann = member_named(lilas_guild, "zoe"), member_named(ours_guild, "yann")
+    sam = f"signal:{aci('sam')}"
+    await mixed.adopt_in("lilas", str(zoe.id), "zoe")
+    await mixed.adopt_in("ours", str(yann.id), "yann")
+    await mixed.adopt_in("quai", sam, "Sam")
+    mixed.guild = lilas_guild
+    await mixed.command(zoe, "profile set", skills="plomberie", network=True)
+    mixed.guild = ours_guild
+    await mixed.command(yann, "profile set", locale="en-US", skills="plomberie", network=True)
+    await mixed.deliver()
+    pings.clear()
+
+    asked = await mixed.say("sam", '!demande nouvelle titre="Fuite" compétences=plomberie')
+    rid = int(re.search(r"n°(\d+)", " ".join(s["message"] for s in asked)).group(1))  # type: ignore[union-attr]
+    await mixed.say("sam", f"!demande élargir id={rid}")
+    assert set(pings) == {zoe.id, yann.id}, pings
+    await mixed.say("sam", f"!demande annuler id={rid}")
+    edited = {(channel, message): payload for channel, message, payload in spy.calls}
+    for user, words in ((zoe, "Annulée"), (yann, "Cancelled")):
+        ping = pings[user.id]
+        payload = edited.get((ping.channel.id, ping.id))
+        assert payload is not None, (user.name, spy.calls)
+        assert words in payload["content"] and payload.get("components") == [], payload
+        assert "Fuite" in payload["content"]  # the ping's own text, a status line under it
+
+    # The other way: asked from Les Lilas on Discord, widened to Sam on Signal, then taken by Yann.
+    mixed.guild = lilas_guild
+    await mixed.command(zoe, "profile set", skills="couture", network=True)
+    await mixed.adopt_in("quai", sam, "Sam")
+    await mixed.say("sam", "!profil modifier compétences=couture réseau=oui", dm=True)
+    await mixed.command(zoe, "request new", title="Ourlet", skills="couture")
+    await mixed.deliver()
+    engine = mixed.engine_of("lilas")
+    rid = int((await engine.ctx.db.fetchone("SELECT MAX(id) FROM request"))[0])
+    mark = len(mixed.peer.sent)
+    await mixed.command(zoe, "request widen", id=rid)
+    await mixed.deliver()
+    to_sam = [s for s in mixed.peer.sent[mark:] if s["method"] == "send" and s.get("recipient") == [aci("sam")]]
+    assert len(to_sam) == 1 and "Ourlet" in to_sam[0]["message"], to_sam
+    mark = len(mixed.peer.sent)
+    await mixed.command(zoe, "request cancel", id=rid)
+    await mixed.deliver()
+    edit_rows = await engine.ctx.db.fetchall(
+        "SELECT status FROM outbox WHERE op = 'edit' AND kind = 'helper-ping' AND guild_id = ?",
+        (mixed.engine_of("quai").ctx.guild_id,))
+    assert edit_rows and all(row[0] == "sent" for row in edit_rows), edit_rows  # Signal: done, nothing sent
+    sent_now = [s for s in mixed.peer.sent[mark:] if s["method"] == "send" and s.get("recipient") == [aci("sam")]]
+    assert all("Ourlet" in s["message"] and "annulée" in s["message"] for s in sent_now), sent_now
+    assert len(sent_now) == 1  # the cancel notice only: no second message for the edit of Sam's ping
+
+
 async def job_state(engine: Engine) -> tuple[list[str], list[tuple[str, str, int]]]:
     """The periods recorded as run, and how many messages of each kind each community wrote."""
     reader = engine.ctx.db.reader
