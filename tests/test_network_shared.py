@@ -64,8 +64,9 @@ async def test_an_unmet_need_widened_is_claimed_across_communities_with_both_int
     assert claimed["ok"], claimed
     to_alice = [m for m in await messages(lilas, "request-update") if m["target"] == "dm:alice"]
     to_zoe = [m for m in await messages(pantin, "request-update") if m["target"] == "dm:zoe"]
-    assert len(to_alice) == 1 and "<@zoe>" in to_alice[0]["text"] and "Pantin" in to_alice[0]["text"]
-    assert len(to_zoe) == 1 and "<@alice>" in to_zoe[0]["text"] and "Les Lilas" in to_zoe[0]["text"]
+    assert len(to_alice) == 1 and "Bonne nouvelle : zoe, de la communauté Pantin" in to_alice[0]["text"]
+    assert len(to_zoe) == 1 and "Vous aidez alice, de la communauté Les Lilas" in to_zoe[0]["text"]
+    assert "<@" not in to_alice[0]["text"] + to_zoe[0]["text"]  # console places: names, not mentions
     elsewhere = [m["text"] for c in (lilas, pantin) for m in await messages(c)]
     assert not any("yann" in text for text in elsewhere)
     again = await command(montreuil, "yann", "request claim", id=rid)

@@ -158,3 +158,96 @@ def test_a_zone_reads_in_the_readers_language_with_french_city_names() -> None:
     assert said["Indian/Reunion"] == ("heure de la Réunion", "Reunion time")
     assert said["Asia/Kolkata"] == ("heure de Kolkata", "Kolkata time")  # not in the table: the tz city
     assert said["America/Argentina/Buenos_Aires"] == ("heure de Buenos Aires", "Buenos Aires time")
+
+
+def _bound(sim: Sim, ident: str, name: str, *, guild: str = "", group: str = "", locale: str = "fr"):  # noqa: ANN202
+    """Another community on Discord (`guild`) or Signal (`group`): what decides how people are named."""
+    base = Config()
+    config = base.model_copy(update={"community": base.community.model_copy(update={"guild_id": guild,
+                                                                                     "locale": locale})})
+    if group:
+        config = config.model_copy(update={"signal": config.signal.model_copy(update={"group": group})})
+    return place(sim, ident, name, config)
+
+
+async def _mentions_that_would_not_resolve(ctx) -> list[tuple[str, str, str]]:  # noqa: ANN001
+    """Every outbox row (of every community) mentioning someone its platform cannot resolve: a member of
+    another community, unless both communities are on Discord (a user id is Discord-wide)."""
+    from bot.mentions import MENTION_TOKEN
+    from bot.services import network_shared as net
+
+    homes: dict[str, set[str]] = {}
+    for guild, platform_id in await ctx.db.fetchall("SELECT guild_id, platform_id FROM member", ()):
+        homes.setdefault(platform_id, set()).add(guild)
+    wrong = []
+    for guild, target, payload in await ctx.db.fetchall("SELECT guild_id, target, payload FROM outbox", ()):
+        text = json.loads(payload).get("text") or ""
+        place = net.by_guild_key(ctx, guild)
+        for token in MENTION_TOKEN.findall(text):
+            theirs = homes.get(token, set())
+            discord_wide = place.config.community.guild_id and any(
+                net.by_guild_key(ctx, g).config.community.guild_id for g in theirs)
+            if guild not in theirs and not discord_wide:
+                wrong.append((guild, target, text))
+    return wrong
+
+
+async def test_people_of_a_widened_request_are_named_readably_across_platforms(sim: Sim) -> None:
+    """Discord ↔ Signal ↔ console: each side reads the other by display name (and community where the
+    sentence does not say it), never a mention their platform cannot resolve; between two Discord servers
+    the mention stays beside the name (it opens the profile)."""
+    lilas = sim.ctx  # Discord
+    lilas.config = lilas.config.model_copy(update={"community": lilas.config.community.model_copy(
+        update={"guild_id": "111111111111111111"})})
+    ours = _bound(sim, "ours", "La Tanière", guild="222222222222222222", locale="en")  # Discord
+    quai = _bound(sim, "quai", "Le Quai", group="cXVhaS1ncm91cC1lbnRyYWlkZS0wMDAwMDAwMDAwMDAwMDA=")  # Signal
+    atelier = place(sim, "atelier", "L'Atelier")  # console only
+    network(sim, ours, quai, atelier)
+    await onboard(ours, "zoe", locale=None, skills="plomberie", network=True)  # La Tanière's English
+    await onboard(quai, "sam", skills="couture", network=True)
+    await onboard(atelier, "cleo", skills="vélo", network=True)
+    await onboard(lilas, "alice", skills="vélo", network=True)
+
+    # Asked on Signal, taken on Discord: intro both ways, follow-up both ways, thanks.
+    rid = (await command(quai, "sam", "request new", title="Fuite", skills="plomberie"))["data"]["request_id"]
+    assert (await command(quai, "sam", "request widen", id=rid))["data"]["pinged"] == ["zoe"]
+    assert (await click(ours, "zoe", f"request:claim:{rid}"))["ok"]
+    [to_sam] = [m for m in await _payloads(quai, "sam") if m["kind"] == "request-update"]
+    assert "Bonne nouvelle : zoe, de la communauté La Tanière" in to_sam["text"], to_sam["text"]
+    [to_zoe] = [m for m in await _payloads(ours, "zoe") if m["kind"] == "request-update"]
+    assert "You are helping sam, from the Le Quai community" in to_zoe["text"], to_zoe["text"]
+    async with quai.db.transaction() as tx:
+        await request_notices.follow_up(tx, quai, await requests_repo.by_id(tx, quai.guild_id, rid))
+    followups = [m["text"] for m in await _payloads(quai, "sam") if "réglée" in (m.get("text") or "")]
+    assert len(followups) == 1 and "avec zoe (La Tanière)" in followups[0], followups
+    assert any("helping sam (Le Quai)" in (m.get("text") or "") for m in await _payloads(ours, "zoe"))
+    assert (await command(quai, "sam", "request resolve", id=rid, thanks="zoe"))["ok"]
+    [thanks] = [m for m in await _payloads(ours, "zoe") if m["kind"] == "thanks"]
+    assert thanks["text"].startswith("💛 sam, from the Le Quai community"), thanks["text"]
+
+    # Asked on Discord, taken on Discord in another server: the name, and the mention beside it.
+    rid = (await command(lilas, "alice", "request new", title="Robinet", skills="plomberie"))["data"]["request_id"]
+    await command(lilas, "alice", "request widen", id=rid)
+    assert (await command(ours, "zoe", "request claim", id=rid))["ok"]
+    to_alice = [m["text"] for m in await _payloads(lilas, "alice") if "Robinet" in (m.get("text") or "")
+                and "Bonne nouvelle" in m["text"]]
+    assert to_alice and "zoe (<@zoe>), de la communauté La Tanière" in to_alice[0], to_alice
+
+    # Asked on Discord, taken from the console-only place and from Signal: names, no mentions.
+    rid = (await command(atelier, "cleo", "request new", title="Crevaison", skills="vélo"))["data"]["request_id"]
+    await command(atelier, "cleo", "request widen", id=rid)
+    assert (await command(lilas, "alice", "request claim", id=rid))["ok"]
+    assert any("Bonne nouvelle : alice, de la communauté Les Lilas" in (m.get("text") or "")
+               for m in await _payloads(atelier, "cleo"))
+    assert any("Vous aidez cleo, de la communauté L'Atelier" in (m.get("text") or "")
+               for m in await _payloads(lilas, "alice"))
+    rid = (await command(lilas, "alice", "request new", title="Ourlet", skills="couture"))["data"]["request_id"]
+    await command(lilas, "alice", "request widen", id=rid)
+    assert (await command(quai, "sam", "request claim", id=rid))["ok"]
+    assert (await command(lilas, "alice", "request resolve", id=rid, thanks="sam"))["ok"]
+    assert any((m.get("text") or "").startswith("💛 alice, de la communauté Les Lilas")
+               for m in await _payloads(quai, "sam"))
+    status = await lilas.db.fetchall("SELECT payload FROM outbox WHERE guild_id = ? AND op = 'edit'",
+                                     (lilas.guild_id,))
+    assert any("sam (Le Quai)" in (json.loads(p[0]).get("status") or "") for p in status), status
+    assert await _mentions_that_would_not_resolve(lilas) == []

@@ -20,7 +20,7 @@ import aiosqlite
 
 from bot.context import Community
 from bot.errors import conflict, denied, not_found
-from bot.mentions import mention, neutralize
+from bot.mentions import neutralize
 from bot.outbox import send_dm
 from bot.scheduler import Job, cron, period_hour
 from bot.services import network_shared as net
@@ -285,13 +285,13 @@ async def _introduce(
         return
     rloc = member_locale(home, requester)
     await send_dm(tx, home, requester, "request-update",
-                  home.t(rloc, "network_shared.intro_requester", helper=mention(helper.platform_id),
+                  home.t(rloc, "network_shared.intro_requester", helper=net.named(home, helper),
                          community=neutralize(net.community_name(ctx)), title=title, id=request.id),
                   fallback_channel=home.config.channels.help_requests, fallback_thread=thread_name(request.id),
                   about=[helper.id], urgent=request.urgent)
     hloc = member_locale(ctx, helper)
     await send_dm(tx, ctx, helper, "request-update",
-                  ctx.t(hloc, "network_shared.intro_helper", requester=mention(requester.platform_id),
+                  ctx.t(hloc, "network_shared.intro_helper", requester=net.named(ctx, requester),
                         community=neutralize(net.community_name(home)), title=title, id=request.id),
                   fallback_channel=ctx.config.channels.help_requests, about=[requester.id], urgent=request.urgent)
 
@@ -321,7 +321,7 @@ async def thank_elsewhere(
         return
     loc = member_locale(place, helper)
     await send_dm(tx, place, helper, "thanks",
-                  place.t(loc, "network_shared.thanks_elsewhere", who=mention(actor.platform_id),
+                  place.t(loc, "network_shared.thanks_elsewhere", who=net.named(place, actor),
                           community=neutralize(net.community_name(ctx)), title=neutralize(request.title)),
                   fallback_channel=place.config.channels.help_requests, about=[actor.id])
 

@@ -46,6 +46,35 @@ def home_of_member(ctx: Community, member: Any) -> Community:
     return by_guild_key(ctx, member.guild_id) or ctx
 
 
+def _on_discord(ctx: Community) -> bool:
+    return bool(ctx.config.community.guild_id)
+
+
+def named(viewer: Community, person: Any) -> str:
+    """How `person` reads in a message to a member of `viewer`: a mention in their own community; from
+    another community, their display name (a platform mention would not resolve: `<@123>` on Signal,
+    `<@signal:…>` on Discord), with the mention beside it only between two Discord servers (a user id is
+    Discord-wide: it opens their profile to write to them)."""
+    from bot.mentions import mention, neutralize
+
+    home = home_of_member(viewer, person)
+    if home.guild_id == viewer.guild_id:
+        return mention(person.platform_id)
+    name = neutralize(person.handle)
+    return f"{name} ({mention(person.platform_id)})" if _on_discord(home) and _on_discord(viewer) else name
+
+
+def named_from(viewer: Community, person: Any) -> str:
+    """`named`, with the person's community when it is not `viewer` (« zoe (La Tanière) »), for the
+    sentences that do not say where they are from; never a mention from elsewhere."""
+    from bot.mentions import mention, neutralize
+
+    home = home_of_member(viewer, person)
+    if home.guild_id == viewer.guild_id:
+        return mention(person.platform_id)
+    return f"{neutralize(person.handle)} ({neutralize(community_name(home))})"
+
+
 def community_name(ctx: Community) -> str:
     return str(getattr(ctx, "name", None) or ctx.config.community.name)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import aiosqlite
 
 from bot.context import Community
-from bot.mentions import mention, neutralize
+from bot.mentions import neutralize
 from bot.outbox import Component, send_dm
 from bot.services.members import member_locale
-from bot.services.network_shared import home_of_member
+from bot.services.network_shared import home_of_member, named_from
 from bot.services.request_routing import thread_name
 from storage import members as members_repo
 from storage import requests as requests_repo
@@ -61,7 +61,7 @@ async def follow_up(tx: aiosqlite.Connection, ctx: Community, request: Request) 
     title = neutralize(request.title)
     if requester is not None and requester.left_at is None:
         loc = member_locale(ctx, requester)
-        names = ", ".join(mention(h.platform_id) for h in helpers) or ctx.t(loc, "common.nobody")
+        names = ", ".join(named_from(ctx, h) for h in helpers) or ctx.t(loc, "common.nobody")
         await send_dm(tx, ctx, requester, "request-update",
                       ctx.t(loc, "requests.followup_requester", title=title, id=request.id, helper=names),
                       components=[resolve_button(ctx, loc, request.id)],
@@ -69,7 +69,8 @@ async def follow_up(tx: aiosqlite.Connection, ctx: Community, request: Request) 
                       paced=True, about=[h.id for h in helpers])
     for helper in helpers:
         place = home_of_member(ctx, helper)
-        who = neutralize(requester.handle) if requester else place.t(member_locale(place, helper), "requests.someone")
+        who = (neutralize(requester.handle) if place.guild_id == ctx.guild_id else named_from(place, requester)) \
+            if requester else place.t(member_locale(place, helper), "requests.someone")
         await tell_member(tx, ctx, request, helper, "requests.followup_helper", paced=True, with_resolve=True,
                           requester=who)
     await requests_repo.mark_followup(tx, request.id, ctx.now_ts())

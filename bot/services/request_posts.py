@@ -17,7 +17,7 @@ from bot.context import Community
 from bot.mentions import neutralize, neutralize_mentions
 from bot.outbox import Component, edit, message_under, update_thread
 from bot.services.members import member_locale
-from bot.services.network_shared import home_of_member
+from bot.services.network_shared import community_name, home_of_member
 from bot.services.request_routing import claim_button, escalation_key, ping_key, thread_name
 from storage import requests as requests_repo
 from storage.requests import Request
@@ -63,8 +63,11 @@ def thread_title(ctx: Community, request: Request) -> str:
                             title=neutralize_mentions(request.title)))
 
 
-async def _helpers_text(tx: aiosqlite.Connection, request: Request) -> str:
-    return ", ".join(neutralize(h.handle) for h in await requests_repo.helper_members(tx, request.id))
+async def _helpers_text(tx: aiosqlite.Connection, ctx: Community, request: Request) -> str:
+    """The helpers by name; one from another community of the network with it (« zoe (La Tanière) »)."""
+    return ", ".join(neutralize(h.handle) if h.guild_id == ctx.guild_id else
+                     f"{neutralize(h.handle)} ({neutralize(community_name(home_of_member(ctx, h)))})"
+                     for h in await requests_repo.helper_members(tx, request.id))
 
 
 async def _edit_pings(
@@ -103,7 +106,7 @@ async def request_changed(tx: aiosqlite.Connection, ctx: Community, request_id: 
     if request is None:
         return
     loc = ctx.locale
-    helpers = await _helpers_text(tx, request)
+    helpers = await _helpers_text(tx, ctx, request)
     helper_ids = {h.id for h in await requests_repo.helper_members(tx, request.id)}
     status = request.status
     full = len(helper_ids) >= ctx.config.requests.max_helpers

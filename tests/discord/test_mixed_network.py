@@ -214,6 +214,10 @@ async def test_help_across_platforms_in_one_process(mixed: MixedSim, monkeypatch
     assert to_sam and "zoe" in to_sam[-1]["message"] and "Les Lilas" in to_sam[-1]["message"], to_sam
     to_zoe = [text for who, text, _ in dms[before:] if who == zoe.id]
     assert to_zoe and "Sam" in to_zoe[-1] and "Le Quai" in to_zoe[-1], dms[before:]
+    # Each reads the other by name: no mention their platform cannot resolve, no `@` left by a fallback.
+    assert "zoe, de la communauté Les Lilas" in to_sam[-1]["message"] and "<@" not in to_sam[-1]["message"]
+    assert not to_sam[-1].get("mention"), to_sam[-1]  # no Signal mention of a Discord user
+    assert "Vous aidez Sam, de la communauté Le Quai" in to_zoe[-1] and "@" not in to_zoe[-1], to_zoe[-1]
     for message in sent:  # nothing of Le Quai went through Discord but Zoé's own DM, nothing names Yann
         assert "yann" not in message.content
     assert not any(s.get("groupId") not in (None, QUAI) for s in mixed.peer.sent if s["method"] == "send")
