@@ -124,3 +124,47 @@ async def test_a_network_animator_sees_every_community_with_a_selector(served: A
         async with http.post(f"{web.url}/c/pantin/sign-out", cookies=jar) as resp:
             assert resp.status == 200
         assert (await _page(http, web, lilas.guild_id, jar))[0] == 401
+
+
+async def test_a_network_animators_reach_is_checked_on_each_request(sim: Sim) -> None:
+    """Not once for the session's 12 hours: a network animator whose role is taken away (or who is no
+    longer named in `[network] animators`) loses the other communities at their next page, keeps their own
+    community's if they animate it, and nothing if they do not; whoever leaves loses it all."""
+    pantin, montreuil = place(sim, "pantin", "Pantin"), place(sim, "montreuil", "Montreuil")
+    net = network(sim, pantin, montreuil, animators=("netanim", "coordination"))
+    lilas = sim.ctx
+    web = await start_dashboard(lilas, host="127.0.0.1", port=0)
+    try:
+        for user in ("rita", "noa", "netanim"):
+            await onboard(lilas, user)
+        await onboard(pantin, "pa")
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+            # Rita: network animator by role, and an animator of Les Lilas.
+            rita = await _sign_in(http, web, (await _link(lilas, "rita", ("coordination", "animator")))["url"],
+                                  lilas.guild_id)
+            # Noa: network animator by role only.
+            noa = await _sign_in(http, web, (await _link(lilas, "noa", ("coordination",)))["url"], lilas.guild_id)
+            # Netanim: named by id.
+            by_id = await _sign_in(http, web, (await _link(lilas, "netanim", ()))["url"], lilas.guild_id)
+            for jar in (rita, noa, by_id):
+                assert (await _page(http, web, "pantin", jar))[0] == 200
+            assert sim.engine is not None
+            await sim.engine.roles_changed("rita", "rita", [], ["coordination"])  # the platform takes it away
+            await sim.engine.roles_changed("noa", "noa", [], ["coordination"])
+            status, html = await _page(http, web, "pantin", rita)  # at once, well within the 12 hours
+            assert status == 403 and 'data-reason="not_yours"' in html and "data-figure" not in html
+            status, html = await _page(http, web, lilas.guild_id, rita)  # her own community: she animates it
+            assert status == 200 and _selector(html) == []
+            assert (await _page(http, web, "pantin", noa))[0] in (401, 403)
+            assert (await _page(http, web, lilas.guild_id, noa))[0] == 401  # nothing left to see
+            assert (await _page(http, web, "montreuil", by_id))[0] == 200
+            net.settings = net.settings.model_copy(update={"animators": ["coordination"]})  # no longer named
+            assert (await _page(http, web, "montreuil", by_id))[0] in (401, 403)
+            again = await _sign_in(http, web, (await _link(lilas, "rita", ("coordination", "animator")))["url"],
+                                   lilas.guild_id)  # the role given back: a new link, the network again
+            assert (await _page(http, web, "pantin", again))[0] == 200
+            await sim.send({"type": "leave", "user": "rita"})
+            assert (await _page(http, web, "pantin", again))[0] in (401, 403)
+            assert (await _page(http, web, lilas.guild_id, again))[0] == 401
+    finally:
+        await web.stop()

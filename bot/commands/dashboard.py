@@ -13,7 +13,7 @@ from bot.services.dashboard import LINK_MINUTES
 async def dashboard_link(inv: Invocation) -> Reply:
     """A network animator's link opens every community of the network (a selector), anyone else's this one."""
     network = net.is_network_animator(inv.ctx, inv.actor.platform_id, inv.actor.roles) and net.is_network(inv.ctx)
-    link = await dashboard.issue_link(inv.ctx, inv.member, network=network)
+    link = await dashboard.issue_link(inv.ctx, inv.member, network=network, roles=inv.actor.roles)
     expires = link.expires().astimezone(inv.ctx.tz)
     until = format_time(expires, "short", locale=inv.locale)
     text = inv.t("dashboard.link", url=link.url, until=until, minutes=LINK_MINUTES)

@@ -15,14 +15,14 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.clock import from_epoch
 from bot.context import Community
 from bot.errors import conflict
 from bot.services import network_shared as net
-from bot.services.members import member_locale
+from bot.services.members import is_animator, member_locale
 from storage import dashboard as dashboard_repo
 from storage import members as members_repo
 from storage.dashboard import Session
@@ -89,9 +89,13 @@ async def _secret(ctx: Community) -> str:
     return found
 
 
-async def issue_link(ctx: Community, member: Member, network: bool = False) -> Link:
+async def issue_link(
+    ctx: Community, member: Member, network: bool = False, roles: frozenset[str] = frozenset(),
+) -> Link:
     """A one-time link for this animator (the caller checked the role); refused if nothing serves it.
-    `network`: a network animator's, whose session sees every community of the network."""
+    `network`: a network animator's, whose session sees every community of the network. `roles`: what the
+    platform says they hold now; those that make them an animator are mirrored (member_role), so the
+    session's reach is checked again on each request against the mirror the platform keeps up to date."""
     if not ctx.dashboard_url:
         raise conflict("dashboard.detail.not_running")
     secret = await _secret(ctx)
@@ -104,6 +108,9 @@ async def issue_link(ctx: Community, member: Member, network: bool = False) -> L
         await dashboard_repo.purge_expired(tx, ctx.guild_id, now)
         await dashboard_repo.record_link(tx, ctx.guild_id, member.id, nonce, now, expires_at,
                                          network=network and net.is_network(ctx))
+        granting = set(ctx.config.roles.animators) | set(net.setting(ctx, "animators", []) or [])
+        for role in sorted(roles & granting):
+            await members_repo.add_role(tx, member.id, role)
     return Link(url=f"{ctx.dashboard_url}/login?t={token}", token=token, expires_at=expires_at)
 
 
@@ -196,7 +203,20 @@ async def _live_session(ctx: Community, cookie: str | None) -> Session | None:
     member = await members_repo.by_id(ctx.db.reader, found.member_id)
     if member is None or member.left_at is not None or member.erased:
         return None  # whoever leaves the community leaves its dashboard
+    if found.network:
+        return await _network_reach(ctx, found, member)
     return found
+
+
+async def _network_reach(ctx: Community, found: Session, member: Member) -> Session | None:
+    """A network animator's session keeps its reach only while they are one (by id in `[network] animators`,
+    or a role the platform still gives them): checked on each request, not once for the session's 12 hours.
+    No longer one: their own community's page if they animate it, else nothing (a new link says the rest)."""
+    home = net.by_guild_key(ctx, found.guild_id) or ctx
+    roles = await members_repo.roles(ctx.db.reader, member.id)
+    if net.is_network_animator(home, member.platform_id, roles):
+        return found
+    return replace(found, network=False) if is_animator(home, roles) else None
 
 
 async def sign_out(ctx: Community, cookie: str | None) -> None:
