@@ -27,3 +27,19 @@ async def test_the_helper_is_refused_a_cancel_in_words_that_do_not_name_helpers(
     assert refused["error"] == "permission_denied", refused
     assert "helper" not in refused["text"] and "person who asked" in refused["text"], refused
     assert (await sim.command("hugo", "request resolve", id=opened["data"]["request_id"]))["ok"]  # resolve: yes
+
+
+async def test_a_refusal_before_the_options_are_read_is_in_the_caller_s_language(sim: Sim) -> None:
+    await sim.onboard("anna", locale="en")
+    await sim.roles("anna", add=["animator"])
+    kind = await sim.command("anna", "event new", title="E", when="2026-12-20T10:00:00+01:00", kind="party")
+    assert kind["error"] == "invalid_input", kind
+    assert kind["text"].startswith("That input isn't valid") and "session, deepening, gathering, shift" in kind["text"]
+    typo = await sim.command("anna", "mod warn", member="anna", raison_d_etre="x")
+    assert typo["error"] == "invalid_input" and typo["text"].startswith("That input"), typo
+    not_an_object = await sim.send({"type": "command", "user": "anna", "command": "help", "options": [1]})
+    [reply] = [o for o in not_an_object if o["type"] == "reply"]
+    assert reply["error"] == "invalid_input" and "object" in reply["text"], reply
+    await sim.join("bea", locale="en")  # charter not accepted yet
+    button = await sim.click("bea", "nope:nope")
+    assert button["error"] == "not_found" and button["text"].startswith("Not found"), button

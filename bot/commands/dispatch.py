@@ -113,6 +113,7 @@ async def run_command(
     """The one answer to a command, `ok` or an error code; a refused command changes nothing.
     `page`: which page of a long list (a page button re-runs the command with it)."""
     locale = _locale(ctx, actor, None)
+    inv: Invocation | None = None
     name = " ".join(str(name or "").lower().split())[:MAX_NAME]
     spec = COMMANDS.get(name) or COMMANDS.get(aliases.command_name(name) or "")
     try:
@@ -127,7 +128,7 @@ async def run_command(
             locale = await caller_locale(ctx, actor)
             await _require_charter(ctx, actor)
         if raw_options is not None and not isinstance(raw_options, dict):
-            raise invalid("common.detail.bad_text", option="options")
+            raise invalid("common.detail.not_an_object")
         options = parse_options(spec.options, canonical_options(spec, raw_options or {}))
         inv = await _caller(ctx, actor)
         locale = inv.locale
@@ -137,6 +138,8 @@ async def run_command(
         inv.page = page
         return await spec.handler(inv)
     except DomainError as err:
+        if inv is None:  # refused before the caller was read (an option, an animator's command): their language
+            locale = await caller_locale(ctx, actor)
         return error_reply(ctx, locale, err)
     except Exception:
         log.exception("command %r failed", name)
@@ -149,6 +152,7 @@ async def run_click(
 ) -> Reply:
     """A button or select: same rules as the command it twins."""
     locale = _locale(ctx, actor, None)
+    inv: Invocation | None = None
     try:
         if not isinstance(custom_id, str) or len(custom_id) > 100:
             raise not_found("common.detail.unknown_component", custom_id="?")
@@ -171,6 +175,8 @@ async def run_click(
         clean_values = [str(v)[:100] for v in (values or []) if isinstance(v, str | int)]
         return await spec.handler(inv, argument, clean_values)
     except DomainError as err:
+        if inv is None:  # refused before the caller was read (an unknown button): in their language
+            locale = await caller_locale(ctx, actor)
         return error_reply(ctx, locale, err)
     except Exception:
         log.exception("click %r failed", custom_id)

@@ -68,7 +68,7 @@ def parse_value(spec: Option, value: Any) -> Any:
             raise invalid("common.detail.too_long", option=spec.name, max=spec.max_len)
         return items
     if spec.kind == "choice" and spec.choices and text not in spec.choices:
-        raise invalid("common.detail.bad_text", option=spec.name)
+        raise invalid("common.detail.bad_choice", option=spec.name, choices=", ".join(spec.choices))
     if spec.kind == "member":
         return text.lstrip("@").strip()
     return text
