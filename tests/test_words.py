@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.harness import Sim, of
-from tests.test_onboarding import godparent_of, volunteer
+from tests.onboarding_steps import godparent_of, volunteer
 from tests.test_polls import CLOSE, community, open_poll, select_id, thank
 
 
