@@ -125,7 +125,7 @@ def test_the_human_console_says_where_each_picture_is(tmp_path: Path) -> None:
 
 
 async def test_the_motm_chart_shows_only_people_who_got_votes(sim: Sim, tmp_path: Path) -> None:
-    from tests.test_polls import CLOSE, community, open_poll, select_id, thank
+    from tests.poll_steps import CLOSE, community, open_poll, select_id, thank
 
     await community(sim, "bruno", "leo", "v1")
     await thank(sim, "bruno", 2)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.harness import Sim, of
 from tests.onboarding_steps import godparent_of, volunteer
-from tests.test_polls import CLOSE, community, open_poll, select_id, thank
+from tests.poll_steps import CLOSE, community, open_poll, select_id, thank
 
 
 async def test_the_result_celebrates_the_winner_only(sim: Sim) -> None:
