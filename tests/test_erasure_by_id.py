@@ -9,8 +9,8 @@ from pathlib import Path
 
 from tests.exports import export_of
 from tests.harness import Sim, config_with, of
+from tests.nudge_steps import QUIET_REQUESTS, nudges, offer, veteran
 from tests.test_digest import add_request, member_id
-from tests.test_nudges import QUIET_REQUESTS, nudges, offer, veteran
 
 WEDNESDAY_NUDGES = "2026-12-02T18:00:00+01:00"
 SLOW = {"delivery": {"burst": 1, "rate_per_minute": 1}}  # a paced queue: nudges wait a minute each
