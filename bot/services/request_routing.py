@@ -207,7 +207,7 @@ async def escalate(
     who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
     key = "requests.escalation_nobody" if nobody else "requests.escalation_unanswered"
     text = ctx.t(loc, key, id=request.id, title=neutralize(request.title), skills=skills_text(skills),
-                 requester=who, rounds=request.rounds)
+                 requester=who, count=request.rounds)
     await post(tx, ctx, ctx.config.channels.animators, "escalation", text,
                components=[claim_button(ctx, loc, request.id)], paced=paced, about=[request.requester_id],
                key=escalation_key(request.id), editable=True)
