@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage import members as members_repo
+from storage import routing_pg
 from storage.members import Member
 from storage.routing_filters import _ROUTABLE, _SPEAKS, LANGUAGE_SLOTS  # noqa: F401 - network_shared reads them here
 from storage.routing_group import GROUP_SKILLS, GROUP_SQL, GROUP_SQL_ORDERED, GROUP_SQL_ORDERED_FOR  # noqa: F401 - tests read GROUP_SKILLS
-from storage.routing_many import MANY_SKILLS_SQL, MANY_SKILLS_SQL_ORDERED, WALK_BUDGET, WALK_FROM
+from storage.routing_many import MANY_SKILLS_SQL, MANY_SKILLS_SQL_ORDERED, WALK_BUDGET, WALK_FROM  # noqa: F401 - tests
 from storage.routing_reference import FULL_ROUTE_SQL, route_candidates_reference  # noqa: F401 - tests, benchmarks
 
 
@@ -62,15 +63,13 @@ class RouteParams:
 async def route_candidates(conn: aiosqlite.Connection, params: RouteParams) -> list[Member]:
     """The next helpers for a request, best first, in one indexed statement (members never loaded in
     bulk) and one round trip; a second only for a request with more than GROUP_SKILLS skills.
-    PostgreSQL counts the request's skills first and runs the statement made for that many."""
+    PostgreSQL makes one call, to `entraide_route` (storage/routing_pg.py): it counts the request's
+    skills and runs the statement made for that many, on the server."""
     sql_params = params.as_sql()
-    if getattr(conn, "keeps_no_order", False):  # PostgreSQL: walks cut in an explicit order
-        skills = (await conn.execute_fetchall(
-            "SELECT COUNT(*) FROM request_skill WHERE request_id = ?", (params.request_id,)))[0][0]
-        group_sql = GROUP_SQL_ORDERED_FOR.get(max(int(skills), 1))
-        many_sql = MANY_SKILLS_SQL_ORDERED
-    else:
-        group_sql, many_sql = GROUP_SQL, MANY_SKILLS_SQL
+    if getattr(conn, "keeps_no_order", False):  # PostgreSQL: the same statements, chosen on the server
+        rows = await conn.execute_fetchall(routing_pg.CALL_SQL, sql_params)
+        return [m for m in map(members_repo._member, rows) if m is not None]
+    group_sql, many_sql = GROUP_SQL, MANY_SKILLS_SQL
     rows = [tuple(row)[:-1] for row in await conn.execute_fetchall(group_sql, sql_params)] if group_sql else [(None,)]
     if rows and rows[0][0] is None:
         rows = [tuple(row) for row in await conn.execute_fetchall(many_sql, sql_params)]
