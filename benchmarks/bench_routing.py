@@ -1,11 +1,11 @@
 """Routing: the latency of one `request new` routing decision at 1k, 10k and 100k members.
 
-A decision is what `bot.services.requests.route_round` does before it records the pings: load the
-requester, compute the query's parameters (`route_params`), run the routing query
-(`storage.routing.route_candidates`). New requests are inserted first, with skill sets drawn like
-real ones (copied from the generated history, so popular skills come up as often as they do in a
-community); each is routed against the committed state, read-only, so every sample sees the same
-community.
+A decision is what `bot.services.requests.route_round` does before it records the pings: compute the
+query's parameters (`route_params`), load the requester and run the routing query for their languages
+(`storage.routing.route_request`; on PostgreSQL one call to the server). New requests are inserted
+first, with skill sets drawn like real ones (copied from the generated history, so popular skills
+come up as often as they do in a community); each is routed against the committed state, read-only,
+so every sample sees the same community.
 
 The baseline applies the same rules by loading the candidates into Python: every member offering
 one of the skills, with their pings, then filtering and sorting in Python. It also checks that both
@@ -80,16 +80,14 @@ async def insert_new_requests(ctx: Any, count: int, seed: int = 5) -> list[int]:
 
 
 async def route_sql(ctx: Any, request_id: int) -> list[int]:
-    """One routing decision through the real code, on committed data."""
+    """One routing decision through the real code (route_round's), on committed data."""
     from bot.services.requests import route_params
-    from storage import members as members_repo
     from storage import requests as requests_repo
     from storage import routing as routing_repo
 
     conn = ctx.db.reader
     request = await requests_repo.by_id(conn, ctx.guild_id, request_id)
-    requester = await members_repo.by_id(conn, request.requester_id) if request.requester_id else None
-    helpers = await routing_repo.route_candidates(conn, route_params(ctx, request, requester))
+    _requester, helpers = await routing_repo.route_request(conn, route_params(ctx, request, None))
     return [h.id for h in helpers]
 
 

@@ -9,7 +9,7 @@ fragments are in storage/routing_filters.py; this module holds the parameters an
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiosqlite
 
@@ -74,6 +74,29 @@ async def route_candidates(conn: aiosqlite.Connection, params: RouteParams) -> l
     if rows and rows[0][0] is None:
         rows = [tuple(row) for row in await conn.execute_fetchall(many_sql, sql_params)]
     return [m for m in map(members_repo._member, rows) if m is not None]
+
+
+def route_languages(member: Member | None) -> list[str]:
+    """The languages a request routes by: its requester's, trimmed, lower case, once each, sorted."""
+    if member is None:
+        return []
+    return sorted({lang.strip().lower() for lang in member.languages.split(",") if lang.strip()})
+
+
+async def route_request(conn: aiosqlite.Connection, params: RouteParams) -> tuple[Member | None, list[Member]]:
+    """The requester (params.requester_id) and the helpers route_candidates picks for them, with
+    params.languages replaced by the requester's (route_languages). PostgreSQL: one round trip
+    (entraide_route_request reads the requester's row and languages on the server), two when the
+    languages are not as `profile set` writes them (then the client reads them)."""
+    if getattr(conn, "keeps_no_order", False):
+        rows = await conn.execute_fetchall(routing_pg.REQUEST_CALL_SQL, params.as_sql())
+        requester = next((members_repo._member(tuple(r)[:-1]) for r in rows if r[-1] == routing_pg.REQUESTER), None)
+        if all(r[-1] != routing_pg.LANGUAGES_UNREAD for r in rows):
+            return requester, [m for m in (members_repo._member(tuple(r)[:-1]) for r in rows
+                                           if r[-1] == routing_pg.HELPER) if m is not None]
+    else:
+        requester = await members_repo.by_id(conn, params.requester_id)
+    return requester, await route_candidates(conn, replace(params, languages=route_languages(requester)))
 
 
 async def count_offerers(conn: aiosqlite.Connection, guild_id: str, request_id: int, requester_id: int) -> int:

@@ -1,4 +1,5 @@
-"""Routing on PostgreSQL in one round trip: the server-side function `entraide_route`.
+"""Routing on PostgreSQL in one round trip: the server-side functions `entraide_route` and
+`entraide_route_request` (the requester's row and languages read on the server too).
 
 On PostgreSQL a routing decision counted the request's skills, then ran the statement made for
 that many (storage/routing_group.py), then, for more than GROUP_SKILLS skills, MANY_SKILLS_SQL:
@@ -36,7 +37,22 @@ COLUMNS = tuple(c.strip() for c in members_repo.MEMBER_COLUMNS.split(","))
 _TEXT_COLUMNS = {"guild_id", "platform_id", "handle", "locale", "timezone", "bio", "languages",
                  "last_activity_day"}
 
-CALL_SQL = f"SELECT * FROM {FUNCTION}(" + ", ".join(f"CAST(:{name} AS {kind})" for name, kind in PARAMETERS) + ")"
+REQUEST_FUNCTION = "entraide_route_request"
+_ARGUMENTS = ", ".join(f"CAST(:{name} AS {kind})" for name, kind in PARAMETERS)
+
+
+def _type(column: str) -> str:
+    return "text" if column in _TEXT_COLUMNS else "bigint"
+
+
+CALL_SQL = f"SELECT * FROM {FUNCTION}({_ARGUMENTS})"
+REQUEST_CALL_SQL = f"SELECT * FROM {REQUEST_FUNCTION}({_ARGUMENTS})"
+# entraide_route_request's last column: what a row is.
+REQUESTER, HELPER, LANGUAGES_UNREAD = 0, 1, 2
+# Languages the server reads as the client does (storage.routing.route_languages): lower-case codes
+# without spaces, as `profile set languages` writes them. Anything else (spaces, capitals, other
+# characters) is read by the client, which then routes with entraide_route (one more round trip).
+PLAIN_LANGUAGES = "^[a-z0-9,-]*$"
 
 
 def _body_statement(sql: str) -> str:
@@ -65,12 +81,43 @@ def function_body() -> str:
             + "\n".join(branches) + f"\nELSE\nRETURN QUERY {many};\nEND IF;\nEND;\n")
 
 
+def request_function_body() -> str:
+    """The PL/pgSQL body of entraide_route_request: the requester's row (kind REQUESTER), then the
+    helpers entraide_route picks for the requester's languages (kind HELPER), read from the
+    requester's row on the server; a row of kind LANGUAGES_UNREAD instead when they are not plain."""
+    member = ", ".join(f"m.{c}" for c in COLUMNS)
+    nulls = ", ".join(f"NULL::{_type(c)}" for c in COLUMNS)
+    args = ", ".join(f"p_{name}" for name, _kind in PARAMETERS)
+    slots = "\n".join(f"p_lang_{i} := langs[{i}];" for i in range(1, 5))
+    return f"""
+#variable_conflict use_column
+DECLARE spoken text; langs text[];
+BEGIN
+RETURN QUERY SELECT {member}, {REQUESTER} FROM member m WHERE m.id = p_requester_id;
+SELECT m.languages INTO spoken FROM member m WHERE m.id = p_requester_id;
+IF spoken !~ '{PLAIN_LANGUAGES}' THEN
+RETURN QUERY SELECT {nulls}, {LANGUAGES_UNREAD};
+RETURN;
+END IF;
+SELECT COALESCE(array_agg(x ORDER BY x), '{{}}') INTO langs
+FROM (SELECT DISTINCT x COLLATE "C" AS x FROM string_to_table(COALESCE(spoken, ''), ',') x WHERE x <> '') w;
+p_languages := COALESCE((SELECT json_agg(v ORDER BY i)::text FROM unnest(langs) WITH ORDINALITY u(v, i)), '[]');
+p_more_languages := cardinality(langs) > 4;
+{slots}
+RETURN QUERY SELECT r.*, {HELPER} FROM {FUNCTION}({args}) r;
+END;
+"""
+
+
 def function_sql() -> str:
-    """CREATE OR REPLACE FUNCTION entraide_route(...): what migration 0290 holds."""
+    """CREATE OR REPLACE FUNCTION entraide_route(...) and entraide_route_request(...): what
+    migration 0290 holds."""
     params = ", ".join(f"p_{name} {kind}" for name, kind in PARAMETERS)
-    returns = ", ".join(f"{c} {'text' if c in _TEXT_COLUMNS else 'bigint'}" for c in COLUMNS)
+    returns = ", ".join(f"{c} {_type(c)}" for c in COLUMNS)
     return (f"CREATE OR REPLACE FUNCTION {FUNCTION}({params})\nRETURNS TABLE ({returns})\n"
-            f"LANGUAGE plpgsql STABLE AS $route${function_body()}$route$;\n")
+            f"LANGUAGE plpgsql STABLE AS $route${function_body()}$route$;\n\n"
+            f"CREATE OR REPLACE FUNCTION {REQUEST_FUNCTION}({params})\nRETURNS TABLE ({returns}, kind integer)\n"
+            f"LANGUAGE plpgsql STABLE AS $route${request_function_body()}$route$;\n")
 
 
 if __name__ == "__main__":

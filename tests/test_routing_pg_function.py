@@ -1,7 +1,9 @@
 """PostgreSQL's routing function `entraide_route` (migration 0290, storage/routing_pg.py) is the
 client's routing statements moved to the server: its installed body is the one the code generates,
 its parameters and columns have the types the statements have, and on randomized communities it
-picks exactly what the statements sent from the client pick, and what the reference query picks."""
+picks exactly what the statements sent from the client pick, and what the reference query picks.
+`route_request` (the requester and their helpers, one call to entraide_route_request on
+PostgreSQL) gives what loading the requester and routing for their languages gives, on both engines."""
 from __future__ import annotations
 
 import random
@@ -18,17 +20,21 @@ from storage.dialect import translate
 from tests.harness import Sim
 from tests.test_routing_fastpath import DAY, at_time, build_community, new_request
 
-pytestmark = pytest.mark.pg_only("PostgreSQL's routing function; SQLite runs the statements in-process")
+pg_only = pytest.mark.pg_only("PostgreSQL's routing functions; SQLite runs the statements in-process")
 
 
-async def test_the_installed_function_is_the_generated_one(sim: Sim) -> None:
+@pg_only
+async def test_the_installed_functions_are_the_generated_ones(sim: Sim) -> None:
     raw = sim.ctx.db.reader.raw
-    body = await raw.fetchval("SELECT prosrc FROM pg_proc WHERE proname = $1", routing_pg.FUNCTION)
-    assert body == routing_pg.function_body(), (
-        "The routing SQL changed: add a PostgreSQL migration (with its SQLite twin) holding the output of "
-        "`python -m storage.routing_pg`.")
+    for name, body in ((routing_pg.FUNCTION, routing_pg.function_body()),
+                       (routing_pg.REQUEST_FUNCTION, routing_pg.request_function_body())):
+        installed = await raw.fetchval("SELECT prosrc FROM pg_proc WHERE proname = $1", name)
+        assert installed == body, (
+            f"The routing SQL changed ({name}): add a PostgreSQL migration (with its SQLite twin) holding "
+            "the output of `python -m storage.routing_pg`.")
 
 
+@pg_only
 async def test_its_types_are_the_statements_types(sim: Sim) -> None:
     raw = sim.ctx.db.reader.raw
     declared = dict(routing_pg.PARAMETERS)
@@ -62,6 +68,7 @@ async def _statements(conn: object, params: routing_repo.RouteParams) -> list[in
     return [m.id for m in map(members_repo._member, rows) if m is not None]
 
 
+@pg_only
 @pytest.mark.parametrize("seed,size", [(21, 300), (22, 900)])
 async def test_the_function_picks_what_the_statements_and_the_reference_pick(sim: Sim, seed: int, size: int) -> None:
     rng = random.Random(seed)
@@ -99,3 +106,37 @@ async def test_the_function_picks_what_the_statements_and_the_reference_pick(sim
             found += bool(function)
     assert shapes == {0, 1, 2, 3, 4}
     assert found > len(requests)
+
+
+SPOKEN = ("", "fr", "fr,en", "en,fr,fr", "es,it,pt,de,ar,en", "en, FR", " fr", "FR", "de,,en", "fr-ca,en", "ﬁ,fr")
+
+
+async def test_route_request_reads_the_requester_as_the_client_does(sim: Sim) -> None:
+    rng = random.Random(23)
+    ctx = sim.ctx
+    now = ctx.now_ts()
+    async with ctx.db.transaction() as tx:
+        ids = await build_community(tx, ctx.guild_id, now, rng, 400)
+        requests = [await new_request(tx, ctx.guild_id, now, rng, ids) for _ in range(24)]
+        cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, created_at) VALUES (?, ?, ?, ?)",
+                               (ctx.guild_id, None, "nobody asks", now))
+        requests.append(cur.lastrowid)
+    conn = ctx.db.reader
+    plain = unread = 0
+    for i, request_id in enumerate(requests):
+        request = await requests_repo.by_id(conn, ctx.guild_id, request_id)
+        assert request is not None
+        if request.requester_id is not None:  # every way of writing languages, plain or not
+            async with ctx.db.transaction() as tx:
+                await tx.execute("UPDATE member SET languages = ? WHERE id = ?",
+                                 (SPOKEN[i % len(SPOKEN)], request.requester_id))
+        params = replace(service.route_params(ctx, request, None), limit=rng.choice((1, 3, 6)))
+        requester, helpers = await routing_repo.route_request(conn, params)
+        expected = await members_repo.by_id(conn, request.requester_id) if request.requester_id else None
+        assert requester == expected
+        wanted = replace(params, languages=routing_repo.route_languages(expected))
+        assert [m.id for m in helpers] == [m.id for m in await routing_repo.route_candidates(conn, wanted)]
+        spoken = expected.languages if expected else ""
+        plain += spoken == ",".join(s for s in spoken.split(",")) and spoken == spoken.strip().lower()
+        unread += expected is not None and spoken != spoken.strip().lower()
+    assert plain and unread

@@ -50,10 +50,7 @@ def skills_text(names: list[str]) -> str:
 
 # Routing ------------------------------------------------------------------------------------
 
-def _languages(member: Member | None) -> list[str]:
-    if member is None:
-        return []
-    return sorted({lang.strip().lower() for lang in member.languages.split(",") if lang.strip()})
+_languages = routing_repo.route_languages  # network_requests reads it here
 
 
 def route_params(
@@ -159,9 +156,9 @@ async def route_round(
     likely to answer, better than nobody). Nobody reachable now but some only asleep (their quiet
     hours, or the community's night): the round is not spent, it waits until the first of them wakes.
     """
-    requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
-    params = route_params(ctx, request, requester, exclude)
-    candidates = await routing_repo.route_candidates(tx, params)
+    params = route_params(ctx, request, None, exclude)  # the requester and their languages come with the helpers
+    requester, candidates = await routing_repo.route_request(tx, params)
+    params = replace(params, languages=_languages(requester))
     if not candidates and params.languages:
         params = replace(params, languages=[])
         candidates = await routing_repo.route_candidates(tx, params)
