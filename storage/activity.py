@@ -7,7 +7,26 @@ import aiosqlite
 
 
 async def add_counts(conn: aiosqlite.Connection, rows: list[tuple[int, str, int, int]]) -> None:
-    """Upsert (member_id, day, messages, actions) increments in one statement batch."""
+    """Upsert (member_id, day, messages, actions) increments in one statement batch. PostgreSQL: one
+    statement over arrays (the rows of one key summed first): a statement per row ran the weekly
+    rollup's statement trigger once per row and made ingestion ten times slower than SQLite's."""
+    if getattr(conn, "keeps_no_order", False):
+        summed: dict[tuple[int, str], list[int]] = {}
+        for member_id, day, messages, actions in rows:
+            total = summed.setdefault((member_id, day), [0, 0])
+            total[0] += messages
+            total[1] += actions
+        if summed:
+            keys = list(summed)
+            columns = ([k[0] for k in keys], [k[1] for k in keys], [summed[k][0] for k in keys],
+                       [summed[k][1] for k in keys])
+            await conn.execute(
+                "INSERT INTO activity_day (member_id, day, messages, actions) SELECT * FROM unnest("
+                "CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bigint[])) "
+                "ON CONFLICT (member_id, day) DO UPDATE SET messages = activity_day.messages + excluded.messages, "
+                "actions = activity_day.actions + excluded.actions",
+                columns)
+        return
     await conn.executemany(
         "INSERT INTO activity_day (member_id, day, messages, actions) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (member_id, day) DO UPDATE SET messages = activity_day.messages + excluded.messages, "
@@ -17,7 +36,18 @@ async def add_counts(conn: aiosqlite.Connection, rows: list[tuple[int, str, int,
 
 
 async def touch_members(conn: aiosqlite.Connection, rows: list[tuple[int, int]]) -> None:
-    """Set last_active_at from (at, member_id) pairs, never moving it backwards."""
+    """Set last_active_at from (at, member_id) pairs, never moving it backwards (PostgreSQL: one
+    statement over arrays, each member's latest instant)."""
+    if getattr(conn, "keeps_no_order", False):
+        latest: dict[int, int] = {}
+        for at, member_id in rows:
+            latest[member_id] = max(at, latest.get(member_id, at))
+        if latest:
+            await conn.execute(
+                "UPDATE member SET last_active_at = GREATEST(COALESCE(member.last_active_at, 0), v.at) "
+                "FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[])) AS v(at, id) WHERE member.id = v.id",
+                (list(latest.values()), list(latest)))
+        return
     await conn.executemany(
         "UPDATE member SET last_active_at = MAX(COALESCE(last_active_at, 0), ?) WHERE id = ?", rows
     )

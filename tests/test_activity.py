@@ -136,3 +136,66 @@ async def test_a_member_erased_while_buffered_is_skipped(sim: Sim) -> None:
         await tx.execute("DELETE FROM member WHERE id = ?", (alice,))
     await engine.activity.flush()
     assert await counts(sim, "bob") == [("2026-12-01", 1, 1)]
+
+
+async def test_batched_writes_keep_every_count_latest_day_and_weekly_rollup_exact(sim: Sim) -> None:
+    """Flushes over several days and weeks, the same members and days again in later flushes (the
+    upsert's update path), one member's rows written twice in one batch: the days' counts are the
+    events' sums, and each member's latest day and last-seen time and the weekly rollup agree with
+    their plain definitions (PostgreSQL writes a batch as one statement over arrays)."""
+    import random
+
+    from bot.clock import to_epoch
+    from tests.test_vitality import REFERENCE_ROLLUP
+
+    rng = random.Random(31)
+    users = [f"w{n:02d}" for n in range(12)]
+    for user in users:
+        await sim.onboard(user)
+    ids = {user: await member_id(sim, user) for user in users}
+    recorder = sim.engine.activity if sim.engine else None
+    assert recorder is not None
+    await recorder.flush()
+    before = {(r[0], r[1]): (r[2], r[3]) for r in await sim.ctx.db.fetchall(
+        "SELECT member_id, day, messages, actions FROM activity_day")}
+    expected: dict[tuple[int, str], list[int]] = {}
+    seen: dict[int, int] = {}
+    for _flush in range(6):
+        for _event in range(rng.randrange(20, 80)):
+            user = rng.choice(users)
+            if rng.random() < 0.7:
+                await recorder.message(user)
+                kind = 0
+            else:
+                await recorder.record(ids[user], actions=1)
+                kind = 1
+            day = sim.ctx.local(sim.ctx.now()).date().isoformat()
+            expected.setdefault((ids[user], day), [0, 0])[kind] += 1
+            seen[ids[user]] = to_epoch(sim.ctx.now())
+            if rng.random() < 0.2:
+                sim.ctx.clock.set(sim.ctx.now() + timedelta(hours=rng.choice((3, 20, 50))))  # type: ignore[attr-defined]
+        await recorder.flush()
+    rows = {(r[0], r[1]): (r[2], r[3]) for r in await sim.ctx.db.fetchall(
+        "SELECT member_id, day, messages, actions FROM activity_day")}
+    for key, (messages, actions) in expected.items():
+        old = before.get(key, (0, 0))
+        assert rows[key] == (old[0] + messages, old[1] + actions), key
+    for member, at in seen.items():
+        row = await sim.ctx.db.fetchone("SELECT last_active_at FROM member WHERE id = ?", (member,))
+        assert row[0] >= at
+    async with sim.ctx.db.transaction() as tx:  # one batch naming a member and a day twice
+        await activity_repo.add_counts(tx, [(ids["w00"], "2026-12-01", 2, 0), (ids["w00"], "2026-12-01", 3, 1)])
+        later = to_epoch(sim.ctx.now()) + 60
+        await activity_repo.touch_members(tx, [(5, ids["w01"]), (later, ids["w01"]), (7, ids["w01"])])
+    row = await sim.ctx.db.fetchone("SELECT messages, actions FROM activity_day WHERE member_id = ? AND day = ?",
+                                    (ids["w00"], "2026-12-01"))
+    old = rows.get((ids["w00"], "2026-12-01"), (0, 0))
+    assert tuple(row) == (old[0] + 5, old[1] + 1)
+    row = await sim.ctx.db.fetchone("SELECT last_active_at FROM member WHERE id = ?", (ids["w01"],))
+    assert row[0] == later
+    db = sim.ctx.db
+    rollup = {(r[0], r[1]): r[2] for r in await db.fetchall("SELECT * FROM activity_week") if r[2]}
+    assert rollup == {(r[0], r[1]): r[2] for r in await db.fetchall(REFERENCE_ROLLUP)}
+    assert len(rollup) >= 2  # several weeks
+    assert await db.fetchall("SELECT id FROM member WHERE last_activity_day IS NOT "
+                             "(SELECT MAX(day) FROM activity_day a WHERE a.member_id = member.id)") == []
