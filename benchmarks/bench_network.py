@@ -5,7 +5,8 @@ to community `c<k>` (k = id mod C), with everything tied to them (requests, than
 events…), and each community gets its own copy of the skills its members use (skills are per
 community). The child process (`python -m benchmarks.bench_network DB C`) builds one context per
 community exactly as bot/runtime.py does (own config, `<id>/` keys) and runs one period of each weekly
-job for every community through Scheduler.run_job — the production path. The baseline is the same
+job for every community through Scheduler.run_jobs — the production path (the alarm clock runs a job
+due alike in every community of a process as one group: Scheduler._on_alarm). The baseline is the same
 three jobs on the unsplit community, in its own child (bench_weekly_jobs.measure), in the same run;
 which of the two goes first alternates from run to run. Target: the network's wall time within 3x the
 single community's; the same in process CPU time (both threads), which the machine's load does not
@@ -94,9 +95,11 @@ def network_data(scale: Scale, members: int, communities: int) -> Path:
 # The child: every community's weekly jobs --------------------------------------------------------
 
 
-async def run_network_jobs(db: Path | str, communities: int, reverse: bool = False) -> dict[str, Any]:
+async def run_network_jobs(db: Path | str, communities: int, reverse: bool = False,
+                           one_by_one: bool = False) -> dict[str, Any]:
     """One period of each weekly job for every community; `reverse`: the communities last to first
-    (a second process sharing a PostgreSQL network meets the first in the middle, bench_postgres)."""
+    (a second process sharing a PostgreSQL network meets the first in the middle, bench_postgres);
+    `one_by_one`: Scheduler.run_job for each community, its own transaction (tests: the same rows)."""
     from datetime import datetime
 
     from benchmarks.common import DEFAULT_NOW, community_config
@@ -139,9 +142,12 @@ async def run_network_jobs(db: Path | str, communities: int, reverse: bool = Fal
         for fire_time, name in due:
             clock.set(fire_time)
             started, cpu = time.perf_counter(), time.process_time()
-            ran = 0
-            for ctx, jobs in (per_ctx[::-1] if reverse else per_ctx):
-                ran += await scheduler.run_job(jobs[name], fire_time, ctx)
+            # As the alarm clock runs a job due alike in every community (Scheduler._on_alarm): together.
+            runs = [(ctx, jobs[name]) for ctx, jobs in (per_ctx[::-1] if reverse else per_ctx)]
+            if one_by_one:
+                ran = sum([await scheduler.run_job(job, fire_time, ctx) for ctx, job in runs])
+            else:
+                ran = await scheduler.run_jobs(runs, fire_time)
             elapsed = time.perf_counter() - started
             total += elapsed
             cpu_total += time.process_time() - cpu

@@ -7,7 +7,7 @@ with the simulated clock `advance_to` walks the same triggers in time order. Bot
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -64,6 +64,9 @@ class Job:
     # A cheap read for state-driven jobs (escalation): when it says there is nothing to do, the
     # period is skipped without a write transaction, so a quiet hour costs one SELECT.
     has_work: Callable[[Community, datetime], Awaitable[bool]] | None = None
+    # The body reads and writes only through the transaction it is given: the runs of several communities
+    # due at one time may then share one write transaction, a savepoint each (Scheduler.run_jobs).
+    shared_transaction: bool = False
 
     def key(self, ctx: Community, fire_time: datetime) -> str:
         """`name:period`, in the community's time; `<id>/name:period` in a network (ctx.key_prefix)."""
@@ -135,7 +138,9 @@ class Scheduler:
     ) -> None:
         self.ctx, self.dispatcher = ctx, dispatcher
         self.before_job = before_job
-        self.entries: list[Scheduled] = [Scheduled(ctx, job, before_job) for job in jobs]
+        self.entries: list[Scheduled] = []
+        self._by_job: dict[tuple[int, int], Scheduled] = {}  # (id(job), id(ctx)): run_job's lookup
+        self.add(ctx, jobs, before_job)
         self.cursor: dict[str, datetime] = {}
         self._next_cache: dict[str, tuple[datetime, datetime | None]] = {}
         self._alarm: AsyncIOScheduler | None = None
@@ -146,7 +151,10 @@ class Scheduler:
 
     def add(self, ctx: Community, jobs: list[Job], before_job: Callable[[], Awaitable[None]] | None = None) -> None:
         """Another community's jobs (bot/runtime.py): same clock, same dispatcher, their own keys."""
-        self.entries.extend(Scheduled(ctx, job, before_job) for job in jobs)
+        for job in jobs:
+            entry = Scheduled(ctx, job, before_job)
+            self.entries.append(entry)
+            self._by_job.setdefault((id(job), id(ctx)), entry)
 
     @property
     def grace(self) -> timedelta:
@@ -154,15 +162,65 @@ class Scheduler:
 
     def _entry(self, job: Job, ctx: Community | None) -> Scheduled:
         ctx = ctx or self.ctx
-        for entry in self.entries:
-            if entry.job is job and entry.ctx is ctx:
-                return entry
+        entry = self._by_job.get((id(job), id(ctx)))
+        if entry is not None and entry.job is job and entry.ctx is ctx:
+            return entry
         return Scheduled(ctx, job, self.before_job)
 
     async def run_job(self, job: Job, fire_time: datetime, ctx: Community | None = None) -> bool:
         """Run one period of a job (of `ctx`'s community, the first by default) unless it already ran;
         True when it ran now."""
         return await self._run(self._entry(job, ctx), fire_time)
+
+    async def run_jobs(self, runs: Sequence[tuple[Community, Job]], fire_time: datetime) -> int:
+        """One period of a job for several communities (a network's, due at one time): how many ran now.
+        See _run_many."""
+        return await self._run_many([self._entry(job, ctx) for ctx, job in runs], fire_time)
+
+    async def _run_many(self, entries: Sequence[Scheduled], fire_time: datetime) -> int:
+        """Run these entries' periods in order, as run_job each would, but in ONE write transaction with a
+        savepoint per community when they allow it (`shared_transaction`, one SQLite file, keyed by
+        job_run): a network's 300 communities would otherwise commit 300 times, each commit rewriting the
+        index pages its members' rows share with every other community's (member ids interleave) and
+        waiting for the disk. Each community's claim and work still commit together or not at all; a
+        crash before the commit loses no period reported done (none is until it commits) and repeats
+        nothing (no claim survived either). A community's body that fails is rolled back to its savepoint,
+        the ones before it commit, and the error is raised after the commit: what run_job each would do.
+        PostgreSQL keeps one transaction per community: two processes claiming the same periods in
+        different orders (bench_postgres) would wait on each other's held claims."""
+        if not _can_share(entries):
+            ran = 0
+            for entry in entries:
+                ran += await self._run(entry, fire_time)
+            return ran
+        for entry in entries:
+            if entry.before_job is not None:
+                await entry.before_job()
+        done: list[Scheduled] = []
+        failure: Exception | None = None
+        async with entries[0].ctx.db.transaction() as tx:
+            for entry in entries:
+                job, ctx = entry.job, entry.ctx
+                await tx.execute("SAVEPOINT job_run")
+                try:
+                    if await jobs_repo.claim_run(tx, job.key(ctx, fire_time), entry.name, ctx.now_ts()):
+                        await job.body(tx, ctx, fire_time)
+                        fault_point("job:before-commit")  # crash injection: nothing of the batch commits
+                        fault_point(f"job:{job.name}:before-commit")
+                        done.append(entry)
+                except Exception as exc:  # this community's work goes; the earlier ones commit, as one by one
+                    await tx.execute("ROLLBACK TO job_run")
+                    await tx.execute("RELEASE job_run")
+                    failure = exc
+                    break
+                await tx.execute("RELEASE job_run")
+        for entry in done:
+            log.info("job %s ran", entry.job.key(entry.ctx, fire_time))
+            fault_point("job:after-commit")
+            fault_point(f"job:{entry.job.name}:after-commit")
+        if failure is not None:
+            raise failure
+        return len(done)
 
     async def _run(self, entry: Scheduled, fire_time: datetime) -> bool:
         job, ctx = entry.job, entry.ctx
@@ -251,10 +309,12 @@ class Scheduler:
                 break
             when = min(d[0] for d in due)
             clock.set(when)  # type: ignore[attr-defined]
-            for t, _index, entry in sorted(due, key=lambda d: (d[0], d[1])):
-                if t == when and entry is not None:
-                    await self._run(entry, t)
-                    self.cursor[entry.name] = t
+            now_due = [entry for t, _index, entry in sorted(due, key=lambda d: (d[0], d[1]))
+                       if t == when and entry is not None]
+            for group in batches(now_due):
+                await self._run_many(group, when)
+                for entry in group:
+                    self.cursor[entry.name] = when
             await self.dispatcher.deliver_due()
             if after_step is not None:
                 await after_step()
@@ -266,22 +326,51 @@ class Scheduler:
     def start_alarm(self) -> None:
         """Production: APScheduler wakes us at each trigger; the run itself is ours (idempotent)."""
         self._alarm = AsyncIOScheduler(timezone=self.ctx.tz)
-        for entry in self.entries:
+        for group in batches(self.entries, same_trigger=True):
             self._alarm.add_job(
-                self._on_alarm, trigger=entry.job.trigger, args=[entry], id=entry.name, coalesce=True,
+                self._on_alarm, trigger=group[0].job.trigger, args=[group], id=group[0].name, coalesce=True,
                 max_instances=1, misfire_grace_time=int(self.grace.total_seconds()) or None,
             )
         self._alarm.start()
 
-    async def _on_alarm(self, entry: Scheduled) -> None:
+    async def _on_alarm(self, group: list[Scheduled]) -> None:
+        """One trigger's firing: the job of every community in the group (one, or a network's alike)."""
         now = self.ctx.now()
         try:
-            for fire_time in entry.job.fire_times_between(now - self.grace, now):
-                await self._run(entry, fire_time)
+            for fire_time in group[0].job.fire_times_between(now - self.grace, now):
+                await self._run_many(group, fire_time)
             await self.dispatcher.deliver_due()
         except Exception:
-            log.exception("job %s failed at %s", entry.name, to_epoch(now))
+            log.exception("job %s failed at %s", group[0].name, to_epoch(now))
 
     def stop_alarm(self) -> None:
         if self._alarm is not None and self._alarm.running:
             self._alarm.shutdown(wait=False)
+
+
+def _can_share(entries: Sequence[Scheduled]) -> bool:
+    """Whether these runs may share one write transaction (see Scheduler._run_many)."""
+    if len(entries) < 2:
+        return False
+    db = entries[0].ctx.db
+    return getattr(db, "engine", None) == "sqlite" and all(
+        e.job.shared_transaction and e.job.next_due is None and e.job.has_work is None and e.ctx.db is db
+        for e in entries)
+
+
+def batches(entries: Sequence[Scheduled], same_trigger: bool = False) -> list[list[Scheduled]]:
+    """Entries grouped for _run_many: a `shared_transaction` job's entries of every community together
+    (at the first one's place; `same_trigger`: only those firing alike, for the alarm clock), any other
+    entry alone. Each community keeps its jobs' order (every community lists its jobs alike, collect_jobs)."""
+    groups: list[list[Scheduled]] = []
+    by_key: dict[tuple[str, str], list[Scheduled]] = {}
+    for entry in entries:
+        if not entry.job.shared_transaction:
+            groups.append([entry])
+            continue
+        key = (entry.job.name, repr(entry.job.trigger) if same_trigger else "")
+        if key not in by_key:
+            by_key[key] = []
+            groups.append(by_key[key])
+        by_key[key].append(entry)
+    return groups

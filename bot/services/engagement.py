@@ -135,9 +135,9 @@ def jobs(ctx: Community) -> list[Job]:
     digest_hour, digest_minute = (int(x) for x in schedule.weekly_digest_time.split(":"))
     nudge_hour, nudge_minute = (int(x) for x in schedule.weekly_nudges_time.split(":"))
     return [
-        Job(name="weekly-digest", period=period_week, body=post_weekly_digest,
+        Job(name="weekly-digest", period=period_week, body=post_weekly_digest, shared_transaction=True,
             trigger=cron(tz, day_of_week=schedule.weekly_digest_day, hour=digest_hour, minute=digest_minute)),
-        Job(name="weekly-nudges", period=period_week, body=send_weekly_nudges,
+        Job(name="weekly-nudges", period=period_week, body=send_weekly_nudges, shared_transaction=True,
             trigger=cron(tz, day_of_week=schedule.weekly_nudges_day, hour=nudge_hour, minute=nudge_minute)),
     ]
 

@@ -170,4 +170,4 @@ async def daily_onboarding(tx: aiosqlite.Connection, ctx: Community, fire_time: 
 def jobs(ctx: Community) -> list[Job]:
     hour, minute = (int(part) for part in ctx.config.schedule.daily_time.split(":"))
     return [Job("newcomer-checkins", cron(ctx.config.community.timezone, hour=hour, minute=minute),
-                period_day, daily_onboarding)]
+                period_day, daily_onboarding, shared_transaction=True)]

@@ -1,0 +1,117 @@
+"""A network's weekly jobs run together (Scheduler.run_jobs: one write transaction, a savepoint per
+community) write exactly what each community's own run_job writes: the same outbox rows (ids, keys,
+recipients, texts), the same nudges, check-ins, godparents and job runs; a community whose job fails
+keeps the run_job-one-by-one outcome (those before it commit, it and those after do not run)."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from benchmarks.bench_network import run_network_jobs, split
+from benchmarks.generate import Spec, generate
+from bot.scheduler import Job, Scheduler, period_week
+from tests.harness import Sim
+from tests.network_places import network, place
+
+pytestmark = pytest.mark.sqlite_only(
+    "the shared transaction is SQLite's path (one writer, a commit per community rewrote shared pages); "
+    "on PostgreSQL run_jobs is run_job for each community, unchanged")
+
+COMMUNITIES = 7
+TABLES = {
+    "outbox": "SELECT id, guild_id, kind, op, target, payload, paced, not_before, key, created_at, status "
+              "FROM outbox ORDER BY id",
+    "outbox_subject": "SELECT member_id, outbox_id FROM outbox_subject ORDER BY outbox_id, member_id",
+    "nudge": "SELECT id, member_id, week, reason, subject_id, at FROM nudge ORDER BY id",
+    "checkin": "SELECT * FROM checkin ORDER BY 1",
+    "job_run": "SELECT key, job, ran_at FROM job_run ORDER BY key",
+    "member": "SELECT id, godparent_id, godparent_since, last_godchild_at FROM member ORDER BY id",
+    "onboarding_state": "SELECT * FROM onboarding_state ORDER BY 1",
+}
+
+
+def _rows(path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {table: conn.execute(sql).fetchall() for table, sql in TABLES.items()}
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def generated_network(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated community of 1,400 members split into 7 places, as the network benchmark does."""
+    folder = tmp_path_factory.mktemp("network")
+    generate(folder / "one.sqlite", Spec(1400, open_requests=140, seed=11))
+    split(folder / "one.sqlite", folder / "network.sqlite", COMMUNITIES)
+    return folder / "network.sqlite"
+
+
+@pytest.fixture(autouse=True)
+def _files_stay_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    import storage.database
+
+    monkeypatch.setattr(storage.database, "path_to_url", None)
+
+
+def _run(source: Path, target: Path, one_by_one: bool) -> dict[str, list[tuple]]:
+    shutil.copyfile(source, target)
+    report = asyncio.run(run_network_jobs(target, COMMUNITIES, one_by_one=one_by_one))
+    assert all(job["communities_ran"] == COMMUNITIES for job in report["jobs"].values()), report
+    return _rows(target)
+
+
+def test_jobs_run_together_write_what_each_communitys_own_run_writes(generated_network: Path,
+                                                                      tmp_path: Path) -> None:
+    together = _run(generated_network, tmp_path / "together.sqlite", one_by_one=False)
+    alone = _run(generated_network, tmp_path / "alone.sqlite", one_by_one=True)
+    before = _rows(generated_network)
+    for table in TABLES:
+        assert together[table] == alone[table], table
+    written = {table: len(together[table]) - len(before[table]) for table in ("outbox", "nudge", "job_run")}
+    assert written["job_run"] == 3 * COMMUNITIES
+    assert written["nudge"] > 100 and written["outbox"] > written["nudge"]  # nudges, check-ins, digests
+    guilds = {row[1] for row in together["outbox"][len(before["outbox"]):]}
+    assert guilds == {f"c{i:03d}" for i in range(COMMUNITIES)}
+    # Run again, together: every period is taken, nothing is written twice.
+    again = tmp_path / "together.sqlite"
+    report = asyncio.run(run_network_jobs(again, COMMUNITIES))
+    assert all(job["communities_ran"] == 0 for job in report["jobs"].values())
+    assert _rows(again) == together
+
+
+async def test_a_failing_community_keeps_the_one_by_one_outcome(sim: Sim) -> None:
+    others = [place(sim, f"p{i}", f"Lieu {i}") for i in range(3)]
+    network(sim, *others)
+    contexts = [sim.ctx, *others]
+    done: list[str] = []
+
+    async def body(tx: object, ctx: object, fire_time: datetime) -> None:
+        guild = ctx.guild_id  # type: ignore[attr-defined]
+        await tx.execute("INSERT INTO settings (guild_id, key, value) VALUES (?, 'batch.test', 'x')",  # type: ignore[attr-defined]
+                         (guild,))
+        if guild == "p1" and not done:
+            done.append(guild)
+            raise RuntimeError("p1 fails once")
+
+    job = Job(name="batch-test", trigger=sim.engine.scheduler.jobs[0].trigger, period=period_week, body=body,
+              shared_transaction=True)
+    scheduler = Scheduler(sim.ctx, [], dispatcher=None)  # type: ignore[arg-type]
+    for ctx in contexts:
+        scheduler.add(ctx, [job])
+    when = sim.ctx.now()
+    with pytest.raises(RuntimeError, match="p1 fails once"):
+        await scheduler.run_jobs([(ctx, job) for ctx in contexts], when)
+    rows = await sim.ctx.db.fetchall("SELECT guild_id FROM settings WHERE key = 'batch.test' ORDER BY guild_id")
+    runs = await sim.ctx.db.fetchall("SELECT key FROM job_run WHERE job LIKE '%batch-test' ORDER BY key")
+    assert [r[0] for r in rows] == sorted([sim.ctx.guild_id, "p0"])  # before p1: committed; p1, p2: not
+    assert len(runs) == 2
+    assert await scheduler.run_jobs([(ctx, job) for ctx in contexts], when) == 2  # p1 and p2 now, once
+    rows = await sim.ctx.db.fetchall("SELECT guild_id FROM settings WHERE key = 'batch.test' ORDER BY guild_id")
+    assert [r[0] for r in rows] == sorted([sim.ctx.guild_id, "p0", "p1", "p2"])
+    assert await scheduler.run_jobs([(ctx, job) for ctx in contexts], when) == 0
