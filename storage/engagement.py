@@ -1,7 +1,9 @@
 """Engagement queries: what the weekly digest shows and whom the weekly nudges reach.
 
 They read other areas' tables (request, kudos, poll, reminder) without owning them; every query is
-set-based so a weekly run over 100,000 members stays a handful of statements.
+set-based so a weekly run over 100,000 members stays a handful of statements, and each is one round trip
+to the database thread (execute_fetchall; a cursor's execute, fetch and close are three): a network's
+weekly jobs run them once per community.
 """
 from __future__ import annotations
 
@@ -47,29 +49,24 @@ async def newcomers_between(
         "AND left_at IS NULL AND erased = 0"
     )
     params = (guild_id, since, until)
-    async with conn.execute(f"SELECT COUNT(*) {where}", params) as cur:
-        total = int((await cur.fetchone())[0])
-    async with conn.execute(
-        f"SELECT platform_id {where} ORDER BY charter_accepted_at, id LIMIT ?", (*params, limit)
-    ) as cur:
-        return [row[0] for row in await cur.fetchall()], total
+    total = int((await conn.execute_fetchall(f"SELECT COUNT(*) {where}", params))[0][0])
+    rows = await conn.execute_fetchall(f"SELECT platform_id {where} ORDER BY charter_accepted_at, id LIMIT ?",
+                                       (*params, limit))
+    return [row[0] for row in rows], total
 
 
 async def open_requests(conn: aiosqlite.Connection, guild_id: str, limit: int) -> tuple[list[DigestRequest], int]:
     """Open (unclaimed) requests, urgent then oldest first, and how many are open in all."""
-    async with conn.execute(
-        "SELECT COUNT(*) FROM request WHERE guild_id = ? AND status = 'open'", (guild_id,)
-    ) as cur:
-        total = int((await cur.fetchone())[0])
-    async with conn.execute(
+    total = int((await conn.execute_fetchall(
+        "SELECT COUNT(*) FROM request WHERE guild_id = ? AND status = 'open'", (guild_id,)))[0][0])
+    rows = await conn.execute_fetchall(
         "SELECT r.id, r.title, r.urgent, r.created_at, r.requester_id, "
         "COALESCE((SELECT group_concat(display, ', ') FROM (SELECT s.display FROM request_skill rs "
         "JOIN skill s ON s.id = rs.skill_id WHERE rs.request_id = r.id ORDER BY s.key)), '') "
         "FROM request r WHERE r.guild_id = ? AND r.status = 'open' "
         "ORDER BY r.urgent DESC, r.created_at, r.id LIMIT ?",
         (guild_id, limit),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [DigestRequest(r[0], r[1], bool(r[2]), r[3], r[5], r[4]) for r in rows], total
 
 
@@ -78,41 +75,39 @@ async def thanks_between(
 ) -> tuple[list[tuple[str, int]], int]:
     """The most thanked members of [since, until) as (handle, count, member id), and how many thanks in all."""
     params = (guild_id, since, until)
-    async with conn.execute(
-        "SELECT COUNT(*) FROM kudos WHERE guild_id = ? AND at >= ? AND at < ?", params
-    ) as cur:
-        total = int((await cur.fetchone())[0])
-    async with conn.execute(
+    total = int((await conn.execute_fetchall(
+        "SELECT COUNT(*) FROM kudos WHERE guild_id = ? AND at >= ? AND at < ?", params))[0][0])
+    rows = await conn.execute_fetchall(
         "SELECT m.handle, COUNT(*) AS n, m.id FROM kudos k JOIN member m ON m.id = k.to_id "
         "WHERE k.guild_id = ? AND k.at >= ? AND k.at < ? AND m.erased = 0 "
         "GROUP BY m.id ORDER BY n DESC, MIN(k.at), m.id LIMIT ?",
         (*params, limit),
-    ) as cur:
-        return [(row[0], int(row[1]), row[2]) for row in await cur.fetchall()], total
+    )
+    return [(row[0], int(row[1]), row[2]) for row in rows], total
 
 
 async def reminders_between(
     conn: aiosqlite.Connection, guild_id: str, since: int, until: int, limit: int
 ) -> list[tuple[int, str, int | None]]:
     """Reminders whose next posting falls in (since, until], as (next_at, text, created_by), soonest first."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT next_at, text, created_by FROM reminder WHERE guild_id = ? AND next_at > ? AND next_at <= ? "
         "ORDER BY next_at, id LIMIT ?",
         (guild_id, since, until, limit),
-    ) as cur:
-        return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 async def latest_poll(conn: aiosqlite.Connection, guild_id: str) -> PollState | None:
     """The most recent member-of-the-month poll with its nominee count and winner."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT p.id, p.month, p.status, p.closes_at, p.closed_at, w.handle, "
         "(SELECT COUNT(*) FROM nomination n WHERE n.poll_id = p.id), w.id "
         "FROM poll p LEFT JOIN member w ON w.id = p.winner_id AND w.erased = 0 "
         "WHERE p.guild_id = ? ORDER BY p.month DESC, p.id DESC LIMIT 1",
         (guild_id,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
+    row = next(iter(rows), None)
     if row is None:
         return None
     return PollState(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), row[7])

@@ -111,11 +111,11 @@ async def coming(conn: aiosqlite.Connection, guild_id: str, now: int, kind: str 
 
 async def between(conn: aiosqlite.Connection, guild_id: str, start: int, end: int) -> list[Event]:
     """Scheduled occurrences starting in [start, end)."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(  # one round trip: the weekly digest of each community asks
         f"SELECT {EVENT_COLUMNS} FROM event WHERE guild_id = ? AND status = 'scheduled' "
         "AND start_at >= ? AND start_at < ? ORDER BY start_at, id", (guild_id, start, end),
-    ) as cur:
-        return [e for e in map(_event, await cur.fetchall()) if e is not None]
+    )
+    return [e for e in map(_event, rows) if e is not None]
 
 
 async def needing_work(conn: aiosqlite.Connection, guild_id: str, until: int, day: int, hour: int,
@@ -165,12 +165,12 @@ async def set_slots(conn: aiosqlite.Connection, event_id: int, slots: list[tuple
 
 
 async def slots(conn: aiosqlite.Connection, event_id: int) -> list[Slot]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT s.name, s.places, (SELECT COUNT(*) FROM event_signup g WHERE g.event_id = s.event_id "
         "AND g.slot = s.name AND g.joined = 1) FROM event_slot s WHERE s.event_id = ? ORDER BY s.position",
         (event_id,),
-    ) as cur:
-        return [Slot(r[0], r[1], r[2]) for r in await cur.fetchall()]
+    )
+    return [Slot(r[0], r[1], r[2]) for r in rows]
 
 
 async def signup_count(conn: aiosqlite.Connection, event_id: int) -> int:
@@ -220,11 +220,10 @@ async def mark_attended(conn: aiosqlite.Connection, event_id: int, member_ids: I
 
 async def participants(conn: aiosqlite.Connection, event_id: int) -> list[Signup]:
     """Members signed up (and those recorded as having come), in sign-up order."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"SELECT {MEMBER_COLUMNS_M}, g.slot, g.joined, g.attended FROM event_signup g "
         "JOIN member m ON m.id = g.member_id WHERE g.event_id = ? ORDER BY g.at, m.id", (event_id,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     found = []
     for row in rows:
         member = members_repo._member(row[:-3])

@@ -107,8 +107,7 @@ async def many_by_id(conn: aiosqlite.Connection, ids: Iterable[int]) -> dict[int
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    async with conn.execute(f"SELECT {MEMBER_COLUMNS} FROM member WHERE id IN ({marks})", ids) as cur:
-        rows = await cur.fetchall()
+    rows = await conn.execute_fetchall(f"SELECT {MEMBER_COLUMNS} FROM member WHERE id IN ({marks})", ids)
     return {m.id: m for m in map(_member, rows) if m is not None}
 
 
@@ -136,8 +135,8 @@ async def update_fields(conn: aiosqlite.Connection, member_id: int, **fields: ob
 
 
 async def roles(conn: aiosqlite.Connection, member_id: int) -> frozenset[str]:
-    async with conn.execute("SELECT role FROM member_role WHERE member_id = ?", (member_id,)) as cur:
-        return frozenset(row[0] for row in await cur.fetchall())
+    found = await conn.execute_fetchall("SELECT role FROM member_role WHERE member_id = ?", (member_id,))
+    return frozenset(row[0] for row in found)
 
 
 async def add_role(conn: aiosqlite.Connection, member_id: int, role: str) -> None:
@@ -149,9 +148,9 @@ async def remove_role(conn: aiosqlite.Connection, member_id: int, role: str) -> 
 
 
 async def with_role(conn: aiosqlite.Connection, guild_id: str, role: str) -> list[Member]:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         f"SELECT {MEMBER_COLUMNS_M} FROM member m "
         "JOIN member_role r ON r.member_id = m.id WHERE m.guild_id = ? AND r.role = ? ORDER BY m.id",
         (guild_id, role),
-    ) as cur:
-        return [m for m in map(_member, await cur.fetchall()) if m is not None]
+    )
+    return [m for m in map(_member, found) if m is not None]

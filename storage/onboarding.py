@@ -41,8 +41,8 @@ async def mark_joined(
 
 
 async def join_count(conn: aiosqlite.Connection, member_id: int) -> int:
-    async with conn.execute("SELECT joins FROM onboarding_state WHERE member_id = ?", (member_id,)) as cur:
-        row = await cur.fetchone()
+    found = await conn.execute_fetchall("SELECT joins FROM onboarding_state WHERE member_id = ?", (member_id,))
+    row = next(iter(found), None)
     return int(row[0]) if row else 1
 
 
@@ -105,8 +105,8 @@ async def find_godparent(
         ") pool WHERE godchildren < :max"
         " ORDER BY shared DESC, needs_met DESC, godchildren ASC, COALESCE(last_at, 0) ASC, id ASC LIMIT 1"
     )
-    async with conn.execute(sql, params) as cur:
-        row = await cur.fetchone()
+    found = await conn.execute_fetchall(sql, params)
+    row = next(iter(found), None)
     return int(row[0]) if row else None
 
 
@@ -146,12 +146,12 @@ async def clear_godparent(conn: aiosqlite.Connection, newcomer_id: int) -> None:
 
 
 async def current_godchildren(conn: aiosqlite.Connection, godparent_id: int, window_start: int) -> list[int]:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT c.id FROM member c JOIN member m ON m.id = c.godparent_id "
         f"WHERE m.id = :godparent AND {_CURRENT_GODCHILD} ORDER BY c.godparent_since, c.id",
         {"godparent": godparent_id, "window": window_start},
-    ) as cur:
-        return [int(r[0]) for r in await cur.fetchall()]
+    )
+    return [int(r[0]) for r in found]
 
 
 async def orphaned_godchildren(
@@ -160,25 +160,25 @@ async def orphaned_godchildren(
     """(godchild, old godparent) for current godchildren whose godparent left, was erased, is marked
     inactive, or showed no activity since `quiet_cutoff` while being their godparent (a pairing made
     by hand with a quiet member gets the full quiet period). Godparent None when their row is gone."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT c.id, g.id FROM member c LEFT JOIN member g ON g.id = c.godparent_id "
         "WHERE c.guild_id = ? AND c.godparent_since >= ? AND c.joined_at >= ? AND c.left_at IS NULL "
         " AND c.erased = 0 AND (g.id IS NULL OR g.left_at IS NOT NULL OR g.erased = 1 OR g.active = 0"
         "      OR MAX(COALESCE(g.last_active_at, g.joined_at), c.godparent_since) < ?) "
         "ORDER BY c.godparent_since, c.id",
         (guild_id, window_start, window_start, quiet_cutoff),
-    ) as cur:
-        return [(int(r[0]), None if r[1] is None else int(r[1])) for r in await cur.fetchall()]
+    )
+    return [(int(r[0]), None if r[1] is None else int(r[1])) for r in found]
 
 
 # The waiting queue ------------------------------------------------------------------------------
 
 async def start_waiting(conn: aiosqlite.Connection, member_id: int, since: int) -> bool:
     """Queue a newcomer for a godparent; False when they were already waiting."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT waiting_since FROM onboarding_state WHERE member_id = ?", (member_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    )
+    row = next(iter(found), None)
     if row is not None and row[0] is not None:
         return False
     await conn.execute(
@@ -201,21 +201,21 @@ async def waiting_newcomers(
 ) -> list[int]:
     """Present newcomers waiting for a godparent, arrived and queued since `since` or later (someone
     past their first months is not a newcomer any more), longest wait first."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT s.member_id FROM onboarding_state s CROSS JOIN member m "  # the queue first, then members
         "ON m.id = s.member_id "
         "WHERE s.waiting_since >= ? AND m.guild_id = ? AND m.joined_at >= ? AND m.left_at IS NULL "
         "AND m.erased = 0 ORDER BY s.waiting_since, s.member_id LIMIT ?",
         (since, guild_id, since, limit),
-    ) as cur:
-        return [int(r[0]) for r in await cur.fetchall()]
+    )
+    return [int(r[0]) for r in found]
 
 
 async def has_waiting(conn: aiosqlite.Connection) -> bool:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT 1 FROM onboarding_state WHERE waiting_since IS NOT NULL LIMIT 1"
-    ) as cur:
-        return await cur.fetchone() is not None
+    )
+    return bool(found)
 
 
 # Check-ins --------------------------------------------------------------------------------------
@@ -224,14 +224,14 @@ async def due_checkins(
     conn: aiosqlite.Connection, guild_id: str, offset_days: int, accepted_from: int, accepted_before: int,
 ) -> list[int]:
     """Present members whose charter acceptance falls in [from, before) and who never had this check-in."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT m.id FROM member m WHERE m.guild_id = ? AND m.charter_accepted_at >= ? "
         "AND m.charter_accepted_at < ? AND m.left_at IS NULL AND m.erased = 0 "
         "AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.member_id = m.id AND c.offset_days = ?) "
         "ORDER BY m.charter_accepted_at, m.id",
         (guild_id, accepted_from, accepted_before, offset_days),
-    ) as cur:
-        return [int(r[0]) for r in await cur.fetchall()]
+    )
+    return [int(r[0]) for r in found]
 
 
 async def record_checkins(conn: aiosqlite.Connection, rows: Sequence[tuple[int, int, int]]) -> None:
@@ -259,16 +259,16 @@ async def godparent_pool(conn: aiosqlite.Connection, guild_id: str, rules: PoolR
     """Everyone find_godparent may pick, with their current godchildren, in one pass over the volunteers
     (member_godparent_volunteers, then one member_godchildren count each): the daily job ranks many
     newcomers against this list instead of running the pool query once per newcomer."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT m.id, m.languages, m.locale, m.godparent_id, m.last_godchild_at, "
         f"(SELECT COUNT(*) FROM member c WHERE {_CURRENT_GODCHILD}) AS godchildren "
         "FROM member m WHERE m.guild_id = :guild AND m.godparent_volunteer = 1 AND m.active = 1 "
         "AND m.left_at IS NULL AND m.erased = 0 AND m.charter_accepted_at <= :tenure "
         "AND COALESCE(m.last_active_at, m.joined_at) >= :quiet",
         {"guild": guild_id, "tenure": rules.tenure_cutoff, "quiet": rules.quiet_cutoff, "window": rules.window_start},
-    ) as cur:
-        return [PoolEntry(r[0], r[1], r[2], r[3], r[4], int(r[5])) for r in await cur.fetchall()
-                if int(r[5]) < rules.max_godchildren]
+    )
+    return [PoolEntry(r[0], r[1], r[2], r[3], r[4], int(r[5])) for r in found
+            if int(r[5]) < rules.max_godchildren]
 
 
 async def member_skill_pairs(
@@ -287,8 +287,8 @@ async def member_skill_pairs(
         ids = skills
     if not ids:
         return []
-    async with conn.execute(sql, (json.dumps(sorted(set(ids))), kind)) as cur:
-        return [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+    found = await conn.execute_fetchall(sql, (json.dumps(sorted(set(ids))), kind))
+    return [(int(r[0]), int(r[1])) for r in found]
 
 
 @dataclass(frozen=True)
@@ -306,7 +306,7 @@ async def volunteer_breakdown(
     conn: aiosqlite.Connection, guild_id: str, newcomer_id: int, rules: PoolRules,
 ) -> VolunteerBreakdown:
     """The volunteers find_godparent turned down, grouped by reason (the animators' alert says which)."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT COUNT(*),"
         " SUM(away), SUM(NOT away AND too_new), SUM(NOT away AND NOT too_new AND godchildren >= :max),"
         " MIN(CASE WHEN NOT away AND too_new THEN accepted END)"
@@ -318,8 +318,8 @@ async def volunteer_breakdown(
         "  AND m.left_at IS NULL AND m.erased = 0 AND m.charter_accepted_at IS NOT NULL)",
         {"guild": guild_id, "newcomer": newcomer_id, "tenure": rules.tenure_cutoff, "quiet": rules.quiet_cutoff,
          "window": rules.window_start, "max": rules.max_godchildren},
-    ) as cur:
-        row = await cur.fetchone()
+    )
+    row = next(iter(found), None)
     assert row is not None
     return VolunteerBreakdown(int(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0),
                               int(row[4]) if row[4] is not None else None)
