@@ -4,7 +4,7 @@ and francophone communities use); any other zone or language falls back to the t
 from __future__ import annotations
 
 # French names of the zones a francophone network is likely to meet (Europe, Québec and Canada, Africa,
-# overseas France); the same spelling as the tz city is left out (it is the fallback).
+# overseas France); a city spelt as in the tz name is listed too, so the table says which zones were read.
 FRENCH: dict[str, str] = {
     "America/Montreal": "Montréal", "America/Toronto": "Toronto", "America/Moncton": "Moncton",
     "America/Halifax": "Halifax", "America/Winnipeg": "Winnipeg", "America/Vancouver": "Vancouver",

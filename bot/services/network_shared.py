@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.context import Community
+from bot.mentions import mention, neutralize
 from bot.services.skills import canonical
 from storage import network_shared as network_repo
 
@@ -55,8 +56,6 @@ def named(viewer: Community, person: Any) -> str:
     another community, their display name (a platform mention would not resolve: `<@123>` on Signal,
     `<@signal:…>` on Discord), with the mention beside it only between two Discord servers (a user id is
     Discord-wide: it opens their profile to write to them)."""
-    from bot.mentions import mention, neutralize
-
     home = home_of_member(viewer, person)
     if home.guild_id == viewer.guild_id:
         return mention(person.platform_id)
@@ -67,8 +66,6 @@ def named(viewer: Community, person: Any) -> str:
 def named_from(viewer: Community, person: Any) -> str:
     """`named`, with the person's community when it is not `viewer` (« zoe (La Tanière) »), for the
     sentences that do not say where they are from; never a mention from elsewhere."""
-    from bot.mentions import mention, neutralize
-
     home = home_of_member(viewer, person)
     if home.guild_id == viewer.guild_id:
         return mention(person.platform_id)
