@@ -3,7 +3,6 @@ the one-pass choice picks what the rules read plainly pick, and rows joined from
 payloads rendered in full."""
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,13 +44,10 @@ async def test_a_weekly_run_over_thousands_of_members_is_a_few_statements(tmp_pa
                 "profile_updated_at, last_active_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(sim.ctx.guild_id, f"u{n}", f"u{n}", stale, stale, stale, now) for n in range(count)],
             )
-        started = time.perf_counter()
         async with sim.ctx.db.transaction() as tx:
             counting = CountingConnection(tx)
             await send_weekly_nudges(counting, sim.ctx, datetime.fromisoformat(WEDNESDAY))  # type: ignore[arg-type]
-        elapsed = time.perf_counter() - started
-        assert counting.calls <= 10, counting.calls
-        assert elapsed < 10, elapsed
+        assert counting.calls <= 10, counting.calls  # a few statements, not one per member: the speed is make bench's
         rows = await sim.ctx.db.fetchall("SELECT COUNT(*), MIN(paced) FROM outbox WHERE kind = 'nudge'")
         assert tuple(rows[0]) == (count, 1)
         async with sim.ctx.db.transaction() as tx:

@@ -1,7 +1,6 @@
 """Routing a help request: who is pinged, in which order, and that it stays one indexed query at scale."""
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -316,9 +315,7 @@ async def test_routing_in_a_large_community_is_one_indexed_query(sim: Sim) -> No
         assert request is not None
         params = service.route_params(ctx, request, requester)
         await tx.set_trace_callback(statements.append)
-        started = time.perf_counter()
         helpers = await routing_repo.route_candidates(tx, params)
-        elapsed = time.perf_counter() - started
         await tx.set_trace_callback(None)
         plan = await routing_repo.explain_route(tx, params)
     assert len(helpers) == params.limit == service.candidates_wanted(ctx)  # an adaptive round then takes its share
@@ -328,4 +325,3 @@ async def test_routing_in_a_large_community_is_one_indexed_query(sim: Sim) -> No
     assert member_steps, plan
     assert not any(step.startswith("SCAN") and ("member " in step + " " or step.endswith(" m")) for step in plan), plan
     assert any("member_skill_by_skill" in step for step in plan), plan
-    assert elapsed < 1.0, f"routing took {elapsed:.3f}s"
