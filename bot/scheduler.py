@@ -7,6 +7,7 @@ with the simulated clock `advance_to` walks the same triggers in time order. Bot
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,10 @@ from bot.outbox import Dispatcher, fault_point
 from storage import jobs as jobs_repo
 
 log = logging.getLogger(__name__)
+
+# Scheduler._run_many: a shared write transaction commits after this long (another process on the same
+# SQLite file waits for its writes meanwhile; one community of 100,000 holds it about as long).
+SHARED_TRANSACTION_SECONDS = 1.0
 
 JobBody = Callable[[aiosqlite.Connection, Community, datetime], Awaitable[None]]
 NextDue = Callable[[Community, datetime], Awaitable[datetime | None]]
@@ -183,9 +188,11 @@ class Scheduler:
         job_run): a network's 300 communities would otherwise commit 300 times, each commit rewriting the
         index pages its members' rows share with every other community's (member ids interleave) and
         waiting for the disk. Each community's claim and work still commit together or not at all; a
-        crash before the commit loses no period reported done (none is until it commits) and repeats
+        crash before a commit loses no period reported done (none is until it commits) and repeats
         nothing (no claim survived either). A community's body that fails is rolled back to its savepoint,
         the ones before it commit, and the error is raised after the commit: what run_job each would do.
+        The transaction commits once SHARED_TRANSACTION_SECONDS have passed and the next goes on, so
+        another process's writes on the file wait no longer than for one large community's job.
         PostgreSQL keeps one transaction per community: two processes claiming the same periods in
         different orders (bench_postgres) would wait on each other's held claims."""
         if not _can_share(entries):
@@ -196,10 +203,27 @@ class Scheduler:
         for entry in entries:
             if entry.before_job is not None:
                 await entry.before_job()
+        pending, ran = list(entries), 0
+        while pending:
+            done, failure = await self._run_shared(pending, fire_time)
+            for entry in done:
+                log.info("job %s ran", entry.job.key(entry.ctx, fire_time))
+                fault_point("job:after-commit")
+                fault_point(f"job:{entry.job.name}:after-commit")
+            ran += len(done)
+            if failure is not None:
+                raise failure
+        return ran
+
+    async def _run_shared(self, pending: list[Scheduled], fire_time: datetime
+                          ) -> tuple[list[Scheduled], Exception | None]:
+        """One transaction of _run_many: entries taken from `pending` until it is empty, one fails, or
+        the time is up; those that ran, and the failure if any (raised once the others committed)."""
         done: list[Scheduled] = []
-        failure: Exception | None = None
-        async with entries[0].ctx.db.transaction() as tx:
-            for entry in entries:
+        started = time.monotonic()  # how long the write lock is held, not the community's time
+        async with pending[0].ctx.db.transaction() as tx:
+            while pending:  # at least one entry a transaction, whatever the time
+                entry = pending.pop(0)
                 job, ctx = entry.job, entry.ctx
                 await tx.execute("SAVEPOINT job_run")
                 try:
@@ -211,16 +235,11 @@ class Scheduler:
                 except Exception as exc:  # this community's work goes; the earlier ones commit, as one by one
                     await tx.execute("ROLLBACK TO job_run")
                     await tx.execute("RELEASE job_run")
-                    failure = exc
-                    break
+                    return done, exc
                 await tx.execute("RELEASE job_run")
-        for entry in done:
-            log.info("job %s ran", entry.job.key(entry.ctx, fire_time))
-            fault_point("job:after-commit")
-            fault_point(f"job:{entry.job.name}:after-commit")
-        if failure is not None:
-            raise failure
-        return len(done)
+                if time.monotonic() - started >= SHARED_TRANSACTION_SECONDS:
+                    break
+        return done, None
 
     async def _run(self, entry: Scheduled, fire_time: datetime) -> bool:
         job, ctx = entry.job, entry.ctx

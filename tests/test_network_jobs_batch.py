@@ -14,6 +14,7 @@ import pytest
 
 from benchmarks.bench_network import run_network_jobs, split
 from benchmarks.generate import Spec, generate
+from bot import scheduler as scheduler_module
 from bot.scheduler import Job, Scheduler, period_week
 from tests.harness import Sim
 from tests.network_places import network, place
@@ -66,8 +67,11 @@ def _run(source: Path, target: Path, one_by_one: bool) -> dict[str, list[tuple]]
     return _rows(target)
 
 
-def test_jobs_run_together_write_what_each_communitys_own_run_writes(generated_network: Path,
-                                                                      tmp_path: Path) -> None:
+@pytest.mark.parametrize("commit_after", [60.0, 0.0])  # one transaction; a commit after each community
+def test_jobs_run_together_write_what_each_communitys_own_run_writes(
+    generated_network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, commit_after: float,
+) -> None:
+    monkeypatch.setattr(scheduler_module, "SHARED_TRANSACTION_SECONDS", commit_after)
     together = _run(generated_network, tmp_path / "together.sqlite", one_by_one=False)
     alone = _run(generated_network, tmp_path / "alone.sqlite", one_by_one=True)
     before = _rows(generated_network)
@@ -115,3 +119,26 @@ async def test_a_failing_community_keeps_the_one_by_one_outcome(sim: Sim) -> Non
     rows = await sim.ctx.db.fetchall("SELECT guild_id FROM settings WHERE key = 'batch.test' ORDER BY guild_id")
     assert [r[0] for r in rows] == sorted([sim.ctx.guild_id, "p0", "p1", "p2"])
     assert await scheduler.run_jobs([(ctx, job) for ctx in contexts], when) == 0
+
+
+async def test_the_alarm_clock_groups_a_job_only_where_it_fires_alike(sim: Sim) -> None:
+    from bot.app import collect_jobs
+    from bot.config import parse_config
+    from bot.scheduler import batches
+
+    alike = [place(sim, f"a{i}", f"Lieu {i}") for i in range(2)]
+    montreal = place(sim, "m0", "Montréal", parse_config({"community": {"timezone": "America/Montreal"}}))
+    network(sim, *alike, montreal)
+    scheduler = Scheduler(sim.ctx, collect_jobs(sim.ctx), dispatcher=None)  # type: ignore[arg-type]
+    for ctx in [*alike, montreal]:
+        scheduler.add(ctx, collect_jobs(ctx))
+    groups = [(group[0].job.name, tuple(e.ctx.guild_id for e in group))
+              for group in batches(scheduler.entries, same_trigger=True)]
+    first = sim.ctx.guild_id
+    for name in ("weekly-nudges", "weekly-digest", "newcomer-checkins"):
+        assert (name, (first, "a0", "a1")) in groups
+        assert (name, ("m0",)) in groups  # another zone: its own firing
+    assert ("reminders", ("a0",)) in groups  # a job not marked runs alone
+    in_time = batches(scheduler.entries)  # the simulated clock: alike by name, at the first one's place
+    together = sorted((group[0].job.name, len(group)) for group in in_time if len(group) > 1)
+    assert together == [("newcomer-checkins", 4), ("weekly-digest", 4), ("weekly-nudges", 4)]
