@@ -58,3 +58,16 @@ def test_dates_and_numbers_follow_the_locale() -> None:
 def test_unknown_locale_falls_back_to_the_community_one() -> None:
     t = Translator("fr")
     assert t.t("de", "common.yes") == "oui" and t.t("en-GB", "common.yes") == "yes"
+
+
+def test_catalogues_are_read_once_and_shared_read_only() -> None:
+    """A network builds a Translator per community: the catalogues are parsed once per process."""
+    import pytest
+
+    from bot.i18n import Translator
+
+    first, second = Translator("fr"), Translator("en", "America/Montreal")
+    assert first.catalogues["fr"] is second.catalogues["fr"]
+    with pytest.raises(TypeError):
+        first.catalogues["fr"]["core.help.help"] = "changed"  # type: ignore[index]
+    assert second.t("fr", "core.help.help") == first.t("fr", "core.help.help") != "core.help.help"

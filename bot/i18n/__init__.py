@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,14 +36,18 @@ def _flatten(prefix: str, table: dict[str, Any], into: dict[str, Any]) -> None:
             into[full] = value
 
 
-def load_catalogue(locale: str) -> dict[str, Any]:
-    """Every `<area>.toml` of one locale, flattened to `area.key` entries."""
+@cache
+def load_catalogue(locale: str) -> Mapping[str, Any]:
+    """Every `<area>.toml` of one locale, flattened to `area.key` entries.
+
+    Read once per process and shared, read-only: a network builds a Translator per community, and
+    parsing the catalogues again for each of 300 communities took seconds of its start-up."""
     merged: dict[str, Any] = {}
     for entry in sorted(resources.files("bot.i18n").joinpath(locale).iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             area = entry.name[: -len(".toml")]
             _flatten(area, tomllib.loads(entry.read_text(encoding="utf-8")), merged)
-    return merged
+    return MappingProxyType(merged)
 
 
 def placeholders(text: str) -> set[str]:
