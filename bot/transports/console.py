@@ -2,26 +2,26 @@
 
 It is a transport like Discord: it turns input lines into Engine calls and prints what the outbox
 delivers. Time moves only through `advance` (see CONSOLE_PROTOCOL.md). Reading, parsing and writing the
-lines is bot/transports/console_protocol.py; the human REPL is bot/transports/console_repl.py.
+lines is bot/transports/console_protocol.py; the human REPL is bot/transports/console_repl.py; the
+lines it prints are bot/transports/console_output.py; its roster and setup checks are
+bot/transports/console_platform.py.
 """
 from __future__ import annotations
 
-import base64
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import Engine
 from bot.clock import SimulatedClock, to_epoch
-from bot.commands.hints import TEXT, render_hints
 from bot.commands.registry import Actor, Reply
 from bot.config import CommunityEntry
 from bot.context import Community
-from bot.mentions import MENTION_TOKEN, neutralize
-from bot.outbox import DMClosed, Outgoing, PermanentDeliveryError
-from bot.services.setup import Finding, ServerMember
+from bot.mentions import neutralize
+from bot.transports.console_output import ConsoleOutput
+from bot.transports.console_platform import ConsolePlatform
 from bot.transports.console_protocol import (
     ProtocolError,
     language_of,
@@ -38,32 +38,14 @@ from storage.database import is_url
 
 EVENT_TYPES = ("join", "leave", "message", "command", "click", "roles", "advance")
 MAX_ADVANCE = timedelta(days=800)
-THREAD_FIELDS = ("thread", "name", "archived", "locked", "resolved")
 
 
-class ConsoleServer:
+class ConsoleServer(ConsoleOutput, ConsolePlatform):
     """The simulated server: prints deliveries through `emit` and holds the engine."""
 
     def __init__(self, emit: Callable[[dict[str, Any]], None]) -> None:
         self.emit = emit
         self.engine: Engine | None = None
-
-    def at(self, ctx: Community | None = None) -> str:
-        assert self.engine is not None
-        ctx = ctx or self.engine.ctx
-        return ctx.now().astimezone(ctx.tz).isoformat()
-
-    def out(self, obj: dict[str, Any], ctx: Community | None = None) -> None:
-        """One output line; about one community of a network, it names it (`community`)."""
-        head = {"type": obj.pop("type"), "at": self.at(ctx)}
-        if ctx is not None and ctx.network.declared:
-            head["community"] = ctx.id
-        self.emit({**head, **obj})
-
-    def community_of(self, guild_id: str) -> Community:
-        """The community a message belongs to (its outbox row's key)."""
-        assert self.engine is not None
-        return self.engine.ctx.network.by_guild(guild_id) or self.engine.ctx
 
     def engine_for(self, event: dict[str, Any]) -> Engine:
         """The engine an input is for: its `community` (a network's id), else the first."""
@@ -76,70 +58,6 @@ class ConsoleServer:
             known = ", ".join(e.ctx.id for e in self.engine.engines)
             raise ProtocolError(f"unknown community {str(wanted)[:40]!r}; expected one of {known}")
         return engine
-
-    # Transport -------------------------------------------------------------------------------
-
-    async def deliver(self, message: Outgoing) -> str | None:
-        """Print the message; its id for a later edit is `m<outbox id>` (shown as `message` when editable)."""
-        assert self.engine is not None
-        payload = message.payload
-        ctx = self.community_of(message.guild_id)
-        if message.op == "role":
-            key = "added" if payload.get("action") == "add" else "removed"
-            self.out({"type": "role", "user": message.target_id, key: payload.get("role")}, ctx)
-            return None
-        if message.op == "timeout":
-            self.out({"type": "timeout", "user": message.target_id, "until": payload.get("until")}, ctx)
-            return None
-        if message.op == "thread":
-            self._thread_changed(message, ctx)
-            return None
-        text = render_hints(render_mentions(payload.get("text", "")), TEXT)
-        if message.op == "edit":
-            self._edited(message, text, ctx)
-            return None
-        extra: dict[str, Any] = {}
-        if payload.get("editable"):
-            extra["message"] = f"m{message.id}"
-        if payload.get("components"):
-            extra["components"] = payload["components"]
-        if payload.get("attachments"):
-            extra["attachments"] = console_attachments(payload["attachments"])
-        if message.target_kind == "dm":
-            if await console_server.dms_closed(ctx.db.reader, ctx.guild_id, message.target_id):
-                raise DMClosed(message.target_id)
-            self.out({"type": "dm", "kind": message.kind, "user": message.target_id, "text": text, **extra}, ctx)
-        elif message.target_kind == "channel":
-            if payload.get("thread") or payload.get("create_thread"):
-                extra["thread"] = payload.get("thread") or payload.get("create_thread")
-            if payload.get("thread_name") and payload.get("create_thread"):
-                extra["thread_name"] = payload["thread_name"]
-            self.out({"type": "post", "kind": message.kind, "channel": message.target_id, "text": text,
-                      "mentions": list(payload.get("mentions", [])), **extra}, ctx)
-        else:
-            raise PermanentDeliveryError(f"unknown target {message.target}")
-        return f"m{message.id}"
-
-    def _edited(self, message: Outgoing, text: str, ctx: Community) -> None:
-        """An `edit` line: the message id its original carried, where it is, its new text and buttons."""
-        payload = message.payload
-        obj: dict[str, Any] = {"type": "edit", "message": payload.get("message_ref") or payload.get("message"),
-                               "kind": message.kind}
-        if message.target_kind == "dm":
-            obj["user"] = message.target_id
-        else:
-            obj["channel"] = message.target_id
-            if payload.get("thread"):
-                obj["thread"] = payload["thread"]
-        obj["text"] = text
-        obj["components"] = list(payload.get("components") or [])
-        self.out(obj, ctx)
-
-    def _thread_changed(self, message: Outgoing, ctx: Community) -> None:
-        """A `thread` line: a thread the bot opened was renamed or archived (extra intents shown as given)."""
-        payload = message.payload
-        self.out({"type": "thread", "channel": message.target_id,
-                  **{k: v for k, v in payload.items() if k in THREAD_FIELDS}}, ctx)
 
     # Events ----------------------------------------------------------------------------------
 
@@ -267,41 +185,6 @@ class ConsoleServer:
             return None
         when = parse_instant(event["joined_at"], ctx.tz)
         return min(when, ctx.now())
-
-    # The simulated server, as the setup service sees it ---------------------------------------
-
-    def platform_for(self, ctx: Community) -> ConsoleCommunity:
-        """One community's simulated server, as the setup service sees it (bot/app.py)."""
-        return ConsoleCommunity(self, ctx)
-
-    async def server_members(self, ctx: Community | None = None) -> AsyncIterator[ServerMember]:
-        assert self.engine is not None
-        ctx = ctx or self.engine.ctx
-        for user, name, locale, joined_at, roles in await console_server.roster(ctx.db.reader, ctx.guild_id):
-            yield ServerMember(platform_id=user, name=name, joined_at=joined_at,
-                               roles=frozenset(r for r in roles.split("\n") if r), locale=locale)
-
-    async def setup_findings(self, ctx: Community) -> list[Finding]:
-        """The simulated server has every channel and role the config names, and the bot may do anything
-        there; a channel given as a Discord id is the one thing it does not create."""
-        channels = ctx.config.channels
-        findings: list[Finding] = []
-        for ref, extra in ((channels.welcome, ()), (channels.help_requests, ("channel_threads",)),
-                           (channels.general, ("channel_attach",)), (channels.mod_log, ()),
-                           (channels.animators, ())):
-            if ref.isdigit():
-                findings.append(Finding("channel", ref, "channel_exists", False, "console_channel"))
-                continue
-            for check in ("channel_exists", "channel_view", "channel_send", *extra):
-                findings.append(Finding("channel", ref, check, True))
-        roles = ctx.config.roles
-        for role in dict.fromkeys((roles.member, roles.member_of_the_month)):
-            findings += [Finding("role", role, "role_exists", True), Finding("role", role, "role_manage", True)]
-        for role in roles.animators:
-            findings.append(Finding("role", role, "animator_role_exists", True))
-        findings.append(Finding("server", "", "server_moderate", True))
-        return findings
-
     def _advance_target(self, event: dict[str, Any]) -> datetime:
         assert self.engine is not None
         now = self.engine.ctx.now()
@@ -318,56 +201,6 @@ class ConsoleServer:
                 raise ProtocolError("advance until at most 800 days ahead at a time")
             return max(target, now)
         raise ProtocolError("advance needs 'by' or 'until'")
-
-    def print_reply(self, user: str, reply: Reply, ctx: Community | None = None) -> None:
-        obj: dict[str, Any] = {"type": "reply", "user": user, "ok": reply.ok}
-        if not reply.ok:
-            obj["error"] = reply.error
-        obj["text"] = render_hints(reply.text, TEXT)
-        obj["data"] = reply.data
-        if reply.components:
-            obj["components"] = [c.as_dict() for c in reply.components]
-        if reply.attachments:
-            obj["attachments"] = console_attachments([a.as_dict() for a in reply.attachments])
-        self.out(obj, ctx)
-        if reply.attachments and self.engine is not None:  # shown: the temporary file goes
-            self.engine.ctx.files.discard_attachments([a.as_dict() for a in reply.attachments])
-
-
-class ConsoleCommunity:
-    """One community of the simulated network, as the setup service sees it (its members, its checks)."""
-
-    def __init__(self, server: ConsoleServer, ctx: Community) -> None:
-        self.server, self.ctx = server, ctx
-
-    async def server_members(self) -> AsyncIterator[ServerMember]:
-        async for member in self.server.server_members(self.ctx):
-            yield member
-
-    async def setup_findings(self, ctx: Community) -> list[Finding]:
-        return await self.server.setup_findings(ctx)
-
-
-def console_attachments(attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What the console shows of attachments: the file's content itself (`content_base64`), as a
-    platform uploads it, never a path: the temporary file is removed once the line is written."""
-    shown = []
-    for attachment in attachments:
-        item = {k: v for k, v in attachment.items() if k != "path"}
-        path = attachment.get("path")
-        if path:
-            try:
-                with open(path, "rb") as handle:
-                    item["content_base64"] = base64.b64encode(handle.read()).decode("ascii")
-            except OSError:
-                pass  # gone (an erasure): the message says what it is, without the file
-        shown.append(item)
-    return shown
-
-
-def render_mentions(text: str) -> str:
-    """`<@alice>` → `@alice`: on the console a platform id is the handle."""
-    return MENTION_TOKEN.sub(lambda m: "@" + m.group(1), text)
 
 
 async def run_console(

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import Engine
-from bot.transports.console import THREAD_FIELDS, ConsoleServer
+from bot.transports.console import ConsoleServer
+from bot.transports.console_output import THREAD_FIELDS
 from bot.transports.console_protocol import ProtocolError
 from bot.transports.pictures import picture_line
 
