@@ -218,3 +218,22 @@ async def test_wording_in_both_locales(sim: Sim) -> None:
     assert "Who offers" in (await sim.command("en_member", "directory", skill="cuisine"))["text"]
     bad = await sim.command("en_member", "profile set", timezone="Nowhere/City")
     assert "time zone" in bad["text"]
+
+
+async def test_a_bare_profile_set_is_refused_with_the_options_and_changes_nothing(sim: Sim) -> None:
+    """`profile set` with no option: not "updated" (nothing was), a localized refusal naming the options."""
+    from bot.commands.registry import COMMANDS
+    from bot.services.profiles import SET_OPTIONS
+
+    assert set(SET_OPTIONS) == {o.name for o in COMMANDS["profile set"].options}
+    await sim.onboard("alice", skills="cuisine")
+    await sim.onboard("bob", locale="en")
+    before = await sim.ctx.db.fetchall("SELECT * FROM member ORDER BY id")
+    reply = await sim.command("alice", "profile set")
+    assert not reply["ok"] and reply["error"] == "invalid_input", reply
+    assert "mis à jour" not in reply["text"] and "aucune option" in reply["text"], reply["text"]
+    assert "skills, needs" in reply["text"] and "quiet_hours" in reply["text"], reply["text"]
+    english = await sim.command("bob", "profile set", skills=None)
+    assert not english["ok"] and "no option given" in english["text"], english["text"]
+    assert await sim.ctx.db.fetchall("SELECT * FROM member ORDER BY id") == before
+    assert (await sim.command("alice", "profile show"))["data"]["skills"] == ["cuisine"]

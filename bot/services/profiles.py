@@ -39,6 +39,10 @@ CLEAR_WORDS = {"-", "none", "aucun", "aucune", "rien", "nothing", "off"}
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 QUIET_HOURS = re.compile(r"^(\d{1,2})(?:[:h]00)?h?\s*-\s*(\d{1,2})(?:[:h]00)?h?$")
 BOOL_FIELDS = {"available": "available", "godparent": "godparent_volunteer", "nudges": "nudges", "visible": "visible"}
+# What `profile set` changes, in the order COMMANDS.md gives them (told to someone who gave none).
+SET_OPTIONS = ("skills", "needs", "add_skills", "remove_skills", "add_needs", "remove_needs", "languages",
+               "language", "bio", "timezone", "quiet_hours", "available", "godparent", "nudges", "visible",
+               "network")
 
 
 @dataclass
@@ -203,7 +207,12 @@ async def apply_profile_changes(
 
 
 async def set_profile(ctx: Community, member: Member, options: Mapping[str, Any]) -> dict[str, list[str]]:
-    """`profile set`: a partial update of the caller's own profile; returns the lists now stored."""
+    """`profile set`: a partial update of the caller's own profile; returns the lists now stored.
+
+    With no option at all there is nothing to update: saying "updated" would be untrue, so it is refused
+    with the options there are."""
+    if all(options.get(name) is None for name in SET_OPTIONS):
+        raise invalid("profiles.nothing_given", options=", ".join(SET_OPTIONS))
     changes = validate_profile_changes(ctx, options)
     async with ctx.db.transaction() as tx:
         await apply_profile_changes(tx, ctx, member.id, changes)
