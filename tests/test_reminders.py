@@ -39,10 +39,10 @@ async def test_a_one_off_reminder_is_posted_once_in_general_at_community_time(si
 async def test_a_reminder_goes_to_the_channel_given_and_never_pings_through_its_text(sim: Sim) -> None:
     ani = await animator(sim)
     reply = await sim.command(ani, "remind add", when="2026-12-02T10:00:00+01:00", text="@everyone AG <@&123>",
-                              channel="#annonces")
+                              channel="#Animators")
     assert reply["ok"], reply
     posts = reminder_posts(await sim.advance(by="2d"))
-    assert [p["channel"] for p in posts] == ["annonces"]
+    assert [p["channel"] for p in posts] == ["animators"]
     assert "@everyone" not in posts[0]["text"] and posts[0]["mentions"] == []
 
 
@@ -82,13 +82,37 @@ async def test_missing_text_and_bad_channel_are_invalid(sim: Sim) -> None:
 
 
 @pytest.mark.parametrize("channel", ["📢-annonces", "┃général", "#🎉-fêtes"])
-async def test_channel_names_with_emoji_and_separators_work_on_the_console(sim: Sim, channel: str) -> None:
+async def test_channel_names_with_emoji_and_separators_work_on_the_console(tmp_path: Path, channel: str) -> None:
+    config = config_with(channels={"welcome": "accueil", "general": channel.lstrip("#")})
+    sim = await Sim(tmp_path / "emoji.sqlite", config=config).open()
+    try:
+        ani = await animator(sim)
+        reply = await sim.command(ani, "remind add", when="2026-12-02T10:00", text="Fête", channel=channel)
+        assert reply["ok"], reply
+        assert "#" + channel.lstrip("#") in reply["text"]
+        posts = reminder_posts(await sim.advance(by="2d"))
+        assert [p["channel"] for p in posts] == [channel.lstrip("#")]
+    finally:
+        await sim.close()
+
+
+async def test_a_channel_the_config_does_not_name_is_refused_with_the_known_ones(sim: Sim) -> None:
+    """`channel=annonces` on a community whose config has no such channel: nothing scheduled, nothing
+    posted, a localized error that lists the channels it has; a Discord id (a real channel) still goes."""
     ani = await animator(sim)
-    reply = await sim.command(ani, "remind add", when="2026-12-02T10:00", text="Fête", channel=channel)
-    assert reply["ok"], reply
-    assert "#" + channel.lstrip("#") in reply["text"]
-    posts = reminder_posts(await sim.advance(by="2d"))
-    assert [p["channel"] for p in posts] == [channel.lstrip("#")]
+    await sim.onboard("eva", locale="en")
+    await sim.roles("eva", add=["animator"])
+    reply = await sim.command(ani, "remind add", when="2026-12-02T10:00", text="AG", channel="annonces")
+    assert not reply["ok"] and reply["error"] == "invalid_input", reply
+    assert "pas de salon « annonces »" in reply["text"], reply["text"]
+    assert of(sim.last, "post") == []
+    assert "#general, #welcome, #help-requests, #animators, #mod-log" in reply["text"], reply["text"]
+    english = await sim.command("eva", "remind add", when="2026-12-02T10:00", text="AG", channel="#annonces")
+    assert "no channel “annonces”" in english["text"] and "#general" in english["text"], english["text"]
+    assert (await sim.command(ani, "remind list"))["data"] == {"reminders": []}
+    assert reminder_posts(await sim.advance(by="2d")) == []
+    by_id = await sim.command(ani, "remind add", when="2026-12-04T10:00", text="AG", channel="<#1234>")
+    assert by_id["ok"], by_id
 
 
 async def test_members_cannot_schedule_list_or_remove_reminders(sim: Sim) -> None:

@@ -68,10 +68,19 @@ def local_iso(ctx: Community, epoch: int | None) -> str | None:
     return from_epoch(epoch).astimezone(ctx.tz).isoformat() if epoch is not None else None
 
 
+def known_channels(ctx: Community) -> list[str]:
+    """The channels the community's config names (`[channels]`), general first, each once."""
+    channels = ctx.config.channels
+    return list(dict.fromkeys((channels.general, channels.welcome, channels.help_requests, channels.animators,
+                               channels.mod_log)))
+
+
 def clean_channel(ctx: Community, channel: str | None) -> str:
     """`#general`, `📢-annonces`, a Discord `<#id>` or id → the channel's name or id; general by default.
 
-    An id (what Discord's channel option gives) survives a rename; names stay for text transports."""
+    An id (what Discord's channel option gives: the platform's real channel) survives a rename; a name must
+    be one the config gives, as written there (case aside): a name it does not know would post nowhere
+    anyone reads (a Signal group carries only the configured channels)."""
     if not channel:
         return ctx.config.channels.general
     channel = channel.strip().lstrip("#")
@@ -80,7 +89,14 @@ def clean_channel(ctx: Community, channel: str | None) -> str:
         return found.group(1)
     if not CHANNEL_NAME.match(channel) or has_forbidden_characters(channel, allow_newlines=False):
         raise invalid("reminders.detail.bad_channel", channel=neutralize(channel[:60]))
-    return channel
+    if channel.isdigit():
+        return channel
+    known = known_channels(ctx)
+    for name in known:
+        if name.casefold() == channel.casefold():
+            return name
+    raise invalid("reminders.detail.unknown_channel", channel=neutralize(channel[:60]),
+                  known=", ".join(channel_in_words(name) for name in known))
 
 
 def when_error(reason: str, when: str) -> Exception:
