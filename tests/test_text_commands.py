@@ -238,6 +238,7 @@ def test_the_repl_survives_any_line(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     assert "Traceback" not in proc.stderr.decode()
     assert "c'est top" in out and "encore merci" in out
+    assert "« :join nobody »" in out and '"type": "join"' not in out  # the REPL's own way to join
     assert "not closed" in out and "quote is not closed" in out
     assert "Did you mean “request list”?" in out
     assert "Example: thanks member=alice" in out

@@ -8,6 +8,7 @@ bot/transports/console_platform.py.
 """
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -43,9 +44,10 @@ MAX_ADVANCE = timedelta(days=800)
 class ConsoleServer(ConsoleOutput, ConsolePlatform):
     """The simulated server: prints deliveries through `emit` and holds the engine."""
 
-    def __init__(self, emit: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, emit: Callable[[dict[str, Any]], None], human: bool = False) -> None:
         self.emit = emit
         self.engine: Engine | None = None
+        self.human = human  # the REPL (`:join alice`), else the JSON-lines protocol
 
     def engine_for(self, event: dict[str, Any]) -> Engine:
         """The engine an input is for: its `community` (a network's id), else the first."""
@@ -177,7 +179,13 @@ class ConsoleServer(ConsoleOutput, ConsolePlatform):
         assert self.engine is not None
         ctx = ctx or self.engine.ctx
         return Reply(ok=False, error="not_eligible", data={},
-                     text=ctx.t(locale, "parser.not_joined", user=user[:100]))
+                     text=ctx.t(locale, "parser.not_joined", user=user[:100], join=self.join_line(user[:100])))
+
+    def join_line(self, user: str) -> str:
+        """The `join` this person would type, in the console's own input: a REPL line or a JSON line."""
+        if self.human:
+            return f":join {user}"
+        return json.dumps({"type": "join", "user": user}, ensure_ascii=False)
 
     def _joined_before(self, event: dict[str, Any], ctx: Community) -> datetime | None:
         """`joined_at`: a member who was on the server before the bot (never later than now)."""
@@ -217,7 +225,7 @@ async def run_console(
     else:
         # next to the database: kept after the session (a PostgreSQL database has no folder: here)
         pictures = (Path.cwd() if is_url(db_path) else Path(db_path).resolve().parent) / "pictures"
-        server = ConsoleServer(lambda obj: print_human(out, obj, pictures))
+        server = ConsoleServer(lambda obj: print_human(out, obj, pictures), human=True)
     clock = SimulatedClock(start)
     engine = await Engine.open(config, db_path, clock, server, serves=serves)
     server.engine = engine
