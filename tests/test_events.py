@@ -252,3 +252,24 @@ async def test_the_weekly_digest_lists_the_week_s_events(tmp_path: Path) -> None
     assert "Cette semaine" in digest[0]["text"] and "Apéro du jardin" in digest[0]["text"]
     assert "1 inscrit·e" in digest[0]["text"] and "Trop tard" not in digest[0]["text"]
     await sim.close()
+
+
+async def test_a_finished_or_cancelled_event_invites_nobody_to_join(tmp_path: Path) -> None:
+    """`event show` of an event that is over or cancelled: no « soyez la première personne », no button."""
+    sim = await Sim(tmp_path / "db.sqlite", start=OCTOBER).open()
+    await animator(sim)
+    await sim.onboard("bruno")
+    await sim.onboard("eva", locale="en")
+    soon = (await sim.command("ana", "event new", title="Apéro", when="vendredi 19h"))["data"]["event_id"]
+    later = (await sim.command("ana", "event new", title="Bal", when="samedi 20h"))["data"]["event_id"]
+    coming = await sim.command("bruno", "event show", id=soon)
+    assert "soyez la première personne" in coming["text"] and coming["components"], coming
+    assert (await sim.command("ana", "event cancel", id=later))["ok"]
+    await sim.advance(by="2d")  # Friday's apéro is over
+    for event_id in (soon, later):
+        shown = await sim.command("bruno", "event show", id=event_id)
+        assert shown["ok"] and "première personne" not in shown["text"], shown
+        assert "Aucune inscription." in shown["text"] and "components" not in shown, shown
+        english = await sim.command("eva", "event show", id=event_id)
+        assert "be the first" not in english["text"] and "Nobody signed up." in english["text"], english
+    await sim.close()

@@ -122,9 +122,10 @@ async def event_show(inv: Invocation) -> Reply:
     view = await events.show_event(inv.ctx, inv.options["id"])
     names = [neutralize(p.member.handle) + (f" ({neutralize(p.slot)})" if p.slot else "")
              for p in view.joined if not p.member.erased]
+    joinable = events.open_to_join(inv.ctx, view.event)  # over or cancelled: nobody is invited to join
     text = events.describe(inv.ctx, inv.locale, view) + "\n" + (
         inv.t("events.who_comes", count=len(names), names=inv.ctx.i18n.join(inv.locale, names)) if names
-        else inv.t("events.nobody_yet"))
+        else inv.t("events.nobody_yet" if joinable else "events.nobody_came"))
     data = _summary(inv, view)
     data["participants"] = [p.member.handle for p in view.joined if not p.member.erased]
     zone = events.event_zone(inv.ctx, view.event)
@@ -132,7 +133,7 @@ async def event_show(inv: Invocation) -> Reply:
     if zone.key != inv.ctx.tz.key:
         data["timezone"] = zone.key
     data["status"] = view.event.status
-    components = events.join_components(inv.ctx, inv.locale, view) if view.event.status == "scheduled" else []
+    components = events.join_components(inv.ctx, inv.locale, view) if joinable else []
     return ok(text, data, components=components)
 
 

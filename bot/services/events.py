@@ -214,10 +214,15 @@ async def _tell_participants(tx: aiosqlite.Connection, ctx: Community, view: Eve
         await send_dm(tx, place, member, "event-update", text)
 
 
+def open_to_join(ctx: Community, event: Event) -> bool:
+    """Scheduled and not over: only then may anyone sign up (or be invited to)."""
+    return event.status == "scheduled" and event.end_at > ctx.now_ts()
+
+
 async def join_event(ctx: Community, member: Member, event_id: int, slot: str | None) -> tuple[EventView, str]:
     async with ctx.db.transaction() as tx:
         event = await load_open(tx, ctx, event_id)
-        if event.status != "scheduled" or event.end_at <= ctx.now_ts():
+        if not open_to_join(ctx, event):
             raise conflict("events.detail.over", id=event_id)
         if await events_repo.signed_up_as(tx, event_id, member.platform_id, member.id):  # from another place
             raise conflict("events.detail.already_joined", id=event_id)
