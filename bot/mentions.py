@@ -15,11 +15,18 @@ BIDI_AND_CONTROL = {"Cc", "Cf"}
 _URL = r"(?P<url><[^: >]+:\/[^ >]+>|(?:https?|steam):\/\/[^\s<]+[^<.,:;\"\'\]\s])"
 _MARKDOWN = r"(?P<markdown>[_\\~|\*`]|\[.+\]\(.+\)|^>(?:>>)?\s|^#{1,3}|^\s*-#)"
 _MARKDOWN_RE = re.compile(f"(?:{_URL}|{_MARKDOWN})", re.MULTILINE)
+_MID_LINE = "x"  # a word before the text: what comes after it on the line starts no line
 
 
-def escape_markdown(text: str) -> str:
+def escape_markdown(text: str, line_start: bool = True) -> str:
     """User text shown as typed, never as formatting: `[Cadeau](https://evil.example)` stays a visible
-    bracket and URL, not a masked link in the bot's voice; `# titre` is not a heading."""
+    bracket and URL, not a masked link in the bot's voice; `# titre` is not a heading.
+
+    `line_start=False`: the text goes after other words on a line (`motif : {reason}`), where a `#`, `>`
+    or `-#` of its first line starts no heading, quote or subtext on Discord: an escape there would only
+    show as a stray `\\#` wherever the text is read as written; its later lines start lines, escaped."""
+    if not line_start:
+        return escape_markdown(_MID_LINE + text)[len(_MID_LINE):]
     return _MARKDOWN_RE.sub(lambda m: m["url"] or "\\" + m["markdown"], text)
 
 
@@ -33,6 +40,12 @@ def neutralize(text: str) -> str:
     """User text made inert for every transport before it is placed into a message: it never pings
     (`@` broken) and never restyles the bot's post (Markdown escaped). Transports send it as is."""
     return neutralize_mentions(escape_markdown(text))
+
+
+def neutralize_inline(text: str) -> str:
+    """`neutralize` for text placed after other words on a line (a reason after « motif : »): the same
+    inert text, without line-start escapes its first line does not need (`#1 de la charte`, not `\\#1`)."""
+    return neutralize_mentions(escape_markdown(text, line_start=False))
 
 
 def mention(platform_id: str) -> str:

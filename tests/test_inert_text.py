@@ -83,3 +83,15 @@ async def test_ordinary_emoji_are_welcome_and_control_characters_are_not(sim: Si
     for bad in ("abc\u202edef", "nul\x00", "ad\u200dmin", "esc\x1b[31m"):
         reply = await sim.command("alice", "profile set", bio=bad)
         assert not reply["ok"] and reply["error"] == "invalid_input", (bad, reply)
+
+
+def test_text_placed_mid_line_keeps_its_first_line_as_typed() -> None:
+    """A reason after « motif : » starts no line: its `#`, `>` and `-#` stay as typed; later lines do start
+    lines and are escaped; emphasis, links and pings are made inert as anywhere."""
+    from bot.mentions import neutralize_inline
+
+    assert escape_markdown("#1 > -# x", line_start=False) == "#1 > -# x"
+    assert escape_markdown("#1\n# titre\n> cité", line_start=False) == "#1\n\\# titre\n\\> cité"
+    assert escape_markdown(f"{LINK} *x* https://a.example/_b_", line_start=False) == \
+        "\\" + LINK + " \\*x\\* https://a.example/_b_"
+    assert neutralize_inline("# @everyone _a_") == "# @\u200beveryone \\_a\\_"

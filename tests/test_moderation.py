@@ -222,3 +222,22 @@ def test_export_includes_the_audit_log_and_the_indicators(tmp_path: Path) -> Non
     assert {"active_members", "newcomers", "retention_30d", "requests_opened", "requests_resolved",
             "median_hours_to_first_helper", "unmet_skills"} <= set(indicators)
     assert indicators["days"] == 30 and indicators["last_365_days"]["days"] == 365
+
+
+async def test_a_reason_reads_as_the_moderator_wrote_it_and_stays_inert(sim: Sim) -> None:
+    """`#1 de la charte` after « motif : » is no heading: shown as typed, not `\\#1`; a second line that
+    would be a heading, emphasis, and pings stay escaped and inert, in the mod-log, the DM and the history."""
+    await setup(sim)
+    reason = "#1 de la charte @everyone <@&123>\n# GROS TITRE *gras*"
+    assert (await sim.command("anim", "mod warn", member="y", reason=reason))["ok"]
+    [log] = of(sim.last, "post", kind="mod-log")
+    [dm] = of(sim.last, "dm", kind="warning", user="y")
+    history = (await sim.command("anim", "mod history", member="y"))["text"]
+    for text in (log["text"], dm["text"], history):
+        assert "#1 de la charte" in text and "\\#1" not in text, text
+        assert "\\# GROS TITRE \\*gras\\*" in text and f"@{ZWSP}everyone" in text and "<@&" not in text, text
+    assert log["mentions"] == [] and "motif : #1 de la charte" in log["text"]
+    ani = "anim"
+    rid = (await sim.command(ani, "remind add", when="0 10 * * 1", text="AG"))["data"]["reminder_id"]
+    [added] = of(sim.last, "post", kind="mod-log")
+    assert f"motif : #{rid} " in added["text"] and "\\#" not in added["text"], added["text"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, command, ok
 from bot.errors import invalid
-from bot.mentions import neutralize
+from bot.mentions import neutralize, neutralize_inline
 from bot.services import moderation
 from bot.when_lexicon import WhenError, parse_duration
 
@@ -61,7 +61,7 @@ async def mod_history(inv: Invocation) -> Reply:
         lines.append(inv.t(
             "moderation.history_line", case_id=case.case_id, action=label,
             at=inv.ctx.i18n.datetime(inv.locale, case.at), by=neutralize(case.by or "—"),
-            reason=neutralize(reason) if reason else "—",
+            reason=neutralize_inline(reason) if reason else "—",
         ))
     page = paged(lines, inv.page, HISTORY_LINES)
     text = "\n".join([inv.t("moderation.history_title", member=who, count=len(cases)), *page.items])

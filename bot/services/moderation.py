@@ -15,7 +15,7 @@ import aiosqlite
 from bot.clock import from_epoch
 from bot.context import Community
 from bot.errors import conflict, invalid
-from bot.mentions import neutralize
+from bot.mentions import neutralize, neutralize_inline
 from bot.outbox import apply_timeout, post, send_dm
 from bot.services import limits
 from bot.services.members import member_locale, resolve_member
@@ -74,7 +74,7 @@ async def record_case(
     label, shown_reason = action_words(ctx, loc, action, reason)
     text = ctx.t(loc, "moderation.log_line", case_id=case_id, actor=neutralize(actor.handle), action=label,
                  target=neutralize(target.handle) if target else "—",
-                 reason=neutralize(shown_reason) if shown_reason else "—",
+                 reason=neutralize_inline(shown_reason) if shown_reason else "—",
                  at=ctx.i18n.datetime(loc, ctx.now()))
     if until is not None:
         text += " · " + ctx.t(loc, "moderation.log_until", until=ctx.i18n.datetime(loc, from_epoch(until)))
@@ -102,7 +102,7 @@ async def warn_member(ctx: Community, actor: Member, target_ref: str, reason: st
         loc = member_locale(ctx, target)
         await send_dm(tx, ctx, target, "warning",
                       ctx.t(loc, "moderation.warning_dm", community=ctx.config.community.name,
-                            reason=neutralize(reason)),
+                            reason=neutralize_inline(reason)),
                       private_text=ctx.t(loc, "moderation.private_fallback"), urgent=True)
     return case_id, target
 
@@ -123,7 +123,7 @@ async def timeout_member(
         loc = member_locale(ctx, target)
         text = ctx.t(loc, "moderation.timeout_dm", community=ctx.config.community.name,
                      until=ctx.i18n.datetime(loc, until),
-                     reason=neutralize(reason) if reason else ctx.t(loc, "moderation.no_reason"))
+                     reason=neutralize_inline(reason) if reason else ctx.t(loc, "moderation.no_reason"))
         await send_dm(tx, ctx, target, "warning", text, private_text=ctx.t(loc, "moderation.private_fallback"),
                       urgent=True)
     return case_id, until, target

@@ -21,7 +21,7 @@ import aiosqlite
 from bot.context import Community
 from bot.errors import DomainError, conflict, denied, invalid, not_found, rate_limited
 from bot.live import shown_name
-from bot.mentions import mention, neutralize
+from bot.mentions import mention, neutralize, neutralize_inline
 from bot.outbox import post, send_dm
 from bot.scheduler import Job, cron, period_hour
 from bot.services import limits, network_requests
@@ -265,7 +265,7 @@ async def close_request(ctx: Community, animator: Member, request_id: int, reaso
             rloc = member_locale(ctx, requester)
             await send_dm(tx, ctx, requester, "request-update",
                           ctx.t(rloc, "requests.closed_for_requester", title=neutralize(request.title),
-                                id=request.id, reason=neutralize(reason)),
+                                id=request.id, reason=neutralize_inline(reason)),
                           fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id))
         await request_changed(tx, ctx, request.id)
         closed = await requests_repo.by_id(tx, ctx.guild_id, request.id)
