@@ -273,3 +273,16 @@ async def test_a_finished_or_cancelled_event_invites_nobody_to_join(tmp_path: Pa
         english = await sim.command("eva", "event show", id=event_id)
         assert "be the first" not in english["text"] and "Nobody signed up." in english["text"], english
     await sim.close()
+
+
+async def test_a_bad_choice_names_the_values_it_takes_in_words(tmp_path: Path) -> None:
+    sim = await Sim(tmp_path / "db.sqlite", start=OCTOBER).open()
+    await animator(sim)
+    await sim.onboard("eva", locale="en")
+    await sim.roles("eva", add=["animator"])
+    fr = await sim.command("ana", "event new", title="x", when="demain 9h", kind="party")
+    assert fr["error"] == "invalid_input"
+    assert "l'option « kind » prend l'une de ces valeurs : session, deepening, gathering, shift." in fr["text"], fr
+    en = await sim.command("eva", "event new", title="x", when="demain 9h", kind="party")
+    assert "the option “kind” must be one of: session, deepening, gathering, shift." in en["text"], en
+    await sim.close()
