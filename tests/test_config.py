@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import Config, ConfigError, load_config, parse_config
+from tests.network_config import network_toml
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 
@@ -40,9 +41,8 @@ def test_the_example_config_names_every_setting() -> None:
 def test_the_example_plus_a_network_section_and_communities_is_a_network(tmp_path: Path) -> None:
     """Issue 22's contract: a network config is today's config plus [network] and [[communities]]."""
     config = tmp_path / "network.toml"
-    config.write_text(EXAMPLE.read_text(encoding="utf-8") + '\n[network]\nname = "Réseau"\n\n[[communities]]\n'
-                      'id = "lilas"\nname = "Les Lilas"\n\n[[communities]]\nid = "quai"\nname = "Le Quai"\n'
-                      'group = "c2lnbmFsLWdyb3VwLWR1LXF1YWktMDEyMzQ1Njc4OTA="\n', encoding="utf-8")
+    config.write_text(EXAMPLE.read_text(encoding="utf-8")
+                      + network_toml("lilas", "quai", name="Réseau", bound={"lilas": ""}), encoding="utf-8")
     loaded = load_config(config)
     assert loaded.network.name == "Réseau" and [c.id for c in loaded.communities] == ["lilas", "quai"]
 

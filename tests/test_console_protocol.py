@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from tests.harness import Sim, of
+from tests.network_config import network_toml
 from tests.pg_support import entraide
 
 START = "2026-12-01T09:00:00+01:00"
@@ -106,26 +107,7 @@ async def test_commit_then_crash_before_delivery_delivers_at_restart(sim: Sim) -
     assert [o["text"] for o in of(sim.startup, "post", kind="reminder")] == ["committed, not yet delivered"]
 
 
-NETWORK_TOML = """
-[network]
-name = "Réseau des tiers-lieux"
-
-[[communities]]
-id = "lilas"
-name = "Les Lilas"
-guild_id = "111111111111111111"
-
-[[communities]]
-id = "ours"
-name = "La Tanière"
-guild_id = "222222222222222222"
-locale = "en"
-
-[[communities]]
-id = "quai"
-name = "Le Quai"
-group = "cXVhaS1ncm91cC1lbnRyYWlkZS0wMDAwMDAwMDAwMDAwMDA="
-"""
+NETWORK_TOML = network_toml(ours='locale = "en"')
 
 
 def test_a_network_config_routes_inputs_by_community_and_outputs_name_it(tmp_path: Path) -> None:

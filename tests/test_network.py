@@ -12,10 +12,7 @@ from bot.config import Config, ConfigError, parse_config
 from bot.network_config import community_configs, is_network
 from storage import jobs as jobs_repo
 from tests.harness import Sim, of
-
-LILAS_GUILD = "111111111111111111"
-OURS_GUILD = "222222222222222222"
-QUAI_GROUP = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG="
+from tests.network_config import LILAS_GUILD, OURS_GUILD, QUAI_GROUP, network_toml
 
 NETWORK: dict[str, Any] = {
     "community": {"name": "Entraide", "timezone": "Europe/Paris"},
@@ -236,32 +233,11 @@ path = "{tmp_path / 'n.sqlite'}"
 
 [channels]
 general = "agora"
-
-[network]
-name = "Réseau des tiers-lieux"
-
-[[communities]]
-id = "lilas"
-name = "Les Lilas"
-guild_id = "{LILAS_GUILD}"
-
-[[communities]]
-id = "ours"
-name = "La Tanière"
-guild_id = "{ours_guild}"
+''' + network_toml(bound={"ours": f'guild_id = "{ours_guild}"'}, ours=f'''
 charter_file = "{ours_charter}"
 timezone = "Europe/Brussels"
 roles = {{ animators = ["anim", "coord"] }}
-
-[[communities]]
-id = "quai"
-name = "Le Quai"
-group = "{QUAI_GROUP}"
-
-[[communities]]
-id = "essai"
-name = "Essai"
-''', encoding="utf-8")
+''') + '\n[[communities]]\nid = "essai"\nname = "Essai"\n', encoding="utf-8")
         return str(path)
 
     assert main(["check-config", "--config", written()]) == 0

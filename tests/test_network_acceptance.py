@@ -11,34 +11,15 @@ from typing import Any
 import pytest
 
 from tests.console_process import ROOT, Console, of_type, onboard
+from tests.network_config import network_toml
 
 START = "2026-12-01T09:00:00+01:00"  # a Tuesday, Europe/Paris
-GROUP = "c2lnbmFsLWdyb3VwLWR1LXF1YWktMDEyMzQ1Njc4OTA="
-NETWORK = f"""
-[network]
-name = "Réseau des tiers-lieux"
-
-[[communities]]
-id = "lilas"
-name = "Les Lilas"
-guild_id = "111111111111111111"
-
-[[communities]]
-id = "ours"
-name = "La Tanière"
-guild_id = "222222222222222222"
-
-[[communities]]
-id = "quai"
-name = "Le Quai"
-group = "{GROUP}"
-"""
 
 
 def network_config(tmp_path: Path, extra: str = "") -> Path:
     """Today's config plus the network (and `extra` lines inside [network])."""
     path = tmp_path / "network.toml"
-    text = NETWORK.replace('name = "Réseau des tiers-lieux"\n', f'name = "Réseau des tiers-lieux"\n{extra}')
+    text = network_toml(network=extra)
     path.write_text((ROOT / "config.example.toml").read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
     return path
 

@@ -13,33 +13,14 @@ import pytest
 from bot.cli import main
 from storage.database import open_database
 from tests.harness import Sim, of
-from tests.test_network import LILAS_GUILD, OURS_GUILD, QUAI_GROUP, network_config
+from tests.network_config import LILAS_GUILD, OURS_GUILD, network_toml
+from tests.test_network import network_config
 
-CONFIG = f"""
+CONFIG = """
 [community]
 name = "Entraide"
 timezone = "Europe/Paris"
-
-[network]
-name = "Réseau des tiers-lieux"
-
-[[communities]]
-id = "lilas"
-name = "Les Lilas"
-guild_id = "{LILAS_GUILD}"
-
-[[communities]]
-id = "ours"
-name = "La Tanière"
-guild_id = "{OURS_GUILD}"
-locale = "en"
-
-[[communities]]
-id = "quai"
-name = "Le Quai"
-group = "{QUAI_GROUP}"
-timezone = "America/Montreal"
-"""
+""" + network_toml(ours='locale = "en"', quai='timezone = "America/Montreal"')
 
 
 async def _in(sim: Sim, community: str, event: dict[str, Any]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from bot.clock import SimulatedClock
 from bot.config import Config, ConfigError, parse_config
 from bot.run_choice import choose
 from storage.database import DatabaseError
+from tests.network_config import network_toml
 
 GROUP = "cXVhaS1ncm91cC1lbnRyYWlkZS0wMDAwMDAwMDAwMDAwMDA="
 
@@ -127,19 +128,7 @@ def test_a_mixed_network_without_its_signal_account_says_how_to_run_discord_alon
 
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     config = tmp_path / "config.toml"
-    config.write_text('''[network]
-name = "Réseau"
-
-[[communities]]
-id = "lilas"
-name = "Les Lilas"
-guild_id = "111111111111111111"
-
-[[communities]]
-id = "quai"
-name = "Le Quai"
-group = "cXVhaS1ncm91cC1lbnRyYWlkZS0wMDAwMDAwMDAwMDAwMDA="
-''', encoding="utf-8")
+    config.write_text(network_toml("lilas", "quai", name="Réseau"), encoding="utf-8")
     db = str(tmp_path / "network.sqlite")
     assert main(["run", "--config", str(config), "--db", db]) == EXIT_USAGE
     said = capsys.readouterr().err
@@ -177,24 +166,7 @@ def test_console_serves_the_communities_it_is_given(tmp_path: Path) -> None:
         console_serves(Config(), "main")
 
     path = tmp_path / "config.toml"
-    path.write_text(f'''[network]
-name = "Réseau"
-
-[[communities]]
-id = "lilas"
-name = "Les Lilas"
-guild_id = "111111111111111111"
-
-[[communities]]
-id = "ours"
-name = "La Tanière"
-guild_id = "222222222222222222"
-
-[[communities]]
-id = "quai"
-name = "Le Quai"
-group = "{GROUP}"
-''', encoding="utf-8")
+    path.write_text(network_toml(name="Réseau"), encoding="utf-8")
     db = tmp_path / "network.sqlite"
     quai = _console(path, db, "--communities", "quai")
     try:
