@@ -70,7 +70,8 @@ class PgDatabase:
             for raw in opened:
                 if not isinstance(raw, BaseException):
                     await raw.close()
-            raise failed[0]
+            from storage.database import DatabaseError  # one sentence for the command line, not a traceback
+            raise DatabaseError(f"PostgreSQL cannot be used at {redact(self.url)}: {failed[0]}") from failed[0]
         raws = list(opened)
         await asyncio.gather(*(_setup(raw) for raw in raws))
         ids = frozenset(await self._id_tables(raws[0]))
