@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.context import Community
 from bot.mentions import mention, neutralize
+from bot.services.members import is_animator
 from bot.services.skills import canonical
 from storage import network_shared as network_repo
 
@@ -86,9 +87,18 @@ def network_name(ctx: Community) -> str:
 
 
 def is_network_animator(ctx: Community, platform_id: str, roles: frozenset[str] = frozenset()) -> bool:
-    """A network animator, as `[network] animators` says (a user id or one of their roles)."""
-    check = getattr(network_of(ctx), "is_animator", None)
-    return bool(check(platform_id, roles)) if check is not None else False
+    """A network animator, as `[network] animators` says (a user id or one of their roles). With nobody named
+    there, the home community's animators are the network's: its digest goes to their channel already, and a
+    network written as `[network] name` and its communities alone still has someone to read its view."""
+    net = network_of(ctx)
+    check = getattr(net, "is_animator", None)
+    if check is None:
+        return False
+    if check(platform_id, roles):
+        return True
+    home = getattr(net, "home", None)
+    return (not getattr(net, "animators", None) and home is not None and is_network(ctx)
+            and community_id(ctx) == community_id(home) and is_animator(ctx, frozenset(roles)))
 
 
 def setting(ctx: Community, name: str, default: Any) -> Any:

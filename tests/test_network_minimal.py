@@ -1,0 +1,64 @@
+"""A network written in the issue's minimal shape and nothing more: today's config plus `[network] name`
+and `[[communities]]` entries holding only `id` and `name` (no bindings, no network animators named),
+driven as a process the way acceptance scenarios drive it; on PostgreSQL too (`make test-pg`)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.console_process import ROOT, Console, of_type, onboard
+
+START = "2026-12-01T09:00:00+01:00"  # a Tuesday, Europe/Paris
+MINIMAL = """
+[network]
+name = "Réseau des tiers-lieux"
+
+[[communities]]
+id = "lilas"
+name = "Les Lilas"
+
+[[communities]]
+id = "ours"
+name = "La Tanière"
+
+[[communities]]
+id = "quai"
+name = "Le Quai"
+"""
+
+
+@pytest.fixture
+def net(tmp_path: Path) -> Any:
+    config = tmp_path / "network.toml"
+    config.write_text((ROOT / "config.example.toml").read_text(encoding="utf-8") + MINIMAL, encoding="utf-8")
+    c = Console(tmp_path / "network.sqlite", START, config)
+    yield c
+    c.close()
+
+
+def test_with_no_network_animators_named_the_home_communitys_animators_read_the_network(net: Console) -> None:
+    onboard(net, "anna", "lilas")
+    net.send({"type": "roles", "user": "anna", "add": ["animator"]}, "lilas")
+    onboard(net, "olga", "ours")
+    net.send({"type": "roles", "user": "olga", "add": ["animator"]}, "ours")
+    onboard(net, "zoe", "ours", skills="plomberie", network=True)
+    onboard(net, "yann", "quai", skills="plomberie")  # shares nothing
+    onboard(net, "alice")  # no community: the first one
+    view = net.command("anna", "vitality", network=True)
+    assert view["ok"] and view["community"] == "lilas", view
+    assert [c["community"] for c in view["data"]["communities"]] == ["lilas", "ours", "quai"], view
+    assert view["data"]["totals"]["members"] == 5 and "yann" not in str(view), view
+    # another community's animator is not the network's; a member is not either
+    elsewhere = net.command("olga", "vitality", "ours", network=True)
+    assert not elsewhere["ok"] and elsewhere["error"] == "permission_denied", elsewhere
+    member = net.command("alice", "vitality", network=True)
+    assert not member["ok"] and member["error"] == "permission_denied", member
+    # the home community's own view is unchanged
+    local = net.command("anna", "vitality", "lilas")
+    assert local["ok"] and "communities" not in local["data"], local
+    outs = net.advance(until="2026-12-07T09:30:00+01:00")  # Monday 9:00: the network digest, to them
+    digests = of_type(outs, "post", kind="network-digest")
+    assert [(d["community"], d["channel"]) for d in digests] == [("lilas", "animators")], outs
+    assert "yann" not in str(digests)
