@@ -69,6 +69,7 @@ async def copy_database(source: Database, target: PgDatabase, say: Callable[[str
         if table not in done and (await target.fetchone(f"SELECT EXISTS (SELECT 1 FROM {table})"))[0]:
             raise DatabaseError(f"{redact(target.url)} is not empty (table {table} has rows): migrate-to copies "
                                 "into an empty database only")
+    await _same_source(source, target, done)
     counts = dict(done)
     for table in await _tables_in_order(target, names):
         if table in done:
@@ -76,6 +77,18 @@ async def copy_database(source: Database, target: PgDatabase, say: Callable[[str
             continue
         counts[table] = await _copy_table(source, target, table, say)
     return counts
+
+
+async def _same_source(source: Database, target: PgDatabase, done: dict[str, int]) -> None:
+    """A run resumes the copy of the file it began with, unchanged: a table copied before must still hold
+    as many rows (another file, or the bot run on this one meanwhile, would leave a mixed copy reported good)."""
+    for table, rows in sorted(done.items()):
+        now = (await source.fetchone(f"SELECT COUNT(*) FROM {table}"))[0]
+        if now != rows:
+            raise DatabaseError(
+                f"{redact(target.url)} holds part of another copy: table {table} had {rows} rows when it was copied, "
+                f"the SQLite file has {now} now (another file, or the bot ran on it since). migrate-to resumes the "
+                "copy of one unchanged file: copy into a new empty database")
 
 
 async def _copy_table(source: Database, target: PgDatabase, table: str, say: Callable[[str], None]) -> int:

@@ -82,3 +82,33 @@ async def test_a_community_moved_to_postgresql_answers_the_same(tmp_path: Path, 
             await pg_support.drop_url(other)
     finally:
         await pg_support.drop_url(url)
+
+
+async def test_a_copy_resumed_from_another_or_a_changed_file_is_refused(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Resuming is for the file the copy began with: another file, or the same one after the bot ran on it,
+    would leave a mixed copy reported as checked."""
+    monkeypatch.setattr(storage.database, "path_to_url", None)
+    first, other = tmp_path / "first.sqlite", tmp_path / "other.sqlite"
+    for path, count in ((first, 3), (other, 5)):
+        sim = await Sim(path).open()
+        for i in range(count):
+            await sim.onboard(f"m{i}", skills="plomberie")
+        await sim.close()
+    url = await pg_support.fresh_database()
+    try:
+        assert migrate_to(url, first).returncode == 0
+        mixed = migrate_to(url, other)
+        assert mixed.returncode != 0 and "Traceback" not in mixed.stderr, mixed.stderr
+        assert "new empty database" in mixed.stderr and "Copied" not in mixed.stdout, (mixed.stdout, mixed.stderr)
+        sim = await Sim(first).open()  # the bot went on running on the file
+        await sim.onboard("late")
+        await sim.close()
+        changed = migrate_to(url, first)
+        assert changed.returncode != 0 and "new empty database" in changed.stderr, changed.stderr
+        moved = await Sim(url).open()
+        try:
+            assert len((await moved.command("m0", "directory", skill="plomberie"))["data"]["members"]) == 3
+        finally:
+            await moved.close()
+    finally:
+        await pg_support.drop_url(url)
