@@ -62,3 +62,17 @@ def test_with_no_network_animators_named_the_home_communitys_animators_read_the_
     digests = of_type(outs, "post", kind="network-digest")
     assert [(d["community"], d["channel"]) for d in digests] == [("lilas", "animators")], outs
     assert "yann" not in str(digests)
+
+
+def test_a_community_given_as_null_is_the_first_one_as_when_absent(net: Console) -> None:
+    """`"community": null` reads as an absent optional field (a driver filling every field), not as a place
+    named "None"."""
+    outs = net.send({"type": "join", "user": "alice", "locale": "fr", "community": None})
+    assert not of_type(outs, "protocol_error") and of_type(outs, "dm", user="alice", community="lilas"), outs
+    outs = net.send({"type": "click", "user": "alice", "custom_id": "charter:accept", "community": None})
+    [accepted] = of_type(outs, "reply")
+    assert accepted["ok"] and accepted["community"] == "lilas", outs
+    outs = net.send({"type": "command", "user": "alice", "command": "profile show", "options": {},
+                     "community": None})
+    [shown] = of_type(outs, "reply")
+    assert shown["ok"] and shown["community"] == "lilas" and not of_type(outs, "protocol_error"), outs

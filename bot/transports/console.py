@@ -52,7 +52,7 @@ class ConsoleServer(ConsoleOutput, ConsolePlatform):
     def engine_for(self, event: dict[str, Any]) -> Engine:
         """The engine an input is for: its `community` (a network's id), else the first."""
         assert self.engine is not None
-        if "community" not in event:
+        if event.get("community") is None:  # absent or null: the first community
             return self.engine
         wanted = event["community"]
         engine = self.engine.for_community(wanted) if isinstance(wanted, str) else None
@@ -91,7 +91,7 @@ class ConsoleServer(ConsoleOutput, ConsolePlatform):
         if not isinstance(user, str) or not user.strip() or len(user) > 100:
             raise ProtocolError("this event needs a 'user' (a handle)")
         known = await console_server.member_user(engine.ctx.db.reader, engine.ctx.guild_id, user)
-        if known is None and kind in ("command", "click") and "community" not in event:
+        if known is None and kind in ("command", "click") and event.get("community") is None:
             engine, known = await self._home_of(user, engine)
             ctx = engine.ctx
         user = known or user  # `Nina` is the member `nina`, never a second one
