@@ -24,22 +24,32 @@ _SPEAKS = "(" + " OR ".join(
     f" OR (:more_languages AND EXISTS (SELECT 1 FROM json_each(:languages) l WHERE instr({_SPOKEN}, ',' || l.value "
     "|| ',') > 0)))")
 
-# The per-request filters, cheapest first. Pings are counted only for members whose last ping
-# (member.last_pinged_at, kept equal to MAX(request_ping.at) by triggers) falls inside the window.
-_ELIGIBLE = """m.id != :requester_id
-      AND m.id NOT IN (SELECT value FROM json_each(:exclude))
+# The member's quiet hours, the community's night for a member who set none.
+_QUIET_START = "CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN :night_start ELSE m.quiet_start END"
+_QUIET_END = "CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN :night_end ELSE m.quiet_end END"
+# Awake: the local hour h is outside [start, end), read around the clock: quiet exactly when
+# (h - start) mod 24 < (end - start) mod 24 (start < end: start <= h < end; start > end: the night
+# wraps midnight, h >= start or h < end; start = end: never quiet). One expression, each hour read
+# once, where a subquery per member cost a co-routine. Hours are 0-23 (profiles.parse_quiet_hours,
+# the config's night); tests/test_routing_fastpath.py checks every (hour, start, end) against the plain rule.
+_AWAKE = (f"(:urgent OR ({_LOCAL_HOUR} - {_QUIET_START} + 24) % 24 >= "
+          f"({_QUIET_END} - {_QUIET_START} + 24) % 24)")
+
+# Fewer than :fatigue_cap pings since :fatigue_since. Pings are counted only for members whose last
+# ping (member.last_pinged_at, kept equal to MAX(request_ping.at) by triggers) falls inside the
+# window, and never beyond the cap (a member asked often has many pings: reading :fatigue_cap tells).
+_RESTED = ("(CASE WHEN {last} > :fatigue_since THEN (SELECT COUNT(*) FROM (SELECT 1 FROM request_ping p "
+           "WHERE p.helper_id = {id} AND p.at > :fatigue_since LIMIT :fatigue_cap) f) ELSE 0 END) < :fatigue_cap")
+
+# The per-request filters, cheapest first. The exclusion list is nearly always empty: it is read
+# only when it is not.
+_ELIGIBLE = f"""m.id != :requester_id
+      AND (:exclude = '[]' OR m.id NOT IN (SELECT value FROM json_each(:exclude)))
       AND NOT EXISTS (SELECT 1 FROM request_ping p WHERE p.request_id = :request_id AND p.helper_id = m.id)
       AND NOT EXISTS (SELECT 1 FROM request_helper h WHERE h.request_id = :request_id AND h.helper_id = m.id)
-      AND (CASE WHEN m.last_pinged_at > :fatigue_since THEN (SELECT COUNT(*) FROM request_ping p
-                WHERE p.helper_id = m.id AND p.at > :fatigue_since) ELSE 0 END) < :fatigue_cap
+      AND {_RESTED.format(last="m.last_pinged_at", id="m.id")}
       AND (:languages = '[]' OR TRIM(m.languages) = '' OR {_SPEAKS})
-      AND (:urgent OR NOT EXISTS (
-            SELECT 1 FROM (SELECT {_LOCAL_HOUR} AS hour,
-                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN :night_start ELSE m.quiet_start END AS qs,
-                CASE WHEN m.quiet_start IS NULL OR m.quiet_end IS NULL THEN :night_end ELSE m.quiet_end END AS qe) h
-            WHERE (h.qs < h.qe AND h.hour >= h.qs AND h.hour < h.qe)
-               OR (h.qs > h.qe AND (h.hour >= h.qs OR h.hour < h.qe))))"""
-_ELIGIBLE = _ELIGIBLE.replace("{_LOCAL_HOUR}", _LOCAL_HOUR).replace("{_SPEAKS}", _SPEAKS)
+      AND {_AWAKE}"""
 
 _SKILLS = ("(SELECT COUNT(*) FROM member_skill x WHERE x.member_id = m.id AND x.kind = 'offer' "
            "AND x.skill_id IN (SELECT skill_id FROM wanted))")

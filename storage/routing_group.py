@@ -3,7 +3,7 @@ set of the requested skills, the best :limit of their union ranked exactly (proo
 from __future__ import annotations
 
 from storage import members as members_repo
-from storage.routing_filters import _ELIGIBLE, _MEMBER_COLUMNS, _ORDER, _RECENT, _ROUTABLE, _SKILLS
+from storage.routing_filters import _ELIGIBLE, _MEMBER_COLUMNS, _ORDER, _RESTED, _ROUTABLE
 
 # Requests for up to GROUP_SKILLS skills (nearly all) take GROUP_SQL below; more take MANY_SKILLS_SQL.
 GROUP_SKILLS = 3
@@ -48,18 +48,21 @@ def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
     name = "g" + "".join(map(str, group))
     source = _group_source(group, name)
     if ordered:
-        return _group_ctes_ordered(name, source)
-    return f"""{name}_walk(id) AS MATERIALIZED (
-    SELECT m.id FROM (
-        SELECT id FROM (SELECT o.member_id AS id FROM {source} AND o.walk_pinged_at IS NULL
+        return _group_ctes_ordered(name, source, len(group))
+    return f"""{name}_walk(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
+    SELECT m.id, {len(group)}, z.recent, z.last_ping, z.joined_at FROM (
+        SELECT * FROM (SELECT o.member_id AS id, 0 AS recent, o.walk_pinged_at AS last_ping,
+                o.walk_joined_at AS joined_at FROM {source} AND o.walk_pinged_at IS NULL
             ORDER BY o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED})
         UNION ALL
-        SELECT id FROM (SELECT o.member_id AS id FROM {source} AND o.walk_pinged_at <= :fair_since
+        SELECT * FROM (SELECT o.member_id AS id, 0 AS recent, o.walk_pinged_at AS last_ping,
+                o.walk_joined_at AS joined_at FROM {source} AND o.walk_pinged_at <= :fair_since
             ORDER BY o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED})
         UNION ALL
-        SELECT id FROM (SELECT o.member_id AS id, (SELECT COUNT(*) FROM request_ping p
-                WHERE p.helper_id = o.member_id AND p.at > :fair_since) AS recent
-            FROM {source} AND o.walk_pinged_at > :fair_since
+        SELECT * FROM (SELECT o.member_id AS id, (SELECT COUNT(*) FROM request_ping p
+                WHERE p.helper_id = o.member_id AND p.at > :fair_since) AS recent, o.walk_pinged_at AS last_ping,
+                o.walk_joined_at AS joined_at
+            FROM {source} AND o.walk_pinged_at > :fair_since AND {_OFFER_RESTED}
             ORDER BY recent, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED})) z
     CROSS JOIN member m ON m.id = z.id
     WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
@@ -67,7 +70,7 @@ def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
 ),"""
 
 
-def _group_ctes_ordered(name: str, source: str) -> str:
+def _group_ctes_ordered(name: str, source: str, size: int) -> str:
     """_group_ctes for engines that keep no row order without ORDER BY (PostgreSQL). Each arm is cut
     at :limit eligible members in its own explicit order, which is its walk index's order (the
     index's leading key columns are constant in the scan, so PostgreSQL reads the index in order and
@@ -91,19 +94,24 @@ def _group_ctes_ordered(name: str, source: str) -> str:
     SELECT m.id, o.recent, o.walk_pinged_at, o.walk_joined_at, o.member_id FROM (
         SELECT o.member_id, o.walk_pinged_at, o.walk_joined_at, (SELECT COUNT(*) FROM request_ping p
             WHERE p.helper_id = o.member_id AND p.at > :fair_since) AS recent
-        FROM {source} AND o.walk_pinged_at > :fair_since
+        FROM {source} AND o.walk_pinged_at > :fair_since AND {_OFFER_RESTED}
           AND (SELECT COUNT(*) FROM {name}_a1) + (SELECT COUNT(*) FROM {name}_a2) < :limit
         ORDER BY recent, o.walk_pinged_at, o.walk_joined_at, o.member_id) o {member}
     ORDER BY o.recent, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT :limit
 ),
-{name}_walk(id) AS MATERIALIZED (
-    SELECT id FROM (SELECT id, 1 AS arm, k1, k2, 0 AS k3, 0 AS k4 FROM {name}_a1
-        UNION ALL SELECT id, 2, k1, k2, k3, 0 FROM {name}_a2
-        UNION ALL SELECT id, 3, k1, k2, k3, k4 FROM {name}_a3) w
+{name}_walk(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
+    SELECT id, {size}, recent, last_ping, joined_at FROM (
+        SELECT id, 1 AS arm, k1, k2, 0 AS k3, 0 AS k4, 0 AS recent, NULL AS last_ping, k1 AS joined_at FROM {name}_a1
+        UNION ALL SELECT id, 2, k1, k2, k3, 0, 0, k1, k2 FROM {name}_a2
+        UNION ALL SELECT id, 3, k1, k2, k3, k4, k1, k2, k3 FROM {name}_a3) w
     ORDER BY arm, k1, k2, k3, k4 LIMIT :limit
 ),"""
 
 
+# Arm 3 reads only offers whose member is under the fatigue cap (the walk's copy of the last ping
+# first): among the members pinged inside the fairness window, who are then sorted by their count
+# of pings there, those asked most are usually the tired ones, and they are left out before counting.
+_OFFER_RESTED = _RESTED.format(last="o.walk_pinged_at", id="o.member_id")
 # A LIMIT keeps each ordered arm a subquery of its own, read in its ORDER BY (never flattened away).
 _UNBOUNDED = 1 << 62
 _RANK_COLUMN = len(members_repo.MEMBER_COLUMNS.split(",")) + 1
@@ -119,14 +127,13 @@ WITH wanted(skill_id, offers, pos) AS MATERIALIZED (
 shape(n) AS MATERIALIZED (SELECT COUNT(*) FROM wanted),
 {chr(10).join(_group_key(g) for g in groups)}
 {chr(10).join(_group_ctes(g, ordered) for g in groups)}
-candidate(id) AS MATERIALIZED (
-    {" UNION ".join(f"SELECT id FROM {n}_walk" for n in names)}
+candidate(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
+    SELECT id, MAX(skills), MIN(recent), MIN(last_ping), MIN(joined_at) FROM (
+        {" UNION ALL ".join(f"SELECT * FROM {n}_walk" for n in names)}) found
+    GROUP BY id
 ),
-best(id, skills, recent, last_ping, joined_at, rank) AS MATERIALIZED (
-    SELECT id, skills, recent, last_ping, joined_at, ROW_NUMBER() OVER (ORDER BY {_ORDER}) FROM (
-        SELECT m.id, {_SKILLS} AS skills, {_RECENT} AS recent, m.last_pinged_at AS last_ping, m.joined_at
-        FROM candidate c JOIN member m ON m.id = c.id)
-    ORDER BY {_ORDER} LIMIT :limit
+best(id, rank) AS MATERIALIZED (
+    SELECT id, ROW_NUMBER() OVER (ORDER BY {_ORDER}) FROM candidate ORDER BY {_ORDER} LIMIT :limit
 )
 SELECT {_MEMBER_COLUMNS}, best.rank FROM best JOIN member m ON m.id = best.id
 UNION ALL
@@ -152,5 +159,13 @@ offers, member_skill_offer_walk; two: member_offer_pair, 0033; three: the pair o
 offered, filtered by the third) a walk takes the first :limit eligible members in fairness order and
 stops; the best :limit of the union of the walks, ranked exactly, are the answer. Members with no
 ping in the window (0 recent pings) come first, already in index order; the others are sorted only
-when a walk reaches them. With more skills a last row of NULLs says so: route_candidates then runs
-MANY_SKILLS_SQL."""
+when a walk reaches them (and only those under the fatigue cap, which the walk would drop anyway).
+
+The union is ranked from what the walks read, without reading a member row or counting again: each
+walk carries its group's size as the share, its recent pings (0 in the first two arms, counted in the
+third) and the index's copies of the last ping and seniority (equal to the member's, 0032), and a
+member found by several walks keeps the largest size. That share is exact for each of the best
+:limit (M is in the walk of G, its own set, and in no larger one); a member found only by walks of
+smaller sets gets a smaller share than theirs, so ranks no better than they truly do: below every one
+of the best :limit, whose keys are exact. With more skills a last row of NULLs says so:
+route_candidates then runs MANY_SKILLS_SQL."""

@@ -17,6 +17,7 @@ from storage import members as members_repo
 from storage import requests as requests_repo
 from storage import routing as routing_repo
 from storage.routing import RouteParams
+from storage.routing_filters import _AWAKE
 from tests.harness import Sim
 
 DAY = 86400
@@ -100,17 +101,17 @@ async def ids_of(members: list[members_repo.Member]) -> list[int]:
     return [m.id for m in members]
 
 
-@pytest.mark.parametrize("seed,size", [(1, 400), (2, 1500), (3, 3000)])
-async def test_fast_routing_equals_the_reference_query(sim: Sim, seed: int, size: int) -> None:
-    rng = random.Random(seed)
+async def _compare(sim: Sim, rng: random.Random, ids: list[int], requests: list[int],
+                   caps: tuple[int, ...] = (1, 2, 5, 50)) -> tuple[int, int, set[int], list[list[int]]]:
+    """Each request at four random moments, windows, caps and limits: the fast statements' choice
+    (MANY_SKILLS_SQL with each walk tunable) equals the reference query's. Returns how many choices
+    were compared, how many found someone, the request shapes met and the choices."""
     ctx = sim.ctx
     now = ctx.now_ts()
-    async with ctx.db.transaction() as tx:
-        ids = await build_community(tx, ctx.guild_id, now, rng, size)
-        requests = [await new_request(tx, ctx.guild_id, now, rng, ids) for _ in range(40)]
     conn = ctx.db.reader
     checked = walked = 0
     shapes: set[int] = set()
+    choices: list[list[int]] = []
     for request_id in requests:
         request = await requests_repo.by_id(conn, ctx.guild_id, request_id)
         assert request is not None and request.requester_id is not None
@@ -125,7 +126,7 @@ async def test_fast_routing_equals_the_reference_query(sim: Sim, seed: int, size
             when = now + rng.randrange(-DAY, 10 * DAY)
             params = at_time(base, when, rng.choice((14, 7, 30)), rng.choice((7, 3, 14)),
                              rng.choice(("Europe/Paris", "Asia/Tokyo")))
-            params = replace(params, limit=rng.choice((1, 3, 3, 10)), fatigue_cap=rng.choice((1, 2, 5, 50)),
+            params = replace(params, limit=rng.choice((1, 3, 3, 10)), fatigue_cap=rng.choice(caps),
                              urgent=rng.random() < 0.3,
                              exclude=tuple(rng.sample(ids, 3)) if rng.random() < 0.2 else ())
             expected = await ids_of(await routing_repo.route_candidates_reference(conn, params))
@@ -135,8 +136,67 @@ async def test_fast_routing_equals_the_reference_query(sim: Sim, seed: int, size
                 assert got == expected, (request_id, walk_from, budget, params)
                 checked += 1
             walked += bool(expected)
+            choices.append(expected)
+    return checked, walked, shapes, choices
+
+
+@pytest.mark.parametrize("seed,size", [(1, 400), (2, 1500), (3, 3000)])
+async def test_fast_routing_equals_the_reference_query(sim: Sim, seed: int, size: int) -> None:
+    rng = random.Random(seed)
+    ctx = sim.ctx
+    now = ctx.now_ts()
+    async with ctx.db.transaction() as tx:
+        ids = await build_community(tx, ctx.guild_id, now, rng, size)
+        requests = [await new_request(tx, ctx.guild_id, now, rng, ids) for _ in range(40)]
+    checked, walked, shapes, _choices = await _compare(sim, rng, ids, requests)
     assert shapes == {1, 2, 3, 4}  # both statements, every group size
     assert checked >= 40 * 4 and walked > 40  # most requests do find helpers: the walks are exercised
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+async def test_fast_routing_equals_the_reference_query_when_helpers_are_asked_a_lot(sim: Sim, seed: int) -> None:
+    """A busy community: nearly every offerer was pinged inside the fairness window, many of them
+    past the fatigue cap. The walks then reach their last arm (members sorted by their pings in
+    the window, the tired ones left out before counting) and the choice must still be the reference's."""
+    rng = random.Random(seed)
+    ctx = sim.ctx
+    now = ctx.now_ts()
+    async with ctx.db.transaction() as tx:
+        ids = await build_community(tx, ctx.guild_id, now, rng, 500)
+        offerers = [r[0] for r in await tx.execute_fetchall(
+            "SELECT DISTINCT member_id FROM member_skill WHERE kind = 'offer' ORDER BY member_id")]
+        cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, created_at) VALUES (?, ?, ?, ?)",
+                               (ctx.guild_id, ids[0], "busy", now - 40 * DAY))
+        # up to 14 pings each over the last 30 days (some in the same second: a count, not a set of times)
+        pings = [(cur.lastrowid, m, 1, now - rng.randrange(30 * DAY) if rng.random() < 0.9 else now - DAY)
+                 for m in offerers if rng.random() < 0.95 for _ in range(rng.randrange(1, 15))]
+        await tx.executemany("INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (?, ?, ?, ?)", pings)
+        requests = [await new_request(tx, ctx.guild_id, now, rng, ids) for _ in range(30)]
+    checked, walked, _shapes, choices = await _compare(sim, rng, ids, requests, caps=(2, 4, 6, 9, 50))
+    assert checked >= 30 * 4 and walked > 30
+    fair_pinged = {r[0] for r in await ctx.db.fetchall(
+        "SELECT DISTINCT helper_id FROM request_ping WHERE at > ?", (now - 7 * DAY,))}
+    assert sum(1 for c in choices if set(c) & fair_pinged) > 20  # members pinged in the window were chosen
+
+
+async def test_the_awake_test_is_the_plain_quiet_hours_rule(sim: Sim) -> None:
+    """routing_filters._AWAKE (one modular expression) against the plain rule, for every local hour,
+    quiet start and end (and the community's night for a member who set none), on both engines."""
+    hours = range(24)
+    members = [(qs, qe) for qs in hours for qe in hours] + [(None, None), (5, None)]
+    rows = ", ".join(f"({'NULL' if qs is None else qs}, {'NULL' if qe is None else qe})" for qs, qe in members)
+    sql = (f"WITH v(a, b) AS (VALUES {rows}) SELECT m.quiet_start, m.quiet_end, CASE WHEN {_AWAKE} THEN 1 ELSE 0 "
+           "END FROM (SELECT NULL AS timezone, v.a AS quiet_start, v.b AS quiet_end FROM v) m")
+    night = (22, 7)
+    for hour in hours:
+        got = await sim.ctx.db.fetchall(sql, {
+            "urgent": False, "community_tz": "Europe/Paris", "community_hour": hour, "now": 0,
+            "night_start": night[0], "night_end": night[1]})
+        for qs, qe, awake in got:
+            start, end = (qs, qe) if qs is not None and qe is not None else night
+            quiet = start != end and (start <= hour < end if start < end else (hour >= start or hour < end))
+            assert bool(awake) == (not quiet), (hour, qs, qe)
+        assert len(got) == len(members)
 
 
 async def test_last_pinged_at_follows_every_ping_write(sim: Sim) -> None:
