@@ -76,3 +76,21 @@ def test_a_community_given_as_null_is_the_first_one_as_when_absent(net: Console)
                      "community": None})
     [shown] = of_type(outs, "reply")
     assert shown["ok"] and shown["community"] == "lilas" and not of_type(outs, "protocol_error"), outs
+
+
+async def test_the_home_animators_read_the_figures_but_get_no_reach_over_other_communities(sim: Any) -> None:
+    """The fallback reads counts only: the dashboard, which names people of every community it reaches, stays
+    with animators named in `[network] animators` (none here)."""
+    from bot.services import network_shared
+    from tests.network_places import network, place
+
+    ours = place(sim, "ours", "La Tanière")
+    network(sim, ours)
+    lilas, anim = sim.ctx, frozenset({"animator"})
+    assert network_shared.reads_network_figures(lilas, "anna", anim)
+    assert not network_shared.is_network_animator(lilas, "anna", anim)  # the dashboard's network reach
+    assert not network_shared.reads_network_figures(ours, "olga", anim)  # another community's animator
+    assert not network_shared.reads_network_figures(lilas, "alice", frozenset())
+    network(sim, ours, animators=("network-animator",))  # named ones: they alone, as before
+    assert not network_shared.reads_network_figures(lilas, "anna", anim)
+    assert network_shared.reads_network_figures(ours, "nico", frozenset({"network-animator"}))

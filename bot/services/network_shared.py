@@ -87,17 +87,21 @@ def network_name(ctx: Community) -> str:
 
 
 def is_network_animator(ctx: Community, platform_id: str, roles: frozenset[str] = frozenset()) -> bool:
-    """A network animator, as `[network] animators` says (a user id or one of their roles). With nobody named
-    there, the home community's animators are the network's: its digest goes to their channel already, and a
-    network written as `[network] name` and its communities alone still has someone to read its view."""
-    net = network_of(ctx)
-    check = getattr(net, "is_animator", None)
-    if check is None:
-        return False
-    if check(platform_id, roles):
+    """A network animator, as `[network] animators` says (a user id or one of their roles)."""
+    check = getattr(network_of(ctx), "is_animator", None)
+    return bool(check(platform_id, roles)) if check is not None else False
+
+
+def reads_network_figures(ctx: Community, platform_id: str, roles: frozenset[str] = frozenset()) -> bool:
+    """Who may read the network's figures (`vitality network:true`: counts, no names): its animators; with
+    nobody named in `[network] animators`, the home community's animators, from there (its digest goes to
+    their channel already, and a network written as `[network] name` and its communities alone still has
+    someone to read it). The dashboard's reach over other communities, which names people, stays theirs alone."""
+    if is_network_animator(ctx, platform_id, roles):
         return True
+    net = network_of(ctx)
     home = getattr(net, "home", None)
-    return (not getattr(net, "animators", None) and home is not None and is_network(ctx)
+    return (net is not None and not getattr(net, "animators", None) and home is not None and is_network(ctx)
             and community_id(ctx) == community_id(home) and is_animator(ctx, frozenset(roles)))
 
 

@@ -80,7 +80,7 @@ def require_network_animator(ctx: Community, platform_id: str, roles: frozenset[
                              local_animator: bool = False) -> None:
     """The network's view is for `[network] animators`, wherever they are; animating one community is not enough
     (that community's animators are told so, and where the network's animators are named)."""
-    if not net.is_network_animator(ctx, platform_id, roles):
+    if not net.reads_network_figures(ctx, platform_id, roles):
         raise denied("network_shared.local_animator_not_network" if local_animator
                      else "network_shared.network_animators_only")
 
