@@ -30,19 +30,21 @@ class NetworkEntry:
     guild_id: str
     platform_id: str
     handle: str
+    languages: str = ""  # what the network profile shares besides skills and places: languages, bio
+    bio: str = ""
 
 
 async def directory(conn: aiosqlite.Connection, skill_key: str, limit: int) -> list[NetworkEntry]:
     """Network-visible (and visible) present members offering the skill, in every community: available
     first, then the longest-standing. The flag is in the WHERE clause: nobody else is ever returned."""
     rows = await conn.execute_fetchall(
-        "SELECT m.id, m.guild_id, m.platform_id, m.handle FROM skill s "
+        "SELECT m.id, m.guild_id, m.platform_id, m.handle, m.languages, m.bio FROM skill s "
         "JOIN member_skill ms ON ms.skill_id = s.id AND ms.kind = 'offer' JOIN member m ON m.id = ms.member_id "
         f"WHERE s.key = ? AND m.network = 1 AND m.visible = 1 AND {_PRESENT} "
         "ORDER BY m.available DESC, m.joined_at, m.id LIMIT ?",
         (skill_key, limit),
     )
-    return [NetworkEntry(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+    return [NetworkEntry(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4] or ""), str(r[5] or "")) for r in rows]
 
 
 async def places_of(conn: aiosqlite.Connection, platform_id: str) -> list[str]:

@@ -94,3 +94,17 @@ async def test_the_home_animators_read_the_figures_but_get_no_reach_over_other_c
     network(sim, ours, animators=("network-animator",))  # named ones: they alone, as before
     assert not network_shared.reads_network_figures(lilas, "anna", anim)
     assert network_shared.reads_network_figures(ours, "nico", frozenset({"network-animator"}))
+
+
+def test_the_network_directory_shows_the_profile_a_member_shares(net: Console) -> None:
+    """The network profile is skills, languages, bio and places (issue 22): what another place finds."""
+    onboard(net, "zoe", "ours", skills="Plomberie, couture", languages="fr, en", bio="Plombière\ndu quartier",
+            network=True)
+    onboard(net, "yann", "quai", skills="plomberie", languages="de", bio="Yann du quai")  # shares nothing
+    onboard(net, "alice", "lilas", locale="en")
+    found = net.command("alice", "directory", "lilas", skill="plomberie", network=True)
+    assert found["data"]["members"] == ["zoe"], found
+    text = found["text"]
+    assert "La Tanière" in text and "couture" in text and "fr, en" in text, text
+    assert "Plombière du quartier" in text, text  # one line per field, whatever the bio's own lines
+    assert "yann" not in text.lower() and "Yann du quai" not in text

@@ -91,9 +91,14 @@ async def _network_directory(inv: Invocation, skill: str) -> Reply:
     if not found:
         return ok(inv.t("network_shared.directory.empty", skill=neutralize(skill)), data)
     lines = [inv.t("network_shared.directory.found", skill=neutralize(skill), count=len(found))]
-    lines += [inv.t("network_shared.directory.line", member=neutralize(f.handle),
-                    community=neutralize(f.community_name), communities=neutralize(", ".join(f.communities)))
-              for f in found]
+    for f in found:  # the network profile the member shares: places, skills, languages, bio
+        lines.append(inv.t("network_shared.directory.line", member=neutralize(f.handle),
+                           community=neutralize(f.community_name), communities=neutralize(", ".join(f.communities))))
+        lines.append("  " + inv.t("profiles.show.skills", skills=_list(inv, list(f.skills))))
+        if f.languages:
+            lines.append("  " + inv.t("profiles.show.languages", languages=_list(inv, list(f.languages))))
+        if f.bio:
+            lines.append("  " + inv.t("profiles.show.bio", bio=neutralize(" ".join(f.bio.split()))))
     return ok("\n".join(lines), data)
 
 

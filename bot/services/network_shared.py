@@ -13,6 +13,8 @@ from bot.mentions import mention, neutralize
 from bot.services.members import is_animator
 from bot.services.skills import canonical
 from storage import network_shared as network_repo
+from storage import profiles as profiles_repo
+from storage.profiles import OFFER
 
 DIRECTORY_LIMIT = 50
 
@@ -127,6 +129,9 @@ class NetworkListing:
     community: str  # the id of the community they are listed from
     community_name: str
     communities: list[str]  # the names of every community they belong to
+    skills: tuple[str, ...] = ()  # the rest of their network profile, for the directory's text
+    languages: tuple[str, ...] = ()
+    bio: str = ""
 
     def data(self) -> dict[str, Any]:
         return {"member": self.handle, "community": self.community, "communities": self.communities}
@@ -147,7 +152,9 @@ async def find_in_network(ctx: Community, skill: str) -> list[NetworkListing]:
         seen.add(entry.platform_id)
         places = [community_name(names[g]) for g in await network_repo.places_of(conn, entry.platform_id)
                   if g in names]
-        found.append(NetworkListing(entry.handle, community_id(home), community_name(home), places))
+        skills = (await profiles_repo.skills_of(conn, entry.member_id))[OFFER]
+        found.append(NetworkListing(entry.handle, community_id(home), community_name(home), places, tuple(skills),
+                                    tuple(x for x in entry.languages.split(",") if x), entry.bio))
         if len(found) >= DIRECTORY_LIMIT:
             break
     return found
