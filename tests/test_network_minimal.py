@@ -108,3 +108,21 @@ def test_the_network_directory_shows_the_profile_a_member_shares(net: Console) -
     assert "La Tanière" in text and "couture" in text and "fr, en" in text, text
     assert "Plombière du quartier" in text, text  # one line per field, whatever the bio's own lines
     assert "yann" not in text.lower() and "Yann du quai" not in text
+
+
+def test_a_profile_shared_with_the_network_is_shown_from_another_place(net: Console) -> None:
+    onboard(net, "zoe", "ours", skills="plomberie", needs="jardinage", languages="fr, en", bio="Plombière",
+            network=True)
+    onboard(net, "yann", "quai", skills="plomberie", bio="Yann du quai")  # shares nothing
+    onboard(net, "alice", "lilas", locale="en")
+    shown = net.command("alice", "profile show", "lilas", member="zoe")
+    assert shown["ok"] and shown["community"] == "lilas", shown
+    data = shown["data"]
+    assert (data["member"], data["skills"], data["languages"], data["community"]) == (
+        "zoe", ["plomberie"], ["fr", "en"], "ours"), data
+    assert data["needs"] == [] and data["godparent"] is None, data  # needs and godparent stay local
+    assert "La Tanière" in shown["text"] and "Plombière" in shown["text"] and "jardinage" not in shown["text"]
+    hidden = net.command("alice", "profile show", "lilas", member="yann")
+    assert not hidden["ok"] and hidden["error"] == "not_found" and "Yann du quai" not in hidden["text"], hidden
+    assert net.command("zoe", "profile set", "ours", network=False)["ok"]  # she stops sharing
+    assert net.command("alice", "profile show", "lilas", member="zoe")["error"] == "not_found"

@@ -46,6 +46,8 @@ def render_profile(inv: Invocation, view: ProfileView) -> str:
         inv.t("profiles.show.languages", languages=_list(inv, m.language_list)),
         inv.t("profiles.show.helped", count=view.helped),
     ]
+    if view.community is not None:  # another community's member: what they share with the network, no needs
+        lines[2] = inv.t("profiles.show.shared_from", community=neutralize(network.community_name(view.community)))
     if m.bio:
         lines.append(inv.t("profiles.show.bio", bio=neutralize(m.bio)))
     if view.godparent:

@@ -16,11 +16,11 @@ from zoneinfo import available_timezones
 import aiosqlite
 
 from bot.context import Community
-from bot.errors import denied, invalid
+from bot.errors import DomainError, denied, invalid
 from bot.services import languages
 from bot.services.language_names import language_code
 from bot.services.members import resolve_member
-from bot.services.network_shared import is_network
+from bot.services.network_shared import communities, community_id, is_network
 from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids, skill_key
 from storage import members as members_repo
 from storage import network_shared as network_repo
@@ -75,12 +75,15 @@ class ProfileView:
     godparent: str | None
     full: bool  # the owner or an animator: settings (quiet hours, visibility...) included
     network: bool | None = None  # shared with the network (`profile set network:true`): told to the owner only
+    community: Community | None = None  # another community of the network, whose member shares this profile
 
     def data(self) -> dict[str, Any]:
         data = {"member": self.member.handle, "skills": self.skills, "needs": self.needs,
                 "languages": self.member.language_list, "helped": self.helped, "godparent": self.godparent}
         if self.network is not None:
             data["network"] = self.network
+        if self.community is not None:
+            data["community"] = community_id(self.community)
         return data
 
 
@@ -240,7 +243,13 @@ async def show_profile(ctx: Community, viewer: Member, viewer_is_animator: bool,
     anyone else gets `permission_denied`, the contract's code for another member's profile.
     """
     conn = ctx.db.reader
-    target = viewer if not ref else await resolve_member(conn, ctx, ref)
+    try:
+        target = viewer if not ref else await resolve_member(conn, ctx, ref)
+    except DomainError as err:
+        shared = await _shared_elsewhere(ctx, str(ref)) if err.code == "not_found" else None
+        if shared is None:
+            raise
+        return shared
     is_owner = target.id == viewer.id
     if not is_owner and not viewer_is_animator and (not target.visible or target.left_at is not None):
         raise denied("profiles.hidden")
@@ -252,6 +261,27 @@ async def show_profile(ctx: Community, viewer: Member, viewer_is_animator: bool,
         full=is_owner or viewer_is_animator,
         network=await _network_flag(ctx, conn, target.id) if is_owner else None,
     )
+
+
+async def _shared_elsewhere(ctx: Community, ref: str) -> ProfileView | None:
+    """Someone of another community of the network who shares their profile with it (`profile set network:true`,
+    visible, present): their network profile (skills, languages, bio, places), never what stays local (needs,
+    godparent). Nobody else is found: a member who shares nothing stays `not_found` from elsewhere."""
+    if not is_network(ctx):
+        return None
+    conn = ctx.db.reader
+    for other in communities(ctx):
+        if other.guild_id == ctx.guild_id:
+            continue
+        member = await members_repo.by_reference(conn, other.guild_id, ref)
+        if member is None or member.erased or member.left_at is not None or not member.visible:
+            continue
+        if not await network_repo.is_network(conn, member.id):
+            continue
+        lists = await profiles_repo.skills_of(conn, member.id)
+        return ProfileView(member=member, skills=lists[OFFER], needs=[], helped=await profiles_repo.helped_count(
+            conn, member.id), godparent=None, full=False, community=other)
+    return None
 
 
 async def _network_flag(ctx: Community, conn: aiosqlite.Connection, member_id: int) -> bool | None:
