@@ -98,7 +98,7 @@ def vocabulary_problems(key: str, text: str, locale: str) -> list[str]:
         if re.search(r"\brappels?\b", text, re.IGNORECASE) and not key.startswith(ALLOWED_RAPPEL) \
                 and "remind" not in key:
             found.append("« rappel » is a reminder only (a nudge is « petit message »)")
-        if re.search(r"\brelances?\b", text, re.IGNORECASE):
+        if re.search(r"\brelan(?:ce|ces|cez|cer|çons)\b", text, re.IGNORECASE):
             found.append("« relance »: a nudge is « petit message »")
     return found
 
@@ -189,6 +189,7 @@ def test_plural_rule(value: object, flagged: bool) -> None:
     ("engagement.paused", "les rappels automatiques", True), ("moderation.now_active", "pings et relances", True),
     ("vitality.x", "n/a", True), ("reminders.removed", "Rappel n°2 supprimé.", False),
     ("engagement.paused", "les petits messages", False),
+    ("privacy.confirm_needed", "relancez avec « profile delete »", True),
 ])
 def test_vocabulary_rule(key: str, text: str, flagged: bool) -> None:
     assert bool(vocabulary_problems(key, text, "fr")) is flagged

@@ -32,6 +32,11 @@ async def test_a_poll_without_votes_gets_a_sentence_and_no_chart(sim: Sim) -> No
     outs = await sim.advance(until=CLOSE)
     (result,) = of(outs, "post", kind="motm-result")
     assert not result.get("attachments") and "bruno" in result["text"]
+    # spoken to the nominees, not « Merci quand même à bruno pour tout ce que vous apportez »
+    assert "Merci quand même, bruno, pour tout ce que vous apportez" in result["text"], result["text"]
+    status = await sim.command("bruno", "motm status")
+    assert status["text"] == "Le dernier vote du membre du mois s'est clos sans aucun vote.", status["text"]
+    assert status["data"]["winner"] is None and status["data"]["status"] == "closed"
 
 
 async def test_the_farewell_speaks_about_the_person_to_the_community(sim: Sim) -> None:
@@ -59,7 +64,7 @@ async def test_a_godchild_is_told_their_godparent_left(sim: Sim) -> None:
 async def test_the_no_godparent_alert_gives_the_real_reason(sim: Sim) -> None:
     await sim.onboard("alice", "fr")
     [needed] = of(sim.last, "post", kind="godparent-needed", channel="animators")
-    assert "personne ne s'est encore proposé" in needed["text"]
+    assert "aucune personne volontaire pour parrainer pour l'instant" in needed["text"]
 
     await volunteer(sim, "bob", languages="fr")  # volunteers today: 14 days short of the tenure
     await sim.onboard("carla", "fr")
@@ -108,3 +113,34 @@ async def test_a_poll_with_voters_opens_without_a_warning(sim: Sim) -> None:
     await thank(sim, "bruno", 2)
     outs = await sim.advance(until="2026-12-01T10:00:00+01:00")
     assert of(outs, "post", kind="motm-poll") and not of(outs, "post", kind="motm-notice")
+
+
+async def test_helpers_are_told_others_were_asked_in_one_inclusive_form(sim: Sim) -> None:
+    await sim.onboard("bob", "fr", skills="plomberie")
+    await sim.onboard("alice", "fr")
+    assert (await sim.command("alice", "request new", title="Fuite", skills="plomberie"))["ok"]
+    [ping] = of(sim.last, "dm", kind="helper-ping", user="bob")
+    assert "d'autres membres sont aussi prévenu·e·s." in ping["text"], ping["text"]
+
+
+async def test_erasing_without_confirm_says_what_to_type(sim: Sim) -> None:
+    await sim.onboard("alice", "fr")
+    reply = await sim.command("alice", "profile delete")
+    assert "tapez « profile delete confirm=true »" in reply["text"] and "relanc" not in reply["text"], reply
+
+
+async def test_the_help_list_reads_alike_for_animators(sim: Sim) -> None:
+    """Every line of `help` is « • command — what it does », lower case, no final period: the moderation
+    commands read like the others (they began with a capital and ended with a period)."""
+    await sim.onboard("ana", "fr")
+    await sim.roles("ana", add=["animator"])
+    lines: list[str] = []
+    page = await sim.command("ana", "help")
+    for number in range(2, 6):
+        lines += [line for line in page["text"].splitlines() if line.startswith("• ")]
+        if not page.get("components"):
+            break
+        page = await sim.click("ana", f"page:help::{number}")
+    described = [line.split(" — ", 1)[1] for line in lines]
+    assert any(line.startswith("• mod warn — ") for line in lines), lines
+    assert all(text[:1].islower() and not text.endswith(".") for text in described), described

@@ -51,8 +51,11 @@ async def status(inv: Invocation) -> Reply:
         data["winner"] = summary.winner
         data["results"] = [{"nominee": name, "votes": votes} for name, votes in summary.results]
         scores = " · ".join(f"{neutralize(name)} {votes}" for name, votes in summary.results if votes)
-        text = inv.t("polls.status_closed", winner=neutralize(summary.winner or inv.t("common.nobody")),
-                     scores=scores or "—")
+        if summary.winner is None and not scores:  # not « personne. Résultats : — »: say it in words
+            text = inv.t("polls.status_closed_no_votes")
+        else:
+            text = inv.t("polls.status_closed", winner=neutralize(summary.winner or inv.t("common.nobody")),
+                         scores=scores or "—")
     elif summary.status == "nominating":
         text = inv.t("polls.status_nominating",
                      until=inv.ctx.i18n.datetime(inv.locale, summary.nominations_until))
