@@ -264,7 +264,9 @@ async def test_a_finished_or_cancelled_event_invites_nobody_to_join(tmp_path: Pa
     later = (await sim.command("ana", "event new", title="Bal", when="samedi 20h"))["data"]["event_id"]
     coming = await sim.command("bruno", "event show", id=soon)
     assert "soyez la première personne" in coming["text"] and coming["components"], coming
-    assert (await sim.command("ana", "event cancel", id=later))["ok"]
+    cancelled = await sim.command("ana", "event cancel", id=later)
+    # nobody signed up: not the French `one` of zero, « la personne inscrite est prévenue »
+    assert cancelled["text"] == "Événement n°2 « Bal » annulé ; il n'y avait aucune inscription.", cancelled
     await sim.advance(by="2d")  # Friday's apéro is over
     for event_id in (soon, later):
         shown = await sim.command("bruno", "event show", id=event_id)

@@ -62,6 +62,8 @@ async def event_edit(inv: Invocation) -> Reply:
 async def event_cancel(inv: Invocation) -> Reply:
     view = await events.cancel_event(inv.ctx, inv.member, inv.options["id"], bool(inv.options.get("series")))
     key = "events.cancelled_series" if inv.options.get("series") and view.event.repeat_rule else "events.cancelled"
+    if key == "events.cancelled" and not view.joined:  # French `one` covers 0: « la personne inscrite » of nobody
+        key = "events.cancelled_nobody"
     return ok(inv.t(key, id=view.event.id, title=neutralize(view.event.title), count=len(view.joined)),
               {"event_id": view.event.id})
 
