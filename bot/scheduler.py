@@ -28,7 +28,12 @@ log = logging.getLogger(__name__)
 # SQLite file waits for its writes meanwhile; one community of 100,000 holds it about as long).
 SHARED_TRANSACTION_SECONDS = 1.0
 
+# Scheduler._run_shared: a job's `prepare` reads for this many communities at once (their bodies then
+# run in that transaction, so it commits only after the last of them).
+PREPARED_AT_ONCE = 100
+
 JobBody = Callable[[aiosqlite.Connection, Community, datetime], Awaitable[None]]
+Prepare = Callable[[aiosqlite.Connection, Sequence[Community], datetime], Awaitable[Sequence[JobBody | None]]]
 NextDue = Callable[[Community, datetime], Awaitable[datetime | None]]
 
 
@@ -72,6 +77,10 @@ class Job:
     # The body reads and writes only through the transaction it is given: the runs of several communities
     # due at one time may then share one write transaction, a savepoint each (Scheduler.run_jobs).
     shared_transaction: bool = False
+    # With shared_transaction: what `body` reads, read for several communities in one go (a network's batch):
+    # given the communities about to run in one transaction, a body for each (None: `body`) that writes
+    # exactly what `body` would, run in that same transaction after its claim.
+    prepare: Prepare | None = None
 
     def key(self, ctx: Community, fire_time: datetime) -> str:
         """`name:period`, in the community's time; `<id>/name:period` in a network (ctx.key_prefix)."""
@@ -192,7 +201,8 @@ class Scheduler:
         nothing (no claim survived either). A community's body that fails is rolled back to its savepoint,
         the ones before it commit, and the error is raised after the commit: what run_job each would do.
         The transaction commits once SHARED_TRANSACTION_SECONDS have passed and the next goes on, so
-        another process's writes on the file wait no longer than for one large community's job.
+        another process's writes on the file wait no longer than for one large community's job (or for
+        the communities a job's `prepare` read for together: their bodies run in the transaction that read).
         PostgreSQL keeps one transaction per community: two processes claiming the same periods in
         different orders (bench_postgres) would wait on each other's held claims."""
         if not _can_share(entries):
@@ -220,15 +230,24 @@ class Scheduler:
         """One transaction of _run_many: entries taken from `pending` until it is empty, one fails, or
         the time is up; those that ran, and the failure if any (raised once the others committed)."""
         done: list[Scheduled] = []
+        prepared: dict[int, JobBody] = {}  # id(entry): the body its job's `prepare` gave, this transaction only
+        covered: set[int] = set()  # id(entry) of those the last `prepare` was asked about
         started = time.monotonic()  # how long the write lock is held, not the community's time
         async with pending[0].ctx.db.transaction() as tx:
             while pending:  # at least one entry a transaction, whatever the time
-                entry = pending.pop(0)
+                entry = pending[0]
+                if entry.job.prepare is not None and id(entry) not in covered:
+                    try:
+                        covered, prepared = await _prepare(tx, pending, fire_time)
+                    except Exception as exc:  # as if the first one's body failed: nothing of it ran
+                        return done, exc
+                pending.pop(0)
                 job, ctx = entry.job, entry.ctx
+                body = prepared.pop(id(entry), job.body)
                 await tx.execute("SAVEPOINT job_run")
                 try:
                     if await jobs_repo.claim_run(tx, job.key(ctx, fire_time), entry.name, ctx.now_ts()):
-                        await job.body(tx, ctx, fire_time)
+                        await body(tx, ctx, fire_time)
                         fault_point("job:before-commit")  # crash injection: nothing of the batch commits
                         fault_point(f"job:{job.name}:before-commit")
                         done.append(entry)
@@ -237,7 +256,7 @@ class Scheduler:
                     await tx.execute("RELEASE job_run")
                     return done, exc
                 await tx.execute("RELEASE job_run")
-                if time.monotonic() - started >= SHARED_TRANSACTION_SECONDS:
+                if not prepared and time.monotonic() - started >= SHARED_TRANSACTION_SECONDS:
                     break
         return done, None
 
@@ -365,6 +384,27 @@ class Scheduler:
     def stop_alarm(self) -> None:
         if self._alarm is not None and self._alarm.running:
             self._alarm.shutdown(wait=False)
+
+
+async def _prepare(tx: aiosqlite.Connection, pending: Sequence[Scheduled], fire_time: datetime
+                   ) -> tuple[set[int], dict[int, JobBody]]:
+    """The next entries of one job (up to PREPARED_AT_ONCE), and the bodies `prepare` gives for those whose
+    period is not taken yet (a run repeated after a restart reads nothing), by id(entry)."""
+    prepare = pending[0].job.prepare
+    assert prepare is not None
+    chunk: list[Scheduled] = []
+    for entry in pending[:PREPARED_AT_ONCE]:
+        if entry.job.prepare is not prepare:
+            break
+        chunk.append(entry)
+    covered = {id(entry) for entry in chunk}
+    keys = [entry.job.key(entry.ctx, fire_time) for entry in chunk]
+    done = await jobs_repo.taken(tx, keys)
+    chunk = [entry for entry, key in zip(chunk, keys, strict=True) if key not in done]
+    if not chunk:
+        return covered, {}
+    bodies = await prepare(tx, [entry.ctx for entry in chunk], fire_time)
+    return covered, {id(entry): body for entry, body in zip(chunk, bodies, strict=True) if body is not None}
 
 
 def _can_share(entries: Sequence[Scheduled]) -> bool:

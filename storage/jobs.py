@@ -1,11 +1,21 @@
 """Job runs: one row per job period, written in the transaction that did the job's work."""
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+
 import aiosqlite
 
 
 async def has_run(conn: aiosqlite.Connection, key: str) -> bool:
     return bool(await conn.execute_fetchall("SELECT 1 FROM job_run WHERE key = ?", (key,)))
+
+
+async def taken(conn: aiosqlite.Connection, keys: Sequence[str]) -> set[str]:
+    """Which of these periods are recorded already (one statement for a network's batch)."""
+    rows = await conn.execute_fetchall("SELECT key FROM job_run WHERE key IN (SELECT value FROM json_each(?))",
+                                       (json.dumps(list(keys)),))
+    return {row[0] for row in rows}
 
 
 async def record_run(conn: aiosqlite.Connection, key: str, job: str, now: int) -> None:

@@ -89,6 +89,91 @@ def test_jobs_run_together_write_what_each_communitys_own_run_writes(
     assert _rows(again) == together
 
 
+def test_a_member_meets_only_their_own_communitys_requests_when_read_together(
+    generated_network: Path, tmp_path: Path,
+) -> None:
+    """The nudges of a batch are read in one statement (storage.engagement.nudge_targets_of) where each
+    community's open requests sit beside the others': a member offering a skill of another community
+    (the bot never records one; the rules must not depend on it) is nudged as when read alone, whether
+    their first request is found at once or walked to (their own community's all nudged about before)."""
+    source = tmp_path / "crossed.sqlite"
+    shutil.copyfile(generated_network, source)
+    conn = sqlite3.connect(source)
+    try:
+        # The skill of c001 with the most open requests, offered by the members of c000 and c002 beside their own.
+        skill = conn.execute(
+            "SELECT rs.skill_id FROM request_skill rs JOIN request r ON r.id = rs.request_id "
+            "WHERE r.guild_id = 'c001' AND r.status = 'open' GROUP BY rs.skill_id ORDER BY COUNT(*) DESC, 1 "
+            "LIMIT 1").fetchone()[0]
+        members = [row[0] for row in conn.execute(
+            "SELECT id FROM member WHERE guild_id IN ('c000', 'c002') AND available = 1 ORDER BY id")]
+        conn.executemany("INSERT OR IGNORE INTO member_skill (member_id, skill_id, kind) VALUES (?, ?, 'offer')",
+                         [(member, skill) for member in members])
+        # c002's members were nudged about every open request of c002 (long ago): none is theirs to take.
+        conn.execute("INSERT OR IGNORE INTO nudge (member_id, week, reason, subject_id, at) "
+                     "SELECT m.id, 'old-' || r.id, 'request', r.id, 0 FROM member m JOIN request r "
+                     "ON r.guild_id = m.guild_id AND r.status = 'open' WHERE m.guild_id = 'c002'")
+        conn.commit()
+    finally:
+        conn.close()
+    together = _run(source, tmp_path / "together.sqlite", one_by_one=False)
+    alone = _run(source, tmp_path / "alone.sqlite", one_by_one=True)
+    assert together == alone
+    week = together["nudge"][-1][2]
+    about = {row[4] for row in together["nudge"] if row[1] in set(members) and row[2] == week and row[3] == "request"}
+    with sqlite3.connect(source) as conn:
+        theirs = {row[0] for row in conn.execute("SELECT id FROM request WHERE guild_id = 'c000'")}
+    assert about and about <= theirs  # c000's own requests only; c002's none, and never c001's
+
+
+async def test_a_jobs_prepare_reads_once_for_the_batch_in_the_transaction_of_its_bodies(sim: Sim) -> None:
+    """Job.prepare: asked once for the communities about to run (not for those whose period is taken),
+    its bodies run instead of `body` after each claim, in the same transaction; one failing leaves the
+    earlier ones committed, as one by one."""
+    others = [place(sim, f"p{i}", f"Lieu {i}") for i in range(3)]
+    network(sim, *others)
+    contexts = [sim.ctx, *others]
+    asked: list[list[str]] = []
+    fail = {"p1"}
+
+    async def body(tx: object, ctx: object, fire_time: datetime) -> None:
+        raise AssertionError("the prepared body runs instead")
+
+    async def prepare(tx: object, batch: list, fire_time: datetime) -> list:
+        asked.append([ctx.guild_id for ctx in batch])
+        read = await tx.execute_fetchall("SELECT COUNT(*) FROM settings WHERE key = 'prepared.test'")  # type: ignore[attr-defined]
+
+        def made(ctx: object) -> object:
+            async def prepared(tx: object, ctx: object, fire_time: datetime) -> None:
+                guild = ctx.guild_id  # type: ignore[attr-defined]
+                await tx.execute("INSERT INTO settings (guild_id, key, value) VALUES (?, 'prepared.test', ?)",  # type: ignore[attr-defined]
+                                 (guild, str(read[0][0])))
+                if guild in fail:
+                    fail.discard(guild)
+                    raise RuntimeError(f"{guild} fails once")
+            return prepared
+        return [made(ctx) for ctx in batch]
+
+    job = Job(name="prepared-test", trigger=sim.engine.scheduler.jobs[0].trigger, period=period_week, body=body,
+              shared_transaction=True, prepare=prepare)
+    scheduler = Scheduler(sim.ctx, [], dispatcher=None)  # type: ignore[arg-type]
+    for ctx in contexts:
+        scheduler.add(ctx, [job])
+    when = sim.ctx.now()
+    with pytest.raises(RuntimeError, match="p1 fails once"):
+        await scheduler.run_jobs([(ctx, job) for ctx in contexts], when)
+    assert asked == [[ctx.guild_id for ctx in contexts]]
+    assert await scheduler.run_jobs([(ctx, job) for ctx in contexts], when) == 2
+    assert asked[1] == ["p1", "p2"]  # the periods taken are not read again
+    rows = await sim.ctx.db.fetchall("SELECT guild_id, value FROM settings WHERE key = 'prepared.test' "
+                                     "ORDER BY guild_id")
+    # Each body wrote what its own prepare read: nothing before the first run, the first two after it.
+    assert sorted((r[0], r[1]) for r in rows) == sorted([(sim.ctx.guild_id, "0"), ("p0", "0"), ("p1", "2"),
+                                                          ("p2", "2")])
+    assert await scheduler.run_jobs([(ctx, job) for ctx in contexts], when) == 0
+    assert len(asked) == 2  # every period taken: nothing read
+
+
 async def test_a_failing_community_keeps_the_one_by_one_outcome(sim: Sim) -> None:
     others = [place(sim, f"p{i}", f"Lieu {i}") for i in range(3)]
     network(sim, *others)

@@ -10,13 +10,15 @@ bot/services/nudge_words.py; the weekly digest is bot/services/digest.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 import aiosqlite
 
 from bot.clock import to_epoch
 from bot.context import Community
-from bot.scheduler import Job, cron, iso_week, period_week
+from bot.scheduler import Job, JobBody, cron, iso_week, period_week
 from bot.services.digest import post_weekly_digest
 from bot.services.moderation import record_case
 from bot.services.nudge_routing import route_request_nudges
@@ -90,20 +92,24 @@ def nudge_rules(ctx: Community, fire_time: datetime, week: str) -> NudgeRules:
 
 
 async def choose_nudges(
-    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str
+    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str,
+    targets: list[NudgeTarget] | None = None,
 ) -> list[tuple[NudgeTarget, str, int | None]]:
     """The nudges of the week: choose_by_rules, then request nudges only as routing would send them
     (bot/services/nudge_routing.py: language, fatigue, a cap per request)."""
-    return await route_request_nudges(conn, ctx, await choose_by_rules(conn, ctx, fire_time, week),
+    return await route_request_nudges(conn, ctx, await choose_by_rules(conn, ctx, fire_time, week, targets),
                                       to_epoch(fire_time))
 
 
 async def choose_by_rules(
-    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str
+    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, week: str,
+    targets: list[NudgeTarget] | None = None,
 ) -> list[tuple[NudgeTarget, str, int | None]]:
-    """(member, reason, subject) for each eligible member some rule applies to, by member id."""
-    targets = await engagement_repo.nudge_targets(conn, ctx.guild_id, nudge_rules(ctx, fire_time, week))
-    targets.sort()  # by member id: the order the DMs go out in
+    """(member, reason, subject) for each eligible member some rule applies to, by member id; `targets`:
+    the community's eligible members read already (prepare_weekly_nudges)."""
+    if targets is None:
+        targets = await engagement_repo.nudge_targets(conn, ctx.guild_id, nudge_rules(ctx, fire_time, week))
+    targets = sorted(targets)  # by member id: the order the DMs go out in
     chosen = []
     for target in targets:
         found = nudge_reason(target)
@@ -112,13 +118,15 @@ async def choose_by_rules(
     return chosen
 
 
-async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
-    """Job body: at most one paced DM per eligible member, written with a few set-based statements."""
+async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime,
+                             targets: list[NudgeTarget] | None = None) -> None:
+    """Job body: at most one paced DM per eligible member, written with a few set-based statements;
+    `targets`: what prepare_weekly_nudges read for this community in this transaction."""
     if not ctx.config.nudges.enabled or await nudges_paused(tx, ctx):
         log.info("weekly nudges skipped: %s", "disabled" if not ctx.config.nudges.enabled else "paused")
         return
     week = iso_week(fire_time.astimezone(ctx.tz))
-    chosen = await choose_nudges(tx, ctx, fire_time, week)
+    chosen = await choose_nudges(tx, ctx, fire_time, week, targets)
     if not chosen:
         return
     now = ctx.now_ts()
@@ -127,6 +135,26 @@ async def send_weekly_nudges(tx: aiosqlite.Connection, ctx: Community, fire_time
     await outbox_repo.enqueue_many(tx, outbox_rows)
     await engagement_repo.record_nudges(tx, nudge_rows)
     log.info("weekly nudges %s: %d sent", week, len(nudge_rows))
+
+
+async def prepare_weekly_nudges(tx: aiosqlite.Connection, contexts: Sequence[Community], fire_time: datetime
+                                ) -> list[JobBody | None]:
+    """The eligible members of a network's batch read in one statement per set of alike rules (one per
+    community cost ~4 ms for 333 members, each on its own page): each community's body then does what
+    send_weekly_nudges does with what was read for it, in the transaction that read it (the batch's bodies
+    write only their own members' nudges, which no other community's rules read)."""
+    groups: dict[NudgeRules, list[Community]] = {}
+    for ctx in contexts:
+        if ctx.config.nudges.enabled:
+            rules = nudge_rules(ctx, fire_time, iso_week(fire_time.astimezone(ctx.tz)))
+            groups.setdefault(rules, []).append(ctx)
+    found: dict[int, list[NudgeTarget]] = {}
+    for rules, alike in groups.items():
+        read = await engagement_repo.nudge_targets_of(tx, [ctx.guild_id for ctx in alike], rules)
+        for ctx in alike:
+            found[id(ctx)] = read.get(ctx.guild_id, [])
+    return [partial(send_weekly_nudges, targets=found[id(ctx)]) if id(ctx) in found else None
+            for ctx in contexts]
 
 
 def jobs(ctx: Community) -> list[Job]:
@@ -138,6 +166,7 @@ def jobs(ctx: Community) -> list[Job]:
         Job(name="weekly-digest", period=period_week, body=post_weekly_digest, shared_transaction=True,
             trigger=cron(tz, day_of_week=schedule.weekly_digest_day, hour=digest_hour, minute=digest_minute)),
         Job(name="weekly-nudges", period=period_week, body=send_weekly_nudges, shared_transaction=True,
+            prepare=prepare_weekly_nudges,
             trigger=cron(tz, day_of_week=schedule.weekly_nudges_day, hour=nudge_hour, minute=nudge_minute)),
     ]
 
