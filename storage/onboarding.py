@@ -221,17 +221,23 @@ async def has_waiting(conn: aiosqlite.Connection) -> bool:
 # Check-ins --------------------------------------------------------------------------------------
 
 async def due_checkins(
-    conn: aiosqlite.Connection, guild_id: str, offset_days: int, accepted_from: int, accepted_before: int,
-) -> list[int]:
-    """Present members whose charter acceptance falls in [from, before) and who never had this check-in."""
-    found = await conn.execute_fetchall(
-        "SELECT m.id FROM member m WHERE m.guild_id = ? AND m.charter_accepted_at >= ? "
-        "AND m.charter_accepted_at < ? AND m.left_at IS NULL AND m.erased = 0 "
-        "AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.member_id = m.id AND c.offset_days = ?) "
-        "ORDER BY m.charter_accepted_at, m.id",
-        (guild_id, accepted_from, accepted_before, offset_days),
-    )
-    return [int(r[0]) for r in found]
+    conn: aiosqlite.Connection, guild_id: str, windows: Sequence[tuple[int, int, int]],
+) -> list[tuple[int, int]]:
+    """For each (offset_days, accepted_from, accepted_before) in turn: the present members whose charter
+    acceptance falls in [from, before) and who never had this check-in, as (member_id, offset_days) in
+    acceptance order. One statement for every offset (a network's daily job runs it once per community)."""
+    if not windows:
+        return []
+    part = ("SELECT m.id, CAST(? AS INTEGER) AS offset_days, CAST(? AS INTEGER) AS turn, "
+            "m.charter_accepted_at AS accepted FROM member m "
+            "WHERE m.guild_id = ? AND m.charter_accepted_at >= ? "
+            "AND m.charter_accepted_at < ? AND m.left_at IS NULL AND m.erased = 0 "
+            "AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.member_id = m.id AND c.offset_days = ?)")
+    params: list[object] = []
+    for turn, (offset_days, accepted_from, accepted_before) in enumerate(windows):
+        params += [offset_days, turn, guild_id, accepted_from, accepted_before, offset_days]
+    found = await conn.execute_fetchall(" UNION ALL ".join([part] * len(windows)) + " ORDER BY 3, 4, 1", params)
+    return [(int(r[0]), int(r[1])) for r in found]
 
 
 async def record_checkins(conn: aiosqlite.Connection, rows: Sequence[tuple[int, int, int]]) -> None:

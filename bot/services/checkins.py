@@ -53,12 +53,10 @@ async def send_checkins(tx: aiosqlite.Connection, ctx: Community, fire_time: dat
     today = fire_time.astimezone(ctx.tz).date()
     final = offsets[-1]
     now = ctx.now_ts()
-    due: list[tuple[int, int]] = []  # (member_id, offset) in sending order
-    for offset in offsets:
-        accepted_before = _local_midnight(ctx, today - timedelta(days=offset - 1))
-        accepted_from = _local_midnight(ctx, today - timedelta(days=offset + CHECKIN_CATCH_UP_DAYS))
-        ids = await onboarding_repo.due_checkins(tx, ctx.guild_id, offset, accepted_from, accepted_before)
-        due += [(member_id, offset) for member_id in ids]
+    # (member_id, offset) in sending order: offset by offset, each by acceptance
+    due = await onboarding_repo.due_checkins(tx, ctx.guild_id, [
+        (offset, _local_midnight(ctx, today - timedelta(days=offset + CHECKIN_CATCH_UP_DAYS)),
+         _local_midnight(ctx, today - timedelta(days=offset - 1))) for offset in offsets])
     if not due:
         return 0
     await onboarding_repo.record_checkins(tx, [(member_id, offset, now) for member_id, offset in due])

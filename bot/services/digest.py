@@ -6,7 +6,9 @@ thanks, reminders and events of the coming week, where the member-of-the-month p
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 import aiosqlite
 
@@ -14,8 +16,11 @@ from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.mentions import mention, neutralize
 from bot.outbox import post
-from bot.scheduler import iso_week
+from bot.scheduler import JobBody, iso_week
+from storage import digest_batch
 from storage import engagement as engagement_repo
+from storage.digest_batch import DigestReads
+from storage.engagement import PollState
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +40,11 @@ def short_line(text: str, limit: int = DIGEST_TITLE_MAX) -> str:
 
 
 async def compose_digest(
-    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime
+    conn: aiosqlite.Connection, ctx: Community, fire_time: datetime, reads: DigestReads | None = None,
 ) -> tuple[str, list[str], list[int | None]] | None:
     """The digest's text, the members it pings and the ids of those whose name or words it carries
-    (requesters, thanked members, reminder authors, the winner), or None when the week has nothing to show."""
+    (requesters, thanked members, reminder authors, the winner), or None when the week has nothing to show.
+    `reads`: what prepare_weekly_digest read for this community in this transaction (else read here)."""
     loc = ctx.locale
     until = to_epoch(fire_time)
     since = until - WEEK
@@ -46,9 +52,9 @@ async def compose_digest(
     mentions: list[str] = []
     about: list[int | None] = []
 
-    newcomers, newcomer_total = await engagement_repo.newcomers_between(
-        conn, ctx.guild_id, since, until, DIGEST_NEWCOMERS
-    )
+    if reads is None:
+        reads = await _reads(conn, ctx, since, until)
+    newcomers, newcomer_total = reads.newcomers, reads.newcomer_total
     if newcomers:
         names = [mention(pid) for pid in newcomers]
         if newcomer_total > len(newcomers):
@@ -57,7 +63,7 @@ async def compose_digest(
                               names=ctx.i18n.join(loc, names)))
         mentions.extend(newcomers)
 
-    requests, open_total = await engagement_repo.open_requests(conn, ctx.guild_id, DIGEST_REQUESTS)
+    requests, open_total = reads.requests, reads.open_total
     if requests:
         lines = [ctx.t(loc, "engagement.digest.requests_title", count=open_total)]
         for request in requests:
@@ -70,7 +76,7 @@ async def compose_digest(
             lines.append(ctx.t(loc, "engagement.digest.more_requests", count=open_total - len(requests)))
         sections.append("\n".join(lines))
 
-    thanked, thanks_total = await engagement_repo.thanks_between(conn, ctx.guild_id, since, until, DIGEST_THANKED)
+    thanked, thanks_total = reads.thanked, reads.thanks_total
     if thanks_total:
         names = [ctx.t(loc, "engagement.digest.thanked_name", name=neutralize(handle), count=count)
                  if count > 1 else neutralize(handle) for handle, count, _member_id in thanked]
@@ -78,7 +84,7 @@ async def compose_digest(
         sections.append(ctx.t(loc, "engagement.digest.thanks", count=thanks_total,
                               names=ctx.i18n.join(loc, names)))
 
-    upcoming = await engagement_repo.reminders_between(conn, ctx.guild_id, until, until + WEEK, DIGEST_REMINDERS)
+    upcoming = reads.reminders
     if upcoming:
         lines = [ctx.t(loc, "engagement.digest.reminders_title")]
         lines += [ctx.t(loc, "engagement.digest.reminder_line", when=ctx.i18n.datetime(loc, from_epoch(at)),
@@ -92,10 +98,10 @@ async def compose_digest(
     if events:
         sections.append("\n".join([ctx.t(loc, "events.digest_title"), *events]))
 
-    poll_line = await _poll_section(conn, ctx, since)
+    poll = reads.poll
+    poll_line = _poll_section(ctx, poll, since)
     if poll_line:
         sections.append(poll_line)
-        poll = await engagement_repo.latest_poll(conn, ctx.guild_id)
         about.append(poll.winner_id if poll else None)
 
     if not sections:
@@ -104,9 +110,34 @@ async def compose_digest(
     return "\n\n".join([header, *sections]), mentions, about
 
 
-async def _poll_section(conn: aiosqlite.Connection, ctx: Community, since: int) -> str | None:
+async def _reads(conn: aiosqlite.Connection, ctx: Community, since: int, until: int) -> DigestReads:
+    """One community's digest reads (a network's batch reads them together: prepare_weekly_digest)."""
+    reads = DigestReads()
+    reads.newcomers, reads.newcomer_total = await engagement_repo.newcomers_between(
+        conn, ctx.guild_id, since, until, DIGEST_NEWCOMERS)
+    reads.requests, reads.open_total = await engagement_repo.open_requests(conn, ctx.guild_id, DIGEST_REQUESTS)
+    reads.thanked, reads.thanks_total = await engagement_repo.thanks_between(
+        conn, ctx.guild_id, since, until, DIGEST_THANKED)
+    reads.reminders = await engagement_repo.reminders_between(conn, ctx.guild_id, until, until + WEEK,
+                                                              DIGEST_REMINDERS)
+    reads.poll = await engagement_repo.latest_poll(conn, ctx.guild_id)
+    return reads
+
+
+async def prepare_weekly_digest(tx: aiosqlite.Connection, contexts: Sequence[Community], fire_time: datetime
+                                ) -> list[JobBody | None]:
+    """The digest reads of a network's batch, one statement each for all of them (storage/digest_batch.py);
+    each community's body composes and posts from its share, in the transaction that read it (no digest
+    writes what another one reads)."""
+    until = to_epoch(fire_time)
+    read = await digest_batch.digest_reads(
+        tx, [ctx.guild_id for ctx in contexts], until - WEEK, until, until + WEEK,
+        (DIGEST_NEWCOMERS, DIGEST_REQUESTS, DIGEST_THANKED, DIGEST_REMINDERS))
+    return [partial(post_weekly_digest, reads=read[ctx.guild_id]) for ctx in contexts]
+
+
+def _poll_section(ctx: Community, poll: PollState | None, since: int) -> str | None:
     """Where the member-of-the-month poll stands: nominations, vote, or last week's winner."""
-    poll = await engagement_repo.latest_poll(conn, ctx.guild_id)
     loc = ctx.locale
     if poll is None:
         return None
@@ -120,9 +151,10 @@ async def _poll_section(conn: aiosqlite.Connection, ctx: Community, since: int) 
     return None
 
 
-async def post_weekly_digest(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime) -> None:
+async def post_weekly_digest(tx: aiosqlite.Connection, ctx: Community, fire_time: datetime,
+                             reads: DigestReads | None = None) -> None:
     """Job body: one post in general, or nothing when the week was empty."""
-    composed = await compose_digest(tx, ctx, fire_time)
+    composed = await compose_digest(tx, ctx, fire_time, reads)
     week = iso_week(fire_time.astimezone(ctx.tz))
     if composed is None:
         log.info("weekly digest %s skipped: nothing to say", week)

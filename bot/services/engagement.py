@@ -19,7 +19,7 @@ import aiosqlite
 from bot.clock import to_epoch
 from bot.context import Community
 from bot.scheduler import Job, JobBody, cron, iso_week, period_week
-from bot.services.digest import post_weekly_digest
+from bot.services.digest import post_weekly_digest, prepare_weekly_digest
 from bot.services.moderation import record_case
 from bot.services.nudge_routing import route_request_nudges
 from bot.services.nudge_words import NudgeWords
@@ -164,6 +164,7 @@ def jobs(ctx: Community) -> list[Job]:
     nudge_hour, nudge_minute = (int(x) for x in schedule.weekly_nudges_time.split(":"))
     return [
         Job(name="weekly-digest", period=period_week, body=post_weekly_digest, shared_transaction=True,
+            prepare=prepare_weekly_digest,
             trigger=cron(tz, day_of_week=schedule.weekly_digest_day, hour=digest_hour, minute=digest_minute)),
         Job(name="weekly-nudges", period=period_week, body=send_weekly_nudges, shared_transaction=True,
             prepare=prepare_weekly_nudges,
