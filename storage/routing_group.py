@@ -40,15 +40,36 @@ def _group_source(group: tuple[int, ...], key: str) -> str:
     return source
 
 
+def _window_arms(group: tuple[int, ...]) -> list[tuple[str, str]]:
+    """The arms of the members pinged inside the fairness window, in walk order: (their count of
+    pings there, the filter). A single skill's offers carry the member's 2nd to 4th latest pings
+    (0301): a member with no 4th ping inside the window has as many pings there as those of their
+    four latest inside it, read from the index; the others' count is read, and only for those under
+    the fatigue cap. A pair's few offers have no copies: all counted."""
+    count = "(SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = o.member_id AND p.at > :fair_since)"
+    if len(group) != 1:
+        return [(count, f"o.walk_pinged_at > :fair_since AND {_OFFER_RESTED}")]
+    few = "(o.walk_pinged_at_4 IS NULL OR o.walk_pinged_at_4 <= :fair_since)"
+    return [(_LEVEL, f"o.walk_pinged_at > :fair_since AND {few}"),
+            (count, f"o.walk_pinged_at > :fair_since AND o.walk_pinged_at_4 > :fair_since AND {_OFFER_RESTED}")]
+
+
 def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
     """A group's walk: its first :limit eligible members in fairness order. Never pinged (by
     seniority), then pinged before the fairness window (least recently first), both read in the
     order of the walk index; then, only if those did not give :limit, the members pinged inside the
-    window, sorted by their count of pings there (the only ones whose count is ever read)."""
+    window, sorted by their count of pings there (_window_arms: fewer than four, from the index;
+    more, counted)."""
     name = "g" + "".join(map(str, group))
     source = _group_source(group, name)
     if ordered:
-        return _group_ctes_ordered(name, source, len(group))
+        return _group_ctes_ordered(name, source, group)
+    window = "".join(f"""
+        UNION ALL
+        SELECT * FROM (SELECT o.member_id AS id, {recent} AS recent, o.walk_pinged_at AS last_ping,
+                o.walk_joined_at AS joined_at FROM {source} AND {where}
+            ORDER BY recent, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED})"""
+                     for recent, where in _window_arms(group))
     return f"""{name}_walk(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
     SELECT m.id, {len(group)}, z.recent, z.last_ping, z.joined_at FROM (
         SELECT * FROM (SELECT o.member_id AS id, 0 AS recent, o.walk_pinged_at AS last_ping,
@@ -57,57 +78,56 @@ def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
         UNION ALL
         SELECT * FROM (SELECT o.member_id AS id, 0 AS recent, o.walk_pinged_at AS last_ping,
                 o.walk_joined_at AS joined_at FROM {source} AND o.walk_pinged_at <= :fair_since
-            ORDER BY o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED})
-        UNION ALL
-        SELECT * FROM (SELECT o.member_id AS id, (SELECT COUNT(*) FROM request_ping p
-                WHERE p.helper_id = o.member_id AND p.at > :fair_since) AS recent, o.walk_pinged_at AS last_ping,
-                o.walk_joined_at AS joined_at
-            FROM {source} AND o.walk_pinged_at > :fair_since AND {_OFFER_RESTED}
-            ORDER BY recent, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED})) z
+            ORDER BY o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED}){window}) z
     CROSS JOIN member m ON m.id = z.id
     WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
     LIMIT :limit
 ),"""
 
 
-def _group_ctes_ordered(name: str, source: str, size: int) -> str:
+def _group_ctes_ordered(name: str, source: str, group: tuple[int, ...]) -> str:
     """_group_ctes for engines that keep no row order without ORDER BY (PostgreSQL). Each arm is cut
     at :limit eligible members in its own explicit order, which is its walk index's order (the
     index's leading key columns are constant in the scan, so PostgreSQL reads the index in order and
     stops early, as SQLite does); an arm is read only when the arms before it found fewer than
-    :limit. The walk is the first :limit of the three in arm order: the same members as _group_ctes."""
+    :limit. The walk is the first :limit of the arms in arm order: the same members as _group_ctes."""
     source = source.replace(" INDEXED BY member_skill_offer_walk", "").replace(" INDEXED BY member_offer_pair_walk", "")
     table, where = source.split(" WHERE ", 1)
     lead = "o.skill_lo, o.skill_hi" if table.startswith("member_offer_pair") else "o.skill_id"
     member = f"JOIN member m ON m.id = o.member_id WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}"
-    return f"""{name}_a1(id, k1, k2) AS MATERIALIZED (
+    arms = [f"""{name}_a1(id, k1, k2) AS MATERIALIZED (
     SELECT m.id, o.walk_joined_at, o.member_id FROM {table} {member}
       AND {where} AND o.walk_pinged_at IS NULL
     ORDER BY {lead}, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT :limit
-),
-{name}_a2(id, k1, k2, k3) AS MATERIALIZED (
+),""", f"""{name}_a2(id, k1, k2, k3) AS MATERIALIZED (
     SELECT m.id, o.walk_pinged_at, o.walk_joined_at, o.member_id FROM {table} {member}
       AND {where} AND o.walk_pinged_at <= :fair_since AND (SELECT COUNT(*) FROM {name}_a1) < :limit
     ORDER BY {lead}, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT :limit
-),
-{name}_a3(id, k1, k2, k3, k4) AS MATERIALIZED (
+),"""]
+    union = [f"SELECT id, 1 AS arm, k1, k2, 0 AS k3, 0 AS k4, 0 AS recent, NULL AS last_ping, k1 AS joined_at "
+             f"FROM {name}_a1", f"SELECT id, 2, k1, k2, k3, 0, 0, k1, k2 FROM {name}_a2"]
+    for arm, (recent, filter_) in enumerate(_window_arms(group), start=3):
+        found = " + ".join(f"(SELECT COUNT(*) FROM {name}_a{k})" for k in range(1, arm))
+        arms.append(f"""{name}_a{arm}(id, k1, k2, k3, k4) AS MATERIALIZED (
     SELECT m.id, o.recent, o.walk_pinged_at, o.walk_joined_at, o.member_id FROM (
-        SELECT o.member_id, o.walk_pinged_at, o.walk_joined_at, (SELECT COUNT(*) FROM request_ping p
-            WHERE p.helper_id = o.member_id AND p.at > :fair_since) AS recent
-        FROM {source} AND o.walk_pinged_at > :fair_since AND {_OFFER_RESTED}
-          AND (SELECT COUNT(*) FROM {name}_a1) + (SELECT COUNT(*) FROM {name}_a2) < :limit
+        SELECT o.member_id, o.walk_pinged_at, o.walk_joined_at, {recent} AS recent
+        FROM {source} AND {filter_} AND {found} < :limit
         ORDER BY recent, o.walk_pinged_at, o.walk_joined_at, o.member_id) o {member}
     ORDER BY o.recent, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT :limit
-),
+),""")
+        union.append(f"SELECT id, {arm}, k1, k2, k3, k4, k1, k2, k3 FROM {name}_a{arm}")
+    newline = "\n        UNION ALL "
+    return "\n".join(arms) + f"""
 {name}_walk(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
-    SELECT id, {size}, recent, last_ping, joined_at FROM (
-        SELECT id, 1 AS arm, k1, k2, 0 AS k3, 0 AS k4, 0 AS recent, NULL AS last_ping, k1 AS joined_at FROM {name}_a1
-        UNION ALL SELECT id, 2, k1, k2, k3, 0, 0, k1, k2 FROM {name}_a2
-        UNION ALL SELECT id, 3, k1, k2, k3, k4, k1, k2, k3 FROM {name}_a3) w
+    SELECT id, {len(group)}, recent, last_ping, joined_at FROM (
+        {newline.join(union)}) w
     ORDER BY arm, k1, k2, k3, k4 LIMIT :limit
 ),"""
 
 
+# A member pinged inside the window whose 4th latest ping is not: their count of pings there.
+_LEVEL = ("1 + CASE WHEN o.walk_pinged_at_2 > :fair_since THEN 1 ELSE 0 END "
+          "+ CASE WHEN o.walk_pinged_at_3 > :fair_since THEN 1 ELSE 0 END")
 # Arm 3 reads only offers whose member is under the fatigue cap (the walk's copy of the last ping
 # first): among the members pinged inside the fairness window, who are then sorted by their count
 # of pings there, those asked most are usually the tired ones, and they are left out before counting.

@@ -199,13 +199,26 @@ async def test_the_awake_test_is_the_plain_quiet_hours_rule(sim: Sim) -> None:
         assert len(got) == len(members)
 
 
+# Each member's k-th latest ping (0301 keeps the 2nd to the 4th), from the pings themselves.
+_LATEST = "(SELECT p.at FROM request_ping p WHERE p.helper_id = m.id ORDER BY p.at DESC LIMIT 1 OFFSET {k})"
+STALE_LEVELS = ("SELECT COUNT(*) FROM member m WHERE " + " OR ".join(
+    f"m.pinged_at_{k + 1} IS NOT {_LATEST.format(k=k)}" for k in (1, 2, 3)))
+
+
 async def test_last_pinged_at_follows_every_ping_write(sim: Sim) -> None:
-    """The triggers keep member.last_pinged_at = MAX(request_ping.at), whoever writes the pings."""
+    """The triggers keep member.last_pinged_at = MAX(request_ping.at) and pinged_at_2..4 the 2nd to
+    4th latest pings (a ping counted as often as it was sent, same second or not), whoever writes them."""
     ctx = sim.ctx
     now = ctx.now_ts()
     rng = random.Random(7)
     async with ctx.db.transaction() as tx:
         ids = await build_community(tx, ctx.guild_id, now, rng, 200)
+        busy = ids[:30]
+        await tx.executemany("INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (1, ?, 3, ?)",
+                             [(m, now - rng.choice((0, 60, 60, 3600, 86400)) - 7200) for m in busy
+                              for _ in range(rng.randrange(1, 7))])
+        assert (await tx.execute_fetchall(STALE_LEVELS))[0][0] == 0
+        assert (await tx.execute_fetchall("SELECT COUNT(*) FROM member WHERE pinged_at_4 IS NOT NULL"))[0][0] > 5
         await tx.execute("DELETE FROM request_ping WHERE id % 3 = 0")
         await tx.execute("UPDATE request_ping SET at = at - 5 * 86400 WHERE id % 5 = 0")
         await tx.execute("UPDATE request_ping SET helper_id = NULL WHERE id % 7 = 0")
@@ -216,12 +229,16 @@ async def test_last_pinged_at_follows_every_ping_write(sim: Sim) -> None:
             assert (await cur.fetchone())[0] == 0
         async with tx.execute("SELECT COUNT(*) FROM member WHERE last_pinged_at = ?", (now + 60,)) as cur:
             assert (await cur.fetchone())[0] == 3
+        assert (await tx.execute_fetchall(STALE_LEVELS))[0][0] == 0
+        await tx.execute("UPDATE request_ping SET helper_id = ? WHERE helper_id = ?", (busy[1], busy[0]))
+        await tx.execute("DELETE FROM request WHERE id = 1")  # its pings go with it
+        assert (await tx.execute_fetchall(STALE_LEVELS))[0][0] == 0
 
 
 async def test_offer_walk_copies_follow_members_and_pings(sim: Sim) -> None:
-    """0032's and 0033's triggers keep each offer's (and each pair of offers') copy of its member's
-    last ping, seniority and routability equal to the member row, through pings, profile edits,
-    leaving, pausing and erasure."""
+    """0032's, 0033's and 0301's triggers keep each offer's (and each pair of offers') copy of its
+    member's latest pings, seniority and routability equal to the member row, through pings, profile
+    edits, leaving, pausing and erasure."""
     ctx = sim.ctx
     now = ctx.now_ts()
     rng = random.Random(11)
@@ -229,7 +246,9 @@ async def test_offer_walk_copies_follow_members_and_pings(sim: Sim) -> None:
         "SELECT COUNT(*) FROM member_skill ms JOIN member m ON m.id = ms.member_id "
         "WHERE ms.walk_pinged_at IS NOT m.last_pinged_at OR ms.walk_joined_at IS NOT m.joined_at "
         "OR ms.walk_routable IS NOT (CASE WHEN m.left_at IS NULL AND m.erased = 0 AND m.active = 1 "
-        "AND m.available = 1 AND m.charter_accepted_at IS NOT NULL THEN 1 ELSE 0 END)")
+        "AND m.available = 1 AND m.charter_accepted_at IS NOT NULL THEN 1 ELSE 0 END) "
+        "OR ms.walk_pinged_at_2 IS NOT m.pinged_at_2 OR ms.walk_pinged_at_3 IS NOT m.pinged_at_3 "
+        "OR ms.walk_pinged_at_4 IS NOT m.pinged_at_4")
     async with ctx.db.transaction() as tx:
         ids = await build_community(tx, ctx.guild_id, now, rng, 200)
         async with tx.execute("SELECT COUNT(*) FROM member_skill WHERE walk_joined_at IS NULL") as cur:
