@@ -237,3 +237,13 @@ async def test_a_bare_profile_set_is_refused_with_the_options_and_changes_nothin
     assert not english["ok"] and "no option given" in english["text"], english["text"]
     assert await sim.ctx.db.fetchall("SELECT * FROM member ORDER BY id") == before
     assert (await sim.command("alice", "profile show"))["data"]["skills"] == ["cuisine"]
+
+
+async def test_an_unknown_language_says_names_and_codes_both_work_in_english_too(sim: Sim) -> None:
+    """The French refusal said « écrivez son nom ou son code »; the English one spoke of codes only,
+    though a name is read in English as well (`Spanish`)."""
+    await sim.onboard("bob", locale="en")
+    reply = await sim.command("bob", "profile set", languages="Frenglish")
+    assert reply["error"] == "invalid_input" and "write its name or its code" in reply["text"], reply["text"]
+    assert (await sim.command("bob", "profile set", languages="Spanish, fr"))["ok"]
+    assert (await sim.command("bob", "profile show"))["data"]["languages"] == ["es", "fr"]
