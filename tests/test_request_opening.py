@@ -59,10 +59,11 @@ async def test_nobody_offering_the_skill_is_said_honestly_and_escalated(sim: Sim
     await sim.onboard("req")
     reply = await ask(sim, skills="Soudure")
     assert reply["ok"] and reply["data"]["pinged"] == []
-    assert "personne n'offre encore soudure" in reply["text"]
+    # the glossary's word, as the profile (« Propose : ») and the directory (« Qui propose ») say it
+    assert "personne ne propose encore soudure ici" in reply["text"]
     assert of(sim.last, "post", kind="request")
     [alert] = of(sim.last, "post", kind="escalation")
-    assert alert["channel"] == "animators" and "soudure" in alert["text"]
+    assert alert["channel"] == "animators" and "Personne ne propose encore soudure" in alert["text"]
     # the unmet skill now exists in the catalogue, offered by nobody (vitality counts it)
     skills = {s["skill"]: s for s in (await sim.command("req", "skills"))["data"]["skills"]}
     assert "soudure" in skills and skills["soudure"]["offered"] == 0
