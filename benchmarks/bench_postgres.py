@@ -46,7 +46,7 @@ NAME = "postgres"
 TARGET_P99_RATIO = 2.0  # routing p99 on PostgreSQL at most twice SQLite's
 TARGET_TWO_PROCESSES = 1.6  # two processes on one network's weekly jobs at least 1.6x one
 CHILD_TIMEOUT = 1200.0
-WARM_UP = 5
+WARM_UP = 20  # every statement of both engines planned and cached, as in a bot that has run for a while
 # Routing decisions per engine and run: p99 of 200 was the second slowest decision, one stray pause
 # of the machine; 3x the routing benchmark's count, the median of `repeats` runs' percentiles.
 ROUTING_SAMPLES_FACTOR = 3

@@ -1,22 +1,23 @@
 """Routing on PostgreSQL in one round trip: the server-side functions `entraide_route` and
 `entraide_route_request` (the requester's row and languages read on the server too).
 
-On PostgreSQL a routing decision counted the request's skills, then ran the statement made for
-that many (storage/routing_group.py), then, for more than GROUP_SKILLS skills, MANY_SKILLS_SQL:
-two or three round trips, each a wait for a core on a busy machine. `entraide_route` does the same
-in one call: it counts the skills and runs the same statements, their text generated here from the
-very SQL the client would have sent (translated by storage/dialect.py, each `$n` becoming the
-function's parameter of that name). Migration 0290 (storage/migrations_pg/0290_route_function.sql)
-installs it; tests/test_routing_pg_function.py checks that the installed body is the one this module
-generates (a change to the routing SQL needs a new migration, `python -m storage.routing_pg` prints
-it) and that its choices equal the reference query's on randomized communities."""
+`entraide_route` makes the decision the client's statements make (storage/routing_group.py for up
+to GROUP_SKILLS skills, storage/routing_many.py beyond), in one call, from their very text
+(translated by storage/dialect.py, each `$n` becoming the function's parameter of that name): the
+many-skills statement whole; the group statement's walks one arm at a time, then its ranking
+(function_body says why and what it skips). Migrations install it (0290, then 0300 onwards: the
+newest holds what `python -m storage.routing_pg` prints); tests/test_routing_pg_function.py checks
+that the installed bodies are the ones this module generates (a change to the routing SQL needs a
+new migration) and that its choices equal the client statements' and the reference query's on
+randomized communities."""
 from __future__ import annotations
 
 import re
 
 from storage import members as members_repo
 from storage.dialect import translate
-from storage.routing_group import GROUP_SKILLS, GROUP_SQL_ORDERED_FOR
+from storage.routing_filters import _RECENT, _SKILLS
+from storage.routing_group import _GROUPS, GROUP_SKILLS, GROUP_SQL_ORDERED
 from storage.routing_many import MANY_SKILLS_SQL_ORDERED
 
 FUNCTION = "entraide_route"
@@ -62,23 +63,163 @@ def _body_statement(sql: str) -> str:
     return re.sub(r"\$(\d+)", lambda m: "p_" + names[int(m.group(1)) - 1], t.sql)
 
 
-def _group(n: int) -> str:
-    """The statement for n skills, without its rank column, in rank order."""
+def _cte(sql: str, name: str) -> str:
+    """The body of the CTE `name` in one of the client's routing statements."""
+    found = re.search(rf"^(?:WITH )?{name}\([^)]*\) AS MATERIALIZED \(\n(.*?)\n\),?$", sql, re.M | re.S)
+    if found is None:
+        raise ValueError(f"no CTE {name} in the client's routing statement")
+    return found.group(1)
+
+
+# Each group's key CTE (routing_group._group_key) becomes variables of the function.
+_KEYS = {"skill_id": ":k_skill", "lo": ":k_lo", "hi": ":k_hi", "other": ":k_other"}
+
+
+def _arms(group: tuple[int, ...]) -> list[str]:
+    """A group's arms (never pinged; pinged before the window; inside it, by count of pings there:
+    routing_group._window_arms) as statements of their own, as GROUP_SQL_ORDERED has them, the
+    group's key read from variables and without their gates (the function runs an arm only when
+    the arms before it found fewer than :limit)."""
+    name = "g" + "".join(map(str, group))
+    sql = GROUP_SQL_ORDERED
+    arms = []
+    while re.search(rf"^{name}_a{len(arms) + 1}\(", sql, re.M):
+        k = len(arms) + 1
+        body = _cte(sql, f"{name}_a{k}")
+        before = r" \+ ".join(rf"\(SELECT COUNT\(\*\) FROM {name}_a{i}\)" for i in range(1, k))
+        body, gates = re.subn(rf"\s+AND {before} < :limit", "", body) if k > 1 else (body, 0)
+        if gates != (k > 1):
+            raise ValueError(f"{name}_a{k}: its gate is not the one this function replaces")
+        body = re.sub(rf"\(SELECT (\w+) FROM {name}\)", lambda m: _KEYS[m.group(1)], body)
+        if re.search(rf"\b{name}\w*\b|\bwanted\b|\bshape\b", body):
+            raise ValueError(f"{name}_a{k} reads another CTE: the function cannot run it alone")
+        arms.append(_body_statement(body))
+    if len(arms) < 3 or "walk_pinged_at IS NULL" not in arms[0] or "walk_pinged_at <= p_fair_since" not in arms[1] \
+            or any("walk_pinged_at > p_fair_since" not in arm for arm in arms[2:]):
+        raise ValueError(f"{name}: its arms are not never pinged, pinged before the window, then inside it")
+    return arms
+
+
+def _ranking() -> str:
+    """GROUP_SQL_ORDERED's ranking (its `best` and final SELECT), without its rank column, of the
+    members the walks found (the variable k_candidates), each ranked by its exact keys (its share
+    and recent pings counted, its last ping and seniority read from its row)."""
+    sql = GROUP_SQL_ORDERED
+    shape = re.search(r"^shape\(n\) AS MATERIALIZED \(.*\),\n", sql, re.M)
+    best = sql.index("\nbest(")
+    walks = sql[shape.end():best] if shape else ""
+    if "candidate(id, skills, recent, last_ping, joined_at) AS MATERIALIZED" not in walks:
+        raise ValueError("GROUP_SQL_ORDERED's candidates are not the ones this function ranks")
+    candidate = (f"candidate(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (\n"
+                 f"    SELECT m.id, {_SKILLS}, {_RECENT}, m.last_pinged_at, m.joined_at\n"
+                 f"    FROM (SELECT DISTINCT unnest(:k_candidates) AS id) c JOIN member m ON m.id = c.id\n),")
+    statement = sql[:shape.end()] + candidate + sql[best:]  # type: ignore[union-attr]
     columns = ", ".join(f"q.{c}" for c in COLUMNS)
-    statement = _body_statement(GROUP_SQL_ORDERED_FOR[n]).strip()
-    return f"RETURN QUERY SELECT {columns} FROM (\n{statement}\n) q ORDER BY q.rank;"
+    return f"SELECT {columns} FROM (\n{_body_statement(statement).strip()}\n) q ORDER BY q.rank"
+
+
+# The groups of two and three skills of GROUP_SQL_ORDERED's walks, the largest first (why:
+# function_body); the single skills are walked after them.
+_LARGEST_FIRST = tuple(sorted((g for g in _GROUPS if len(g) > 1), key=len, reverse=True))
+
+
+def _group_table() -> str:
+    """_LARGEST_FIRST as arrays the function loops over: each group's size and positions (the
+    pair p < q whose offers it reads, and the third skill of three)."""
+    def col(values: list[int]) -> str:
+        return "'{" + ",".join(map(str, values)) + "}'"
+    groups = _LARGEST_FIRST
+    return (f"v_sizes int[] := {col([len(g) for g in groups])}; v_ps int[] := {col([g[-2] for g in groups])}; "
+            f"v_qs int[] := {col([g[-1] for g in groups])}; "
+            f"v_others int[] := {col([g[0] if len(g) == 3 else 0 for g in groups])};")
+
+
+_ENOUGH = "(SELECT COUNT(DISTINCT c) FROM unnest(p_k_candidates) c) >= p_limit"
 
 
 def function_body() -> str:
-    """The PL/pgSQL body: route_candidates' choice of statement, made on the server."""
-    branches = []
-    for n in range(1, GROUP_SKILLS + 1):
-        test = "n <= 1" if n == 1 else f"n = {n}"
-        branches.append(f"{'IF' if n == 1 else 'ELSIF'} {test} THEN\n{_group(n)}")
+    """The PL/pgSQL body. Up to GROUP_SKILLS skills: the walks of GROUP_SQL_ORDERED, one arm at a
+    time (an arm only when the arms before it found fewer than :limit), then its ranking over what
+    they found. Each arm is a small statement of its own, so a decision sets up only the arms it
+    runs (PostgreSQL set up every arm of all seven walks at each execution of the one statement).
+
+    The best :limit are among the walks (proof in routing_group's docstring); the function skips
+    the walks, or the arms of a walk, whose members could only rank after :limit members already
+    found, so the best :limit of what it finds (all eligible) are the statement's:
+    - the groups of skills are walked the largest first, and those of k skills are not walked once
+      :limit members were found by the walks of more: each of these offers more than k of the
+      requested skills and ranks before any member offering k (the ranking's first key);
+    - a single skill's walk reads its members never pinged and those pinged before the fairness
+      window first, for every skill; the third arm (members pinged inside the window, who offer that
+      skill alone or are found by a larger group's walk) is read only if fewer than :limit members
+      were found so far: every one found so far offers two requested skills or more, or was pinged
+      zero times inside the window, and ranks before a member of one skill pinged inside it.
+    That arm counts the pings of every member it reaches: a popular skill's walk is often skipped.
+    More skills: MANY_SKILLS_SQL_ORDERED, whole."""
+    single, pair, triple = (_arms(g) for g in ((1,), (1, 2), (1, 2, 3)))
     many = _body_statement(MANY_SKILLS_SQL_ORDERED).strip()
-    return ("\n#variable_conflict use_column\nDECLARE n bigint;\nBEGIN\n"
-            "SELECT COUNT(*) INTO n FROM request_skill WHERE request_id = p_request_id;\n"
-            + "\n".join(branches) + f"\nELSE\nRETURN QUERY {many};\nEND IF;\nEND;\n")
+    wanted = _body_statement(_cte(GROUP_SQL_ORDERED, "wanted")).strip()
+
+    def arm(sql: str) -> str:
+        return f"ARRAY(SELECT a.id FROM (\n{sql}\n) a)"
+
+    def chain(arms: list[str], found: str) -> str:
+        """v_got ||= each arm in turn while `found` plus what v_got holds is under :limit."""
+        steps = [f"IF {found} + cardinality(v_got) < p_limit THEN\nv_got := v_got || {arm(sql)};" for sql in arms]
+        return "\n".join(steps) + "\n" + "END IF;\n" * len(arms)
+
+    def walk(arms: list[str]) -> str:
+        return f"v_got := {arm(arms[0])};\n" + chain(arms[1:], "0")
+    return f"""
+#variable_conflict use_column
+DECLARE v_n bigint; v_w bigint[]; v_got bigint[]; p_k_candidates bigint[] := '{{}}';
+v_inside int[] := '{{}}'; v_found int[] := '{{}}';
+p_k_skill bigint; p_k_lo bigint; p_k_hi bigint; p_k_other bigint; v_g int; v_p int;
+{_group_table()}
+BEGIN
+SELECT COUNT(*) INTO v_n FROM request_skill WHERE request_id = p_request_id;
+IF v_n > {GROUP_SKILLS} THEN
+RETURN QUERY {many};
+RETURN;
+END IF;
+SELECT array_agg(wanted.skill_id ORDER BY wanted.pos) INTO v_w FROM (
+{wanted}
+) wanted(skill_id, offers, pos);
+v_n := COALESCE(cardinality(v_w), 0);
+FOR v_g IN 1..cardinality(v_sizes) LOOP
+CONTINUE WHEN v_qs[v_g] > v_n;
+EXIT WHEN v_g > 1 AND v_sizes[v_g] < v_sizes[v_g - 1] AND cardinality(p_k_candidates) >= p_limit AND {_ENOUGH};
+p_k_lo := LEAST(v_w[v_ps[v_g]], v_w[v_qs[v_g]]);
+p_k_hi := GREATEST(v_w[v_ps[v_g]], v_w[v_qs[v_g]]);
+IF v_sizes[v_g] = 2 THEN
+{walk(pair)}
+ELSE
+p_k_other := v_w[v_others[v_g]];
+{walk(triple)}
+END IF;
+p_k_candidates := p_k_candidates || v_got;
+END LOOP;
+IF cardinality(p_k_candidates) < p_limit OR NOT {_ENOUGH} THEN
+FOR v_p IN 1..v_n LOOP
+p_k_skill := v_w[v_p];
+v_got := {arm(single[0])};
+{chain(single[1:2], "0")}IF cardinality(v_got) < p_limit THEN
+v_inside := v_inside || v_p;
+v_found := v_found || cardinality(v_got);
+END IF;
+p_k_candidates := p_k_candidates || v_got;
+END LOOP;
+IF cardinality(v_inside) > 0 AND (cardinality(p_k_candidates) < p_limit OR NOT {_ENOUGH}) THEN
+FOR v_g IN 1..cardinality(v_inside) LOOP
+p_k_skill := v_w[v_inside[v_g]];
+v_got := '{{}}';
+{chain(single[2:], "v_found[v_g]")}p_k_candidates := p_k_candidates || v_got;
+END LOOP;
+END IF;
+END IF;
+RETURN QUERY {_ranking()};
+END;
+"""
 
 
 def request_function_body() -> str:

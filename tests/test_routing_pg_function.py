@@ -68,14 +68,30 @@ async def _statements(conn: object, params: routing_repo.RouteParams) -> list[in
     return [m.id for m in map(members_repo._member, rows) if m is not None]
 
 
+async def _many_pings(tx: object, guild: str, now: int, rng: random.Random, ids: list[int], count: int) -> None:
+    """`count` more pings over the last 40 days, most of them to a tenth of the members: skills
+    whose every offer was pinged inside the window, several times, many members tired (the walks'
+    third arm, its count of pings and its early drop of tired members, and the function's skips)."""
+    if not count:
+        return
+    cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, created_at) VALUES (?, ?, ?, ?)",  # type: ignore[attr-defined]
+                           (guild, ids[0], "busy", now - 40 * DAY))
+    busy = ids[: max(len(ids) // 10, 1)]
+    await tx.executemany("INSERT INTO request_ping (request_id, helper_id, round, at) VALUES (?, ?, ?, ?)",  # type: ignore[attr-defined]
+                         [(cur.lastrowid, rng.choice(busy) if rng.random() < 0.7 else rng.choice(ids), 1,
+                           now - rng.randrange(40 * DAY)) for _ in range(count)])
+
+
 @pg_only
-@pytest.mark.parametrize("seed,size", [(21, 300), (22, 900)])
-async def test_the_function_picks_what_the_statements_and_the_reference_pick(sim: Sim, seed: int, size: int) -> None:
+@pytest.mark.parametrize("seed,size,pings", [(21, 300, 0), (22, 900, 0), (24, 300, 2500), (25, 600, 6000)])
+async def test_the_function_picks_what_the_statements_and_the_reference_pick(
+        sim: Sim, seed: int, size: int, pings: int) -> None:
     rng = random.Random(seed)
     ctx = sim.ctx
     now = ctx.now_ts()
     async with ctx.db.transaction() as tx:
         ids = await build_community(tx, ctx.guild_id, now, rng, size)
+        await _many_pings(tx, ctx.guild_id, now, rng, ids, pings)
         requests = [await new_request(tx, ctx.guild_id, now, rng, ids) for _ in range(30)]
         # a request with no skill at all and one whose skills nobody offers: empty walks
         cur = await tx.execute("INSERT INTO request (guild_id, requester_id, title, created_at) VALUES (?, ?, ?, ?)",
