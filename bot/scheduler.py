@@ -75,7 +75,7 @@ class Job:
     # period is skipped without a write transaction, so a quiet hour costs one SELECT.
     has_work: Callable[[Community, datetime], Awaitable[bool]] | None = None
     # The body reads and writes only through the transaction it is given: the runs of several communities
-    # due at one time may then share one write transaction, a savepoint each (Scheduler.run_jobs).
+    # due at one time may then share one write transaction (Scheduler.run_jobs).
     shared_transaction: bool = False
     # With shared_transaction: what `body` reads, read for several communities in one go (a network's batch):
     # given the communities about to run in one transaction, a body for each (None: `body`) that writes
@@ -192,14 +192,14 @@ class Scheduler:
         return await self._run_many([self._entry(job, ctx) for ctx, job in runs], fire_time)
 
     async def _run_many(self, entries: Sequence[Scheduled], fire_time: datetime) -> int:
-        """Run these entries' periods in order, as run_job each would, but in ONE write transaction with a
-        savepoint per community when they allow it (`shared_transaction`, one SQLite file, keyed by
+        """Run these entries' periods in order, as run_job each would, but in ONE write transaction when
+        they allow it (`shared_transaction`, one SQLite file, keyed by
         job_run): a network's 300 communities would otherwise commit 300 times, each commit rewriting the
         index pages its members' rows share with every other community's (member ids interleave) and
         waiting for the disk. Each community's claim and work still commit together or not at all; a
         crash before a commit loses no period reported done (none is until it commits) and repeats
-        nothing (no claim survived either). A community's body that fails is rolled back to its savepoint,
-        the ones before it commit, and the error is raised after the commit: what run_job each would do.
+        nothing (no claim survived either). A community's body that fails is rolled back, the ones before
+        it commit, and the error is raised after the commit: what run_job each would do (_run_shared).
         The transaction commits once SHARED_TRANSACTION_SECONDS have passed and the next goes on, so
         another process's writes on the file wait no longer than for one large community's job (or for
         the communities a job's `prepare` read for together: their bodies run in the transaction that read).
@@ -228,7 +228,26 @@ class Scheduler:
     async def _run_shared(self, pending: list[Scheduled], fire_time: datetime
                           ) -> tuple[list[Scheduled], Exception | None]:
         """One transaction of _run_many: entries taken from `pending` until it is empty, one fails, or
-        the time is up; those that ran, and the failure if any (raised once the others committed)."""
+        the time is up; those that ran, and the failure if any (raised once the others committed).
+
+        Without a savepoint per community (two round trips each): when a body fails, the whole transaction
+        is rolled back and the communities that ran in it run again, a savepoint each,
+        then the failure is reported, so the outcome is still what run_job each would give."""
+        try:
+            return await self._run_in_transaction(pending, fire_time, savepoints=False)
+        except _RolledBack as rolled_back:
+            redo, done = rolled_back.done, []
+            while redo:
+                ran, failure = await self._run_in_transaction(redo, fire_time, savepoints=True)
+                done += ran
+                if failure is not None:
+                    return done, failure
+            return done, rolled_back.failure
+
+    async def _run_in_transaction(self, pending: list[Scheduled], fire_time: datetime, savepoints: bool
+                                  ) -> tuple[list[Scheduled], Exception | None]:
+        """See _run_shared: `savepoints`, each community's claim and work in its own savepoint (a failure
+        rolls back to it); else a failure rolls the transaction back (_RolledBack)."""
         done: list[Scheduled] = []
         prepared: dict[int, JobBody] = {}  # id(entry): the body its job's `prepare` gave, this transaction only
         covered: set[int] = set()  # id(entry) of those the last `prepare` was asked about
@@ -244,7 +263,8 @@ class Scheduler:
                 pending.pop(0)
                 job, ctx = entry.job, entry.ctx
                 body = prepared.pop(id(entry), job.body)
-                await tx.execute("SAVEPOINT job_run")
+                if savepoints:
+                    await tx.execute("SAVEPOINT job_run")
                 try:
                     if await jobs_repo.claim_run(tx, job.key(ctx, fire_time), entry.name, ctx.now_ts()):
                         await body(tx, ctx, fire_time)
@@ -252,10 +272,13 @@ class Scheduler:
                         fault_point(f"job:{job.name}:before-commit")
                         done.append(entry)
                 except Exception as exc:  # this community's work goes; the earlier ones commit, as one by one
+                    if not savepoints:
+                        raise _RolledBack(done, exc) from exc
                     await tx.execute("ROLLBACK TO job_run")
                     await tx.execute("RELEASE job_run")
                     return done, exc
-                await tx.execute("RELEASE job_run")
+                if savepoints:
+                    await tx.execute("RELEASE job_run")
                 if not prepared and time.monotonic() - started >= SHARED_TRANSACTION_SECONDS:
                     break
         return done, None
@@ -384,6 +407,14 @@ class Scheduler:
     def stop_alarm(self) -> None:
         if self._alarm is not None and self._alarm.running:
             self._alarm.shutdown(wait=False)
+
+
+class _RolledBack(Exception):
+    """A body failed in a shared transaction without savepoints: it was rolled back whole; `done` ran in it."""
+
+    def __init__(self, done: list[Scheduled], failure: Exception) -> None:
+        super().__init__(str(failure))
+        self.done, self.failure = done, failure
 
 
 async def _prepare(tx: aiosqlite.Connection, pending: Sequence[Scheduled], fire_time: datetime

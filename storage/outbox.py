@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.database import insert_rows
+from storage.database import SQLITE_MAX_VARIABLES, insert_rows
 
 INSERT_SQL = ("INSERT OR IGNORE INTO outbox (guild_id, kind, op, target, payload, paced, not_before, key, "
               "created_at) VALUES")
@@ -64,10 +64,17 @@ async def enqueue_many(
     if not mentioning and not about:
         await insert_rows(conn, INSERT_SQL, rows)
         return
-    # One round trip each (execute_fetchall), not three: a network's weekly jobs come here once per community.
-    last = (await conn.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM outbox"))[0][0]
-    await insert_rows(conn, INSERT_SQL, rows)
-    written = list(await conn.execute_fetchall("SELECT id, key FROM outbox WHERE id > ? ORDER BY id", (last,)))
+    # The rows written with their ids (RETURNING: no reads before and after, a network's weekly jobs come
+    # here once per community), in id order, which is the list's (a row ignored for its key returns none).
+    written: list[Any] = []
+    width = len(rows[0])
+    per_statement = SQLITE_MAX_VARIABLES // width
+    row_marks = "(" + ", ".join(["?"] * width) + ")"
+    for start in range(0, len(rows), per_statement):
+        batch = rows[start:start + per_statement]
+        written += await conn.execute_fetchall(f"{INSERT_SQL} {', '.join([row_marks] * len(batch))} RETURNING id, key",
+                                               [v for row in batch for v in row])
+    written.sort(key=lambda row: row[0])
     ids: dict[int, int] = {}
     position = 0
     for index, row in enumerate(rows):  # a row ignored for its key has no id; the others follow the list
@@ -75,13 +82,14 @@ async def enqueue_many(
             ids[index] = written[position][0]
             position += 1
     links = [(member_id, ids[i]) for i, members in (about or {}).items() if i in ids for member_id in members]
-    await conn.executemany("INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) VALUES (?, ?)", links)
-    await conn.executemany(
-        "INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) SELECT id, ? FROM member "
-        "WHERE guild_id = ? AND platform_id = ?",
-        [(ids[i], rows[i][0], pid) for i in mentioning if i in ids
-         for pid in dict.fromkeys(mentioned(json.loads(rows[i][4]).get("text", "")))],
-    )
+    if links:  # an empty executemany is a round trip too
+        await conn.executemany("INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) VALUES (?, ?)", links)
+    pinged = [(ids[i], rows[i][0], pid) for i in mentioning if i in ids
+              for pid in dict.fromkeys(mentioned(json.loads(rows[i][4]).get("text", "")))]
+    if pinged:
+        await conn.executemany(
+            "INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) SELECT id, ? FROM member "
+            "WHERE guild_id = ? AND platform_id = ?", pinged)
 
 
 def mentioned(text: str) -> list[str]:
@@ -91,6 +99,8 @@ def mentioned(text: str) -> list[str]:
 
 async def link_subjects(conn: aiosqlite.Connection, outbox_id: int, member_ids: Sequence[int]) -> None:
     """Record the members a message names (by id), so an erasure finds it without reading its text."""
+    if not member_ids:  # an empty executemany is a round trip too
+        return
     await conn.executemany("INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) VALUES (?, ?)",
                            [(m, outbox_id) for m in dict.fromkeys(member_ids)])
 
@@ -99,6 +109,8 @@ async def link_mentioned(
     conn: aiosqlite.Connection, outbox_id: int, guild_id: str, platform_ids: Sequence[str]
 ) -> None:
     """Record the members a message pings (platform ids, compared exactly) as named by it."""
+    if not platform_ids:
+        return
     await conn.executemany(
         "INSERT OR IGNORE INTO outbox_subject (member_id, outbox_id) "
         "SELECT id, ? FROM member WHERE guild_id = ? AND platform_id = ?",
