@@ -108,6 +108,9 @@ def test_the_network_directory_shows_the_profile_a_member_shares(net: Console) -
     assert "La Tanière" in text and "couture" in text and "fr, en" in text, text
     assert "Plombière du quartier" in text, text  # one line per field, whatever the bio's own lines
     assert "yann" not in text.lower() and "Yann du quai" not in text
+    assert net.command("zoe", "profile set", "ours", bio="Plombière " * 40)["ok"]  # a long bio: its start
+    text = net.command("alice", "directory", "lilas", skill="plomberie", network=True)["text"]
+    assert "Plombière Plombière" in text and len(text) < 400 and text.endswith("…"), text
 
 
 def test_a_profile_shared_with_the_network_is_shown_from_another_place(net: Console) -> None:

@@ -10,6 +10,7 @@ from bot.services.profiles import ProfileView
 
 SKILLS_PAGE = 25
 DIRECTORY_PAGE = 40
+DIRECTORY_BIO = 120  # characters of a bio in the network directory (profile show has all of it)
 LIST_MAX = 1000  # a comma-separated list of skills or needs, as typed (the service caps how many)
 
 
@@ -100,7 +101,9 @@ async def _network_directory(inv: Invocation, skill: str) -> Reply:
         if f.languages:
             lines.append("  " + inv.t("profiles.show.languages", languages=_list(inv, list(f.languages))))
         if f.bio:
-            lines.append("  " + inv.t("profiles.show.bio", bio=neutralize(" ".join(f.bio.split()))))
+            bio = " ".join(f.bio.split())  # one line, and short: fifty members fit in a few messages
+            bio = bio if len(bio) <= DIRECTORY_BIO else bio[:DIRECTORY_BIO - 1].rstrip() + "…"
+            lines.append("  " + inv.t("profiles.show.bio", bio=neutralize(bio)))
     return ok("\n".join(lines), data)
 
 
