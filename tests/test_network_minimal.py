@@ -108,9 +108,11 @@ def test_the_network_directory_shows_the_profile_a_member_shares(net: Console) -
     assert "La Tanière" in text and "couture" in text and "fr, en" in text, text
     assert "Plombière du quartier" in text, text  # one line per field, whatever the bio's own lines
     assert "yann" not in text.lower() and "Yann du quai" not in text
-    assert net.command("zoe", "profile set", "ours", bio="Plombière " * 40)["ok"]  # a long bio: its start
+    long_bio = " ".join(f"mot{i}" for i in range(70))  # a long bio: shown whole, never cut
+    changed = net.command("zoe", "profile set", "ours", bio=long_bio)
+    assert changed["ok"], str(changed)
     text = net.command("alice", "directory", "lilas", skill="plomberie", network=True)["text"]
-    assert "Plombière Plombière" in text and len(text) < 400 and text.endswith("…"), text
+    assert long_bio in text and "…" not in text, text
 
 
 def test_a_profile_shared_with_the_network_is_shown_from_another_place(net: Console) -> None:
@@ -129,3 +131,27 @@ def test_a_profile_shared_with_the_network_is_shown_from_another_place(net: Cons
     assert not hidden["ok"] and hidden["error"] == "not_found" and "Yann du quai" not in hidden["text"], hidden
     assert net.command("zoe", "profile set", "ours", network=False)["ok"]  # she stops sharing
     assert net.command("alice", "profile show", "lilas", member="zoe")["error"] == "not_found"
+
+
+def test_a_long_network_directory_is_paged_never_cut(net: Console) -> None:
+    """Every member who shares is reachable, whole: pages within a message's size, the totals, and a
+    button to the next page until the last."""
+    bios = {f"membre{i:02d}": f"Bio numéro {i} " + "mot " * 80 for i in range(12)}
+    for handle, bio in bios.items():
+        onboard(net, handle, "ours", skills="plomberie", bio=bio, network=True)
+    onboard(net, "alice", "lilas")
+    reply = net.command("alice", "directory", "lilas", skill="plomberie", network=True)
+    assert reply["ok"] and reply["data"]["total"] == 12 and len(reply["data"]["members"]) == 12, reply
+    texts = []
+    for number in range(1, reply["data"]["pages"] + 1):
+        assert reply["ok"] and reply["data"]["page"] == number and len(reply["text"]) < 2000, reply
+        texts.append(reply["text"])
+        following = [c["custom_id"] for c in reply["components"] if c["custom_id"].endswith(f":{number + 1}")]
+        if number < reply["data"]["pages"]:
+            reply = net.click("alice", following[0], "lilas")
+        else:
+            assert not following, reply
+    assert len(texts) > 1, texts
+    for handle, bio in bios.items():  # each member on exactly one page, their bio whole
+        assert sum(handle in text for text in texts) == 1, (handle, texts)
+        assert any(bio.strip() in text for text in texts), handle

@@ -10,7 +10,7 @@ from bot.services.profiles import ProfileView
 
 SKILLS_PAGE = 25
 DIRECTORY_PAGE = 40
-DIRECTORY_BIO = 120  # characters of a bio in the network directory (profile show has all of it)
+NETWORK_DIRECTORY_PAGE = 10  # members a page of the network directory, each with their shared profile
 LIST_MAX = 1000  # a comma-separated list of skills or needs, as typed (the service caps how many)
 
 
@@ -93,18 +93,19 @@ async def _network_directory(inv: Invocation, skill: str) -> Reply:
     data = {"members": [f.handle for f in found], "network": [f.data() for f in found]}
     if not found:
         return ok(inv.t("network_shared.directory.empty", skill=neutralize(skill)), data)
-    lines = [inv.t("network_shared.directory.found", skill=neutralize(skill), count=len(found))]
+    entries = []
     for f in found:  # the network profile the member shares: places, skills, languages, bio
-        lines.append(inv.t("network_shared.directory.line", member=neutralize(f.handle),
-                           community=neutralize(f.community_name), communities=neutralize(", ".join(f.communities))))
+        lines = [inv.t("network_shared.directory.line", member=neutralize(f.handle),
+                       community=neutralize(f.community_name), communities=neutralize(", ".join(f.communities)))]
         lines.append("  " + inv.t("profiles.show.skills", skills=_list(inv, list(f.skills))))
         if f.languages:
             lines.append("  " + inv.t("profiles.show.languages", languages=_list(inv, list(f.languages))))
-        if f.bio:
-            bio = " ".join(f.bio.split())  # one line, and short: fifty members fit in a few messages
-            bio = bio if len(bio) <= DIRECTORY_BIO else bio[:DIRECTORY_BIO - 1].rstrip() + "…"
-            lines.append("  " + inv.t("profiles.show.bio", bio=neutralize(bio)))
-    return ok("\n".join(lines), data)
+        if f.bio:  # on one line, whole: a long directory is paged, never cut
+            lines.append("  " + inv.t("profiles.show.bio", bio=neutralize(" ".join(f.bio.split()))))
+        entries.append("\n".join(lines))
+    page = paged(entries, inv.page, NETWORK_DIRECTORY_PAGE)
+    text = inv.t("network_shared.directory.found", skill=neutralize(skill), count=len(found))
+    return page_reply(inv, "directory", page, text + "\n" + "\n".join(page.items), data)
 
 
 @command("skills")
