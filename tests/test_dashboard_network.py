@@ -168,3 +168,34 @@ async def test_a_network_animators_reach_is_checked_on_each_request(sim: Sim) ->
             assert (await _page(http, web, lilas.guild_id, again))[0] == 401
     finally:
         await web.stop()
+
+
+def _feed(html: str) -> list[str]:
+    feed = re.search(r'<ol id="live-feed"[^>]*>(.*?)</ol>', html, re.S)
+    assert feed, html
+    return [re.sub(r"\s+", " ", line).strip() for line in re.findall(r"<span>(.*?)</span>", feed.group(1), re.S)]
+
+
+async def test_a_network_animator_sees_what_happens_elsewhere_but_not_who(served: Any) -> None:
+    """Another community's members shared nothing with the network's animators: its live feed names nobody
+    for them (figures and events still shown); its own animators, and their own community's page, name people."""
+    _lilas, pantin, montreuil, web = served
+    await onboard(pantin, "paulette")
+    await onboard(montreuil, "netanim")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        jar = await _sign_in(http, web, (await _link(montreuil, "netanim", roles=()))["url"], "montreuil")
+        status, html = await _page(http, web, "pantin", jar)
+        assert status == 200 and "paulette" not in html, _feed(html)
+        assert "quelqu&#39;un a rejoint la communauté" in _feed(html), _feed(html)
+        status, html = await _page(http, web, "montreuil", jar)  # their own community: named
+        assert status == 200 and "netanim a rejoint la communauté" in _feed(html), _feed(html)
+        async with http.get(f"{web.url}/c/pantin/live", cookies=jar) as resp:  # the stream names nobody either
+            assert resp.status == 200
+            await resp.content.readuntil(b": connected\n\n")
+            await onboard(pantin, "gaston")
+            event = (await resp.content.readuntil(b"\n\n")).decode()
+            assert "a rejoint" in event and "gaston" not in event, event
+        await onboard(pantin, "pa")
+        pantin_jar = await _sign_in(http, web, (await _link(pantin, "pa"))["url"], "pantin")
+        status, html = await _page(http, web, "pantin", pantin_jar)  # Pantin's own animators: named
+        assert status == 200 and "paulette a rejoint la communauté" in _feed(html), _feed(html)

@@ -36,10 +36,13 @@ class Words:
         return format_time(from_epoch(at).astimezone(self.ctx.tz), "short", locale=self.locale)
 
 
-def feed_line(words: Words, event: LiveEvent, totals: dict[str, int] | None = None) -> dict[str, Any]:
-    """One live event as a sentence: shown names only, never message text."""
+def feed_line(words: Words, event: LiveEvent, totals: dict[str, int] | None = None, *,
+              names: bool = True) -> dict[str, Any]:
+    """One live event as a sentence: shown names only, never message text; without `names` (a network
+    animator looking at another community, whose members shared nothing with them) nobody is named."""
     someone = words("live.someone")
-    text = words(f"live.{event.kind}", who=event.who or someone, other=event.other or someone,
+    who, other = (event.who, event.other) if names else (None, None)
+    text = words(f"live.{event.kind}", who=who or someone, other=other or someone,
                  ref=event.ref if event.ref is not None else "",
                  skills=words.ctx.i18n.join(words.locale, list(event.skills)) if event.skills else "—")
     line: dict[str, Any] = {"kind": event.kind, "time": words.clock(event.at), "text": text, "seq": event.seq}
@@ -128,7 +131,8 @@ def charts(words: Words, ov: Overview) -> dict[str, Any]:
     }
 
 
-def dashboard_view(ctx: Community, words: Words, ov: Overview, live: LiveStream) -> dict[str, Any]:
+def dashboard_view(ctx: Community, words: Words, ov: Overview, live: LiveStream, *, names: bool = True
+                   ) -> dict[str, Any]:
     return {
         "periods": [(days, words("page.days", count=days)) for days in PERIODS],
         "period": ov.days,
@@ -136,7 +140,7 @@ def dashboard_view(ctx: Community, words: Words, ov: Overview, live: LiveStream)
         "cards": cards(words, ov),
         "charts": charts(words, ov),
         "unmet": list(ov.indicators.unmet_skills),
-        "feed": [feed_line(words, event) for event in reversed(live.recent)],
+        "feed": [feed_line(words, event, names=names) for event in reversed(live.recent)],
         "totals": totals_line(words, live.totals),
         "updated": words("page.updated", when=format_date(ctx.local(), "d MMMM y", locale=words.locale) + " "
                          + words.clock(ctx.now_ts())),

@@ -162,6 +162,12 @@ def _selector(ctx: Community, session: Any) -> list[dict[str, Any]]:
             for c in visible]
 
 
+def names_shown(ctx: Community, session: Any) -> bool:
+    """Members are named on their own community's page only: a network animator sees another community's
+    figures and what happens there, never who (its members shared nothing with the network's animators)."""
+    return session.guild_id == ctx.guild_id
+
+
 async def overview_page(request: web.Request) -> web.Response:
     session = await _session(request)
     ctx = _community(request)
@@ -172,7 +178,7 @@ async def overview_page(request: web.Request) -> web.Response:
     ov = await dashboard_stats.overview(ctx, days)
     words = Words(ctx, session.locale)
     return _render(request, "dashboard.html", session.locale, ctx=ctx, communities=_selector(ctx, session),
-                   **dashboard_view(ctx, words, ov, ctx.live))
+                   **dashboard_view(ctx, words, ov, ctx.live, names=names_shown(ctx, session)))
 
 
 async def live_feed(request: web.Request) -> web.StreamResponse:
@@ -193,7 +199,8 @@ async def live_feed(request: web.Request) -> web.StreamResponse:
                     break
                 await response.write(b": ping\n\n")
                 continue
-            data = json.dumps(feed_line(words, event, dict(ctx.live.totals)), ensure_ascii=False)
+            data = json.dumps(feed_line(words, event, dict(ctx.live.totals), names=names_shown(ctx, session)),
+                              ensure_ascii=False)
             await response.write(f"id: {event.seq}\nevent: life\ndata: {data}\n\n".encode())
     except (ConnectionResetError, asyncio.CancelledError):
         pass
