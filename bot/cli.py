@@ -137,10 +137,11 @@ def _shards(args: argparse.Namespace) -> tuple[list[int] | None, int | None] | N
     """--shards 0,1 --shard-count 4: both or neither; None (after saying why) when they do not fit."""
     if args.shards is None and args.shard_count is None:
         return None, None
-    try:
-        ids = sorted({int(x) for x in (args.shards or "").split(",") if x.strip()})
+    try:  # each number once, none left empty: "0,0" or "0,,1" is a typo, not a choice
+        given = [int(x) for x in (args.shards or "").split(",")]
     except ValueError:
-        ids = []
+        given = []
+    ids = sorted(set(given)) if len(set(given)) == len(given) else []
     count = args.shard_count
     if not ids or count is None or count < 1 or any(i < 0 or i >= count for i in ids):
         print("--shards takes shard numbers like 0,1 and needs --shard-count (each number below it); see "

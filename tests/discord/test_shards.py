@@ -36,3 +36,5 @@ def test_shard_options_go_together_and_stay_below_the_count() -> None:
     assert parse("0,4", 4) is None
     assert parse("0", None) is None
     assert parse("a", 2) is None
+    assert parse("0,0", 2) is None and parse("0,,1", 2) is None and parse("", 2) is None  # typos, refused
+    assert parse(" 1, 0 ", 2) == ([0, 1], 2)
