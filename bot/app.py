@@ -17,9 +17,10 @@ from bot.commands.registry import Actor, Reply
 from bot.config import CommunityEntry, Config
 from bot.context import Community
 from bot.i18n import Translator
+from bot.jobs import Job
 from bot.network_config import is_network
 from bot.outbox import Dispatcher, Outgoing, PermanentDeliveryError, Transport
-from bot.scheduler import Job, Scheduler
+from bot.scheduler import Scheduler
 from bot.services.activity import ActivityRecorder
 from storage import members as members_repo
 from storage.database import DatabaseError, InstanceLock, InstanceLocked, is_url, open_database

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 
-from bot.scheduler import trigger_time_after
+from bot.jobs import trigger_time_after
 
 
 def wall(instant: datetime, tz: ZoneInfo) -> datetime:

@@ -15,7 +15,8 @@ import pytest
 from benchmarks.bench_network import run_network_jobs, split
 from benchmarks.generate import Spec, generate
 from bot import scheduler as scheduler_module
-from bot.scheduler import Job, Scheduler, period_week
+from bot.jobs import Job, period_week
+from bot.scheduler import Scheduler
 from tests.harness import Sim
 from tests.network_places import network, place
 

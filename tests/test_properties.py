@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from bot.app import load_command_modules
 from bot.commands.registry import COMMANDS
 from bot.i18n import Translator
-from bot.scheduler import iso_week
+from bot.jobs import iso_week
 from tests.harness import Sim
 
 USERS = ["ana", "ben", "chloe", "dev", "emma"]

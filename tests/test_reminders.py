@@ -247,7 +247,7 @@ def test_trigger_times_move_on_through_the_autumn_fall_back() -> None:
     """An hourly job keeps going through the repeated hour (02:00+02:00, 02:00+01:00, 03:00+01:00)."""
     from datetime import datetime
 
-    from bot.scheduler import cron, trigger_time_after
+    from bot.jobs import cron, trigger_time_after
 
     trigger = cron("Europe/Paris", minute=0)
     t = datetime.fromisoformat("2026-10-25T01:30:00+02:00")

@@ -10,8 +10,9 @@ from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.context import Community
 from bot.i18n import Translator
+from bot.jobs import Job, cron, period_day, period_week
 from bot.outbox import Dispatcher, Outgoing, post
-from bot.scheduler import Job, Scheduler, cron, period_day, period_week
+from bot.scheduler import Scheduler
 from storage import jobs as jobs_repo
 from storage.database import open_database
 

@@ -14,9 +14,9 @@ import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
+from bot.jobs import JobBody, iso_week
 from bot.mentions import mention, neutralize
 from bot.outbox import post
-from bot.scheduler import JobBody, iso_week
 from storage import digest_batch
 from storage import engagement as engagement_repo
 from storage.digest_batch import DigestReads

@@ -18,7 +18,7 @@ import aiosqlite
 
 from bot.clock import to_epoch
 from bot.context import Community
-from bot.scheduler import Job, JobBody, cron, iso_week, period_week
+from bot.jobs import Job, JobBody, cron, iso_week, period_week
 from bot.services.digest import post_weekly_digest, prepare_weekly_digest
 from bot.services.moderation import record_case
 from bot.services.nudge_routing import route_request_nudges

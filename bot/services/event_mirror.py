@@ -26,9 +26,9 @@ import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
+from bot.jobs import Job, period_day
 from bot.mentions import neutralize
 from bot.outbox import mirror_event
-from bot.scheduler import Job, period_day
 from bot.services.event_input import DAY
 from storage import event_mirror as mirror_repo
 from storage import events as events_repo
@@ -123,7 +123,7 @@ async def has_work(ctx: Community, fire_time: datetime) -> bool:
 
 
 def jobs(ctx: Community) -> list[Job]:
-    from bot.scheduler import cron
+    from bot.jobs import cron
 
     hour, minute = ctx.config.schedule.daily_time.split(":")
     return [Job(name="event-calendar", trigger=cron(ctx.config.community.timezone, hour=int(hour), minute=int(minute)),

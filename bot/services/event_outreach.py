@@ -13,10 +13,10 @@ from bot import quiet_hours
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.cron_rules import next_after
+from bot.jobs import Job, period_instant
 from bot.mentions import neutralize
 from bot.outbox import post, send_dm
 from bot.quiet_hours import member_zone
-from bot.scheduler import Job, period_instant
 from bot.services import event_mirror
 from bot.services.event_cards import EventView, _load, describe, join_components, view_of, when_words
 from bot.services.event_input import DAY, HOUR
@@ -253,7 +253,7 @@ async def participation(ctx: Community, since: int, until: int) -> dict[str, int
 def jobs(ctx: Community) -> list[Job]:
     from apscheduler.triggers.interval import IntervalTrigger
 
-    from bot.scheduler import cron, period_day
+    from bot.jobs import cron, period_day
 
     hour, minute = ctx.config.schedule.daily_time.split(":")
     from bot.services import event_mirror

@@ -20,9 +20,9 @@ import aiosqlite
 
 from bot.context import Community
 from bot.errors import conflict, denied, not_found
+from bot.jobs import Job, cron, period_hour
 from bot.mentions import neutralize
 from bot.outbox import send_dm
-from bot.scheduler import Job, cron, period_hour
 from bot.services import network_shared as net
 from bot.services.members import member_locale
 from bot.services.request_notices import tell_member

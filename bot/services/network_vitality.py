@@ -13,9 +13,9 @@ import aiosqlite
 
 from bot.context import Community
 from bot.errors import denied
+from bot.jobs import Job, cron, period_week
 from bot.mentions import neutralize
 from bot.outbox import post
-from bot.scheduler import Job, cron, period_week
 from bot.services import network_shared as net
 from bot.services.vitality import check_days, window_ending_now
 from storage import network_vitality as network_repo

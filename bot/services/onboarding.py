@@ -26,10 +26,10 @@ import aiosqlite
 from bot.context import Community
 from bot.errors import conflict
 from bot.files import decode_office_text
+from bot.jobs import Job, cron, period_day
 from bot.live import shown_name
 from bot.mentions import clean_display_name, mention, neutralize
 from bot.outbox import Component, change_role, post, send_dm
-from bot.scheduler import Job, cron, period_day
 from bot.services.checkins import send_checkins
 from bot.services.godparent_handovers import _hand_over, hand_over_orphaned_godchildren
 from bot.services.godparent_pool import GodparentPool, godchild_window_start

@@ -27,9 +27,9 @@ import aiosqlite
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.errors import conflict, not_eligible, not_found
+from bot.jobs import Job, cron, period_month
 from bot.mentions import neutralize
 from bot.outbox import change_role, post
-from bot.scheduler import Job, cron, period_month
 from bot.services import limits
 from bot.services.members import resolve_member
 from bot.services.moderation import record_case

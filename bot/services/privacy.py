@@ -26,9 +26,9 @@ import aiosqlite
 
 from bot.context import Community
 from bot.errors import invalid
+from bot.jobs import Job, cron, period_day
 from bot.mentions import mention, neutralize
 from bot.outbox import Attachment, send_dm
-from bot.scheduler import Job, cron, period_day
 from bot.services.limits import take
 from bot.services.members import member_locale
 from storage import limits as limits_repo

@@ -22,9 +22,9 @@ import aiosqlite
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.errors import conflict, denied, invalid, not_found, rate_limited
+from bot.jobs import Job, period_instant
 from bot.mentions import neutralize
 from bot.outbox import Component, edit, message_under, post, send_dm
-from bot.scheduler import Job, period_instant
 from bot.services.event_input import text_option
 from bot.services.members import member_locale
 from bot.services.moderation import record_case

@@ -22,9 +22,9 @@ from bot import when as when_rules
 from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.errors import invalid, not_found
+from bot.jobs import Job, period_instant
 from bot.mentions import has_forbidden_characters, neutralize
 from bot.outbox import post
-from bot.scheduler import Job, period_instant
 from bot.services.moderation import record_case
 from bot.wall_times import cron_time_after
 from bot.when_lexicon import WhenError

@@ -20,10 +20,10 @@ import aiosqlite
 
 from bot.context import Community
 from bot.errors import DomainError, conflict, denied, invalid, not_found, rate_limited
+from bot.jobs import Job, cron, period_hour
 from bot.live import shown_name
 from bot.mentions import mention, neutralize, neutralize_inline
 from bot.outbox import post, send_dm
-from bot.scheduler import Job, cron, period_hour
 from bot.services import limits, network_requests
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case

@@ -15,7 +15,7 @@ from typing import Any
 from bot.clock import from_epoch
 from bot.context import Community
 from bot.errors import invalid
-from bot.scheduler import iso_week
+from bot.jobs import iso_week
 from storage import vitality as vitality_repo
 from storage.vitality import Bucket, Window
 
