@@ -100,7 +100,7 @@ def _arms(group: tuple[int, ...]) -> list[str]:
     return arms
 
 
-def _ranking() -> str:
+def _ranking(kind: str = "") -> str:
     """GROUP_SQL_ORDERED's ranking (its `best` and final SELECT), without its rank column, of the
     members the walks found (the variable k_candidates), each ranked by its exact keys (its share
     and recent pings counted, its last ping and seniority read from its row)."""
@@ -115,7 +115,7 @@ def _ranking() -> str:
                  f"    FROM (SELECT DISTINCT unnest(:k_candidates) AS id) c JOIN member m ON m.id = c.id\n),")
     statement = sql[:shape.end()] + candidate + sql[best:]  # type: ignore[union-attr]
     columns = ", ".join(f"q.{c}" for c in COLUMNS)
-    return f"SELECT {columns} FROM (\n{_body_statement(statement).strip()}\n) q ORDER BY q.rank"
+    return f"SELECT {columns}{kind} FROM (\n{_body_statement(statement).strip()}\n) q ORDER BY q.rank"
 
 
 # The groups of two and three skills of GROUP_SQL_ORDERED's walks, the largest first (why:
@@ -137,7 +137,7 @@ def _group_table() -> str:
 _ENOUGH = "(SELECT COUNT(DISTINCT c) FROM unnest(p_k_candidates) c) >= p_limit"
 
 
-def function_body() -> str:
+def function_body(kind: str = "") -> str:
     """The PL/pgSQL body. Up to GROUP_SKILLS skills: the walks of GROUP_SQL_ORDERED, one arm at a
     time (an arm only when the arms before it found fewer than :limit), then its ranking over what
     they found. Each arm is a small statement of its own, so a decision sets up only the arms it
@@ -158,6 +158,8 @@ def function_body() -> str:
     More skills: MANY_SKILLS_SQL_ORDERED, whole."""
     single, pair, triple = (_arms(g) for g in ((1,), (1, 2), (1, 2, 3)))
     many = _body_statement(MANY_SKILLS_SQL_ORDERED).strip()
+    if kind:
+        many = f"SELECT q.*{kind} FROM (\n{many}\n) q"
     wanted = _body_statement(_cte(GROUP_SQL_ORDERED, "wanted")).strip()
 
     def arm(sql: str) -> str:
@@ -217,18 +219,21 @@ v_got := '{{}}';
 END LOOP;
 END IF;
 END IF;
-RETURN QUERY {_ranking()};
+RETURN QUERY {_ranking(kind)};
 END;
 """
 
 
 def request_function_body() -> str:
     """The PL/pgSQL body of entraide_route_request: the requester's row (kind REQUESTER), then the
-    helpers entraide_route picks for the requester's languages (kind HELPER), read from the
-    requester's row on the server; a row of kind LANGUAGES_UNREAD instead when they are not plain."""
+    helpers entraide_route's body (a block of this one) picks for the requester's languages (kind
+    HELPER), read from the requester's row on the server; a row of kind LANGUAGES_UNREAD instead
+    when they are not plain."""
     member = ", ".join(f"m.{c}" for c in COLUMNS)
     nulls = ", ".join(f"NULL::{_type(c)}" for c in COLUMNS)
-    args = ", ".join(f"p_{name}" for name, _kind in PARAMETERS)
+    # entraide_route's body as a block of this one, its rows of kind HELPER: a call of entraide_route
+    # from a query had its own executor and function call set up at each decision.
+    inner = function_body(f", {HELPER}").replace("\n#variable_conflict use_column\n", "", 1)
     slots = "\n".join(f"p_lang_{i} := langs[{i}];" for i in range(1, 5))
     return f"""
 #variable_conflict use_column
@@ -245,8 +250,7 @@ FROM (SELECT DISTINCT x COLLATE "C" AS x FROM string_to_table(COALESCE(spoken, '
 p_languages := COALESCE((SELECT json_agg(v ORDER BY i)::text FROM unnest(langs) WITH ORDINALITY u(v, i)), '[]');
 p_more_languages := cardinality(langs) > 4;
 {slots}
-RETURN QUERY SELECT r.*, {HELPER} FROM {FUNCTION}({args}) r;
-END;
+{inner}END;
 """
 
 
