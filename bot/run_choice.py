@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from bot.config import CommunityEntry, Config, ConfigError
 from bot.network_config import community_configs, is_network
 
+PLATFORMS = {"discord": "Discord", "signal": "Signal"}  # as their names are written, in any language
+KEYS = {"discord": "guild_id", "signal": "group"}  # what binds a [[communities]] entry to each
+
 
 def platform_of(entry: CommunityEntry) -> str | None:
     """Where a community lives: its Discord server, else its Signal group (None: the console only)."""
@@ -75,6 +78,9 @@ def choose(config: Config, transport: str | None, communities: str | None, shard
     if not wanted:
         if transport is not None and only is None:
             return RunChoice(None, (transport,))  # as before: the platform's own check says what is missing
-        raise ConfigError(say.t(locale, "settings.run_nothing_served", ids=", ".join(e.id for e in chosen),
-                                transport=transport or "discord, signal"))
+        ids = ", ".join(e.id for e in chosen)
+        if transport is None:  # on no platform at all: say what makes a community live on one
+            raise ConfigError(say.t(locale, "settings.run_nothing_served", ids=ids))
+        raise ConfigError(say.t(locale, "settings.run_nothing_served_on", ids=ids, platform=PLATFORMS[transport],
+                                key=KEYS[transport]))
     return RunChoice(only, wanted)

@@ -24,6 +24,7 @@ def network(locale: str = "fr") -> Config:
         {"id": "lilas", "name": "Les Lilas", "guild_id": "111111111111111111"},
         {"id": "ours", "name": "La Tanière", "guild_id": "222222222222222222"},
         {"id": "quai", "name": "Le Quai", "group": GROUP},
+        {"id": "atelier", "name": "L'Atelier"},  # neither a server nor a group: the console only
     ]})
 
 
@@ -49,9 +50,17 @@ def test_a_network_runs_each_community_on_its_own_platform_unless_told_otherwise
 
 @pytest.mark.parametrize(("locale", "transport", "names", "words"), [
     ("fr", None, "lilas,nulle-part",
-     "aucune communauté « nulle-part » dans le réseau (ses communautés : lilas, ours, quai)"),
-    ("en", None, "nowhere", "no community “nowhere” in the network (its communities: lilas, ours, quai)"),
-    ("fr", "discord", "quai", "Aucune des communautés choisies (quai) ne se trouve sur discord"),
+     "aucune communauté « nulle-part » dans le réseau (ses communautés : lilas, ours, quai, atelier)"),
+    ("en", None, "nowhere", "no community “nowhere” in the network (its communities: lilas, ours, quai, atelier)"),
+    ("fr", "discord", "quai", "Aucune des communautés choisies (quai) ne se trouve sur Discord (guild_id dans son "
+     "entrée [[communities]]) : nommez-en d'autres avec --communities, ou changez --transport."),
+    ("en", "signal", "lilas,ours", "None of the communities chosen (lilas, ours) is on Signal (group in its "
+     "[[communities]] entry)"),
+    # On no platform at all (the console only): a list said as one, and what makes a community live on one.
+    ("fr", None, "atelier", "Aucune des communautés choisies (atelier) ne se trouve ni sur Discord ni sur Signal : "
+     "donnez à chacune, dans son entrée [[communities]], un serveur Discord (guild_id) ou un groupe Signal (group)"),
+    ("en", None, "atelier", "The communities chosen (atelier) are on neither Discord nor Signal: give each one a "
+     "Discord server (guild_id) or a Signal group (group) in its [[communities]] entry"),
 ])
 def test_a_choice_that_does_not_fit_is_one_sentence(locale: str, transport: str | None, names: str,
                                                     words: str) -> None:
