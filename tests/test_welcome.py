@@ -58,6 +58,34 @@ async def test_the_charter_command_shows_the_configured_text_with_its_button(tmp
         await sim.close()
 
 
+async def test_the_charter_shows_its_button_until_accepted_then_when_it_was_accepted(tmp_path: Path) -> None:
+    sim = await open_sim(tmp_path, community={"charter": "Soyons bienveillant·e·s."})
+    try:
+        await sim.join("alice", "fr")
+        await sim.join("ben", "en")
+        await sim.advance(by="150m")
+        before = await sim.command("alice", "charter")
+        assert before["text"] == "Soyons bienveillant·e·s."
+        assert [c["custom_id"] for c in before["components"]] == ["charter:accept"]
+        assert (await sim.click("alice", "charter:accept"))["ok"]
+        assert (await sim.click("ben", "charter:accept"))["ok"]
+        assert (await sim.command("ben", "profile set", timezone="America/Montreal"))["ok"]
+        await sim.advance(by="3d")
+        after = await sim.command("alice", "charter")
+        assert after["ok"] and after["data"] == {} and not after.get("components"), after
+        assert after["text"] == ("Soyons bienveillant·e·s.\n\n"
+                                 "Vous avez accepté cette charte le mardi 1er décembre à 11 h 30.")
+        english = await sim.command("ben", "charter")  # on their own clock
+        assert not english.get("components")
+        assert english["text"].endswith("\n\nYou accepted this charter on Tue 1 Dec, 5:30 AM."), english
+        await sim.send({"type": "leave", "user": "alice"})
+        await sim.join("alice", "fr")  # back: the charter is to be accepted again, its button with it
+        back = await sim.command("alice", "charter")
+        assert back["text"] == "Soyons bienveillant·e·s." and back["components"][0]["custom_id"] == "charter:accept"
+    finally:
+        await sim.close()
+
+
 # Coming back ------------------------------------------------------------------------------------
 
 async def test_a_returning_member_is_welcomed_back_with_their_profile(sim: Sim) -> None:

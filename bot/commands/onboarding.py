@@ -1,16 +1,24 @@
 """Onboarding's text face: the charter and its accept button, `mod godparent` for animators."""
 from __future__ import annotations
 
+from bot.clock import from_epoch
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.mentions import neutralize
+from bot.quiet_hours import member_zone
 from bot.services import godparents, onboarding
 from bot.services.setup import is_adopted
 
 
 @command("charter")
 async def show_charter(inv: Invocation) -> Reply:
+    """The charter; its button only for who has not accepted it yet (a second click would be refused),
+    when they accepted it for who has."""
     text = onboarding.charter_text(inv.ctx, inv.locale)
-    return ok(text, {}, components=[onboarding.accept_button(inv.ctx, inv.locale)])
+    accepted = inv.member.charter_accepted_at
+    if accepted is None:
+        return ok(text, {}, components=[onboarding.accept_button(inv.ctx, inv.locale)])
+    when = inv.ctx.i18n.datetime(inv.locale, from_epoch(accepted), member_zone(inv.member.timezone, inv.ctx.tz))
+    return ok(text + "\n\n" + inv.t("onboarding.accepted_on", when=when), {})
 
 
 @button("charter:accept")

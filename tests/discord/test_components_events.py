@@ -38,6 +38,10 @@ async def test_joining_sends_the_welcome_dm_and_accepting_grants_the_member_role
     assert dsim.roles["member"] in dsim.guild.get_member(erin.id).roles
     row = await member_of(dsim, erin)
     assert row is not None and row.charter_accepted_at is not None
+    # /charter again: the text and when it was accepted, no button to click a second time.
+    again = await dsim.command(dsim.guild.get_member(erin.id), "charter")
+    assert again[0].custom_ids == [] and dsim.calls[-1].reply.components == []
+    assert "Vous avez accepté cette charte le " in again[0].content, again[0].content
 
 
 async def test_request_claim_button(dsim: DiscordSim) -> None:
