@@ -129,3 +129,14 @@ def describe_rule(words: Words, locale: str | None, spec: str) -> str:
         plural = [words.t(loc, "time.rule.weekday_plural", day=_day_name(loc, d)) for d in days]
         return words.t(loc, "time.rule.weekly", days=words.join(loc, plural), time=time)
     return words.t(loc, "time.rule.cron", cron=spec)
+
+
+def typed_date(locale: str, when: datetime, tz: ZoneInfo) -> str:
+    """A one-off date as a member types it, which `parse_when` reads back as this very instant (within the
+    year ahead): « 5 décembre 14h », « 5 décembre 14h30 » / “December 5 2pm”, “December 5 2:30pm”."""
+    local = when.astimezone(tz)
+    month = str(get_month_names("wide", locale=locale)[local.month])
+    if locale == "en":
+        hour = f"{local.hour % 12 or 12}" + (f":{local.minute:02d}" if local.minute else "")
+        return f"{month} {local.day} {hour}{'am' if local.hour < 12 else 'pm'}"
+    return f"{local.day} {month} {local.hour}h" + (f"{local.minute:02d}" if local.minute else "")

@@ -288,3 +288,33 @@ async def test_a_bad_choice_names_the_values_it_takes_in_words(tmp_path: Path) -
     en = await sim.command("eva", "event new", title="x", when="demain 9h", kind="party")
     assert "the option “kind” must be one of: session, deepening, gathering, shift." in en["text"], en
     await sim.close()
+
+
+async def test_a_weekday_without_a_date_says_it_repeats_every_week_and_how_to_make_a_one_off(tmp_path: Path) -> None:
+    sim = await Sim(tmp_path / "db.sqlite", start=OCTOBER).open()  # Thursday 1 October, 09:00
+    await animator(sim)
+    await animator(sim, "eve")
+    await sim.command("eve", "profile set", language="en")
+    weekly = await sim.command("ana", "event new", title="Atelier vélo", when="samedi 14h")
+    assert weekly["ok"] and weekly["data"]["start"] == "2026-10-03T14:00:00+02:00", weekly
+    event_id = weekly["data"]["event_id"]
+    assert weekly["text"].splitlines()[-1] == (
+        "ℹ️ Cet événement revient chaque semaine : un jour sans date se répète. Pour une seule fois, donnez une "
+        f"date dans « when », par exemple « 3 octobre 14h » ; pour arrêter la série : « event cancel id={event_id} "
+        "series=true ».")
+    english = await sim.command("eve", "event new", title="Bike repair", when="Saturday 2:30pm")
+    assert english["text"].splitlines()[-1] == (
+        "ℹ️ This event repeats every week: a day without a date repeats. For a one-off, give a date in “when”, "
+        f"for example “October 3 2:30pm”; to stop the series: “event cancel id={english['data']['event_id']} "
+        "series=true”.")
+    # Doing as told: the series stops, the date typed as suggested makes one Saturday, said without the note.
+    assert (await sim.command("ana", "event cancel", id=event_id, series=True))["ok"]
+    once = await sim.command("ana", "event new", title="Atelier vélo", when="3 octobre 14h")
+    assert once["ok"] and once["data"]["start"] == weekly["data"]["start"]
+    assert "ℹ️" not in once["text"] and "🔁" not in once["text"], once["text"]
+    # What says its rhythm otherwise gets no note: a month's rule, an explicit `repeat`, a one-off in words.
+    for options in ({"when": "le premier samedi du mois à 10h"}, {"when": "samedi prochain 14h"},
+                    {"when": "samedi prochain 14h", "repeat": "tous les samedis à 14h"}):
+        reply = await sim.command("ana", "event new", title="Atelier", **options)
+        assert reply["ok"] and "ℹ️" not in reply["text"], (options, reply)
+    await sim.close()

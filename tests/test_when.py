@@ -201,3 +201,20 @@ def test_the_first_of_the_month_reads_1er_in_french() -> None:
     first = datetime(2026, 5, 1, 9, 0, tzinfo=PARIS)
     assert t.date("fr", first) == "vendredi 1er mai" and t.date("en", first) == "Fri 1 May"
     assert t.datetime("fr", first) == "vendredi 1er mai à 9 h"
+
+
+@pytest.mark.parametrize(("instant", "fr", "en"), [
+    ("2026-12-05T14:00:00+01:00", "5 décembre 14h", "December 5 2pm"),
+    ("2026-12-02T17:30:00+01:00", "2 décembre 17h30", "December 2 5:30pm"),  # later today
+    ("2026-12-06T00:00:00+01:00", "6 décembre 0h", "December 6 12am"),
+    ("2026-12-06T12:05:00+01:00", "6 décembre 12h05", "December 6 12:05pm"),
+    ("2027-01-01T09:00:00+01:00", "1 janvier 9h", "January 1 9am"),  # next year, within the year ahead
+])
+def test_a_date_as_typed_reads_back_as_the_same_one_off(instant: str, fr: str, en: str) -> None:
+    from bot.when_words import typed_date
+
+    when = datetime.fromisoformat(instant)
+    for locale, typed in (("fr", fr), ("en", en)):
+        assert typed_date(locale, when, PARIS) == typed
+        back = parse_when(typed, NOW, PARIS)
+        assert not back.recurring and back.first == when, (locale, typed, back)

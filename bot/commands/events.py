@@ -9,6 +9,7 @@ from bot.mentions import neutralize
 from bot.services import events, network_events, network_shared
 from bot.services.event_input import MAX_CAPACITY
 from bot.services.events import MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE, EventView
+from bot.when_words import typed_date
 
 ID = Option("id", "int", required=True)
 LIST_PAGE = 20
@@ -47,7 +48,24 @@ def _summary(inv: Invocation, view: EventView) -> dict:
 async def event_new(inv: Invocation) -> Reply:
     view = await events.create_event(inv.ctx, inv.member, inv.options)
     text = inv.t("events.created", id=view.event.id) + "\n" + events.describe(inv.ctx, inv.locale, view)
+    if not inv.options.get("repeat") and _weekly(view.event.repeat_rule):
+        text += "\n" + _weekly_note(inv, view)
     return ok(text, {"event_id": view.event.id, "start": _start_iso(inv, view)})
+
+
+def _weekly(rule: str | None) -> bool:
+    """A rule on days of the week (`0 14 * * 6`, `0 18 * * 1,4`): what `when="samedi 14h"` means."""
+    fields = (rule or "").split()
+    return len(fields) == 5 and fields[2:4] == ["*", "*"] and fields[4] != "*" and not any(
+        mark in fields[4] for mark in "#L")
+
+
+def _weekly_note(inv: Invocation, view: EventView) -> str:
+    """`when="samedi 14h"` repeats every week by design (a weekday without a date is a rule); who meant
+    one Saturday is told so, with the date to type instead (read back as this first occurrence)."""
+    zone = events.event_zone(inv.ctx, view.event)
+    once = typed_date(inv.ctx.i18n.locale_or_default(inv.locale), from_epoch(view.event.start_at), zone)
+    return inv.t("events.weekly_note", id=view.event.id, once=once)
 
 
 @command("event edit", ID, Option("title", max_len=MAX_TITLE), *FIELDS, animator=True)
