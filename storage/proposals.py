@@ -58,8 +58,9 @@ async def by_id(conn: aiosqlite.Connection, guild_id: str, proposal_id: int) -> 
         return _proposal(await cur.fetchone())
 
 
-async def listed(conn: aiosqlite.Connection, guild_id: str, limit: int = 25) -> list[Proposal]:
-    """Live proposals first (voting, then open), then the latest decided ones."""
+async def listed(conn: aiosqlite.Connection, guild_id: str, limit: int = 1000) -> list[Proposal]:
+    """Live proposals first (voting, then open), then the latest decided ones (`proposal list` pages
+    through them all)."""
     async with conn.execute(
         f"SELECT {PROPOSAL_COLUMNS} FROM proposal WHERE guild_id = ? ORDER BY "
         "CASE status WHEN 'voting' THEN 0 WHEN 'open' THEN 1 ELSE 2 END, "

@@ -72,8 +72,10 @@ from storage import events as events_repo
 from storage.events import Event
 from storage.members import Member
 
+LIST_LIMIT = 1000  # what `event list` pages through (20 a page): every coming occurrence, nothing cut
 
-async def list_events(ctx: Community, limit: int = 25) -> list[EventView]:
+
+async def list_events(ctx: Community, limit: int = LIST_LIMIT) -> list[EventView]:
     events = await events_repo.coming(ctx.db.reader, ctx.guild_id, ctx.now_ts(), limit=limit)
     return [await view_of(ctx.db.reader, e) for e in events]
 

@@ -17,7 +17,7 @@ from storage import events as events_repo
 from storage import network_events as network_repo
 from storage.events import Event
 
-LIST_LIMIT = 25
+LIST_LIMIT = 1000  # `event list network:true` pages through them all, as the local list does
 
 
 async def load_open(conn: aiosqlite.Connection, ctx: Community, event_id: int) -> Event:
