@@ -77,7 +77,7 @@ async def open_poll(inv: Invocation) -> Reply:
         until = result.nominations_until
         text = inv.t("polls.opened_waiting", until=inv.ctx.i18n.datetime(inv.locale, until) if until else "—")
     if result.voters_warning:
-        text += "\n" + result.voters_warning
+        text += "\n" + result.voters_warning(inv.locale)
     return ok(text, {"poll_id": result.poll_id})
 
 

@@ -19,6 +19,7 @@ How a month goes (one poll per month, `poll.month` is unique):
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,6 +40,8 @@ from storage import members as members_repo
 from storage import polls as polls_repo
 from storage.members import Member
 from storage.polls import Nominee, Poll
+
+Words = Callable[[str | None], str]  # a text rendered in a language
 
 DAY = 86400
 NOMINATION_ACTION = "nomination"
@@ -63,7 +66,7 @@ class OpenResult:
     poll_id: int | None
     nominees: list[str]
     nominations_until: datetime | None
-    voters_warning: str | None = None  # for the animator: nobody may vote yet, and from when
+    voters_warning: Words | None = None  # for the animator, in a language: nobody may vote yet, and from when
 
 
 @dataclass(frozen=True)
@@ -194,23 +197,25 @@ async def open_month(tx: aiosqlite.Connection, ctx: Community, month: str, by_ha
     return OpenResult(poll_id, [n.handle for n in nominees], window_end if cfg.nomination_days else None, warning)
 
 
-async def _warn_if_nobody_can_vote(tx: aiosqlite.Connection, ctx: Community, poll: Poll) -> str | None:
-    """A poll nobody may vote in yet (a young community): the animators hear when the first voters can."""
+async def _warn_if_nobody_can_vote(tx: aiosqlite.Connection, ctx: Community, poll: Poll) -> Words | None:
+    """A poll nobody may vote in yet (a young community): the animators hear when the first voters can;
+    the words are returned as a function of the language, so the animator's reply is in their own."""
     min_days = ctx.config.motm.voter_min_days
     now = ctx.now_ts()
     eligible, first_joined = await polls_repo.voter_outlook(tx, ctx.guild_id, now - min_days * DAY)
     if eligible:
         return None
-    loc = ctx.locale
-    closes = ctx.i18n.datetime(loc, from_epoch(poll.closes_at))
-    if first_joined is None:
-        text = ctx.t(loc, "polls.no_voters_at_all", days=min_days, closes=closes)
-    else:
+
+    def words(loc: str | None) -> str:
+        closes = ctx.i18n.datetime(loc, from_epoch(poll.closes_at))
+        if first_joined is None:
+            return ctx.t(loc, "polls.no_voters_at_all", days=min_days, closes=closes)
         first = first_joined + min_days * DAY
         key = "polls.no_voters_yet" if first < poll.closes_at else "polls.no_voters_before_close"
-        text = ctx.t(loc, key, days=min_days, date=ctx.i18n.datetime(loc, from_epoch(first)), closes=closes)
-    await post(tx, ctx, ctx.config.channels.animators, "motm-notice", text)
-    return text
+        return ctx.t(loc, key, days=min_days, date=ctx.i18n.datetime(loc, from_epoch(first)), closes=closes)
+
+    await post(tx, ctx, ctx.config.channels.animators, "motm-notice", words(ctx.locale))
+    return words
 
 
 # Nominations ------------------------------------------------------------------------------------
