@@ -9,7 +9,7 @@ from bot.errors import invalid
 from bot.mentions import neutralize
 from bot.services.skills import canonical
 from bot.when import parse_when
-from bot.when_lexicon import WhenError, parse_duration
+from bot.when_lexicon import WhenError, normalize, parse_duration
 
 KINDS = ("session", "deepening", "gathering", "shift")
 MAX_TITLE = 100
@@ -28,6 +28,12 @@ LANGUAGE_NAMES = {
     "es": "es", "espagnol": "es", "spanish": "es", "de": "de", "allemand": "de", "german": "de",
     "it": "it", "italien": "it", "italian": "it", "ar": "ar", "arabe": "ar", "arabic": "ar",
     "pt": "pt", "portugais": "pt", "portuguese": "pt",
+}
+PERIODS = {  # a repetition said as a bare period: the first start's day and time, again
+    "tous les jours": "day", "chaque jour": "day", "quotidien": "day", "every day": "day", "daily": "day",
+    "toutes les semaines": "week", "chaque semaine": "week", "hebdomadaire": "week", "every week": "week",
+    "weekly": "week", "tous les mois": "month", "chaque mois": "month", "mensuel": "month",
+    "every month": "month", "monthly": "month",
 }
 EDITABLE = ("title", "when", "end", "place", "kind", "languages", "capacity", "slots", "repeat", "description",
             "network", "skills")
@@ -54,14 +60,31 @@ def read_start(ctx: Community, when: str, repeat: str | None) -> tuple[datetime,
         raise _when_error(err, "when", when) from None
     rule = parsed.rule
     if repeat:
-        try:
-            repeated = parse_when(repeat, parsed.first - timedelta(minutes=1), ctx.tz)
-        except WhenError as err:
-            raise _when_error(err, "repeat", repeat) from None
-        if not repeated.recurring:
-            raise invalid("events.detail.repeat_not_rule", repeat=neutralize(repeat[:60]))
-        rule = repeated.rule
+        rule = _repeat_rule(ctx, repeat, parsed.first)
     return parsed.first, rule
+
+
+def _repeat_rule(ctx: Community, repeat: str, first: datetime) -> str:
+    """`repeat` in words: a whole rule ("tous les jeudis à 18h"), or one that leaves the time to the first
+    start ("tous les samedis", "le premier samedi du mois"), or just a period ("toutes les semaines",
+    "chaque mois", "every day"), the first start's day and time repeated."""
+    local = first.astimezone(ctx.tz)
+    period = PERIODS.get(normalize(repeat.replace("-", " ")))
+    if period is not None:
+        day = {"day": "* * *", "week": f"* * {(local.weekday() + 1) % 7}", "month": f"{local.day} * *"}[period]
+        return f"{local.minute} {local.hour} {day}"
+    since = first - timedelta(minutes=1)
+    for text in (repeat, f"{repeat} {local:%H:%M}"):
+        try:
+            repeated = parse_when(text, since, ctx.tz)
+        except WhenError as err:
+            if err.reason == "no_time":
+                continue
+            break
+        if repeated.recurring and repeated.rule:
+            return repeated.rule
+        break
+    raise invalid("events.detail.repeat_not_rule", repeat=neutralize(repeat[:60]))
 
 
 def read_end(ctx: Community, start: datetime, end: str | None) -> datetime:
@@ -74,7 +97,9 @@ def read_end(ctx: Community, start: datetime, end: str | None) -> datetime:
     if as_time is None:
         try:
             as_time = parse_when(end, start, ctx.tz).first
-        except WhenError:
+        except WhenError as err:
+            if err.reason == "in_the_past":  # a date read well, but not after the start
+                raise invalid("events.detail.bad_end", end=neutralize(end[:60])) from None
             as_time = None
     same_day = as_time is not None and as_time.astimezone(ctx.tz).date() == start.astimezone(ctx.tz).date()
     try:

@@ -1,0 +1,51 @@
+"""`event new`'s `repeat` is "words" (COMMANDS.md): a period alone or a rule without its time repeats
+the first start; an `end` before the start is refused as such, not as an unreadable date."""
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import Sim
+
+
+@pytest.fixture
+async def animator(sim: Sim) -> Sim:
+    await sim.onboard("ana")
+    await sim.roles("ana", add=["animator"])
+    await sim.onboard("ben", locale="en")
+    await sim.roles("ben", add=["animator"])
+    return sim
+
+
+@pytest.mark.parametrize(("repeat", "words"), [
+    ("toutes les semaines", "tous les samedis à 10 h"),
+    ("tous les samedis", "tous les samedis à 10 h"),
+    ("le premier samedi du mois", "chaque premier samedi du mois à 10 h"),
+    ("tous les mois", "le 5 de chaque mois à 10 h"),
+    ("tous les jours", "tous les jours à 10 h"),
+])
+async def test_a_repeat_without_a_time_repeats_the_first_start(animator: Sim, repeat: str, words: str) -> None:
+    made = await animator.command("ana", "event new", title="Ménage", when="2026-12-05T10:00:00+01:00",
+                                  repeat=repeat)
+    assert made["ok"], made
+    assert made["data"]["start"] == "2026-12-05T10:00:00+01:00"
+    assert f"🔁 {words}" in made["text"], made["text"]
+
+
+async def test_an_unreadable_repeat_is_answered_with_repetitions(animator: Sim) -> None:
+    bad = await animator.command("ben", "event new", title="Chores", when="2026-12-05T10:00:00+01:00",
+                                 repeat="now and then")
+    assert bad["error"] == "invalid_input", bad
+    assert "is not a repetition" in bad["text"] and "every Thursday at 6pm" in bad["text"], bad["text"]
+    assert "24/12 6pm" not in bad["text"]
+    assert (await animator.command("ben", "event list"))["data"]["events"] == []
+
+
+async def test_an_end_before_the_start_is_called_so(animator: Sim) -> None:
+    bad = await animator.command("ben", "event new", title="Chores", when="2026-12-10T10:00:00+01:00",
+                                 end="2026-12-10T09:00:00+01:00")
+    assert bad["error"] == "invalid_input", bad
+    assert "must come after the start" in bad["text"] and "don't understand" not in bad["text"], bad["text"]
+    bad = await animator.command("ana", "event new", title="Ménage", when="2026-12-10T10:00:00+01:00",
+                                 end="2026-12-09T12:00:00+01:00")
+    assert "doit venir après le début" in bad["text"], bad["text"]
+    assert (await animator.command("ana", "event list"))["data"]["events"] == []
