@@ -66,6 +66,13 @@ async def is_present(conn: aiosqlite.Connection, guild_id: str, user: str) -> bo
     return bool(rows)
 
 
+async def join_locale(conn: aiosqlite.Connection, guild_id: str, user: str) -> str | None:
+    """The language the user's `join` gave (their client's), if any."""
+    rows = await conn.execute_fetchall("SELECT locale FROM console_user WHERE guild_id = ? AND user = ?",
+                                       (guild_id, user))
+    return rows[0][0] if rows else None
+
+
 async def record_join(
     conn: aiosqlite.Connection, guild_id: str, user: str, name: str, locale: str | None, joined_at: int,
 ) -> None:

@@ -18,9 +18,10 @@ async def setup_check(inv: Invocation) -> Reply:
 
 @command("setup adopt", Option("charter", "text", max_len=20), animator=True)
 async def setup_adopt(inv: Invocation) -> Reply:
-    result = await setup.adopt_server(inv.ctx, inv.member, inv.options.get("charter", "accepted"))
-    key = "setup.adopted_send" if inv.options.get("charter") == "send" else "setup.adopted"
-    text = inv.t(key, count=result.adopted)
+    charter = setup.parse_charter_choice(inv.options.get("charter"))  # `envoyer`, `Send`: the same choice
+    result = await setup.adopt_server(inv.ctx, inv.member, charter)
+    key = "setup.adopted_send" if charter == "send" else "setup.adopted"
+    text = inv.t(key if result.adopted else "setup.adopted_none", count=result.adopted)
     if result.already:
         text += " " + inv.t("setup.adopted_already", count=result.already)
     return ok(text, {"adopted": result.adopted})

@@ -132,7 +132,8 @@ async def adopt_server(ctx: Community, actor: Member | None, charter: str = "acc
 
         async with ctx.db.transaction() as tx:
             await record_case(tx, ctx, actor, "adopt", None,
-                              ctx.t(ctx.locale, "setup.case_reason", count=result.adopted, charter=charter))
+                              ctx.t(ctx.locale, "setup.case_reason", count=result.adopted,
+                                    charter=ctx.t(ctx.locale, f"setup.charter_mode.{charter}")))
     return result
 
 

@@ -65,8 +65,15 @@ class ConsoleServer(ConsoleOutput, ConsolePlatform):
 
     async def actor(self, user: str, name: str | None = None, engine: Engine | None = None) -> Actor:
         assert self.engine is not None
-        roles = await (engine or self.engine).roles_of(user)
-        return Actor(platform_id=user, handle=name or user, roles=roles)
+        engine = engine or self.engine
+        roles = await engine.roles_of(user)
+        ctx, locale = engine.ctx, None
+        member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, user)
+        if member is None or not member.locale:
+            # On the server before the bot, not adopted yet: their client's language, as Discord's
+            # interaction locale tells it (an animator's first `setup adopt` is answered in it).
+            locale = await console_server.join_locale(ctx.db.reader, ctx.guild_id, user)
+        return Actor(platform_id=user, handle=name or user, locale=locale, roles=roles)
 
     async def handle(self, event: Any) -> None:
         """One input event; raises ProtocolError for lines that are not a known event."""
