@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage import postgres, sql_functions
+from storage import heap, postgres, sql_functions
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -134,6 +134,7 @@ class Database:
 
     async def connect(self) -> Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        heap.keep_heap()  # statements' memory kept between them (storage/heap.py): no page faults each time
         self.conn = await aiosqlite.connect(self.path, isolation_level=None)
         self.conn.row_factory = aiosqlite.Row
         await self.conn.execute("PRAGMA journal_mode=WAL")

@@ -16,8 +16,14 @@ import aiosqlite
 from storage import members as members_repo
 from storage import routing_pg
 from storage.members import Member
-from storage.routing_filters import _ROUTABLE, _SPEAKS, LANGUAGE_SLOTS  # noqa: F401 - network_shared reads them here
-from storage.routing_group import GROUP_SKILLS, GROUP_SQL, GROUP_SQL_ORDERED, GROUP_SQL_ORDERED_FOR  # noqa: F401 - tests read GROUP_SKILLS
+from storage.routing_filters import _MEMBER_COLUMNS, _ROUTABLE, _SPEAKS, LANGUAGE_SLOTS  # noqa: F401 - network_shared reads them here
+from storage.routing_group import (  # noqa: F401 - tests read GROUP_SKILLS
+    GROUP_SKILLS,
+    GROUP_SQL,
+    GROUP_SQL_FOR,
+    GROUP_SQL_ORDERED,
+    GROUP_SQL_ORDERED_FOR,
+)
 from storage.routing_many import MANY_SKILLS_SQL, MANY_SKILLS_SQL_ORDERED, WALK_BUDGET, WALK_FROM  # noqa: F401 - tests
 from storage.routing_reference import FULL_ROUTE_SQL, route_candidates_reference  # noqa: F401 - tests, benchmarks
 
@@ -44,6 +50,9 @@ class RouteParams:
     night_end: int = 0
     walk_from: int | None = WALK_FROM  # None: automatic; tests force a walk (0) or none (a huge number)
     walk_budget: int = WALK_BUDGET
+    # The request's number of skills when known (route_request reads it with the requester): SQLite
+    # runs the statement made for that many (GROUP_SQL_FOR). Not a parameter of the statements.
+    skills: int | None = None
 
     def as_sql(self) -> dict[str, object]:
         return {
@@ -62,17 +71,24 @@ class RouteParams:
 
 async def route_candidates(conn: aiosqlite.Connection, params: RouteParams) -> list[Member]:
     """The next helpers for a request, best first, in one indexed statement (members never loaded in
-    bulk) and one round trip; a second only for a request with more than GROUP_SKILLS skills.
+    bulk) and one round trip; a second only for a request with more than GROUP_SKILLS skills (or
+    more than params.skills said).
     PostgreSQL makes one call, to `entraide_route` (storage/routing_pg.py): it counts the request's
     skills and runs the statement made for that many, on the server."""
     sql_params = params.as_sql()
     if getattr(conn, "keeps_no_order", False):  # PostgreSQL: the same statements, chosen on the server
         rows = await conn.execute_fetchall(routing_pg.CALL_SQL, sql_params)
         return [m for m in map(members_repo._member, rows) if m is not None]
-    group_sql, many_sql = GROUP_SQL, MANY_SKILLS_SQL
-    rows = [tuple(row)[:-1] for row in await conn.execute_fetchall(group_sql, sql_params)] if group_sql else [(None,)]
+    # The statement for the request's number of skills when known (GROUP_SQL_FOR), else GROUP_SQL.
+    # One made for fewer skills than the request has (a stale count) answers a row of NULLs alone:
+    # the next one runs, MANY_SKILLS_SQL last.
+    first = GROUP_SQL_FOR.get(max(params.skills, 1), GROUP_SQL) if params.skills is not None else GROUP_SQL
+    for sql in dict.fromkeys((first, GROUP_SQL)):
+        rows = [tuple(row)[:-1] for row in await conn.execute_fetchall(sql, sql_params)]
+        if not rows or rows[0][0] is not None:
+            break
     if rows and rows[0][0] is None:
-        rows = [tuple(row) for row in await conn.execute_fetchall(many_sql, sql_params)]
+        rows = [tuple(row) for row in await conn.execute_fetchall(MANY_SKILLS_SQL, sql_params)]
     return [m for m in map(members_repo._member, rows) if m is not None]
 
 
@@ -94,9 +110,19 @@ async def route_request(conn: aiosqlite.Connection, params: RouteParams) -> tupl
         if all(r[-1] != routing_pg.LANGUAGES_UNREAD for r in rows):
             return requester, [m for m in (members_repo._member(tuple(r)[:-1]) for r in rows
                                            if r[-1] == routing_pg.HELPER) if m is not None]
-    else:
-        requester = await members_repo.by_id(conn, params.requester_id)
-    return requester, await route_candidates(conn, replace(params, languages=route_languages(requester)))
+        skills = None
+    else:  # SQLite: the requester and the request's number of skills in one round trip
+        rows = await conn.execute_fetchall(_REQUESTER_SQL, {"requester_id": params.requester_id,
+                                                            "request_id": params.request_id})
+        row = tuple(rows[0])
+        requester = members_repo._member(row[:-1]) if row[0] is not None else None
+        skills = int(row[-1])
+    return requester, await route_candidates(conn, replace(params, languages=route_languages(requester),
+                                                           skills=skills))
+
+
+_REQUESTER_SQL = (f"SELECT {_MEMBER_COLUMNS}, (SELECT COUNT(*) FROM request_skill WHERE request_id = :request_id) "
+                  "FROM (SELECT 1) LEFT JOIN member m ON m.id = :requester_id")
 
 
 async def count_offerers(conn: aiosqlite.Connection, guild_id: str, request_id: int, requester_id: int) -> int:

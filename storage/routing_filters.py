@@ -41,6 +41,16 @@ _AWAKE = (f"(:urgent OR ({_LOCAL_HOUR} - {_QUIET_START} + 24) % 24 >= "
 _RESTED = ("(CASE WHEN {last} > :fatigue_since THEN (SELECT COUNT(*) FROM (SELECT 1 FROM request_ping p "
            "WHERE p.helper_id = {id} AND p.at > :fatigue_since LIMIT :fatigue_cap) f) ELSE 0 END) < :fatigue_cap")
 
+# _RESTED read from the copies of the latest pings (0301: member.pinged_at_2..4, and the walk
+# index's walk_pinged_at_2..4) when the cap is 1 to 4: fewer than :fatigue_cap pings since
+# :fatigue_since exactly when the cap-th latest ping is not after it (a ping counted as often as it
+# was sent, as the copies keep them). Other caps count, as _RESTED. SQLite's group walks use it (a
+# count per member pinged in the fatigue window was a third of a busy walk); PostgreSQL's function
+# still counts.
+_RESTED_LEVELS = ("(CASE WHEN :fatigue_cap BETWEEN 1 AND 4 THEN COALESCE(CASE :fatigue_cap WHEN 1 THEN {last} "
+                  "WHEN 2 THEN {p}2 WHEN 3 THEN {p}3 ELSE {p}4 END, :fatigue_since) <= :fatigue_since "
+                  "ELSE " + _RESTED + " END)")
+
 # The per-request filters, cheapest first. The exclusion list is nearly always empty: it is read
 # only when it is not.
 _ELIGIBLE = f"""m.id != :requester_id
@@ -50,6 +60,9 @@ _ELIGIBLE = f"""m.id != :requester_id
       AND {_RESTED.format(last="m.last_pinged_at", id="m.id")}
       AND (:languages = '[]' OR TRIM(m.languages) = '' OR {_SPEAKS})
       AND {_AWAKE}"""
+# _ELIGIBLE with the member's fatigue read from their latest pings (_RESTED_LEVELS).
+_ELIGIBLE_LEVELS = _ELIGIBLE.replace(_RESTED.format(last="m.last_pinged_at", id="m.id"),
+                                     _RESTED_LEVELS.format(last="m.last_pinged_at", p="m.pinged_at_", id="m.id"))
 
 _SKILLS = ("(SELECT COUNT(*) FROM member_skill x WHERE x.member_id = m.id AND x.kind = 'offer' "
            "AND x.skill_id IN (SELECT skill_id FROM wanted))")

@@ -3,7 +3,15 @@ set of the requested skills, the best :limit of their union ranked exactly (proo
 from __future__ import annotations
 
 from storage import members as members_repo
-from storage.routing_filters import _ELIGIBLE, _MEMBER_COLUMNS, _ORDER, _RESTED, _ROUTABLE
+from storage.routing_filters import (
+    _ELIGIBLE,
+    _ELIGIBLE_LEVELS,
+    _MEMBER_COLUMNS,
+    _ORDER,
+    _RESTED,
+    _RESTED_LEVELS,
+    _ROUTABLE,
+)
 
 # Requests for up to GROUP_SKILLS skills (nearly all) take GROUP_SQL below; more take MANY_SKILLS_SQL.
 GROUP_SKILLS = 3
@@ -40,18 +48,20 @@ def _group_source(group: tuple[int, ...], key: str) -> str:
     return source
 
 
-def _window_arms(group: tuple[int, ...]) -> list[tuple[str, str]]:
+def _window_arms(group: tuple[int, ...], levels: bool = False) -> list[tuple[str, str]]:
     """The arms of the members pinged inside the fairness window, in walk order: (their count of
     pings there, the filter). A single skill's offers carry the member's 2nd to 4th latest pings
     (0301): a member with no 4th ping inside the window has as many pings there as those of their
     four latest inside it, read from the index; the others' count is read, and only for those under
-    the fatigue cap. A pair's few offers have no copies: all counted."""
+    the fatigue cap. A pair's few offers have no copies: all counted. `levels`: the fatigue cap is
+    read from the copies too (_RESTED_LEVELS, SQLite's walks)."""
     count = "(SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = o.member_id AND p.at > :fair_since)"
     if len(group) != 1:
         return [(count, f"o.walk_pinged_at > :fair_since AND {_OFFER_RESTED}")]
     few = "(o.walk_pinged_at_4 IS NULL OR o.walk_pinged_at_4 <= :fair_since)"
+    rested = _OFFER_RESTED_LEVELS if levels else _OFFER_RESTED
     return [(_LEVEL, f"o.walk_pinged_at > :fair_since AND {few}"),
-            (count, f"o.walk_pinged_at > :fair_since AND o.walk_pinged_at_4 > :fair_since AND {_OFFER_RESTED}")]
+            (count, f"o.walk_pinged_at > :fair_since AND o.walk_pinged_at_4 > :fair_since AND {rested}")]
 
 
 def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
@@ -69,7 +79,7 @@ def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
         SELECT * FROM (SELECT o.member_id AS id, {recent} AS recent, o.walk_pinged_at AS last_ping,
                 o.walk_joined_at AS joined_at FROM {source} AND {where}
             ORDER BY recent, o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED})"""
-                     for recent, where in _window_arms(group))
+                     for recent, where in _window_arms(group, levels=True))
     return f"""{name}_walk(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
     SELECT m.id, {len(group)}, z.recent, z.last_ping, z.joined_at FROM (
         SELECT * FROM (SELECT o.member_id AS id, 0 AS recent, o.walk_pinged_at AS last_ping,
@@ -80,7 +90,7 @@ def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
                 o.walk_joined_at AS joined_at FROM {source} AND o.walk_pinged_at <= :fair_since
             ORDER BY o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED}){window}) z
     CROSS JOIN member m ON m.id = z.id
-    WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE}
+    WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE_LEVELS}
     LIMIT :limit
 ),"""
 
@@ -132,12 +142,14 @@ _LEVEL = ("1 + CASE WHEN o.walk_pinged_at_2 > :fair_since THEN 1 ELSE 0 END "
 # first): among the members pinged inside the fairness window, who are then sorted by their count
 # of pings there, those asked most are usually the tired ones, and they are left out before counting.
 _OFFER_RESTED = _RESTED.format(last="o.walk_pinged_at", id="o.member_id")
+_OFFER_RESTED_LEVELS = _RESTED_LEVELS.format(last="o.walk_pinged_at", p="o.walk_pinged_at_", id="o.member_id")
 # A LIMIT keeps each ordered arm a subquery of its own, read in its ORDER BY (never flattened away).
 _UNBOUNDED = 1 << 62
 _RANK_COLUMN = len(members_repo.MEMBER_COLUMNS.split(",")) + 1
-def _group_sql(groups: tuple[tuple[int, ...], ...], ordered: bool = False) -> str:
+def _group_sql(groups: tuple[tuple[int, ...], ...], ordered: bool = False, most: int = GROUP_SKILLS) -> str:
     """GROUP_SQL over these groups of skill positions (all of _GROUPS; fewer for a request known to
-    have fewer skills: the groups it cannot have would find nobody anyway)."""
+    have fewer skills: the groups it cannot have would find nobody anyway). A request with more
+    than `most` skills gets the last row of NULLs alone (then a statement for more skills runs)."""
     names = ["g" + "".join(map(str, g)) for g in groups]
     return f"""
 WITH wanted(skill_id, offers, pos) AS MATERIALIZED (
@@ -157,13 +169,19 @@ best(id, rank) AS MATERIALIZED (
 )
 SELECT {_MEMBER_COLUMNS}, best.rank FROM best JOIN member m ON m.id = best.id
 UNION ALL
-SELECT {", ".join(["NULL"] * (_RANK_COLUMN - 1))}, 0 WHERE (SELECT n FROM shape) > {GROUP_SKILLS}
+SELECT {", ".join(["NULL"] * (_RANK_COLUMN - 1))}, 0 WHERE (SELECT n FROM shape) > {most}
 ORDER BY {_RANK_COLUMN}
 """
 
 
 GROUP_SQL = _group_sql(_GROUPS)
 GROUP_SQL_ORDERED = _group_sql(_GROUPS, ordered=True)
+# SQLite sets up a page cache for each materialized CTE of a statement, walks that find nobody
+# included (20 pages each, about 4 MB for GROUP_SQL): a request whose number of skills is known
+# (storage.routing.route_request reads it with the requester) runs the statement of the groups it
+# can have, half of GROUP_SQL's setup for one or two skills. Its count read earlier may be stale
+# (skills added since): the row of NULLs then sends routing to GROUP_SQL.
+GROUP_SQL_FOR = {n: _group_sql(tuple(g for g in _GROUPS if max(g) <= n), most=n) for n in range(1, GROUP_SKILLS + 1)}
 # PostgreSQL sets up every node of a plan at each execution, walks that find nobody included: a
 # request with n skills (counted first) runs the statement of the groups it can have.
 GROUP_SQL_ORDERED_FOR = {n: _group_sql(tuple(g for g in _GROUPS if max(g) <= n), ordered=True)

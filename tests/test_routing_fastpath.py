@@ -102,9 +102,11 @@ async def ids_of(members: list[members_repo.Member]) -> list[int]:
 
 
 async def _compare(sim: Sim, rng: random.Random, ids: list[int], requests: list[int],
-                   caps: tuple[int, ...] = (1, 2, 5, 50)) -> tuple[int, int, set[int], list[list[int]]]:
+                   caps: tuple[int, ...] = (1, 2, 3, 5, 50)) -> tuple[int, int, set[int], list[list[int]]]:
     """Each request at four random moments, windows, caps and limits: the fast statements' choice
-    (MANY_SKILLS_SQL with each walk tunable) equals the reference query's. Returns how many choices
+    (MANY_SKILLS_SQL with each walk tunable; the statement for a known number of skills, stale
+    counts included; fatigue caps read from the latest pings, 1 to 4, or counted) equals the
+    reference query's. Returns how many choices
     were compared, how many found someone, the request shapes met and the choices."""
     ctx = sim.ctx
     now = ctx.now_ts()
@@ -134,6 +136,12 @@ async def _compare(sim: Sim, rng: random.Random, ids: list[int], requests: list[
                 tuned = replace(params, walk_from=walk_from, walk_budget=budget)
                 got = await ids_of(await routing_repo.route_candidates(conn, tuned))
                 assert got == expected, (request_id, walk_from, budget, params)
+                checked += 1
+            # the request's number of skills known (route_request reads it): SQLite's statement for
+            # that many; a count too small (skills added since it was read) or too large
+            for known in (skills, skills - 1, skills + 1, 0):
+                got = await ids_of(await routing_repo.route_candidates(conn, replace(params, skills=known)))
+                assert got == expected, (request_id, known, skills, params)
                 checked += 1
             walked += bool(expected)
             choices.append(expected)
