@@ -32,7 +32,8 @@ async def event_changed(tx: aiosqlite.Connection, ctx: Community, event_id: int)
         if key.startswith("shift-call:"):
             call = "events.call_late" if key.endswith(":late") else "events.call"
             free = view.free or 0
-            card = ctx.t(loc, call, free=free, count=free) + "\n" + card
+            head = ctx.t(loc, call, free=free, count=free) if free else ctx.t(loc, "events.call_filled")
+            card = head + "\n" + card
         if event.status != "scheduled":
             # The card as it is now (an edited place or time stays edited), under it the cancellation.
             await edit(tx, ctx, original, text=card, status=ctx.t(loc, "events.live.cancelled"), components=[])
