@@ -189,8 +189,9 @@ async def _posts_changed(tx: aiosqlite.Connection, ctx: Community, proposal_id: 
     await edit(tx, ctx, posted, text=ctx.t(loc, "proposals.posted") + "\n" + describe(ctx, loc, view),
                components=[support_button(ctx, loc, proposal_id)] if status == "open" else [])
     voting = await message_under(tx, ctx, f"proposal-vote:{proposal_id}")
-    if voting is not None and status != "voting":
-        await edit(tx, ctx, voting, status=ctx.t(loc, f"proposals.status.{status}"), components=[])
+    if voting is not None and status != "voting":  # no more "au vote, jusqu'au …": the vote as it ended
+        await edit(tx, ctx, voting, text=ctx.t(loc, "proposals.vote_closed") + "\n" + describe(ctx, loc, view),
+                   components=[])
 
 
 async def vote(ctx: Community, voter: Member, proposal_id: int, choice: str) -> None:
