@@ -19,9 +19,11 @@ GROUP_SKILLS = 3
 _GROUPS: tuple[tuple[int, ...], ...] = ((1,), (2,), (3,), (1, 2), (1, 3), (2, 3), (1, 2, 3))
 
 
-def _group_key(group: tuple[int, ...]) -> str:
+def _group_key(group: tuple[int, ...], ordered: bool = True) -> str:
     """The index key of a group: one skill, or the pair of its two least offered skills (skill_lo <
     skill_hi) plus, for three skills, the third one as a filter. No row: the group is not asked for."""
+    if not ordered:
+        return _group_key_sqlite(group)
     name = "g" + "".join(map(str, group))
     few = f"(SELECT n FROM shape) <= {GROUP_SKILLS}"
     if len(group) == 1:
@@ -32,6 +34,22 @@ def _group_key(group: tuple[int, ...]) -> str:
     return (f"{name}(lo, hi, other) AS MATERIALIZED (\n"
             f"    SELECT MIN(a.skill_id, b.skill_id), MAX(a.skill_id, b.skill_id), {other}\n"
             f"    FROM wanted a JOIN wanted b ON a.pos = {p} AND b.pos = {q} WHERE {few}\n),")
+
+
+def _group_key_sqlite(group: tuple[int, ...]) -> str:
+    """_group_key for SQLite: read where the walks use it (a scalar subquery SQLite evaluates once), not
+    materialized, and `wanted` read by position with no index (+pos): SQLite built an automatic index
+    on `wanted`, and a table for each key, each with a page cache of its own, for one to three rows."""
+    name = "g" + "".join(map(str, group))
+    few = f"(SELECT n FROM shape) <= {GROUP_SKILLS}"
+    if len(group) == 1:
+        return (f"{name}(skill_id) AS NOT MATERIALIZED (\n    SELECT skill_id FROM wanted "
+                f"WHERE +pos = {group[0]} AND {few}\n),")
+    *others, p, q = group
+    other = f"(SELECT skill_id FROM wanted WHERE +pos = {others[0]})" if others else "NULL"
+    return (f"{name}(lo, hi, other) AS NOT MATERIALIZED (\n"
+            f"    SELECT MIN(a.skill_id, b.skill_id), MAX(a.skill_id, b.skill_id), {other}\n"
+            f"    FROM wanted a JOIN wanted b ON +a.pos = {p} AND +b.pos = {q} WHERE {few}\n),")
 
 
 def _group_source(group: tuple[int, ...], key: str) -> str:
@@ -157,7 +175,7 @@ WITH wanted(skill_id, offers, pos) AS MATERIALIZED (
     FROM request_skill rs JOIN skill s ON s.id = rs.skill_id WHERE rs.request_id = :request_id
 ),
 shape(n) AS MATERIALIZED (SELECT COUNT(*) FROM wanted),
-{chr(10).join(_group_key(g) for g in groups)}
+{chr(10).join(_group_key(g, ordered) for g in groups)}
 {chr(10).join(_group_ctes(g, ordered) for g in groups)}
 candidate(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
     SELECT id, MAX(skills), MIN(recent), MIN(last_ping), MIN(joined_at) FROM (
