@@ -82,12 +82,13 @@ def _window_arms(group: tuple[int, ...], levels: bool = False) -> list[tuple[str
             (count, f"o.walk_pinged_at > :fair_since AND o.walk_pinged_at_4 > :fair_since AND {rested}")]
 
 
-def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
+def _group_ctes(group: tuple[int, ...], ordered: bool = False, larger: tuple[tuple[int, ...], ...] = ()) -> str:
     """A group's walk: its first :limit eligible members in fairness order. Never pinged (by
     seniority), then pinged before the fairness window (least recently first), both read in the
     order of the walk index; then, only if those did not give :limit, the members pinged inside the
     window, sorted by their count of pings there (_window_arms: fewer than four, from the index;
-    more, counted)."""
+    more, counted). `larger`: the groups of more skills, walked first; when their walks found
+    :limit members or more, this walk reads nothing (SQLite: _walk_needed)."""
     name = "g" + "".join(map(str, group))
     source = _group_source(group, name)
     if ordered:
@@ -109,8 +110,20 @@ def _group_ctes(group: tuple[int, ...], ordered: bool = False) -> str:
             ORDER BY o.walk_pinged_at, o.walk_joined_at, o.member_id LIMIT {_UNBOUNDED}){window}) z
     CROSS JOIN member m ON m.id = z.id
     WHERE m.guild_id = :guild_id AND {_ROUTABLE} AND {_ELIGIBLE_LEVELS}
-    LIMIT :limit
+    LIMIT {_walk_needed(larger)}
 ),"""
+
+
+def _walk_needed(larger: tuple[tuple[int, ...], ...]) -> str:
+    """The walk of a group is needed only while the walks of the groups of more skills found fewer
+    than :limit members: when they found that many, each of the best :limit offers more skills than
+    this group has, and is found by the walk of their own set (GROUP_SQL's docstring), so this walk
+    could only add members ranked below them. A constant condition: SQLite tests it before the walk
+    reads anything."""
+    if not larger:
+        return ":limit"
+    found = " UNION ".join(f"SELECT id FROM g{''.join(map(str, g))}_walk" for g in larger)
+    return f"CASE WHEN (SELECT COUNT(*) FROM ({found})) < :limit THEN :limit ELSE 0 END"
 
 
 def _group_ctes_ordered(name: str, source: str, group: tuple[int, ...]) -> str:
@@ -164,6 +177,15 @@ _OFFER_RESTED_LEVELS = _RESTED_LEVELS.format(last="o.walk_pinged_at", p="o.walk_
 # A LIMIT keeps each ordered arm a subquery of its own, read in its ORDER BY (never flattened away).
 _UNBOUNDED = 1 << 62
 _RANK_COLUMN = len(members_repo.MEMBER_COLUMNS.split(",")) + 1
+def _walks(groups: tuple[tuple[int, ...], ...], ordered: bool) -> str:
+    """The groups' walk CTEs; on SQLite the groups of more skills first, each smaller one needed only
+    when those found fewer than :limit members (_walk_needed)."""
+    if ordered:
+        return chr(10).join(_group_ctes(g, ordered) for g in groups)
+    by_size = sorted(groups, key=len, reverse=True)
+    return chr(10).join(_group_ctes(g, larger=tuple(h for h in by_size if len(h) > len(g))) for g in by_size)
+
+
 def _group_sql(groups: tuple[tuple[int, ...], ...], ordered: bool = False, most: int = GROUP_SKILLS) -> str:
     """GROUP_SQL over these groups of skill positions (all of _GROUPS; fewer for a request known to
     have fewer skills: the groups it cannot have would find nobody anyway). A request with more
@@ -176,7 +198,7 @@ WITH wanted(skill_id, offers, pos) AS MATERIALIZED (
 ),
 shape(n) AS MATERIALIZED (SELECT COUNT(*) FROM wanted),
 {chr(10).join(_group_key(g, ordered) for g in groups)}
-{chr(10).join(_group_ctes(g, ordered) for g in groups)}
+{_walks(groups, ordered)}
 candidate(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (
     SELECT id, MAX(skills), MIN(recent), MIN(last_ping), MIN(joined_at) FROM (
         {" UNION ALL ".join(f"SELECT * FROM {n}_walk" for n in names)}) found
