@@ -79,7 +79,8 @@ async def _network_vitality(inv: Invocation) -> Reply:
     network_vitality.require_network_animator(inv.ctx, inv.actor.platform_id, inv.actor.roles,
                                               local_animator=inv.is_animator)
     figures = await network_vitality.network_figures(inv.ctx, inv.options.get("days"))
-    return ok(network_vitality.render(inv.ctx, inv.locale, figures), figures.data())
+    data = await network_vitality.network_indicators(inv.ctx, figures) | figures.data()
+    return ok(network_vitality.render(inv.ctx, inv.locale, figures), data)
 
 
 async def _with_participation(inv: Invocation, days: int, text: str, data: dict) -> tuple[str, dict]:

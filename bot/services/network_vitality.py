@@ -5,6 +5,7 @@ Only aggregates cross communities here: counts per community, cross-community he
 and the skills asked for that nobody in the network can offer (no name of anyone)."""
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from bot.jobs import Job, cron, period_week
 from bot.mentions import neutralize
 from bot.outbox import post
 from bot.services import network_shared as net
-from bot.services.vitality import check_days, window_ending_now
+from bot.services.vitality import RETENTION_DAYS, check_days, window_ending_now
 from storage import network_vitality as network_repo
 from storage import vitality as vitality_repo
 
@@ -74,6 +75,30 @@ async def network_figures(ctx: Community, days: int | None) -> NetworkFigures:
             unmet.setdefault(key, display)
     offered = await network_repo.offered_in_network(conn, list(unmet))
     return NetworkFigures(days, figures, [unmet[k] for k in sorted(unmet) if k not in offered])
+
+
+async def network_indicators(ctx: Community, figures: NetworkFigures) -> dict[str, Any]:
+    """COMMANDS.md's `vitality` indicators for the whole network, pooled over its communities (each over its
+    own calendar): counts added, retention over the pooled cohorts, the median over every request's wait.
+    Asked by `vitality network:true` only (the weekly network digest reads the counts above, no more)."""
+    conn = ctx.db.reader
+    newcomers = cohort = retained = opened = resolved = 0
+    waits: list[float] = []
+    for place in net.communities(ctx):
+        window = window_ending_now(place, figures.days)
+        recent = window_ending_now(place, RETENTION_DAYS)
+        newcomers += (await vitality_repo.newcomers(conn, place.guild_id, window))[0]
+        joined, kept = await vitality_repo.cohort_retention(
+            conn, place.guild_id, joined_from=recent.start - RETENTION_DAYS * 86400, joined_before=recent.start,
+            recent=recent)
+        cohort, retained = cohort + joined, retained + kept
+        opened += await vitality_repo.requests_opened(conn, place.guild_id, window)
+        resolved += await vitality_repo.requests_resolved(conn, place.guild_id, window)
+        waits += await vitality_repo.seconds_to_first_helper(conn, place.guild_id, window)
+    return {"active_members": figures.totals["active"], "newcomers": newcomers,
+            "retention_30d": retained / cohort if cohort else None, "requests_opened": opened,
+            "requests_resolved": resolved,
+            "median_hours_to_first_helper": statistics.median(waits) / 3600 if waits else None}
 
 
 def require_network_animator(ctx: Community, platform_id: str, roles: frozenset[str],
