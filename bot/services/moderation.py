@@ -6,6 +6,7 @@ marking someone inactive excludes nobody (they simply get no pings or nudges). C
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +49,9 @@ class CaseView:
 
 
 #: Reasons some actions store as a code word (kept as stored; shown in words).
+_NUMBERED = re.compile(r"#(\d+):? (.*)", re.S)  # "#12 Apéro", "#12: duplicate": what is numbered, then words
+_NUMBERED_ACTIONS = frozenset({"event-new", "event-edit", "event-cancel", "event-attended", "proposal-withdraw",
+                               "proposal-close", "remind-remove", "close-request"})
 _REASON_WORDS = {"active": "active", "inactive": "inactive", "paused": "nudges_paused", "resumed": "nudges_resumed"}
 
 
@@ -59,6 +63,15 @@ def action_words(ctx: Community, loc: str | None, action: str, reason: str | Non
         word, sep, rest = reason.partition(" — ")
         if word in _REASON_WORDS:
             reason = ctx.t(loc, f"moderation.reason.{_REASON_WORDS[word]}") + sep + rest
+    numbered = _NUMBERED.fullmatch(reason or "") if action in _NUMBERED_ACTIONS else None
+    if numbered:  # "#3 place, capacity" → « n°3 : lieu, nombre de places »
+        number, rest = numbered.groups()
+        if action == "event-edit":
+            rest = ", ".join(ctx.t(loc, f"moderation.reason.field.{f}") if ctx.i18n.has(f"moderation.reason.field.{f}")
+                             else f for f in rest.split(", "))
+        elif action == "event-attended" and rest.isdigit():
+            rest = ctx.t(loc, "moderation.reason.attended", count=int(rest))
+        reason = ctx.t(loc, "moderation.reason.numbered", id=number, rest=rest)
     return label, reason
 
 
