@@ -153,6 +153,10 @@ async def event_show(inv: Invocation) -> Reply:
     if zone.key != inv.ctx.tz.key:
         data["timezone"] = zone.key
     data["status"] = view.event.status
+    home = network_events.home_of(inv.ctx, view.event)
+    if home is not inv.ctx:  # another community's event, opened to the network: say whose it is
+        data["community"] = network_shared.community_id(home)
+        text += "\n" + inv.t("network_shared.event_from", community=neutralize(network_shared.community_name(home)))
     components = events.join_components(inv.ctx, inv.locale, view) if joinable else []
     return ok(text, data, components=components)
 
