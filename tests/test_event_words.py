@@ -49,3 +49,15 @@ async def test_an_end_before_the_start_is_called_so(animator: Sim) -> None:
                                  end="2026-12-09T12:00:00+01:00")
     assert "doit venir après le début" in bad["text"], bad["text"]
     assert (await animator.command("ana", "event list"))["data"]["events"] == []
+
+
+async def test_a_slot_named_for_an_event_without_slots_is_refused_and_signs_nobody_up(animator: Sim) -> None:
+    made = await animator.command("ana", "event new", title="Apéro", when="2026-12-05T18:00:00+01:00")
+    event_id = made["data"]["event_id"]
+    refused = await animator.command("ben", "event join", id=event_id, slot="accueil")
+    assert refused["error"] == "invalid_input", refused
+    assert refused["text"] == (f"That input isn't valid: event #{event_id} has no slots: "
+                               f"“event join id={event_id}” signs you up.")
+    assert (await animator.command("ben", "event show", id=event_id))["data"]["participants"] == []
+    joined = await animator.command("ben", "event join", id=event_id)
+    assert joined["ok"] and joined["data"] == {"event_id": event_id, "slot": None}, joined

@@ -233,6 +233,8 @@ async def join_event(ctx: Community, member: Member, event_id: int, slot: str | 
         chosen = ""
         if view.slots:
             chosen = _choose_slot(view, slot, current[0] if current and current[1] else None)
+        elif slot and slot.strip():  # a slot named for an event that has none: say so, sign nobody up
+            raise invalid("events.detail.no_slots", id=event_id)
         elif current and current[1]:
             raise conflict("events.detail.already_joined", id=event_id)
         elif view.free is not None and view.free <= 0:
