@@ -240,4 +240,4 @@ async def test_a_reason_reads_as_the_moderator_wrote_it_and_stays_inert(sim: Sim
     ani = "anim"
     rid = (await sim.command(ani, "remind add", when="0 10 * * 1", text="AG"))["data"]["reminder_id"]
     [added] = of(sim.last, "post", kind="mod-log")
-    assert f"motif : #{rid} " in added["text"] and "\\#" not in added["text"], added["text"]
+    assert f"motif : n°{rid} : tous les lundis" in added["text"] and "\\#" not in added["text"], added["text"]

@@ -51,7 +51,8 @@ class CaseView:
 #: Reasons some actions store as a code word (kept as stored; shown in words).
 _NUMBERED = re.compile(r"#(\d+):? (.*)", re.S)  # "#12 Apéro", "#12: duplicate": what is numbered, then words
 _NUMBERED_ACTIONS = frozenset({"event-new", "event-edit", "event-cancel", "event-attended", "proposal-withdraw",
-                               "proposal-close", "remind-remove", "close-request"})
+                               "proposal-close", "remind-add", "remind-remove", "close-request"})
+_MONTH = re.compile(r"(\d{4})-(\d{2})")  # the member of the month's poll: "2026-12" → « décembre 2026 »
 _REASON_WORDS = {"active": "active", "inactive": "inactive", "paused": "nudges_paused", "resumed": "nudges_resumed"}
 
 
@@ -63,6 +64,12 @@ def action_words(ctx: Community, loc: str | None, action: str, reason: str | Non
         word, sep, rest = reason.partition(" — ")
         if word in _REASON_WORDS:
             reason = ctx.t(loc, f"moderation.reason.{_REASON_WORDS[word]}") + sep + rest
+    month = _MONTH.fullmatch(reason or "") if action in ("motm-open", "motm-close") else None
+    if month and 1 <= int(month.group(2)) <= 12:
+        from babel.dates import get_month_names
+
+        name = get_month_names("wide", locale=ctx.i18n.locale_or_default(loc))[int(month.group(2))]
+        reason = f"{name} {month.group(1)}"
     numbered = _NUMBERED.fullmatch(reason or "") if action in _NUMBERED_ACTIONS else None
     if numbered:  # "#3 place, capacity" → « n°3 : lieu, nombre de places »
         number, rest = numbered.groups()
