@@ -5,11 +5,12 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.transports.signal_settings import SignalSettings
+from bot.zone_names import canonical_zone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -56,11 +57,11 @@ class Community(Section):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA timezone {value!r}") from None
-        return value
+        """Any case is read, the canonical name kept (bot/zone_names.py's canonical_zone says why)."""
+        name = canonical_zone(value)
+        if name is None:
+            raise ValueError(f"unknown IANA timezone {value!r}")
+        return name
 
     @property
     def tz(self) -> ZoneInfo:

@@ -11,15 +11,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.zone_names import canonical_zone
+
 
 def member_zone(timezone: str | None, default: ZoneInfo) -> ZoneInfo:
-    """The member's own zone when it is a real IANA name, else the community's."""
-    if timezone:
-        try:
-            return ZoneInfo(timezone)
-        except (ValueError, KeyError, OSError):
-            pass
-    return default
+    """The member's own zone when it is a real IANA name (in any case, as PostgreSQL reads it), else the
+    community's."""
+    name = canonical_zone(timezone) if timezone else None
+    return ZoneInfo(name) if name else default
 
 
 def is_quiet(hour: int, start: int | None, end: int | None) -> bool:

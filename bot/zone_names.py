@@ -3,6 +3,9 @@ not the tz database's English spelling (Montreal, Brussels). A small table for F
 and francophone communities use); any other zone or language falls back to the tz name's city."""
 from __future__ import annotations
 
+from functools import lru_cache
+from zoneinfo import available_timezones
+
 # French names of the zones a francophone network is likely to meet (Europe, Québec and Canada, Africa,
 # overseas France); a city spelt as in the tz name is listed too, so the table says which zones were read.
 FRENCH: dict[str, str] = {
@@ -31,6 +34,19 @@ FRENCH: dict[str, str] = {
 }
 
 TABLES = {"fr": FRENCH}
+
+
+@lru_cache(maxsize=1)
+def _by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def canonical_zone(name: str) -> str | None:
+    """The IANA name in its own spelling, whatever the case typed (« europe/paris » → « Europe/Paris »),
+    else None. The one rule where a zone is set (`profile set timezone`, `[community] timezone`, a
+    `[[communities]]` entry's): PostgreSQL reads zone names in any case and Python's ZoneInfo only in
+    theirs, so only canonical names are stored and both engines read them alike."""
+    return _by_folded_name().get(name.strip().casefold())
 _VOWELS = set("aeiouyâàéèêëîïôöûüœ")
 
 

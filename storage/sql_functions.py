@@ -3,17 +3,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import aiosqlite
+
+
+@lru_cache(maxsize=1)
+def _by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
 
 
 @lru_cache(maxsize=8192)
 def _zone_hour(tz: str, minute: int) -> int | None:
     try:
         zone = ZoneInfo(tz)
-    except Exception:  # not an IANA name (ValueError, ZoneInfoNotFoundError, a folder name...): unknown
-        return None
+    except Exception:  # not an IANA name (ValueError, ZoneInfoNotFoundError, a folder name...)
+        name = _by_folded_name().get(tz.casefold())  # or in another case: PostgreSQL's AT TIME ZONE reads it
+        if name is None:
+            return None  # unknown
+        zone = ZoneInfo(name)
     return datetime.fromtimestamp(minute * 60, zone).hour
 
 

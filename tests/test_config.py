@@ -90,6 +90,22 @@ def test_a_bad_setting_is_named_in_one_sentence(data: dict, message: str) -> Non
     assert "Input should" not in str(caught.value) and "Value error" not in str(caught.value)
 
 
+def test_a_zone_is_read_in_any_case_and_kept_in_its_iana_spelling() -> None:
+    """The one rule for zone names (bot/zone_names.py): what PostgreSQL would read, Python reads too."""
+    from bot.network_config import community_configs
+
+    alone = parse_config({"community": {"timezone": "europe/paris"}})
+    assert alone.community.timezone == "Europe/Paris" and alone.community.tz.key == "Europe/Paris"
+    network = parse_config({"network": {"name": "Réseau"}, "communities": [
+        {"id": "lilas", "name": "Les Lilas", "guild_id": "111111111111111111"},
+        {"id": "port", "name": "Le Port", "guild_id": "222222222222222222", "timezone": " AMERICA/montreal "},
+    ]})
+    zones = [cfg.community.timezone for _entry, cfg in community_configs(network)]
+    assert zones == ["Europe/Paris", "America/Montreal"]
+    with pytest.raises(ConfigError, match="« community.timezone » attend un fuseau horaire comme"):
+        parse_config({"community": {"timezone": "europe/nowhere"}})
+
+
 def test_the_token_is_not_a_config_key() -> None:
     with pytest.raises(ConfigError, match="n'existe pas"):
         parse_config({"discord": {"token": "abc"}})

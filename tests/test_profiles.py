@@ -112,6 +112,24 @@ async def test_partial_update_keeps_what_is_not_given(sim: Sim) -> None:
     assert tuple(row) == (None, None, None)
 
 
+async def test_a_zone_in_any_case_is_stored_canonical_and_read_alike_on_both_engines(sim: Sim) -> None:
+    """PostgreSQL reads « america/new_york », Python's ZoneInfo does not: `profile set` stores the IANA
+    spelling, and a row written otherwise (before this rule, by hand) reads the same on both engines."""
+    from bot.quiet_hours import member_zone
+
+    await sim.onboard("alice")
+    assert (await sim.command("alice", "profile set", timezone="  AMERICA/new_york "))["ok"]
+    row = await sim.ctx.db.fetchone("SELECT timezone FROM member WHERE handle = 'alice'")
+    assert row[0] == "America/New_York"
+    at = 1_796_009_400  # 2026-11-30 03:30 UTC: 22 h 30 in New York, 4 h 30 in Paris
+    hours = []
+    for zone in ("America/New_York", "america/new_york", "AMERICA/NEW_YORK", "Nowhere/City", "europe/paris"):
+        hours.append((await sim.ctx.db.fetchone("SELECT local_hour(?, ?)", (zone, at)))[0])
+    assert hours == [22, 22, 22, None, 4]
+    assert member_zone("america/new_york", sim.ctx.tz).key == "America/New_York"
+    assert member_zone("Nowhere/City", sim.ctx.tz) is sim.ctx.tz
+
+
 async def test_flags_and_updated_time_are_stored(sim: Sim) -> None:
     await sim.onboard("alice")
     await sim.advance(by="2h")

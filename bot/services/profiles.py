@@ -9,9 +9,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 import aiosqlite
 
@@ -22,6 +20,7 @@ from bot.services.language_names import language_code
 from bot.services.members import resolve_member
 from bot.services.network_shared import communities, community_id, is_network
 from bot.services.skills import canonical, canonical_list, ensure_skills, find_skill_ids, skill_key
+from bot.zone_names import canonical_zone
 from storage import members as members_repo
 from storage import network_shared as network_repo
 from storage import profiles as profiles_repo
@@ -118,17 +117,12 @@ def parse_languages(items: list[str]) -> str:
     return ",".join(codes)
 
 
-@lru_cache(maxsize=1)
-def _timezones() -> dict[str, str]:
-    return {name.casefold(): name for name in available_timezones()}
-
-
 def parse_timezone(text: str) -> str | None:
     """An IANA name (any case) → its canonical spelling; empty or `none` clears it."""
     text = text.strip()
     if not text or text.casefold() in CLEAR_WORDS:
         return None
-    name = _timezones().get(text.casefold())
+    name = canonical_zone(text)
     if name is None:
         raise invalid("profiles.bad_timezone", timezone=text[:60])
     return name

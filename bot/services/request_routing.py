@@ -15,6 +15,7 @@ from bot.clock import from_epoch, to_epoch
 from bot.context import Community
 from bot.mentions import neutralize
 from bot.outbox import Component, post, send_dm
+from bot.quiet_hours import member_zone
 from bot.services.members import member_locale
 from storage import members as members_repo
 from storage import requests as requests_repo
@@ -117,10 +118,9 @@ async def round_size(tx: aiosqlite.Connection, ctx: Community, candidates: list[
 
 
 def _zone(name: str | None, fallback: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or fallback)
-    except Exception:  # an unknown zone counts as the community's, as routing does
-        return ZoneInfo(fallback)
+    """The member's zone (in any case, as routing's local_hour reads it); an unknown one counts as the
+    community's, as routing does."""
+    return member_zone(name, ZoneInfo(fallback))
 
 
 def wakes_at(ctx: Community, member: Member, now: int) -> int | None:
