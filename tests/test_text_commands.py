@@ -2,6 +2,7 @@
 caller's language, never a crash."""
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -243,3 +244,48 @@ def test_the_repl_survives_any_line(tmp_path: Path) -> None:
     assert "Did you mean “request list”?" in out
     assert "Example: thanks member=alice" in out
     assert "has not joined" in out or "n'a pas encore rejoint" in out
+
+
+def test_the_repl_acts_in_another_community_of_a_network(tmp_path: Path) -> None:
+    """`:community ID` is the REPL's `community` field: every line after it acts there (the prompt and each
+    output line say which community); an id the network lacks changes nothing; a lone community says so."""
+    from tests.network_config import network_toml
+
+    config = tmp_path / "network.toml"
+    config.write_text('[community]\nname = "Entraide"\n' + network_toml(ours='locale = "en"'), encoding="utf-8")
+    lines = "\n".join([
+        ":join alice", ":click alice charter:accept",  # the first community, as before
+        ":community ours",
+        ":join bob en", ":click bob charter:accept", "bob> profile set skills=plomberie",
+        ":community",
+        ":community nowhere",
+        "bob> profile show",  # still La Tanière
+        ":community lilas",
+        "bob> profile show",  # not on Les Lilas' server
+        "alice> help",
+    ]) + "\n"
+    proc = subprocess.run(
+        entraide("console", "--config", str(config), "--db", str(tmp_path / "n.sqlite"),
+                 "--start", "2026-12-01T09:00:00+01:00"),
+        input=lines.encode(), capture_output=True, timeout=120,
+    )
+    out = proc.stdout.decode()
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr.decode(), proc.stderr.decode()[-2000:]
+    assert "] [lilas] DM → alice (welcome)" in out and "] [ours] DM → bob (welcome)" in out, out
+    assert "] [ours] role bob +member" in out and "] [lilas] role alice +member" in out, out
+    assert "now acting in ours (La Tanière)" in out
+    assert "acting in ours (La Tanière); communities: lilas, ours, quai" in out
+    assert "no community 'nowhere' here (communities: lilas, ours, quai); still in ours (La Tanière)" in out
+    replies = re.findall(r"\[(\w+)\] reply → bob \(([^)]*)\)\n((?: {4}.*\n)*)", out)  # place, status, text
+    assert [(place, status) for place, status, _ in replies] == [
+        ("ours", "ok"), ("ours", "ok"), ("ours", "ok"), ("lilas", "error: not_eligible")], out
+    assert "plomberie" in replies[2][2] and ":join bob" in replies[3][2], replies
+    assert "now acting in lilas (Les Lilas)" in out and "] [lilas] reply → alice (ok)" in out
+
+    alone = subprocess.run(
+        entraide("console", "--db", str(tmp_path / "alone.sqlite"), "--start", "2026-12-01T09:00:00+01:00"),
+        input=b":community lilas\n:join zoe\n", capture_output=True, timeout=120,
+    )
+    said = alone.stdout.decode()
+    assert "this console simulates one community: :community chooses among a network's [[communities]]" in said
+    assert "DM → zoe (welcome)" in said and "[main]" not in said, said

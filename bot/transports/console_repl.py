@@ -22,11 +22,55 @@ REPL_HELP = """Commands (time moves only when you advance it):
   USER> COMMAND key=value ...   e.g.  alice> profile set skills=plomberie, cuisine
         also key:value, French names, the main option alone:  alice> merci bruno c'est top
   USER> help COMMAND       a command's options, an example and who may use it
+  :community ID            in a network: act in that community from now on (:community alone: where)
   :quit"""
 
 
-def parse_repl_line(line: str) -> dict[str, Any] | None:
-    """The human REPL's shorthand → the same events as the JSON protocol."""
+class ReplState:
+    """What the REPL remembers between lines: the network's community it acts in (None: the first), as
+    the JSON lines' `community` field says it for one line."""
+
+    def __init__(self) -> None:
+        self.community: str | None = None
+
+
+def parse_repl_line(line: str, community: str | None = None) -> dict[str, Any] | None:
+    """The human REPL's shorthand → the same events as the JSON protocol; `community` (the one chosen with
+    `:community`) goes on every event but `advance`, as the protocol's field."""
+    event = _parse_repl_line(line)
+    if event is not None and community is not None and event["type"] != "advance":
+        event["community"] = community
+    return event
+
+
+def switch_community(engine: Engine, state: ReplState, line: str) -> str | None:
+    """`:community ID` chooses where the next lines act (what it says back), None for any other line.
+    An id the network does not have (or this console does not serve) changes nothing."""
+    try:
+        parts = shlex.split(line.strip()[1:]) if line.strip().startswith(":") else []
+    except ValueError:
+        return None
+    if not parts or parts[0] != "community":
+        return None
+    served = ", ".join(e.ctx.id for e in engine.engines)
+    current = engine.for_community(state.community) if state.community else engine
+    assert current is not None
+    if len(parts) == 1:
+        return f"acting in {_named(current)}; communities: {served}"
+    if len(engine.engines) == 1 and not engine.ctx.config.communities:
+        return "this console simulates one community: :community chooses among a network's [[communities]]"
+    chosen = engine.for_community(parts[1])
+    if chosen is None or len(parts) > 2:
+        return f"no community {' '.join(parts[1:])[:40]!r} here (communities: {served}); still in {_named(current)}"
+    state.community = chosen.ctx.id
+    return f"now acting in {_named(chosen)}"
+
+
+def _named(engine: Engine) -> str:
+    return f"{engine.ctx.id} ({engine.ctx.config.community.name})"
+
+
+def _parse_repl_line(line: str) -> dict[str, Any] | None:
     line = line.strip()
     if not line:
         return None
@@ -64,6 +108,8 @@ def parse_repl_line(line: str) -> dict[str, Any] | None:
 
 def format_for_humans(obj: dict[str, Any], pictures_folder: Path | None = None) -> str:
     at = obj.get("at", "")[:16].replace("T", " ")
+    if obj.get("community"):  # a network: which community this comes from
+        at += f"] [{obj['community']}"
     kind = obj.get("type")
     if kind == "dm":
         head = f"[{at}] DM → {obj['user']} ({obj['kind']})"
@@ -101,12 +147,17 @@ def _indent(text: str) -> str:
 async def run_repl(server: ConsoleServer, engine: Engine) -> None:
     print("entraide console — simulated community. Type :help for help.", flush=True)
     loop = asyncio.get_running_loop()
+    state = ReplState()
     while True:
-        line = await loop.run_in_executor(None, _prompt)
+        line = await loop.run_in_executor(None, _prompt, state.community)
         if line is None or line.strip() in (":quit", ":q", ":exit"):
             break
+        switched = switch_community(engine, state, line)
+        if switched is not None:
+            print(switched, flush=True)
+            continue
         try:
-            event = parse_repl_line(line)
+            event = parse_repl_line(line, state.community)
             if event is not None:
                 await server.handle(event)
         except ProtocolError as exc:
@@ -118,9 +169,9 @@ async def run_repl(server: ConsoleServer, engine: Engine) -> None:
             print(f"internal error: {type(exc).__name__}; nothing else happened", flush=True)
 
 
-def _prompt() -> str | None:
+def _prompt(community: str | None = None) -> str | None:
     try:
-        return input("› ")
+        return input(f"{community} › " if community else "› ")
     except EOFError:
         return None
 
