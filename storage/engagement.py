@@ -328,14 +328,18 @@ async def record_nudges(conn: aiosqlite.Connection, rows: Sequence[tuple[int, st
     await insert_rows(conn, "INSERT OR IGNORE INTO nudge (member_id, week, reason, subject_id, at) VALUES", rows)
 
 
+# The nudges about one request, found by nudge_subject (subject_id, reason).
+DROP_REQUEST_NUDGES = (
+    "DELETE FROM outbox WHERE status = 'pending' AND kind = 'nudge' AND key IN ("
+    "SELECT ? || 'nudge:' || n.week || ':' || n.member_id FROM nudge n "
+    "WHERE n.reason = 'request' AND n.subject_id = ?)"
+)
+
+
 async def drop_request_nudges(conn: aiosqlite.Connection, request_id: int, key_prefix: str = "") -> int:
     """Take back the weekly nudges about a request not delivered yet (it was just claimed): each
     member's nudge of a week is the outbox row keyed <prefix>nudge:<week>:<member>. How many were dropped."""
-    cur = await conn.execute(
-        "DELETE FROM outbox WHERE status = 'pending' AND kind = 'nudge' AND key IN ("
-        "SELECT ? || 'nudge:' || n.week || ':' || n.member_id FROM nudge n "
-        "WHERE n.reason = 'request' AND n.subject_id = ?)", (key_prefix, request_id),
-    )
+    cur = await conn.execute(DROP_REQUEST_NUDGES, (key_prefix, request_id))
     return cur.rowcount
 
 

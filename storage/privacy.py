@@ -237,6 +237,21 @@ async def erase_member_rows(
             await conn.execute(sql, params)
 
 
+# The messages linked to a member, then the nudges about them by subject: one branch per reason, each a
+# seek on nudge_subject (subject_id, reason); in one OR, PostgreSQL read every request nudge to keep the
+# member's (migration 0325).
+OUTBOX_ROWS_ABOUT = (
+    "SELECT o.id, o.status, o.target, o.payload, 0 FROM outbox_subject s JOIN outbox o ON o.id = s.outbox_id "
+    "WHERE s.member_id = :me "
+    "UNION SELECT o.id, o.status, o.target, o.payload, 1 FROM request r "
+    "JOIN nudge n ON n.subject_id = r.id AND n.reason = 'request' "
+    "JOIN outbox o ON o.key = :prefix || 'nudge:' || n.week || ':' || n.member_id WHERE r.requester_id = :me "
+    "UNION SELECT o.id, o.status, o.target, o.payload, 1 FROM nudge n "
+    "JOIN outbox o ON o.key = :prefix || 'nudge:' || n.week || ':' || n.member_id "
+    "WHERE n.reason = 'godchild' AND n.subject_id = :me ORDER BY 1"
+)
+
+
 async def outbox_rows_about(
     conn: aiosqlite.Connection, member_id: int, key_prefix: str = ""
 ) -> list[tuple[int, str, str, str, bool]]:
@@ -244,13 +259,7 @@ async def outbox_rows_about(
     id only: those linked to them in `outbox_subject` and the nudges about their requests or about
     them as a godchild (`withdraw`: the message is moot once they are erased)."""
     async with conn.execute(
-        "SELECT o.id, o.status, o.target, o.payload, 0 FROM outbox_subject s JOIN outbox o ON o.id = s.outbox_id "
-        "WHERE s.member_id = :me "
-        "UNION SELECT o.id, o.status, o.target, o.payload, 1 FROM nudge n "
-        "JOIN outbox o ON o.key = :prefix || 'nudge:' || n.week || ':' || n.member_id "
-        "WHERE (n.reason = 'request' AND n.subject_id IN (SELECT id FROM request WHERE requester_id = :me)) "
-        "OR (n.reason = 'godchild' AND n.subject_id = :me) ORDER BY 1",
-        {"me": member_id, "prefix": key_prefix},
+        OUTBOX_ROWS_ABOUT, {"me": member_id, "prefix": key_prefix},
     ) as cur:
         rows = [(row[0], row[1], row[2], row[3], bool(row[4])) for row in await cur.fetchall()]
     withdrawn = {row[0] for row in rows if row[4]}
