@@ -47,6 +47,8 @@ def canonical_zone(name: str) -> str | None:
     `[[communities]]` entry's): PostgreSQL reads zone names in any case and Python's ZoneInfo only in
     theirs, so only canonical names are stored and both engines read them alike."""
     return _by_folded_name().get(name.strip().casefold())
+
+
 _VOWELS = set("aeiouyâàéèêëîïôöûüœ")
 
 
