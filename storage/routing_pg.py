@@ -4,8 +4,9 @@
 `entraide_route` makes the decision the client's statements make (storage/routing_group.py for up
 to GROUP_SKILLS skills, storage/routing_many.py beyond), in one call, from their very text
 (translated by storage/dialect.py, each `$n` becoming the function's parameter of that name): the
-many-skills statement whole; the group statement's walks one arm at a time, then its ranking
-(function_body says why and what it skips). Migrations install it (0290, then 0300 onwards: the
+many-skills statement whole; the group statement's walks one arm at a time, then its ranking by
+the keys the walks carry (function_body says why and what it skips), the tests each arm made with
+a subplan of its own read once per decision (_read_once). Migrations install it (0290, then 0300 onwards: the
 newest holds what `python -m storage.routing_pg` prints); tests/test_routing_pg_function.py checks
 that the installed bodies are the ones this module generates (a change to the routing SQL needs a
 new migration) and that its choices equal the client statements' and the reference query's on
@@ -16,8 +17,8 @@ import re
 
 from storage import members as members_repo
 from storage.dialect import translate
-from storage.routing_filters import _RECENT, _SKILLS
-from storage.routing_group import _GROUPS, GROUP_SKILLS, GROUP_SQL_ORDERED
+from storage.routing_filters import _ELIGIBLE, _RESTED, _SPEAKS
+from storage.routing_group import _GROUPS, _OFFER_RESTED, GROUP_SKILLS, GROUP_SQL_ORDERED
 from storage.routing_many import MANY_SKILLS_SQL_ORDERED
 
 FUNCTION = "entraide_route"
@@ -65,27 +66,99 @@ def _body_statement(sql: str) -> str:
 
 def _cte(sql: str, name: str) -> str:
     """The body of the CTE `name` in one of the client's routing statements."""
-    found = re.search(rf"^(?:WITH )?{name}\([^)]*\) AS MATERIALIZED \(\n(.*?)\n\),?$", sql, re.M | re.S)
+    return _cte_with_columns(sql, name)[1]
+
+
+def _cte_with_columns(sql: str, name: str) -> tuple[str, str]:
+    """The column list and the body of the CTE `name` in one of the client's routing statements."""
+    found = re.search(rf"^(?:WITH )?{name}\(([^)]*)\) AS MATERIALIZED \(\n(.*?)\n\),?$", sql, re.M | re.S)
     if found is None:
         raise ValueError(f"no CTE {name} in the client's routing statement")
-    return found.group(1)
+    return found.group(1), found.group(2)
+
+
+# The composite type of what the walks find, with the keys GROUP_SQL_ORDERED's walks carry to its
+# ranking (the walk's number of skills as the share, the member's recent pings, last ping and
+# seniority): migration 0304 creates it.
+FOUND = "entraide_found"
+FOUND_COLUMNS = "id bigint, skills bigint, recent bigint, last_ping bigint, joined_at bigint"
+
+# The eligibility tests that read other rows than the member's, as the function's walks run them.
+# Inside a statement each was a subplan that PostgreSQL set up at every execution of every arm,
+# and ran for each member read: most of an arm's cost.
+# - The members a decision never asks (the requester, the excluded, those already pinged for the
+#   request or helping with it) are read once per decision into the array :k_skip.
+_SKIPPED = "\n      AND ".join(_ELIGIBLE.split("\n      AND ")[:4])
+_SKIP_ARRAY = ("ARRAY(SELECT p_requester_id UNION ALL SELECT value FROM sl_json_ints(p_exclude)\n"
+               "UNION ALL SELECT p.helper_id FROM request_ping p WHERE p.request_id = p_request_id "
+               "AND p.helper_id IS NOT NULL\n"
+               "UNION ALL SELECT h.helper_id FROM request_helper h WHERE h.request_id = p_request_id "
+               "AND h.helper_id IS NOT NULL)")
+# - The languages routed by are the array :k_langs. A language is one of the member's
+#   comma-separated ones exactly when ',' || it || ',' is in ',' || theirs || ',', as the
+#   statements test it: the languages routed by are split at commas (route_languages, and
+#   entraide_route_request's own reading), so none holds one.
+_LANGUAGES = "string_to_array(REPLACE(LOWER(m.languages), ' ', ''), ',') && :k_langs"
+_LANGUAGE_ARRAY = ("p_k_langs := ARRAY[p_lang_1, p_lang_2, p_lang_3, p_lang_4];\nIF p_more_languages THEN\n"
+                   "p_k_langs := p_k_langs || ARRAY(SELECT l.value FROM sl_json_each(p_languages) l);\nEND IF;\n")
+# - Under the fatigue cap: fewer than :fatigue_cap pings since :fatigue_since, that is, no
+#   :fatigue_cap-th latest ping after it. A member's four latest pings are kept on their row
+#   (member.last_pinged_at, pinged_at_2..4, by triggers; 0301) and on their offers (walk_pinged_at,
+#   walk_pinged_at_2..4): for a cap of 1 to 4 (the default is 4) the test reads them instead of
+#   counting pings. Walks for other caps keep the statements' count (the function has both).
+_MEMBER_RESTED = _RESTED.format(last="m.last_pinged_at", id="m.id")
+
+
+def _latest_test(last: str, levels: str) -> str:
+    kth = f"CASE :fatigue_cap WHEN 1 THEN {last} WHEN 2 THEN {levels}_2 WHEN 3 THEN {levels}_3 ELSE {levels}_4 END"
+    return f"NOT COALESCE(({kth}) > :fatigue_since, FALSE)"
+
+
+def _read_once(body: str, latest: bool) -> str:
+    """An arm with the tests above reading the function's arrays (and, `latest`, the latest pings)."""
+    if not _SKIPPED.startswith("m.id != :requester_id\n") or ":exclude" not in _SKIPPED \
+            or "request_ping p WHERE p.request_id = :request_id" not in _SKIPPED or "request_helper" not in _SKIPPED:
+        raise ValueError("the eligibility's first tests are not the ones this function reads once")
+    swaps = [(_SKIPPED, "m.id <> ALL(:k_skip)"), (_SPEAKS, _LANGUAGES)]
+    if latest:
+        swaps.append((_MEMBER_RESTED, _latest_test("m.last_pinged_at", "m.pinged_at")))
+    for old, new in swaps:
+        if body.count(old) != 1:
+            raise ValueError("an arm does not test eligibility as this function expects")
+        body = body.replace(old, new)
+    if latest and _OFFER_RESTED in body and "FROM member_skill o " in body:
+        body = body.replace(_OFFER_RESTED, _latest_test("o.walk_pinged_at", "o.walk_pinged_at"))
+    return body
 
 
 # Each group's key CTE (routing_group._group_key) becomes variables of the function.
 _KEYS = {"skill_id": ":k_skill", "lo": ":k_lo", "hi": ":k_hi", "other": ":k_other"}
 
 
-def _arms(group: tuple[int, ...]) -> list[str]:
+def _arms(group: tuple[int, ...], latest: bool = False) -> list[str]:
     """A group's arms (never pinged; pinged before the window; inside it, by count of pings there:
     routing_group._window_arms) as statements of their own, as GROUP_SQL_ORDERED has them, the
     group's key read from variables and without their gates (the function runs an arm only when
-    the arms before it found fewer than :limit)."""
+    the arms before it found fewer than :limit). Each is an array of what it finds (FOUND: the
+    member and the keys the walk carries, read from the arm's columns as {name}_walk reads them),
+    its eligibility tests those of _read_once."""
     name = "g" + "".join(map(str, group))
     sql = GROUP_SQL_ORDERED
-    arms = []
+    walk = _cte(sql, f"{name}_walk")
+    share = re.match(r"\s*SELECT id, (\d+), recent, last_ping, joined_at FROM \(", walk)
+    if share is None or int(share.group(1)) != len(group):
+        raise ValueError(f"{name}_walk does not carry its number of skills as the share")
+    arms: list[tuple[str, str]] = []
     while re.search(rf"^{name}_a{len(arms) + 1}\(", sql, re.M):
         k = len(arms) + 1
-        body = _cte(sql, f"{name}_a{k}")
+        columns, body = _cte_with_columns(sql, f"{name}_a{k}")
+        union = re.search(rf"SELECT id, ([^\n]*) FROM {name}_a{k}\b", walk)
+        if union is None or not columns.startswith("id, "):
+            raise ValueError(f"{name}_a{k}: its keys are not in {name}_walk")
+        keys = [re.sub(r" AS \w+$", "", v) for v in union.group(1).split(", ")[-3:]]
+        found = ", ".join(["a.id", str(len(group))] + [v if v in ("0", "NULL") else f"a.{v}" for v in keys])
+        if any(v not in ("0", "NULL") and v not in columns.split(", ") for v in keys):
+            raise ValueError(f"{name}_a{k}: its keys are not its columns")
         before = r" \+ ".join(rf"\(SELECT COUNT\(\*\) FROM {name}_a{i}\)" for i in range(1, k))
         body, gates = re.subn(rf"\s+AND {before} < :limit", "", body) if k > 1 else (body, 0)
         if gates != (k > 1):
@@ -93,7 +166,8 @@ def _arms(group: tuple[int, ...]) -> list[str]:
         body = re.sub(rf"\(SELECT (\w+) FROM {name}\)", lambda m: _KEYS[m.group(1)], body)
         if re.search(rf"\b{name}\w*\b|\bwanted\b|\bshape\b", body):
             raise ValueError(f"{name}_a{k} reads another CTE: the function cannot run it alone")
-        arms.append(_body_statement(body))
+        statement = _body_statement(_read_once(body, latest))
+        arms.append(f"ARRAY(SELECT ROW({found})::{FOUND} FROM (\n{statement}\n) a({columns}))")
     if len(arms) < 3 or "walk_pinged_at IS NULL" not in arms[0] or "walk_pinged_at <= p_fair_since" not in arms[1] \
             or any("walk_pinged_at > p_fair_since" not in arm for arm in arms[2:]):
         raise ValueError(f"{name}: its arms are not never pinged, pinged before the window, then inside it")
@@ -101,19 +175,18 @@ def _arms(group: tuple[int, ...]) -> list[str]:
 
 
 def _ranking(kind: str = "") -> str:
-    """GROUP_SQL_ORDERED's ranking (its `best` and final SELECT), without its rank column, of the
-    members the walks found (the variable k_candidates), each ranked by its exact keys (its share
-    and recent pings counted, its last ping and seniority read from its row)."""
+    """GROUP_SQL_ORDERED's ranking (its `candidate` and `best`, and its final SELECT without its
+    rank column and its row for more skills) of what the walks found (the variable k_candidates),
+    by the keys the walks carry, as the statement ranks them (why it is exact: routing_group's
+    docstring; function_body for the walks the function skips)."""
     sql = GROUP_SQL_ORDERED
-    shape = re.search(r"^shape\(n\) AS MATERIALIZED \(.*\),\n", sql, re.M)
-    best = sql.index("\nbest(")
-    walks = sql[shape.end():best] if shape else ""
-    if "candidate(id, skills, recent, last_ping, joined_at) AS MATERIALIZED" not in walks:
+    union = re.search(r"^candidate\(id, skills, recent, last_ping, joined_at\) AS MATERIALIZED \(\n"
+                      r"    SELECT id, MAX\(skills\), MIN\(recent\), MIN\(last_ping\), MIN\(joined_at\) "
+                      r"FROM (\(\n\s*SELECT \* FROM g1_walk UNION ALL [^\n]*\) found)\n", sql, re.M)
+    more = sql.find("\nUNION ALL\nSELECT NULL, ")
+    if union is None or more < 0:
         raise ValueError("GROUP_SQL_ORDERED's candidates are not the ones this function ranks")
-    candidate = (f"candidate(id, skills, recent, last_ping, joined_at) AS MATERIALIZED (\n"
-                 f"    SELECT m.id, {_SKILLS}, {_RECENT}, m.last_pinged_at, m.joined_at\n"
-                 f"    FROM (SELECT DISTINCT unnest(:k_candidates) AS id) c JOIN member m ON m.id = c.id\n),")
-    statement = sql[:shape.end()] + candidate + sql[best:]  # type: ignore[union-attr]
+    statement = "WITH " + sql[union.start():more].replace(union.group(1), "unnest(:k_candidates) found")
     columns = ", ".join(f"q.{c}" for c in COLUMNS)
     return f"SELECT {columns}{kind} FROM (\n{_body_statement(statement).strip()}\n) q ORDER BY q.rank"
 
@@ -134,7 +207,7 @@ def _group_table() -> str:
             f"v_others int[] := {col([g[0] if len(g) == 3 else 0 for g in groups])};")
 
 
-_ENOUGH = "(SELECT COUNT(DISTINCT c) FROM unnest(p_k_candidates) c) >= p_limit"
+_ENOUGH = "(SELECT COUNT(DISTINCT c.id) FROM unnest(p_k_candidates) c) >= p_limit"
 
 
 def function_body(kind: str = "") -> str:
@@ -155,40 +228,55 @@ def function_body(kind: str = "") -> str:
       were found so far: every one found so far offers two requested skills or more, or was pinged
       zero times inside the window, and ranks before a member of one skill pinged inside it.
     That arm counts the pings of every member it reaches: a popular skill's walk is often skipped.
+    What is found is ranked by the keys the walks carry, as the statement ranks its walks: each of
+    the best :limit is found by the walk of its own set of skills (the skips above leave out only
+    walks and arms whose members rank after :limit others), with its exact keys; a member found
+    only by a walk of fewer skills gets a smaller share than its own, so ranks no better than it
+    truly does, below every one of the best :limit (routing_group's docstring).
     More skills: MANY_SKILLS_SQL_ORDERED, whole."""
-    single, pair, triple = (_arms(g) for g in ((1,), (1, 2), (1, 2, 3)))
     many = _body_statement(MANY_SKILLS_SQL_ORDERED).strip()
     if kind:
         many = f"SELECT q.*{kind} FROM (\n{many}\n) q"
     wanted = _body_statement(_cte(GROUP_SQL_ORDERED, "wanted")).strip()
-
-    def arm(sql: str) -> str:
-        return f"ARRAY(SELECT a.id FROM (\n{sql}\n) a)"
-
-    def chain(arms: list[str], found: str) -> str:
-        """v_got ||= each arm in turn while `found` plus what v_got holds is under :limit."""
-        steps = [f"IF {found} + cardinality(v_got) < p_limit THEN\nv_got := v_got || {arm(sql)};" for sql in arms]
-        return "\n".join(steps) + "\n" + "END IF;\n" * len(arms)
-
-    def walk(arms: list[str]) -> str:
-        return f"v_got := {arm(arms[0])};\n" + chain(arms[1:], "0")
     return f"""
 #variable_conflict use_column
-DECLARE v_n bigint; v_w bigint[]; v_got bigint[]; p_k_candidates bigint[] := '{{}}';
+DECLARE v_n bigint; v_w bigint[]; v_got {FOUND}[]; p_k_candidates {FOUND}[] := '{{}}';
 v_inside int[] := '{{}}'; v_found int[] := '{{}}';
 p_k_skill bigint; p_k_lo bigint; p_k_hi bigint; p_k_other bigint; v_g int; v_p int;
+p_k_skip bigint[]; p_k_langs text[];
 {_group_table()}
 BEGIN
-SELECT COUNT(*) INTO v_n FROM request_skill WHERE request_id = p_request_id;
+SELECT (SELECT COUNT(*) FROM request_skill WHERE request_id = p_request_id), (
+SELECT array_agg(wanted.skill_id ORDER BY wanted.pos) FROM (
+{wanted}
+) wanted(skill_id, offers, pos)),
+{_SKIP_ARRAY}
+INTO v_n, v_w, p_k_skip;
 IF v_n > {GROUP_SKILLS} THEN
 RETURN QUERY {many};
 RETURN;
 END IF;
-SELECT array_agg(wanted.skill_id ORDER BY wanted.pos) INTO v_w FROM (
-{wanted}
-) wanted(skill_id, offers, pos);
 v_n := COALESCE(cardinality(v_w), 0);
-FOR v_g IN 1..cardinality(v_sizes) LOOP
+{_LANGUAGE_ARRAY}IF p_fatigue_cap BETWEEN 1 AND 4 THEN
+{_walks(True)}ELSE
+{_walks(False)}END IF;
+RETURN QUERY {_ranking(kind)};
+END;
+"""
+
+
+def _walks(latest: bool) -> str:
+    """The walks of function_body, their arms testing the fatigue cap by the latest pings or not."""
+    single, pair, triple = (_arms(g, latest) for g in ((1,), (1, 2), (1, 2, 3)))
+
+    def chain(arms: list[str], found: str) -> str:
+        """v_got ||= each arm in turn while `found` plus what v_got holds is under :limit."""
+        steps = [f"IF {found} + cardinality(v_got) < p_limit THEN\nv_got := v_got || {arm};" for arm in arms]
+        return "\n".join(steps) + "\n" + "END IF;\n" * len(arms)
+
+    def walk(arms: list[str]) -> str:
+        return f"v_got := {arms[0]};\n" + chain(arms[1:], "0")
+    return f"""FOR v_g IN 1..cardinality(v_sizes) LOOP
 CONTINUE WHEN v_qs[v_g] > v_n;
 EXIT WHEN v_g > 1 AND v_sizes[v_g] < v_sizes[v_g - 1] AND cardinality(p_k_candidates) >= p_limit AND {_ENOUGH};
 p_k_lo := LEAST(v_w[v_ps[v_g]], v_w[v_qs[v_g]]);
@@ -204,7 +292,7 @@ END LOOP;
 IF cardinality(p_k_candidates) < p_limit OR NOT {_ENOUGH} THEN
 FOR v_p IN 1..v_n LOOP
 p_k_skill := v_w[v_p];
-v_got := {arm(single[0])};
+v_got := {single[0]};
 {chain(single[1:2], "0")}IF cardinality(v_got) < p_limit THEN
 v_inside := v_inside || v_p;
 v_found := v_found || cardinality(v_got);
@@ -219,8 +307,6 @@ v_got := '{{}}';
 END LOOP;
 END IF;
 END IF;
-RETURN QUERY {_ranking(kind)};
-END;
 """
 
 
@@ -240,14 +326,16 @@ def request_function_body() -> str:
 DECLARE spoken text; langs text[];
 BEGIN
 RETURN QUERY SELECT {member}, {REQUESTER} FROM member m WHERE m.id = p_requester_id;
-SELECT m.languages INTO spoken FROM member m WHERE m.id = p_requester_id;
+SELECT s.spoken, w.langs,
+COALESCE((SELECT json_agg(v ORDER BY i)::text FROM unnest(w.langs) WITH ORDINALITY u(v, i)), '[]')
+INTO spoken, langs, p_languages
+FROM (SELECT (SELECT m.languages FROM member m WHERE m.id = p_requester_id) AS spoken) s,
+LATERAL (SELECT COALESCE(array_agg(x ORDER BY x), '{{}}') AS langs
+FROM (SELECT DISTINCT x COLLATE "C" AS x FROM string_to_table(COALESCE(s.spoken, ''), ',') x WHERE x <> '') d) w;
 IF spoken !~ '{PLAIN_LANGUAGES}' THEN
 RETURN QUERY SELECT {nulls}, {LANGUAGES_UNREAD};
 RETURN;
 END IF;
-SELECT COALESCE(array_agg(x ORDER BY x), '{{}}') INTO langs
-FROM (SELECT DISTINCT x COLLATE "C" AS x FROM string_to_table(COALESCE(spoken, ''), ',') x WHERE x <> '') w;
-p_languages := COALESCE((SELECT json_agg(v ORDER BY i)::text FROM unnest(langs) WITH ORDINALITY u(v, i)), '[]');
 p_more_languages := cardinality(langs) > 4;
 {slots}
 {inner}END;

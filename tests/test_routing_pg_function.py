@@ -49,6 +49,10 @@ async def test_its_types_are_the_statements_types(sim: Sim) -> None:
         fatigue_cap=1, community_tz="UTC", community_hour=0, now=0, languages=[]).as_sql())
     columns = dict(await raw.fetch("SELECT column_name, data_type FROM information_schema.columns "
                                    "WHERE table_schema = current_schema() AND table_name = 'member'"))
+    found = await raw.fetch(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_type t JOIN pg_attribute a "
+        "ON a.attrelid = t.typrelid WHERE t.typname = $1 AND a.attnum > 0 ORDER BY a.attnum", routing_pg.FOUND)
+    assert ", ".join(f"{n} {t}" for n, t in found) == routing_pg.FOUND_COLUMNS  # what the walks carry
     returned = await raw.prepare(translate(routing_pg.CALL_SQL).sql)
     assert [(a.name, a.type.name) for a in returned.get_attributes()] == [
         (c, {"bigint": "int8", "text": "text"}[columns[c]]) for c in routing_pg.COLUMNS]
@@ -110,7 +114,7 @@ async def test_the_function_picks_what_the_statements_and_the_reference_pick(
         for _variant in range(3):
             params = at_time(base, now + rng.randrange(-DAY, 10 * DAY), rng.choice((14, 7, 30)),
                              rng.choice((7, 3, 14)), rng.choice(("Europe/Paris", "Asia/Tokyo")))
-            params = replace(params, limit=rng.choice((1, 3, 6, 10)), fatigue_cap=rng.choice((1, 2, 5, 50)),
+            params = replace(params, limit=rng.choice((1, 3, 6, 10)), fatigue_cap=rng.choice((1, 2, 3, 4, 4, 5, 50)),
                              urgent=rng.random() < 0.3,
                              exclude=tuple(rng.sample(ids, 3)) if rng.random() < 0.2 else (),
                              languages=rng.choice((params.languages, [], ["fr"], ["es", "it", "pt", "de", "ar"])))
