@@ -61,3 +61,16 @@ async def test_a_slot_named_for_an_event_without_slots_is_refused_and_signs_nobo
     assert (await animator.command("ben", "event show", id=event_id))["data"]["participants"] == []
     joined = await animator.command("ben", "event join", id=event_id)
     assert joined["ok"] and joined["data"] == {"event_id": event_id, "slot": None}, joined
+
+
+async def test_repeat_non_makes_an_occurrence_a_one_off(animator: Sim) -> None:
+    made = await animator.command("ana", "event new", title="Atelier", when="2026-12-03T18:00:00+01:00",
+                                  repeat="tous les jeudis")
+    event_id = made["data"]["event_id"]
+    assert "🔁 tous les jeudis à 18 h" in made["text"], made["text"]
+    once = await animator.command("ana", "event edit", id=event_id, repeat="non")
+    assert once["ok"] and "🔁" not in once["text"], once
+    assert "n°1 : répétition" in [p for p in animator.last if p.get("kind") == "mod-log"][0]["text"]
+    english = await animator.command("ben", "event new", title="Chores", when="2026-12-05T10:00:00+01:00",
+                                     repeat="once")
+    assert english["ok"] and "🔁" not in english["text"], english

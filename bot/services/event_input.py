@@ -35,6 +35,7 @@ PERIODS = {  # a repetition said as a bare period: the first start's day and tim
     "weekly": "week", "tous les mois": "month", "chaque mois": "month", "mensuel": "month",
     "every month": "month", "monthly": "month",
 }
+NO_REPEAT = {"non", "none", "no", "aucune", "aucun", "jamais", "never", "une fois", "une seule fois", "once", "-"}
 EDITABLE = ("title", "when", "end", "place", "kind", "languages", "capacity", "slots", "repeat", "description",
             "network", "skills")
 
@@ -64,10 +65,13 @@ def read_start(ctx: Community, when: str, repeat: str | None) -> tuple[datetime,
     return parsed.first, rule
 
 
-def _repeat_rule(ctx: Community, repeat: str, first: datetime) -> str:
+def _repeat_rule(ctx: Community, repeat: str, first: datetime) -> str | None:
     """`repeat` in words: a whole rule ("tous les jeudis à 18h"), or one that leaves the time to the first
     start ("tous les samedis", "le premier samedi du mois"), or just a period ("toutes les semaines",
-    "chaque mois", "every day"), the first start's day and time repeated."""
+    "chaque mois", "every day"), the first start's day and time repeated; "non", "none", "une seule fois":
+    no repetition (`event edit … repeat=non` makes a series' occurrence a one-off)."""
+    if normalize(repeat) in NO_REPEAT:
+        return None
     local = first.astimezone(ctx.tz)
     period = PERIODS.get(normalize(repeat.replace("-", " ")))
     if period is not None:
