@@ -87,6 +87,13 @@ async def is_adopted(conn: aiosqlite.Connection, member_id: int) -> bool:
     return bool(rows)
 
 
+async def adopt_one(conn: aiosqlite.Connection, member_id: int, joined_at: int, now: int) -> None:
+    """A member who was on the server before the bot, met first through their own action (not `setup adopt`):
+    their real join date, adopted with the charter theirs to accept."""
+    await conn.execute("UPDATE member SET joined_at = ? WHERE id = ?", (joined_at, member_id))
+    await record_adoptions(conn, [member_id], "send", now)
+
+
 async def forget_adoption(conn: aiosqlite.Connection, member_id: int) -> None:
     """A member who left and comes back is a returning member, not an adopted one."""
     await conn.execute("DELETE FROM member_adoption WHERE member_id = ?", (member_id,))

@@ -66,11 +66,14 @@ async def is_present(conn: aiosqlite.Connection, guild_id: str, user: str) -> bo
     return bool(rows)
 
 
-async def join_locale(conn: aiosqlite.Connection, guild_id: str, user: str) -> str | None:
-    """The language the user's `join` gave (their client's), if any."""
-    rows = await conn.execute_fetchall("SELECT locale FROM console_user WHERE guild_id = ? AND user = ?",
-                                       (guild_id, user))
-    return rows[0][0] if rows else None
+async def join_of(conn: aiosqlite.Connection, guild_id: str, user: str) -> tuple[str | None, int | None]:
+    """What the user's `join` said: their client's language, and since when they are on the server (None when
+    they are not), with whether the bot saw that join: (locale, joined_at if present, seen joining)."""
+    rows = await conn.execute_fetchall(
+        "SELECT u.locale, CASE WHEN u.present = 1 AND NOT EXISTS (SELECT 1 FROM member m JOIN onboarding_state o "
+        "ON o.member_id = m.id WHERE m.guild_id = u.guild_id AND m.platform_id = u.user) THEN u.joined_at END "
+        "FROM console_user u WHERE u.guild_id = ? AND u.user = ?", (guild_id, user))
+    return (rows[0][0], rows[0][1]) if rows else (None, None)
 
 
 async def record_join(

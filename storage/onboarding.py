@@ -40,6 +40,11 @@ async def mark_joined(
     )
 
 
+async def seen_joining(conn: aiosqlite.Connection, member_id: int) -> bool:
+    """Whether the bot saw this member join (their newcomer flow started)."""
+    return bool(await conn.execute_fetchall("SELECT 1 FROM onboarding_state WHERE member_id = ?", (member_id,)))
+
+
 async def join_count(conn: aiosqlite.Connection, member_id: int) -> int:
     found = await conn.execute_fetchall("SELECT joins FROM onboarding_state WHERE member_id = ?", (member_id,))
     row = next(iter(found), None)

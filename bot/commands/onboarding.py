@@ -23,7 +23,8 @@ async def show_charter(inv: Invocation) -> Reply:
 
 @button("charter:accept")
 async def accept_charter(inv: Invocation, _argument: str, _values: list[str]) -> Reply:
-    member = await onboarding.accept_charter(inv.ctx, inv.member, animator=inv.is_animator)
+    member = await onboarding.accept_charter(inv.ctx, inv.member, animator=inv.is_animator,
+                                             joined_before=inv.actor.joined_before)
     adopted = await is_adopted(inv.ctx, member)
     return ok(inv.t("setup.accepted_adopted" if adopted else "onboarding.accepted"), {"accepted": True})
 

@@ -22,6 +22,9 @@ class Actor:
     roles: frozenset[str] = frozenset()
     manage_guild: bool = False
     present: bool | None = None  # False: the platform says they are no longer in the community
+    # Epoch seconds: the platform says they have been on the server since then, before the bot ever saw them
+    # join (the console's `join` with `joined_at`, not adopted yet): not a newcomer when they accept the charter.
+    joined_before: int | None = None
 
 
 @dataclass(frozen=True)

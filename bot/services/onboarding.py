@@ -85,11 +85,13 @@ async def member_joined(ctx: Community, platform_id: str, handle: str, locale: s
     return member
 
 
-async def accept_charter(ctx: Community, member: Member, *, animator: bool = False) -> Member:
+async def accept_charter(ctx: Community, member: Member, *, animator: bool = False,
+                         joined_before: int | None = None) -> Member:
     """The member role, the public welcome, the profile invitation and a godparent, in one transaction.
 
     An animator (`animator`, or an animator role the bot knows) is never given a godparent; a member
-    adopted with the server (`setup adopt charter:send`) only gets the role."""
+    adopted with the server (`setup adopt charter:send`) only gets the role, and so does one the platform
+    says was on the server before the bot (`joined_before`) who accepts before any `setup adopt`."""
     async with ctx.db.transaction() as tx:
         current = await members_repo.by_id(tx, member.id)
         assert current is not None
@@ -97,6 +99,11 @@ async def accept_charter(ctx: Community, member: Member, *, animator: bool = Fal
             raise conflict("onboarding.already_accepted")
         now = ctx.now_ts()
         adopted = await adoption_repo.is_adopted(tx, member.id)
+        if not adopted and joined_before is not None and not await onboarding_repo.seen_joining(tx, member.id):
+            await adoption_repo.adopt_one(tx, member.id, min(joined_before, now), now)
+            current = await members_repo.by_id(tx, member.id)
+            assert current is not None
+            adopted = True
         # On the server before the bot: not a newcomer, their tenure counts from when they joined.
         await onboarding_repo.accept_charter(tx, member.id, min(current.joined_at, now) if adopted else now)
         role = ctx.config.roles.member

@@ -67,13 +67,15 @@ class ConsoleServer(ConsoleOutput, ConsolePlatform):
         assert self.engine is not None
         engine = engine or self.engine
         roles = await engine.roles_of(user)
-        ctx, locale = engine.ctx, None
+        ctx = engine.ctx
+        # What the platform knows of them: their client's language (as Discord's interaction locale; kept
+        # only where the bot knows none, so an animator's first `setup adopt` is answered in it), and, for
+        # someone on the server before the bot who never joined under its eyes, since when.
+        locale, joined_before = await console_server.join_of(ctx.db.reader, ctx.guild_id, user)
         member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, user)
-        if member is None or not member.locale:
-            # On the server before the bot, not adopted yet: their client's language, as Discord's
-            # interaction locale tells it (an animator's first `setup adopt` is answered in it).
-            locale = await console_server.join_locale(ctx.db.reader, ctx.guild_id, user)
-        return Actor(platform_id=user, handle=name or user, locale=locale, roles=roles)
+        if member is not None and member.locale:
+            locale = None
+        return Actor(platform_id=user, handle=name or user, locale=locale, roles=roles, joined_before=joined_before)
 
     async def handle(self, event: Any) -> None:
         """One input event; raises ProtocolError for lines that are not a known event."""
