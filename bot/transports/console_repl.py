@@ -17,6 +17,7 @@ from bot.transports.pictures import picture_line
 
 REPL_HELP = """Commands (time moves only when you advance it):
   :join USER [fr|en]       a member joins          :leave USER        a member leaves
+  :join USER since=2024-03-01 [dms-closed]  on the server before the bot (for setup adopt); DMs closed
   :say USER                USER writes a message   :role USER +animator / -animator
   :click USER CUSTOM_ID    clicks a button         :advance 7d | :until 2026-12-07T10:00
   USER> COMMAND key=value ...   e.g.  alice> profile set skills=plomberie, cuisine
@@ -83,7 +84,7 @@ def _parse_repl_line(line: str) -> dict[str, Any] | None:
             return None
         verb, args = parts[0], parts[1:]
         if verb == "join" and args:
-            return {"type": "join", "user": args[0], **({"locale": args[1]} if len(args) > 1 else {})}
+            return _join(args)
         if verb == "leave" and args:
             return {"type": "leave", "user": args[0]}
         if verb == "say" and args:
@@ -104,6 +105,23 @@ def _parse_repl_line(line: str) -> dict[str, Any] | None:
         # The text goes to the command parser as typed (bot/commands/parser.py): it forgives.
         return {"type": "command", "user": user.strip(), "text": rest.strip()}
     raise ProtocolError(REPL_HELP)
+
+
+def _join(args: list[str]) -> dict[str, Any]:
+    """`:join USER [fr|en] [since=DATE] [dms-closed]`: the protocol's `join` with `locale`, `joined_at`
+    (on the server before the bot) and `dms_closed`, in any order."""
+    event: dict[str, Any] = {"type": "join", "user": args[0]}
+    for arg in args[1:]:
+        key, sep, value = arg.partition("=")
+        if sep and key.lower() in ("since", "joined_at", "depuis"):
+            event["joined_at"] = value
+        elif arg.lower() in ("dms-closed", "dms_closed", "mp-fermés", "mp-fermes"):
+            event["dms_closed"] = True
+        elif not sep:
+            event["locale"] = arg
+        else:
+            raise ProtocolError(REPL_HELP)
+    return event
 
 
 def format_for_humans(obj: dict[str, Any], pictures_folder: Path | None = None) -> str:
