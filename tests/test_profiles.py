@@ -265,3 +265,28 @@ async def test_an_unknown_language_says_names_and_codes_both_work_in_english_too
     assert reply["error"] == "invalid_input" and "write its name or its code" in reply["text"], reply["text"]
     assert (await sim.command("bob", "profile set", languages="Spanish, fr"))["ok"]
     assert (await sim.command("bob", "profile show"))["data"]["languages"] == ["es", "fr"]
+
+
+@pytest.mark.parametrize(("typed", "code"), [("English", "en"), ("Français", "fr"), ("anglais", "en"),
+                                             ("French", "fr"), ("FRANCAIS", "fr"), ("en-GB", "en")])
+async def test_the_bot_language_is_read_by_its_name_too(sim: Sim, typed: str, code: str) -> None:
+    """`profile set language=English` was refused as « pas « english » »: names in either language,
+    in any case and with or without accents, choose the bot's language as the code does."""
+    await sim.onboard("alice", locale="fr" if code == "en" else "en")
+    reply = await sim.command("alice", "profile set", language=typed)
+    assert reply["ok"], reply
+    row = await sim.ctx.db.fetchone("SELECT c.locale FROM member_language_choice c JOIN member m ON m.id = c.member_id"
+                                    " WHERE m.handle = 'alice'")
+    assert row is not None and row[0] == code, row
+
+
+async def test_a_bot_language_it_does_not_speak_is_refused_quoting_it_in_the_members_language(sim: Sim) -> None:
+    await sim.onboard("alice", locale="fr")
+    await sim.onboard("bob", locale="en")
+    before = await sim.ctx.db.fetchall("SELECT * FROM member ORDER BY id")
+    fr = await sim.command("alice", "profile set", language="Deutsch")
+    assert fr["error"] == "invalid_input" and "« Deutsch »" in fr["text"], fr["text"]
+    assert "« français »" in fr["text"] and "« en »" in fr["text"], fr["text"]
+    en = await sim.command("bob", "profile set", language="Klingon")
+    assert en["error"] == "invalid_input" and "“Klingon”" in en["text"] and "“English”" in en["text"], en["text"]
+    assert await sim.ctx.db.fetchall("SELECT * FROM member ORDER BY id") == before

@@ -117,6 +117,18 @@ def parse_languages(items: list[str]) -> str:
     return ",".join(codes)
 
 
+def parse_bot_language(ctx: Community, text: str) -> str:
+    """The bot's language for a member: its code (`fr`, `EN`, `en-GB`) or its name in French or English
+    (`English`, `Français`, `anglais`, `french`, case and accents forgiven); anything else is refused,
+    quoting what was typed."""
+    code = text.strip().lower().replace("_", "-")
+    if code not in ctx.i18n.catalogues:
+        code = code.split("-")[0] if code.split("-")[0] in ctx.i18n.catalogues else (language_code(text) or "")
+    if code not in ctx.i18n.catalogues:
+        raise invalid("profiles.bad_bot_language", language=text.strip()[:20])
+    return code
+
+
 def parse_timezone(text: str) -> str | None:
     """An IANA name (any case) → its canonical spelling; empty or `none` clears it."""
     text = text.strip()
@@ -171,10 +183,7 @@ def validate_profile_changes(ctx: Community, options: Mapping[str, Any]) -> Prof
     if options.get("network") is not None:
         changes.network = bool(options["network"])
     if options.get("language") is not None:
-        language = str(options["language"]).strip().lower()
-        if language not in ctx.i18n.catalogues:
-            raise invalid("profiles.bad_bot_language", language=language[:20])
-        changes.language = language
+        changes.language = parse_bot_language(ctx, str(options["language"]))
     return changes
 
 
