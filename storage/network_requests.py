@@ -5,11 +5,37 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from storage.requests import REQUEST_COLUMNS, Request, _requests
+
 
 async def request_by_id(conn: aiosqlite.Connection, request_id: int) -> tuple[str, int | None] | None:
     """(guild key, widened_at) of any request of the network, or None."""
     rows = await conn.execute_fetchall("SELECT guild_id, widened_at FROM request WHERE id = ?", (request_id,))
     return (str(rows[0][0]), rows[0][1]) if rows else None
+
+
+async def widened_elsewhere(
+    conn: aiosqlite.Connection, guild_ids: list[str], platform_id: str, statuses: tuple[str, ...],
+    skill_key: str | None, limit: int,
+) -> list[Request]:
+    """The widened requests of the communities `guild_ids` (offered to the whole network) in `statuses`,
+    for `request list` elsewhere: never the caller's own (a person is one platform id across places);
+    `skill_key`: only those asking that skill (skills are each community's own rows, found by their key).
+    Urgent first, then the longest waiting, as the local list."""
+    if not guild_ids:
+        return []
+    places, marks = ",".join("?" * len(guild_ids)), ",".join("?" * len(statuses))
+    sql = (f"SELECT {REQUEST_COLUMNS} FROM request WHERE guild_id IN ({places}) AND status IN ({marks}) "
+           "AND widened_at IS NOT NULL AND (requester_id IS NULL OR requester_id NOT IN "
+           "(SELECT id FROM member WHERE platform_id = ?))")
+    params: list[object] = [*guild_ids, *statuses, platform_id]
+    if skill_key is not None:
+        sql += (" AND id IN (SELECT rs.request_id FROM request_skill rs JOIN skill s ON s.id = rs.skill_id "
+                "WHERE s.key = ?)")
+        params.append(skill_key)
+    sql += " ORDER BY status = 'claimed', urgent DESC, created_at ASC, id ASC LIMIT ?"
+    params.append(limit)
+    return await _requests(conn, sql, params)
 
 
 async def network_asked(conn: aiosqlite.Connection, request_id: int) -> int:

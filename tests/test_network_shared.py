@@ -76,6 +76,34 @@ async def test_an_unmet_need_widened_is_claimed_across_communities_with_both_int
     assert resolved["ok"] and resolved["data"]["status"] == "resolved", resolved
 
 
+async def test_a_widened_request_is_listed_where_it_was_offered_with_its_community(sim: Sim) -> None:
+    lilas, pantin, montreuil = await three(sim)
+    await onboard(pantin, "zoe", skills="plomberie", network=True)
+    await onboard(montreuil, "yann", skills="plomberie")  # not opted in: not offered it, cannot take it
+    await onboard(lilas, "alice")
+    await onboard(lilas, "bea")
+    rid = (await command(lilas, "alice", "request new", title="Fuite", skills="plomberie"))["data"]["request_id"]
+    kept = (await command(lilas, "bea", "request new", title="Étagère", skills="plomberie"))["data"]["request_id"]
+    assert (await command(pantin, "zoe", "request list"))["data"]["requests"] == []  # not widened yet
+    assert (await command(lilas, "alice", "request widen", id=rid))["ok"]
+    listed = await command(pantin, "zoe", "request list")
+    assert listed["ok"], listed
+    assert listed["data"]["requests"] == [{"id": rid, "title": "Fuite", "status": "open", "skills": ["plomberie"],
+                                           "community": "lilas", "community_name": "Les Lilas"}]
+    assert "Les Lilas" in listed["text"] and "alice" not in listed["text"]  # where it comes from, not who
+    assert [r["id"] for r in (await command(pantin, "zoe", "request list", skill="Plomberie"))["data"]["requests"]] \
+        == [rid]
+    assert (await command(pantin, "zoe", "request list", skill="vélo"))["data"]["requests"] == []
+    assert (await command(pantin, "zoe", "request list", mine=True))["data"]["requests"] == []
+    assert (await command(montreuil, "yann", "request list"))["data"]["requests"] == []
+    home = await command(lilas, "bea", "request list")  # at home: both, without a community
+    assert sorted(r["id"] for r in home["data"]["requests"]) == sorted([rid, kept])
+    assert all("community" not in r for r in home["data"]["requests"])
+    assert (await command(pantin, "zoe", "request claim", id=rid))["ok"]
+    taken = (await command(pantin, "zoe", "request list"))["data"]["requests"]
+    assert [(r["id"], r["status"]) for r in taken] == [(rid, "claimed")]
+
+
 async def test_only_the_requester_or_an_animator_widens(sim: Sim) -> None:
     lilas, pantin, _ = await three(sim)
     await onboard(lilas, "alice")

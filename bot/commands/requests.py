@@ -7,6 +7,7 @@ from bot.errors import not_found
 from bot.mentions import neutralize
 from bot.services import network_requests
 from bot.services import requests as requests_service
+from bot.services.network_shared import community_id, community_name
 from bot.services.request_routing import next_try_words
 from bot.services.requests import MAX_DETAILS, MAX_REASON, MAX_TITLE
 
@@ -52,19 +53,28 @@ async def request_new(inv: Invocation) -> Reply:
                      "nobody_offers": nobody})
 
 
+def _from(listed: requests_service.ListedRequest) -> dict[str, str]:
+    """Where a request of another community comes from (a widened one): its community's id and name."""
+    if listed.community is None:
+        return {}
+    return {"community": community_id(listed.community), "community_name": community_name(listed.community)}
+
+
 @command("request list", Option("skill", "text", max_len=100), Option("mine", "bool"))
 async def request_list(inv: Invocation) -> Reply:
     listed = await requests_service.list_requests(
         inv.ctx, inv.member, inv.options.get("skill"), bool(inv.options.get("mine", False))
     )
     data = {"requests": [{"id": x.request.id, "title": x.request.title, "status": x.request.status,
-                          "skills": x.skills} for x in listed]}
+                          "skills": x.skills, **_from(x)} for x in listed]}
     if not listed:
         return ok(inv.t("requests.list_empty"), data)
     lines = [
-        inv.t("requests.list_line", id=x.request.id, title=neutralize(x.request.title),
-              skills=", ".join(neutralize(s) for s in x.skills), status=inv.t(f"requests.status.{x.request.status}"),
-              urgent=inv.t("requests.urgent_mark") if x.request.urgent else "")
+        inv.t("requests.list_line_elsewhere" if x.community else "requests.list_line", id=x.request.id,
+              title=neutralize(x.request.title), skills=", ".join(neutralize(s) for s in x.skills),
+              status=inv.t(f"requests.status.{x.request.status}"),
+              urgent=inv.t("requests.urgent_mark") if x.request.urgent else "",
+              community=neutralize(community_name(x.community)) if x.community else "")
         for x in listed
     ]
     page = paged(lines, inv.page, LIST_PAGE)

@@ -25,6 +25,7 @@ from bot.live import shown_name
 from bot.mentions import mention, neutralize, neutralize_inline
 from bot.outbox import post, send_dm
 from bot.services import limits, network_requests
+from bot.services import network_shared as net
 from bot.services.members import member_locale, resolve_member
 from bot.services.moderation import record_case
 from bot.services.network_shared import by_guild_key
@@ -43,6 +44,8 @@ from bot.services.skills import canonical, canonical_list, ensure_skills, find_s
 from storage import engagement as engagement_repo
 from storage import kudos as kudos_repo
 from storage import members as members_repo
+from storage import network_requests as widened_repo
+from storage import network_shared as network_repo
 from storage import requests as requests_repo
 from storage.members import Member
 from storage.requests import Request
@@ -70,6 +73,7 @@ class OpenedRequest:
 class ListedRequest:
     request: Request
     skills: list[str]
+    community: Community | None = None  # another community's request, widened to the network; None: here
 
 
 # Opening ------------------------------------------------------------------------------------
@@ -122,19 +126,27 @@ async def open_request(
 # Listing ------------------------------------------------------------------------------------
 
 async def list_requests(ctx: Community, member: Member, skill: str | None, mine: bool) -> list[ListedRequest]:
-    """Open and claimed requests (open first, urgent first, longest waiting first); `mine`: the caller's."""
+    """Open and claimed requests (open first, urgent first, longest waiting first); `mine`: the caller's.
+    A member who shares their profile with the network also sees the other communities' widened requests
+    (offered to the network-visible members of the other communities, who may claim them), each with its
+    community."""
     conn = ctx.db.reader
     skill_id = None
+    key = None
     if skill:
         key, _display = canonical(ctx, skill)
         found = await find_skill_ids(conn, ctx, [key])
-        if key not in found:
-            return []
-        skill_id = found[key]
-    rows = await requests_repo.listing(conn, ctx.guild_id, requests_repo.OPEN_STATUSES, skill_id,
-                                       member.id if mine else None, LIST_LIMIT)
+        skill_id = found.get(key)
+    rows = [] if skill and skill_id is None else await requests_repo.listing(
+        conn, ctx.guild_id, requests_repo.OPEN_STATUSES, skill_id, member.id if mine else None, LIST_LIMIT)
+    homes: dict[str, Community] = {}
+    if not mine and net.is_network(ctx) and await network_repo.is_network(conn, member.id):
+        homes = {other.guild_id: other for other in net.others(ctx)}
+        rows += await widened_repo.widened_elsewhere(conn, list(homes), member.platform_id,
+                                                     requests_repo.OPEN_STATUSES, key, LIST_LIMIT)
+        rows.sort(key=lambda r: (r.status == "claimed", not r.urgent, r.created_at, r.id))
     names = await requests_repo.skill_names(conn, [r.id for r in rows])
-    return [ListedRequest(r, names[r.id]) for r in rows]
+    return [ListedRequest(r, names[r.id], homes.get(r.guild_id)) for r in rows]
 
 
 # Claim --------------------------------------------------------------------------------------
