@@ -24,14 +24,24 @@ _STATEMENT_CACHE = 1024
 _NAMES = itertools.count(1)
 
 
+# A prepared statement, its parameters' converters and its columns in sqlite3's `description` form.
+_Prepared = tuple[Any, list[Callable[[Any], Any]], tuple[tuple[Any, ...], ...] | None]
+
+
+def _description(statement: Any) -> tuple[tuple[Any, ...], ...] | None:
+    """sqlite3's form, one 7-tuple per column with only the name filled in: built once per prepared
+    statement, since asyncpg builds its attribute list anew at each call (routing reads thousands of rows
+    a second, and this was a seventh of its client time)."""
+    return tuple((a.name, None, None, None, None, None, None) for a in statement.get_attributes()) or None
+
+
 class PgCursor:
     """What aiosqlite's cursor offers the repositories, over rows already fetched."""
 
     def __init__(self, rows: list[Any], rowcount: int, lastrowid: int | None,
-                 names: Sequence[str] = ()) -> None:
+                 description: tuple[tuple[Any, ...], ...] | None = None) -> None:
         self._rows = rows
-        # sqlite3's form: one 7-tuple per column, only the name filled in
-        self.description = tuple((n, None, None, None, None, None, None) for n in names) or None
+        self.description = description
         self._next = 0
         self.rowcount = rowcount
         self.lastrowid = lastrowid
@@ -98,11 +108,11 @@ class PgConnection:
     def __init__(self, raw: Any, id_tables: frozenset[str]) -> None:
         self.raw = raw
         self.id_tables = id_tables
-        self._statements: OrderedDict[tuple[str, tuple[str, ...] | None], tuple[Any, list]] = OrderedDict()
+        self._statements: OrderedDict[tuple[str, tuple[str, ...] | None], _Prepared] = OrderedDict()
         self.row_factory = None
         self._busy = asyncio.Lock()  # asyncpg runs one operation at a time; aiosqlite queued them
 
-    async def _prepared(self, sql: str, casts: tuple[str, ...] | None) -> tuple[Any, list]:
+    async def _prepared(self, sql: str, casts: tuple[str, ...] | None) -> _Prepared:
         key = (sql, casts)
         found = self._statements.get(key)
         if found is not None:
@@ -117,10 +127,11 @@ class PgConnection:
         else:
             statement = await self.raw.prepare(text, name=f"entraide_{next(_NAMES)}")
         fits = [_fit(t.name) for t in statement.get_parameters()]
-        self._statements[key] = (statement, fits)
+        made = (statement, fits, _description(statement))
+        self._statements[key] = made
         if len(self._statements) > _STATEMENT_CACHE:
             self._statements.popitem(last=False)
-        return statement, fits
+        return made
 
     async def _run(self, sql: str, params: Sequence[Any] | dict) -> PgCursor:
         async with self._busy:
@@ -139,7 +150,7 @@ class PgConnection:
         import asyncpg
 
         try:
-            statement, fits = await self._typed(text, args)
+            statement, fits, description = await self._typed(text, args)
             rows = await statement.fetch(*[fit(v) for fit, v in zip(fits, args, strict=True)])
         except asyncpg.PostgresError as exc:
             exc.add_note(f"PostgreSQL statement: {text}")
@@ -147,9 +158,9 @@ class PgConnection:
         count = _count(statement.get_statusmsg())
         if want_id:
             return PgCursor([], count, rows[-1][0] if rows else None)
-        return PgCursor(rows, count, None, [a.name for a in statement.get_attributes()])
+        return PgCursor(rows, count, None, description)
 
-    async def _typed(self, text: str, args: list[Any]) -> tuple[Any, list]:
+    async def _typed(self, text: str, args: list[Any]) -> _Prepared:
         """The prepared statement for `text`; typed by the Python values of `args` when PostgreSQL
         cannot type its parameters by itself."""
         casts = tuple(_cast_for(v) for v in args) if text in _TYPED_BY_VALUES else None
@@ -181,7 +192,7 @@ class PgConnection:
 
         async with self._busy:
             try:
-                statement, fits = await self._typed(t.sql, rows[0])
+                statement, fits, _ = await self._typed(t.sql, rows[0])
                 await statement.executemany([[fit(v) for fit, v in zip(fits, row, strict=True)] for row in rows])
             except asyncpg.PostgresError as exc:
                 exc.add_note(f"PostgreSQL statement: {t.sql}")
