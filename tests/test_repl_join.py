@@ -36,4 +36,4 @@ def test_the_repl_adopts_members_who_were_there_before_the_bot(tmp_path: Path) -
     assert "2 membres du serveur sont désormais connu·e·s du bot" in out, out
     assert "olga's profile" in out and "DM → olga (welcome)" not in out, out
     assert "#welcome (welcome)" in out  # zoe's DMs are closed: her welcome is a mention in #welcome
-    assert "bad date-time 'nope'" in out
+    assert "date illisible « nope »" in out  # zoe's language is the community's: French

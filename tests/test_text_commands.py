@@ -240,7 +240,8 @@ def test_the_repl_survives_any_line(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr.decode()
     assert "c'est top" in out and "encore merci" in out
     assert "« :join nobody »" in out and '"type": "join"' not in out  # the REPL's own way to join
-    assert "not closed" in out and "quote is not closed" in out
+    assert "A quote (\") is not closed" in out  # zoe's command: the parser, in her language
+    assert "un guillemet n'est pas fermé : :join 'broken" in out  # the console's own line: the community's
     assert "Did you mean “request list”?" in out
     assert "Example: thanks member=alice" in out
     assert "has not joined" in out or "n'a pas encore rejoint" in out
@@ -273,8 +274,8 @@ def test_the_repl_acts_in_another_community_of_a_network(tmp_path: Path) -> None
     assert proc.returncode == 0 and "Traceback" not in proc.stderr.decode(), proc.stderr.decode()[-2000:]
     assert "] [lilas] DM → alice (welcome)" in out and "] [ours] DM → bob (welcome)" in out, out
     assert "] [ours] role bob +member" in out and "] [lilas] role alice +member" in out, out
-    assert "now acting in ours (La Tanière)" in out
-    assert "acting in ours (La Tanière); communities: lilas, ours, quai" in out
+    assert "vous agissez désormais dans ours (La Tanière)" in out  # said in Les Lilas, a French community
+    assert "acting in ours (La Tanière); communities: lilas, ours, quai" in out  # in La Tanière: English
     assert "no community 'nowhere' here (communities: lilas, ours, quai); still in ours (La Tanière)" in out
     replies = re.findall(r"\[(\w+)\] reply → bob \(([^)]*)\)\n((?: {4}.*\n)*)", out)  # place, status, text
     assert [(place, status) for place, status, _ in replies] == [
@@ -287,5 +288,6 @@ def test_the_repl_acts_in_another_community_of_a_network(tmp_path: Path) -> None
         input=b":community lilas\n:join zoe\n", capture_output=True, timeout=120,
     )
     said = alone.stdout.decode()
-    assert "this console simulates one community: :community chooses among a network's [[communities]]" in said
+    assert "cette console simule une seule communauté : :community sert à choisir parmi les [[communities]] " \
+           "d'un réseau" in said
     assert "DM → zoe (welcome)" in said and "[main]" not in said, said

@@ -31,6 +31,7 @@ from bot.transports.console_protocol import (
     parse_duration,
     parse_instant,
     run_jsonl,
+    shown,
     write_json_line,
 )
 from storage import console_server
@@ -58,7 +59,7 @@ class ConsoleServer(ConsoleOutput, ConsolePlatform):
         engine = self.engine.for_community(wanted) if isinstance(wanted, str) else None
         if engine is None:
             known = ", ".join(e.ctx.id for e in self.engine.engines)
-            raise ProtocolError(f"unknown community {str(wanted)[:40]!r}; expected one of {known}")
+            raise ProtocolError("unknown_community", community=shown(wanted, 40), known=known)
         return engine
 
     # Events ----------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ class ConsoleServer(ConsoleOutput, ConsolePlatform):
         """One input event; raises ProtocolError for lines that are not a known event."""
         assert self.engine is not None
         if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES:
-            raise ProtocolError("unknown event type; expected one of " + ", ".join(EVENT_TYPES))
+            raise ProtocolError("unknown_event", types=", ".join(EVENT_TYPES))
         kind = event["type"]
         engine = self.engine
         if kind == "advance":
@@ -98,7 +99,7 @@ class ConsoleServer(ConsoleOutput, ConsolePlatform):
         ctx = engine.ctx
         user = event.get("user")
         if not isinstance(user, str) or not user.strip() or len(user) > 100:
-            raise ProtocolError("this event needs a 'user' (a handle)")
+            raise ProtocolError("needs_user")
         known = await console_server.member_user(engine.ctx.db.reader, engine.ctx.guild_id, user)
         if known is None and kind in ("command", "click") and event.get("community") is None:
             engine, known = await self._home_of(user, engine)
@@ -206,18 +207,18 @@ class ConsoleServer(ConsoleOutput, ConsolePlatform):
         assert self.engine is not None
         now = self.engine.ctx.now()
         if "by" in event and "until" in event:
-            raise ProtocolError("advance takes 'by' or 'until', not both")
+            raise ProtocolError("advance_both")
         if "by" in event:
             delta = parse_duration(event["by"])
             if delta > MAX_ADVANCE:
-                raise ProtocolError("advance by at most 800 days at a time")
+                raise ProtocolError("advance_by_max")
             return now + delta
         if "until" in event:
             target = parse_instant(event["until"], self.engine.ctx.tz)
             if target - now > MAX_ADVANCE:  # the same bound as `by`: a far date would walk for hours
-                raise ProtocolError("advance until at most 800 days ahead at a time")
+                raise ProtocolError("advance_until_max")
             return max(target, now)
-        raise ProtocolError("advance needs 'by' or 'until'")
+        raise ProtocolError("advance_needs")
 
 
 async def run_console(

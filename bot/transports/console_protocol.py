@@ -10,8 +10,12 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.i18n import Translator
 
 if TYPE_CHECKING:
     from bot.app import Engine
@@ -24,13 +28,35 @@ TOO_LONG = object()  # what read_line returns for a line over MAX_LINE (its rest
 
 
 class ProtocolError(Exception):
-    """An input line that is not a known event; nothing else happens."""
+    """An input line that is not a known event; nothing else happens.
+
+    Its words are the catalogue's `console.protocol.<key>`: `str()` is the English the JSON-lines mode
+    prints (`protocol_error`), `words(t, locale)` what the interactive console says in a person's language."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.key = key
+        self.params = params  # what a person typed goes through `shown` first
+        super().__init__(self.words(_english().t, "en"))
+
+    def words(self, t: Callable[..., str], locale: str | None) -> str:
+        return t(locale, f"console.protocol.{self.key}", **self.params)
+
+
+@cache
+def _english() -> Translator:
+    return Translator("en", "UTC")
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """A typed value quoted back: at most `limit` characters, control characters escaped (never echoed raw)."""
+    text = str(value)[:limit]
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def parse_duration(text: str) -> timedelta:
     match = DURATION.match(str(text))
     if not match:
-        raise ProtocolError(f"bad duration {text!r}: use e.g. 90m, 36h, 7d")
+        raise ProtocolError("bad_duration", text=shown(text))
     return timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
 
 
@@ -38,7 +64,7 @@ def parse_instant(text: str, tz: Any) -> datetime:
     try:
         when = datetime.fromisoformat(str(text))
     except ValueError:
-        raise ProtocolError(f"bad date-time {text!r}: use ISO 8601") from None
+        raise ProtocolError("bad_instant", text=shown(text)) from None
     return when if when.tzinfo else when.replace(tzinfo=tz)
 
 
@@ -47,7 +73,7 @@ def optional_bool(event: dict[str, Any], key: str) -> bool | None:
     value = event.get(key)
     if value is None or isinstance(value, bool):
         return value
-    raise ProtocolError(f"'{key}' must be true or false")
+    raise ProtocolError("not_bool", field=key)
 
 
 def optional_strings(event: dict[str, Any], key: str) -> list[str]:
@@ -56,7 +82,7 @@ def optional_strings(event: dict[str, Any], key: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ProtocolError(f"'{key}' must be a list of strings")
+        raise ProtocolError("not_strings", field=key)
     return value
 
 
@@ -120,7 +146,7 @@ def parse_event(line: str) -> Any:
         return json.loads(line, object_pairs_hook=_no_duplicate_keys, parse_float=_finite,
                           parse_constant=_no_constant)
     except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
-        raise ProtocolError("not valid JSON (duplicate keys, NaN and infinite numbers are refused)") from None
+        raise ProtocolError("not_json") from None
 
 
 async def run_jsonl(server: ConsoleServer, engine: Engine, stdin: Any = None) -> None:
@@ -136,7 +162,7 @@ async def run_jsonl(server: ConsoleServer, engine: Engine, stdin: Any = None) ->
         event_id = None
         try:
             if line is TOO_LONG:
-                raise ProtocolError(f"line too long (at most {MAX_LINE} bytes)")
+                raise ProtocolError("too_long", limit=MAX_LINE)
             event = parse_event(str(line))
             if isinstance(event, dict):
                 event_id = event.get("id")

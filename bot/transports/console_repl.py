@@ -6,25 +6,29 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import Engine
 from bot.transports.console import ConsoleServer
 from bot.transports.console_output import THREAD_FIELDS
-from bot.transports.console_protocol import ProtocolError
+from bot.transports.console_protocol import ProtocolError, language_of, shown
 from bot.transports.pictures import picture_line
 
-REPL_HELP = """Commands (time moves only when you advance it):
-  :join USER [fr|en]       a member joins          :leave USER        a member leaves
-  :join USER since=2024-03-01 [dms-closed]  on the server before the bot (for setup adopt); DMs closed
-  :say USER                USER writes a message   :role USER +animator / -animator
-  :click USER CUSTOM_ID    clicks a button         :advance 7d | :until 2026-12-07T10:00
-  USER> COMMAND key=value ...   e.g.  alice> profile set skills=plomberie, cuisine
-        also key:value, French names, the main option alone:  alice> merci bruno c'est top
-  USER> help COMMAND       a command's options, an example and who may use it
-  :community ID            in a network: act in that community from now on (:community alone: where)
-  :quit"""
+HELP_VERBS = ("help", "aide", "h", "?")
+QUIT_VERBS = (":quit", ":q", ":exit", ":quitter", ":sortir")
+LANGUAGE_VERBS = ("language", "langue", "lang")
+
+
+class ReplHelp(ProtocolError):
+    """A line the REPL does not read (or `:help`): its help, in the reader's language (`console.help`)."""
+
+    def __init__(self) -> None:
+        super().__init__("help")
+
+    def words(self, t: Callable[..., str], locale: str | None) -> str:
+        return t(locale, "console.help")
 
 
 class ReplState:
@@ -33,6 +37,7 @@ class ReplState:
 
     def __init__(self) -> None:
         self.community: str | None = None
+        self.language: str | None = None  # `:language fr|en`: the console's own words, whoever the line is about
 
 
 def parse_repl_line(line: str, community: str | None = None) -> dict[str, Any] | None:
@@ -44,27 +49,72 @@ def parse_repl_line(line: str, community: str | None = None) -> dict[str, Any] |
     return event
 
 
-def switch_community(engine: Engine, state: ReplState, line: str) -> str | None:
-    """`:community ID` chooses where the next lines act (what it says back), None for any other line.
-    An id the network does not have (or this console does not serve) changes nothing."""
-    try:
-        parts = shlex.split(line.strip()[1:]) if line.strip().startswith(":") else []
-    except ValueError:
-        return None
+def switch_community(engine: Engine, state: ReplState, line: str, locale: str | None = None) -> str | None:
+    """`:community ID` chooses where the next lines act (what it says back, in `locale`), None for any other
+    line. An id the network does not have (or this console does not serve) changes nothing."""
+    parts = _colon_words(line)
     if not parts or parts[0] != "community":
         return None
     served = ", ".join(e.ctx.id for e in engine.engines)
     current = engine.for_community(state.community) if state.community else engine
     assert current is not None
+    t = current.ctx.t
     if len(parts) == 1:
-        return f"acting in {_named(current)}; communities: {served}"
+        return t(locale, "console.community.here", here=_named(current), served=served)
     if len(engine.engines) == 1 and not engine.ctx.config.communities:
-        return "this console simulates one community: :community chooses among a network's [[communities]]"
+        return t(locale, "console.community.alone")
     chosen = engine.for_community(parts[1])
     if chosen is None or len(parts) > 2:
-        return f"no community {' '.join(parts[1:])[:40]!r} here (communities: {served}); still in {_named(current)}"
+        return t(locale, "console.community.unknown", typed=shown(" ".join(parts[1:]), 40), served=served,
+                 here=_named(current))
     state.community = chosen.ctx.id
-    return f"now acting in {_named(chosen)}"
+    return t(locale, "console.community.now", here=_named(chosen))
+
+
+def switch_language(engine: Engine, state: ReplState, line: str) -> str | None:
+    """`:language fr|en` (`:langue`): the language the console's own words use from now on (what it says
+    back), None for any other line; without it, each line is answered in its person's language."""
+    parts = _colon_words(line)
+    if not parts or parts[0].lower() not in LANGUAGE_VERBS:
+        return None
+    chosen = language_of(parts[1]) if len(parts) == 2 else None
+    if chosen is None:
+        return engine.ctx.t(state.language or engine.ctx.locale, "console.language_unknown")
+    state.language = chosen
+    return engine.ctx.t(chosen, "console.language_now")
+
+
+async def line_locale(server: ConsoleServer, engine: Engine, state: ReplState, line: str) -> str:
+    """The language the console answers a line in: the one chosen with `:language`, else the person the
+    line is about (the language their `:join` gives, or the one they have as a member), else the
+    community's the line acts in."""
+    if state.language:
+        return state.language
+    current = engine.for_community(state.community) if state.community else engine
+    fallback = (current or engine).ctx.locale
+    stripped = line.strip()
+    if stripped.startswith(":"):
+        parts = _colon_words(stripped)
+        user = parts[1] if len(parts) > 1 and parts[0] != "community" else None
+        given = next((language_of(p) for p in parts[2:] if language_of(p)), None) if parts[:1] == ["join"] else None
+        if given:
+            return given
+    else:
+        user = stripped.split(">", 1)[0].strip() if ">" in stripped else None
+    if user:
+        return await server._locale_of(user) or fallback
+    return fallback
+
+
+def _colon_words(line: str) -> list[str]:
+    """A `:verb …` line's words (an unclosed quote: split on spaces); [] for any other line."""
+    text = line.strip()
+    if not text.startswith(":"):
+        return []
+    try:
+        return shlex.split(text[1:])
+    except ValueError:
+        return text[1:].split()
 
 
 def _named(engine: Engine) -> str:
@@ -79,10 +129,12 @@ def _parse_repl_line(line: str) -> dict[str, Any] | None:
         try:
             parts = shlex.split(line[1:])
         except ValueError:
-            raise ProtocolError("a quote is not closed: " + line[:80]) from None
+            raise ProtocolError("quote_open", line=shown(line)) from None
         if not parts:
             return None
         verb, args = parts[0], parts[1:]
+        if verb.lower() in HELP_VERBS:
+            raise ReplHelp()
         if verb == "join" and args:
             return _join(args)
         if verb == "leave" and args:
@@ -99,12 +151,12 @@ def _parse_repl_line(line: str) -> dict[str, Any] | None:
             return {"type": "advance", "by": args[0]}
         if verb == "until" and args:
             return {"type": "advance", "until": args[0]}
-        raise ProtocolError(REPL_HELP)
+        raise ReplHelp()
     if ">" in line:
         user, rest = line.split(">", 1)
         # The text goes to the command parser as typed (bot/commands/parser.py): it forgives.
         return {"type": "command", "user": user.strip(), "text": rest.strip()}
-    raise ProtocolError(REPL_HELP)
+    raise ReplHelp()
 
 
 def _join(args: list[str]) -> dict[str, Any]:
@@ -120,7 +172,7 @@ def _join(args: list[str]) -> dict[str, Any]:
         elif not sep:
             event["locale"] = arg
         else:
-            raise ProtocolError(REPL_HELP)
+            raise ReplHelp()
     return event
 
 
@@ -163,28 +215,30 @@ def _indent(text: str) -> str:
 
 
 async def run_repl(server: ConsoleServer, engine: Engine) -> None:
-    print("entraide console — simulated community. Type :help for help.", flush=True)
-    loop = asyncio.get_running_loop()
     state = ReplState()
+    print(engine.ctx.t(engine.ctx.locale, "console.banner"), flush=True)
+    loop = asyncio.get_running_loop()
     while True:
         line = await loop.run_in_executor(None, _prompt, state.community)
-        if line is None or line.strip() in (":quit", ":q", ":exit"):
+        if line is None or line.strip().lower() in QUIT_VERBS:
             break
-        switched = switch_community(engine, state, line)
-        if switched is not None:
-            print(switched, flush=True)
-            continue
+        locale = "en"
         try:
+            locale = await line_locale(server, engine, state, line)
+            said = switch_language(engine, state, line) or switch_community(engine, state, line, locale)
+            if said is not None:
+                print(said, flush=True)
+                continue
             event = parse_repl_line(line, state.community)
             if event is not None:
                 await server.handle(event)
         except ProtocolError as exc:
-            print(str(exc), flush=True)
+            print(exc.words(engine.ctx.t, locale), flush=True)
         except Exception as exc:  # the REPL never dies on input: say it in one line, keep going
             import logging
 
             logging.getLogger(__name__).exception("REPL line failed")
-            print(f"internal error: {type(exc).__name__}; nothing else happened", flush=True)
+            print(engine.ctx.t(locale, "console.internal_error", error=type(exc).__name__), flush=True)
 
 
 def _prompt(community: str | None = None) -> str | None:
