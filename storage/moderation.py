@@ -8,7 +8,8 @@ import aiosqlite
 
 @dataclass(frozen=True)
 class Case:
-    """One audited action, with the handles of who acted and whom it concerned (None when erased)."""
+    """One audited action, with the handles of who acted and whom it concerned (None when nobody; a member
+    erased since has the tombstone handle and `*_erased`, to be named in words)."""
 
     id: int
     action: str
@@ -19,10 +20,13 @@ class Case:
     reason: str | None
     at: int
     until_at: int | None
+    actor_erased: bool = False
+    target_erased: bool = False
 
 
 CASE_SELECT = (
-    "SELECT c.id, c.action, a.handle, a.platform_id, t.handle, t.platform_id, c.reason, c.at, c.until_at "
+    "SELECT c.id, c.action, a.handle, a.platform_id, t.handle, t.platform_id, c.reason, c.at, c.until_at, "
+    "COALESCE(a.erased, 0) <> 0, COALESCE(t.erased, 0) <> 0 "
     "FROM mod_case c LEFT JOIN member a ON a.id = c.actor_id LEFT JOIN member t ON t.id = c.target_id "
 )
 
@@ -41,7 +45,8 @@ async def insert_case(
 
 
 def _case(row: aiosqlite.Row) -> Case:
-    return Case(*row)
+    values = tuple(row)
+    return Case(*values[:9], bool(values[9]), bool(values[10]))
 
 
 async def cases_about(conn: aiosqlite.Connection, guild_id: str, target_id: int) -> list[Case]:

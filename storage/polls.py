@@ -44,6 +44,7 @@ class Nominee:
     present: bool
     source: str
     votes: int | None  # the final tally, once the poll is closed
+    erased: bool = False  # their data erased since: named in words (`common.former_member`), never by the tombstone
 
 
 def _poll(row: aiosqlite.Row | None) -> Poll | None:
@@ -174,13 +175,14 @@ async def add_nominations(
 async def nominees(conn: aiosqlite.Connection, poll_id: int) -> list[Nominee]:
     """The poll's nominees in ballot order (thanks first, then manual nominations as they came)."""
     async with conn.execute(
-        "SELECT m.id, m.platform_id, m.handle, m.joined_at, m.left_at IS NULL AND m.erased = 0, n.source, n.votes "
+        "SELECT m.id, m.platform_id, m.handle, m.joined_at, m.left_at IS NULL AND m.erased = 0, n.source, n.votes, "
+        "m.erased "
         "FROM nomination n JOIN member m ON m.id = n.nominee_id WHERE n.poll_id = ? "
         "ORDER BY n.source = 'manual', n.at, n.rowid",
         (poll_id,),
     ) as cur:
         rows = await cur.fetchall()
-    return [Nominee(int(r[0]), r[1], r[2], int(r[3]), bool(r[4]), r[5], r[6]) for r in rows]
+    return [Nominee(int(r[0]), r[1], r[2], int(r[3]), bool(r[4]), r[5], r[6], bool(r[7])) for r in rows]
 
 
 async def record_tallies(conn: aiosqlite.Connection, poll_id: int, tallies: dict[int, int]) -> None:

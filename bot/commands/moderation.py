@@ -50,7 +50,7 @@ async def mod_note(inv: Invocation) -> Reply:
 
 @command("mod history", Option("member", "member", required=True), animator=True)
 async def mod_history(inv: Invocation) -> Reply:
-    target, cases = await moderation.case_history(inv.ctx, inv.options["member"])
+    target, cases = await moderation.case_history(inv.ctx, inv.options["member"], inv.locale)
     who = neutralize(target.handle)
     if not cases:
         return ok(inv.t("moderation.history_empty", member=who), {"cases": []})

@@ -39,7 +39,7 @@ async def vote_from_select(inv: Invocation, argument: str, values: list[str]) ->
 
 @command("motm status")
 async def status(inv: Invocation) -> Reply:
-    summary = await polls.poll_summary(inv.ctx.db.reader, inv.ctx, inv.member.id)
+    summary = await polls.poll_summary(inv.ctx.db.reader, inv.ctx, inv.member.id, inv.locale)
     if summary is None:
         return ok(inv.t("polls.status_none"), {"poll_id": None})
     names = inv.ctx.i18n.join(inv.locale, [neutralize(n) for n in summary.nominees])

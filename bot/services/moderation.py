@@ -197,20 +197,23 @@ async def report_message(
     return case_id, author
 
 
-def _view(ctx: Community, case: Case) -> CaseView:
+def _view(ctx: Community, case: Case, locale: str | None = None) -> CaseView:
+    """A member erased since is « un·e ancien·ne membre » (`common.former_member`), never the tombstone."""
+    former = ctx.t(locale, "common.former_member")
     return CaseView(
-        case_id=case.id, action=case.action, by=case.actor_handle, target=case.target_handle,
+        case_id=case.id, action=case.action, by=former if case.actor_erased else case.actor_handle,
+        target=former if case.target_erased else case.target_handle,
         reason=case.reason, at=ctx.local(from_epoch(case.at)),
         until=ctx.local(from_epoch(case.until_at)) if case.until_at is not None else None,
     )
 
 
-async def case_history(ctx: Community, target_ref: str) -> tuple[Member, list[CaseView]]:
+async def case_history(ctx: Community, target_ref: str, locale: str | None = None) -> tuple[Member, list[CaseView]]:
     """Every case about one member, oldest first (read-only: needs no case of its own)."""
     reader = ctx.db.reader
     target = await resolve_member(reader, ctx, target_ref)
     cases = await moderation_repo.cases_about(reader, ctx.guild_id, target.id)
-    return target, [_view(ctx, case) for case in cases]
+    return target, [_view(ctx, case, locale) for case in cases]
 
 
 async def export_audit_log(ctx: Community) -> list[dict[str, Any]]:

@@ -354,8 +354,10 @@ async def _rotate_role(tx: aiosqlite.Connection, ctx: Community, winner_id: int)
 
 # Status -----------------------------------------------------------------------------------------
 
-async def poll_summary(conn: aiosqlite.Connection, ctx: Community, viewer_id: int | None = None) -> PollSummary | None:
-    """The latest poll as anyone may see it (also for the weekly digest): never who voted for whom."""
+async def poll_summary(conn: aiosqlite.Connection, ctx: Community, viewer_id: int | None = None,
+                       locale: str | None = None) -> PollSummary | None:
+    """The latest poll as anyone may see it (also for the weekly digest): never who voted for whom; a
+    nominee of a closed poll whose data was erased since is « un·e ancien·ne membre » (in `locale`)."""
     poll = await polls_repo.latest(conn, ctx.guild_id)
     if poll is None:
         return None
@@ -365,11 +367,14 @@ async def poll_summary(conn: aiosqlite.Connection, ctx: Community, viewer_id: in
     voted = (not closed and viewer_id is not None and await polls_repo.has_voted(conn, poll.id, viewer_id))
     winner = None
     results: tuple[tuple[str, int], ...] = ()
+    def name(nominee: Nominee) -> str:
+        return ctx.t(locale, "common.former_member") if nominee.erased else nominee.handle
+
     if closed:
-        winner = next((n.handle for n in nominees if n.member_id == poll.winner_id), None)
-        results = tuple(sorted(((n.handle, n.votes or 0) for n in nominees), key=lambda r: -r[1]))
+        winner = next((name(n) for n in nominees if n.member_id == poll.winner_id), None)
+        results = tuple(sorted(((name(n), n.votes or 0) for n in nominees), key=lambda r: -r[1]))
     return PollSummary(
-        poll_id=poll.id, status=poll.status, nominees=[n.handle for n in nominees], ballots=ballots,
+        poll_id=poll.id, status=poll.status, nominees=[name(n) for n in nominees], ballots=ballots,
         closes_at=from_epoch(poll.closes_at), nominations_until=from_epoch(poll.nominations_until),
         voted=voted, winner=winner, results=results,
     )

@@ -9,7 +9,10 @@ Decisions (see storage/privacy.py for the table-by-table rules):
   older cases by the daily job.
 - Outbox rows addressed to the member are deleted; other rows naming them (linked to them by id in
   `outbox_subject` when written, never found by searching text) are deleted once sent, or have the
-  name replaced by the tombstone handle while still pending; nudges about their requests are withdrawn.
+  name replaced by « un·e ancien·ne membre » / "a former member" (`common.former_member`, in the
+  community's language, as channel posts are) while still pending; nudges about their requests are withdrawn.
+- Wherever a list or message still names the tombstone (a closed poll's results, the mod history), it
+  says the same words, never the tombstone's handle `erased-<id>`.
 - If the same person speaks again later, the bot meets them as a new member.
 """
 from __future__ import annotations
@@ -92,7 +95,7 @@ async def export_member(ctx: Community, member: Member) -> Path:
 def _without_member(value: Any, mention_token: str, name: re.Pattern[str], token: str, platform_id: str) -> Any:
     """The payload of a message that names the member, with their mention and name replaced."""
     if isinstance(value, str):
-        return name.sub(token, value.replace(mention_token, token))
+        return _elided(name.sub(token, value.replace(mention_token, token)), token)
     if isinstance(value, list):
         return [_without_member(v, mention_token, name, token, platform_id) for v in value if v != platform_id]
     if isinstance(value, dict):
@@ -100,12 +103,22 @@ def _without_member(value: Any, mention_token: str, name: re.Pattern[str], token
     return value
 
 
-async def _scrub_outbox(tx: aiosqlite.Connection, member: Member, key_prefix: str = "") -> None:
+def _elided(text: str, token: str) -> str:
+    """French « de » / « que » before the words that replaced a name elide as the catalogue's would
+    (« la demande d'un·e ancien·ne membre »)."""
+    if not re.match(r"[aeiouyàâéèêîôûAEIOUYÀÂÉÈÊÎÔÛ]", token):
+        return text
+    return re.sub(rf"\b([Dd])e {re.escape(token)}|\b([Qq])ue {re.escape(token)}",
+                  lambda m: (f"{m.group(1)}'" if m.group(1) else f"{m.group(2)}u'") + token, text)
+
+
+async def _scrub_outbox(tx: aiosqlite.Connection, member: Member, key_prefix: str = "",
+                        token: str | None = None) -> None:
     """The messages carrying the member's name or words, found by id (never by searching text for a
     name, which would touch other members' messages): their own (DMs, and DMs turned into mentions),
     the sent ones, pending DMs to others about them and the nudges about their requests go; a pending
     post in a channel (a digest, a poll) still goes out, with their mention and name replaced in it alone."""
-    token = f"erased-{member.id}"
+    token = token or f"erased-{member.id}"
     mention_token = mention(member.platform_id)
     name = re.compile(rf"(?<!\w){re.escape(neutralize(member.handle))}(?!\w)")
     doomed: list[int] = []
@@ -131,7 +144,8 @@ async def erase_member_in(tx: aiosqlite.Connection, ctx: Community, member_id: i
     member = await members_repo.by_id(tx, member_id)
     if member is None or member.erased:
         return False
-    await _scrub_outbox(tx, member, ctx.key_prefix)  # first: the nudges about their requests are found through them
+    # First: the nudges about their requests are found through them.
+    await _scrub_outbox(tx, member, ctx.key_prefix, ctx.t(ctx.locale, "common.former_member"))
     skills = await privacy_repo.skills_of(tx, member.id)
     await privacy_repo.erase_member_rows(tx, member.id, member.platform_id, ctx.guild_id, ctx.now_ts())
     await privacy_repo.drop_unused_skills(tx, skills)

@@ -64,7 +64,7 @@ async def _load(conn: aiosqlite.Connection, ctx: Community, proposal_id: int) ->
 
 def author_name(ctx: Community, locale: str, view: ProposalView) -> str:
     if view.author is None or view.author.erased:
-        return ctx.t(locale, "proposals.someone")
+        return ctx.t(locale, "common.former_member")
     return neutralize(view.author.handle)
 
 

@@ -70,7 +70,7 @@ async def follow_up(tx: aiosqlite.Connection, ctx: Community, request: Request) 
     for helper in helpers:
         place = home_of_member(ctx, helper)
         who = (neutralize(requester.handle) if place.guild_id == ctx.guild_id else named_from(place, requester)) \
-            if requester else place.t(member_locale(place, helper), "requests.someone")
+            if requester else place.t(member_locale(place, helper), "common.former_member")
         await tell_member(tx, ctx, request, helper, "requests.followup_helper", paced=True, with_resolve=True,
                           requester=who)
     await requests_repo.mark_followup(tx, request.id, ctx.now_ts())

@@ -178,7 +178,7 @@ async def route_round(
     skills = (await requests_repo.skill_names(tx, [request.id]))[request.id]
     for helper in helpers:
         loc = member_locale(ctx, helper)
-        who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
+        who = neutralize(requester.handle) if requester else ctx.t(loc, "common.former_member")
         key = "requests.helper_ping_urgent" if request.urgent else "requests.helper_ping"
         text = ctx.t(loc, key, name=neutralize(helper.handle), requester=who, title=neutralize(request.title),
                      details=neutralize(request.details) or "—", skills=skills_text(skills), id=request.id)
@@ -201,7 +201,7 @@ async def escalate(
     """Tell the animators (once per request) and, after unanswered rounds, the requester."""
     loc = ctx.locale
     requester = await members_repo.by_id(tx, request.requester_id) if request.requester_id else None
-    who = neutralize(requester.handle) if requester else ctx.t(loc, "requests.someone")
+    who = neutralize(requester.handle) if requester else ctx.t(loc, "common.former_member")
     key = "requests.escalation_nobody" if nobody else "requests.escalation_unanswered"
     text = ctx.t(loc, key, id=request.id, title=neutralize(request.title), skills=skills_text(skills),
                  requester=who, count=request.rounds)
