@@ -131,6 +131,23 @@ def describe_rule(words: Words, locale: str | None, spec: str) -> str:
     return words.t(loc, "time.rule.cron", cron=spec)
 
 
+def describe_each(words: Words, locale: str | None, spec: str) -> str:
+    """A rule as an event's notice says it: one day of the week is « chaque mardi à 18 h » / "every
+    Tuesday at 6:00 PM"; any other rule as `describe_rule` reads it."""
+    loc = words.locale_or_default(locale)
+    fields = spec.split()
+    if len(fields) == 5 and fields[2:4] == ["*", "*"]:
+        minute, hours = _single(fields[0], 0, 59), fields[1]
+        try:
+            names = crontab_weekdays(fields[4]).split(",")
+        except ValueError:
+            names = []
+        if minute is not None and len(names) == 1 and _single(hours, 0, 23) is not None:
+            return words.t(loc, "time.rule.each_weekday", day=_day_name(loc, _python_weekday(names[0])),
+                           time=clock(words, loc, int(hours), minute))
+    return describe_rule(words, locale, spec)
+
+
 def typed_date(locale: str, when: datetime, tz: ZoneInfo) -> str:
     """A one-off date as a member types it, which `parse_when` reads back as this very instant (within the
     year ahead): « 5 décembre 14h », « 5 décembre 14h30 » / “December 5 2pm”, “December 5 2:30pm”."""

@@ -74,3 +74,19 @@ async def test_repeat_non_makes_an_occurrence_a_one_off(animator: Sim) -> None:
     english = await animator.command("ben", "event new", title="Chores", when="2026-12-05T10:00:00+01:00",
                                      repeat="once")
     assert english["ok"] and "🔁" not in english["text"], english
+
+
+@pytest.mark.parametrize(("rule", "fr", "en"), [
+    ("0 18 * * 2", "chaque mardi à 18 h", "every Tuesday at 6:00 PM"),
+    ("30 14 * * 6", "chaque samedi à 14 h 30", "every Saturday at 2:30 PM"),
+    ("0 18 * * 1,4", "tous les lundis et jeudis à 18 h", "every Monday and Thursday at 6:00 PM"),
+    ("0 10 * * 6#1", "chaque premier samedi du mois à 10 h", "on the first Saturday of every month at 10:00 AM"),
+])
+def test_an_events_notice_says_its_rhythm_in_words(rule: str, fr: str, en: str) -> None:
+    """The weekly note reads a one-day rule as « chaque mardi à 18 h », never as a repetition's mechanics."""
+    from bot.i18n import Translator
+    from bot.when_words import describe_each
+
+    words = Translator("fr")
+    assert describe_each(words, "fr", rule) == fr
+    assert describe_each(words, "en", rule) == en

@@ -290,7 +290,7 @@ async def test_a_bad_choice_names_the_values_it_takes_in_words(tmp_path: Path) -
     await sim.close()
 
 
-async def test_a_weekday_without_a_date_says_it_repeats_every_week_and_how_to_make_a_one_off(tmp_path: Path) -> None:
+async def test_a_weekday_without_a_date_says_in_words_it_is_every_such_day(tmp_path: Path) -> None:
     sim = await Sim(tmp_path / "db.sqlite", start=OCTOBER).open()  # Thursday 1 October, 09:00
     await animator(sim)
     await animator(sim, "eve")
@@ -299,13 +299,12 @@ async def test_a_weekday_without_a_date_says_it_repeats_every_week_and_how_to_ma
     assert weekly["ok"] and weekly["data"]["start"] == "2026-10-03T14:00:00+02:00", weekly
     event_id = weekly["data"]["event_id"]
     assert weekly["text"].splitlines()[-1] == (
-        "ℹ️ Cet événement revient chaque semaine : un jour sans date se répète. Pour une seule fois, donnez une "
-        f"date dans « when », par exemple « 3 octobre 14h » ; pour arrêter la série : « event cancel id={event_id} "
-        "series=true ».")
+        "ℹ️ Cet événement a lieu chaque samedi à 14 h. Vous pensiez à une seule fois ? Donnez plutôt la date, "
+        f"par exemple « 3 octobre 14h ». Pour arrêter la série : « event cancel id={event_id} series=true ».")
     english = await sim.command("eve", "event new", title="Bike repair", when="Saturday 2:30pm")
     assert english["text"].splitlines()[-1] == (
-        "ℹ️ This event repeats every week: a day without a date repeats. For a one-off, give a date in “when”, "
-        f"for example “October 3 2:30pm”; to stop the series: “event cancel id={english['data']['event_id']} "
+        "ℹ️ This event takes place every Saturday at 2:30 PM. Did you mean just once? Give the date instead, "
+        f"for example “October 3 2:30pm”. To stop the series: “event cancel id={english['data']['event_id']} "
         "series=true”.")
     # Doing as told: the series stops, the date typed as suggested makes one Saturday, said without the note.
     assert (await sim.command("ana", "event cancel", id=event_id, series=True))["ok"]

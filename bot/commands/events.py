@@ -9,7 +9,7 @@ from bot.mentions import neutralize
 from bot.services import events, network_events, network_shared
 from bot.services.event_input import MAX_CAPACITY
 from bot.services.events import MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE, EventView
-from bot.when_words import typed_date
+from bot.when_words import describe_each, typed_date
 
 ID = Option("id", "int", required=True)
 LIST_PAGE = 20
@@ -65,7 +65,8 @@ def _weekly_note(inv: Invocation, view: EventView) -> str:
     one Saturday is told so, with the date to type instead (read back as this first occurrence)."""
     zone = events.event_zone(inv.ctx, view.event)
     once = typed_date(inv.ctx.i18n.locale_or_default(inv.locale), from_epoch(view.event.start_at), zone)
-    return inv.t("events.weekly_note", id=view.event.id, once=once)
+    rule = describe_each(inv.ctx.i18n, inv.locale, view.event.repeat_rule or "")
+    return inv.t("events.weekly_note", id=view.event.id, once=once, rule=rule)
 
 
 @command("event edit", ID, Option("title", max_len=MAX_TITLE), *FIELDS, animator=True)
