@@ -16,7 +16,7 @@ from bot.transports.console_repl import format_for_humans
 from tests.harness import Sim, of
 from tests.pg_support import entraide
 
-NAMES = ("membres actifs", "nouvelles arrivées", "demandes ouvertes", "demandes résolues")
+NAMES = ("membres actif·ve·s", "nouvelles arrivées", "demandes ouvertes", "demandes résolues")
 
 
 def png_size(path: Path) -> tuple[int, int]:

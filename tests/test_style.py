@@ -22,6 +22,7 @@ NONSTANDARD_INCLUSIVE = {
     r"\w\((?:e|s|es|ne|ve|rice|trice|ice)\)": "no parentheses: a plural table or a point médian form",
     r"\w/(?:e|es|rice|trice|ice)\b": "no slashes: the point médian ·",
     r"\w+s·\w": "the masculine plural does not come first (filleul·e·s, not filleuls·es)",
+    r"\bparrain·": "parrain ou marraine, both words (never parrain·e)",
 }
 #: Bare masculine generics of the glossary words (STYLE.md gives the form to use).
 MASCULINE_GENERICS = {
@@ -32,11 +33,23 @@ MASCULINE_GENERICS = {
     r"(?<!nouvelles et )\bnouveaux venus\b": "les nouveaux membres (or nouvelles et nouveaux venus)",
     r"\b[Rr]avis\b": "an epicene wording (quel plaisir…)",
     r"(?<!chacune et )\bchacun\b(?!·)": "chacun·e",
+    r"\b(?:in)?actifs\b": "actif·ve·s, inactif·ve·s",
+    r"\b(?:aidés|prévenus)\b|(?<!nouveaux )\bvenus\b": "aidé·e·s, prévenu·e·s, or an epicene wording",
+    r"\b[Dd]ésolée?\b(?!·)": "an epicene wording (toutes nos excuses)",
 }
 #: Placeholders that hold a number: before a plural noun they need a plural table.
 NUMERIC = re.compile(r"\{(count|max|days|hours|minutes|rounds|opened|resolved|changing|unchanged|invalid|n)\}"
                      r"\s+(?!h\b|%)([\w·]+)")
 ALLOWED_RAPPEL = ("reminders.", "time.", "discord.option.when", "discord.group.remind")
+#: One word per thing (STYLE.md's glossary), French: what is written instead of the glossary's word.
+FRENCH_SYNONYMS = {
+    r"\bmod-log\b": "« journal de modération » (mod-log is the English word)",
+    r"\bsessions? d'(?:approfondissement|information)": "« séance d'approfondissement » (« d'information »)",
+    r"\b[Nn]ouvelles personnes\b": "« nouvelles arrivées » in counts, « nouveaux membres » otherwise",
+    r"n° [{\d]": "« n°12 », without a space (as every other number)",
+}
+#: A time of day with seconds, in a catalogue's own text or in a Babel pattern (`ss`).
+SECONDS = re.compile(r"\b\d{1,2}:\d{2}:\d{2}\b|:ss\b")
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -94,12 +107,19 @@ def vocabulary_problems(key: str, text: str, locale: str) -> list[str]:
     found = []
     if re.search(r"\bn/a\b", text, re.IGNORECASE):
         found.append("n/a: say it in words")
+    if SECONDS.search(text):
+        found.append("a time with seconds: dates and times never show seconds")
     if locale == "fr":
         if re.search(r"\brappels?\b", text, re.IGNORECASE) and not key.startswith(ALLOWED_RAPPEL) \
                 and "remind" not in key:
             found.append("« rappel » is a reminder only (a nudge is « petit message »)")
         if re.search(r"\brelan(?:ce|ces|cez|cer|çons)\b", text, re.IGNORECASE):
             found.append("« relance »: a nudge is « petit message »")
+        found += [f"{m.group(0)!r}: write {word}" for pattern, word in FRENCH_SYNONYMS.items()
+                  for m in re.finditer(pattern, text)]
+    if locale == "en" and re.search(r"\breminders?\b", text, re.IGNORECASE) \
+            and not key.startswith(ALLOWED_RAPPEL) and "remind" not in key:
+        found.append("“reminder” is a scheduled announcement only (a nudge is a nudge)")
     return found
 
 
@@ -171,6 +191,10 @@ def test_tu_rule(text: str, flagged: bool) -> None:
     ("un·e animateur·ice", False), ("vos filleul·e·s", False), ("l'équipe d'animation", False),
     ("parrain ou marraine", False), ("un nouveau parrain ou une nouvelle marraine", False),
     ("actif·ve·s", False), ("chacun·e", False), ("le parrainage", False), ("Bravo à toutes et à tous", False),
+    ("ni accueil, ni parrain·e", True), ("{count} membres actifs", True), ("ont été aidés", True),
+    ("Les deux ont été prévenus", True), ("Qui est venu", False), ("qui sont venus", True), ("Désolé !", True),
+    ("{count} membres actif·ve·s", False), ("Les deux personnes sont prévenues", False),
+    ("Toutes nos excuses", False),
 ])
 def test_inclusive_rule(text: str, flagged: bool) -> None:
     assert bool(inclusive_problems(text)) is flagged
@@ -190,6 +214,24 @@ def test_plural_rule(value: object, flagged: bool) -> None:
     ("vitality.x", "n/a", True), ("reminders.removed", "Rappel n°2 supprimé.", False),
     ("engagement.paused", "les petits messages", False),
     ("privacy.confirm_needed", "relancez avec « profile delete »", True),
+    ("moderation.timed_out", "si elle refuse, mod-log dira pourquoi", True),
+    ("moderation.timed_out", "si elle refuse, le journal de modération dira pourquoi", False),
+    ("onboarding.checkin_final", "la session d'approfondissement", True),
+    ("onboarding.checkin_final", "la séance d'approfondissement", False),
+    ("dashboard.card.newcomers", "Nouvelles personnes", True),
+    ("dashboard.live.resolved", "La demande n° {ref}", True),
+    ("dashboard.live.resolved", "La demande n°{ref}", False), ("x.at", "le 24 déc. 2026, 18:00:00", True),
+    ("time.clock_pattern", "HH:mm:ss", True), ("time.clock_pattern", "H 'h' mm", False),
 ])
 def test_vocabulary_rule(key: str, text: str, flagged: bool) -> None:
     assert bool(vocabulary_problems(key, text, "fr")) is flagged
+
+
+@pytest.mark.parametrize(("key", "text", "flagged"), [
+    ("onboarding.welcome_back_dm", "As a reminder, here is the charter", True),
+    ("polls.empty_month_nominations", "Worth a reminder!", True),
+    ("reminders.removed", "Reminder #2 removed.", False), ("engagement.paused", "Automatic nudges are paused", False),
+    ("x.at", "Dec 9, 2026, 2:01:00 AM", True), ("x.at", "Thu 24 Dec, 6:00 PM", False),
+])
+def test_english_vocabulary_rule(key: str, text: str, flagged: bool) -> None:
+    assert bool(vocabulary_problems(key, text, "en")) is flagged

@@ -125,10 +125,10 @@ async def test_a_claim_in_the_console_appears_in_the_live_feed(community: Any, l
 
     opened = await sim.command("nina", "request new", title="Fuite sous l'évier", skills="plomberie")
     request_id = opened["data"]["request_id"]
-    await feed_line(page, f"nina demande de l'aide (demande n° {request_id}) : plomberie")
+    await feed_line(page, f"nina demande de l'aide (demande n°{request_id}) : plomberie")
     claimed = await sim.click("tom", f"request:claim:{request_id}")
     assert claimed["ok"], claimed
-    await feed_line(page, f"tom propose son aide à nina (demande n° {request_id})")
+    await feed_line(page, f"tom propose son aide à nina (demande n°{request_id})")
     assert "Fuite" not in await page.text_content("#live-feed"), "no message text in the feed"
 
     # A hidden profile is never named.

@@ -65,7 +65,7 @@ async def test_a_network_animator_moves_between_communities(places: Any, launch:
     await page.wait_for_selector("#live-status:text('Direct connecté.')")
     await command(lilas, "alice", "request new", title="Vélo", skills="vélo")  # Les Lilas' life: not here
     opened = await command(pantin, "pa", "request new", title="Fuite", skills="plomberie")
-    asked = f"quelqu'un demande de l'aide (demande n° {opened['data']['request_id']})"  # nobody named
+    asked = f"quelqu'un demande de l'aide (demande n°{opened['data']['request_id']})"  # nobody named
     await page.locator("#live-feed li", has_text=asked).first.wait_for(timeout=2000)
     assert "alice" not in await page.text_content("#live-feed")
     assert "pa " not in await page.text_content("#live-feed")
