@@ -90,3 +90,20 @@ def test_an_events_notice_says_its_rhythm_in_words(rule: str, fr: str, en: str) 
     words = Translator("fr")
     assert describe_each(words, "fr", rule) == fr
     assert describe_each(words, "en", rule) == en
+
+
+async def test_an_events_time_reads_as_a_sentence_and_its_mod_log_names_no_one(animator: Sim) -> None:
+    """« samedi 5 décembre, de 10 h à 12 h », the slot inside the reminder's parentheses, and a mod-log line
+    about nobody in particular without « concerne — »."""
+    made = await animator.command("ana", "event new", title="Marché", when="2026-12-05T10:00:00+01:00", end="12h",
+                                  slots="accueil:1, caisse:1", place="Place du marché")
+    assert "🕒 samedi 5 décembre, de 10 h à 12 h" in made["text"], made["text"]
+    (log,) = [p for p in animator.last if p.get("kind") == "mod-log"]
+    assert "concerne" not in log["text"] and "—" not in log["text"].split("motif")[0], log["text"]
+    english = await animator.command("ben", "event show", id=made["data"]["event_id"])
+    assert "Sat 5 Dec, 10:00 AM – 12:00 PM" in english["text"], english["text"]
+    assert (await animator.command("ben", "event join", id=made["data"]["event_id"], slot="caisse"))["ok"]
+    await animator.advance(until="2026-12-04T10:30:00+01:00")
+    reminders = [m for m in animator.outputs if m.get("kind") == "event-reminder" and m.get("user") == "ben"]
+    assert reminders and "(Sat 5 Dec, 10:00 AM – 12:00 PM, Place du marché, slot: caisse)." in reminders[0]["text"], \
+        reminders

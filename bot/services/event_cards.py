@@ -68,10 +68,13 @@ def when_words(ctx: Community, locale: str, event: Event) -> str:
     """The event's span in its community's zone; named when it is not the caller's community's zone."""
     zone = event_zone(ctx, event)
     start, end = from_epoch(event.start_at), from_epoch(event.end_at)
-    text = ctx.i18n.datetime(locale, start, zone)
     same_day = start.astimezone(zone).date() == end.astimezone(zone).date()
-    until = ctx.i18n.time(locale, end, zone) if same_day else ctx.i18n.datetime(locale, end, zone)
-    span = ctx.t(locale, "events.span", start=text, end=until)
+    if same_day:  # « mardi 22 décembre, de 18 h 30 à 20 h » / "Tue 22 Dec, 6:30 PM – 8:00 PM"
+        span = ctx.t(locale, "events.span_day", date=ctx.i18n.date(locale, start, zone),
+                     start=ctx.i18n.time(locale, start, zone), end=ctx.i18n.time(locale, end, zone))
+    else:
+        span = ctx.t(locale, "events.span", start=ctx.i18n.datetime(locale, start, zone),
+                     end=ctx.i18n.datetime(locale, end, zone))
     return span if zone.key == ctx.tz.key else f"{span} ({zone_words(ctx, locale, zone)})"
 
 

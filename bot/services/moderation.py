@@ -92,8 +92,9 @@ async def record_case(
     )
     loc = ctx.locale
     label, shown_reason = action_words(ctx, loc, action, reason)
-    text = ctx.t(loc, "moderation.log_line", case_id=case_id, actor=neutralize(actor.handle), action=label,
-                 target=neutralize(target.handle) if target else "—",
+    # An action about nobody in particular (a reminder, an event) says no « concerne — ».
+    text = ctx.t(loc, "moderation.log_line" if target else "moderation.log_line_untargeted", case_id=case_id,
+                 actor=neutralize(actor.handle), action=label, target=neutralize(target.handle) if target else "",
                  reason=neutralize_inline(shown_reason) if shown_reason else "—",
                  at=ctx.i18n.datetime(loc, ctx.now()))
     if until is not None:
