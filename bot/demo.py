@@ -20,14 +20,15 @@ from bot.transports.console_repl import format_for_humans
 
 START = "2026-11-30T09:00:00+01:00"  # a Monday morning, Europe/Paris
 
+#: (narration: a `demo.*` catalogue key, or "" for none; an input event, or {} for none)
 SCRIPT: list[tuple[str, dict[str, Any]]] = [
-    ("Camille, the animator, and three long-time members were on the server before the bot.", {}),
+    ("demo.before_bot", {}),
     ("", {"type": "join", "user": "camille", "locale": "fr", "joined_at": "2025-03-02T18:00:00+01:00"}),
     ("", {"type": "roles", "user": "camille", "add": ["animator"]}),
     ("", {"type": "join", "user": "bruno", "locale": "fr", "joined_at": "2025-03-09T10:00:00+01:00"}),
     ("", {"type": "join", "user": "aicha", "locale": "fr", "joined_at": "2025-09-14T10:00:00+02:00"}),
     ("", {"type": "join", "user": "leo", "locale": "en", "joined_at": "2026-10-05T19:00:00+02:00"}),
-    ("Camille installs the bot: it adopts everyone already there (no welcome, no godparent).", {}),
+    ("demo.install", {}),
     ("", {"type": "command", "user": "camille", "command": "setup check", "options": {}}),
     ("", {"type": "command", "user": "camille", "command": "setup adopt", "options": {}}),
     ("", {"type": "command", "user": "bruno", "command": "profile set",
@@ -36,13 +37,13 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
           "options": {"skills": "cuisine, traduction", "languages": "fr, ar, en", "godparent": True}}),
     ("", {"type": "command", "user": "leo", "command": "profile set",
           "options": {"skills": "plomberie, numérique", "languages": "en, fr"}}),
-    ("Two weeks and a half go by.", {"type": "advance", "until": "2026-12-17T09:00:00+01:00"}),
-    ("A newcomer arrives: the welcome waits for the charter, then a godparent is found.", {}),
+    ("demo.weeks", {"type": "advance", "until": "2026-12-17T09:00:00+01:00"}),
+    ("demo.newcomer", {}),
     ("", {"type": "join", "user": "nina", "locale": "fr"}),
     ("", {"type": "click", "user": "nina", "custom_id": "charter:accept"}),
     ("", {"type": "command", "user": "nina", "command": "profile set",
           "options": {"needs": "plomberie", "languages": "fr"}}),
-    ("Nina's sink leaks: she asks for help, the bot pings the plumbers.", {}),
+    ("demo.leak", {}),
     ("", {"type": "command", "user": "nina", "command": "request new",
           "options": {"title": "Fuite sous l'évier", "details": "L'eau coule depuis ce matin",
                       "skills": "plomberie", "urgent": False}}),
@@ -51,10 +52,10 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
     ("", {"type": "command", "user": "nina", "command": "request resolve", "options": {"id": 1, "thanks": "bruno"}}),
     ("", {"type": "command", "user": "aicha", "command": "thanks",
           "options": {"member": "leo", "reason": "merci pour l'aide sur l'ordinateur du local"}}),
-    ("Camille schedules the monthly chores get-together.", {}),
+    ("demo.remind", {}),
     ("", {"type": "command", "user": "camille", "command": "remind add",
-          "options": {"when": "0 18 * * 4", "text": "Ce soir, rangement collectif du local à 18h !"}}),
-    ("Camille plans the month: the chores get-together, an information session, a shift at the market.", {}),
+          "options": {"when": "tous les jeudis à 18h", "text": "Ce soir, rangement collectif du local à 18h !"}}),
+    ("demo.plans", {}),
     ("", {"type": "command", "user": "camille", "command": "event new",
           "options": {"title": "Corvées du local", "when": "le premier samedi du mois à 10h", "end": "2h",
                       "place": "Le local, 12 rue des Lilas", "kind": "gathering"}}),
@@ -66,7 +67,7 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
                       "slots": "accueil:2, caisse:1", "skills": "cuisine, bricolage", "place": "Place du marché"}}),
     ("", {"type": "click", "user": "bruno", "custom_id": "event:join:3", "values": ["caisse"]}),
     ("", {"type": "command", "user": "nina", "command": "event join", "options": {"id": 2}}),
-    ("Aïcha proposes a project; Camille puts it to the vote, members vote in secret.", {}),
+    ("demo.proposal", {}),
     ("", {"type": "command", "user": "aicha", "command": "proposal new",
           "options": {"title": "Un atelier de réparation de vélos", "details": "Un samedi par mois, dans la cour",
                       "needs": "bricolage"}}),
@@ -74,13 +75,13 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
     ("", {"type": "command", "user": "camille", "command": "proposal close", "options": {"id": 1}}),
     ("", {"type": "command", "user": "bruno", "command": "proposal vote", "options": {"id": 1, "choice": "for"}}),
     ("", {"type": "command", "user": "leo", "command": "proposal vote", "options": {"id": 1, "choice": "for"}}),
-    ("The weeks go by: digest on Mondays, a gentle nudge on Wednesdays, check-ins for Nina.", {}),
+    ("demo.weeks_go_by", {}),
     ("", {"type": "advance", "until": "2027-01-02T09:00:00+01:00"}),
-    ("The member of the month poll opened on the 1st; members vote, then it closes.", {}),
+    ("demo.motm", {}),
     ("", {"type": "command", "user": "aicha", "command": "motm vote", "options": {"member": "bruno"}}),
     ("", {"type": "command", "user": "leo", "command": "motm vote", "options": {"member": "bruno"}}),
     ("", {"type": "advance", "until": "2027-01-09T09:00:00+01:00"}),
-    ("Camille looks at how the community is doing.", {}),
+    ("demo.vitality", {}),
     ("", {"type": "command", "user": "camille", "command": "vitality", "options": {"days": 30}}),
 ]
 
@@ -106,8 +107,8 @@ async def run_demo(config: Config | None = None, out: Any = None) -> int:
         try:
             await engine.start()
             for narration, event in SCRIPT:
-                if narration:
-                    out.write(f"\n── {narration}\n")
+                if narration:  # a catalogue key (`demo.*`): the story in the community's language
+                    out.write(f"\n── {engine.ctx.t(engine.ctx.locale, narration)}\n")
                 if event:
                     if event["type"] == "command":  # as a member would type it in the console
                         options = [(k, _typed(v)) for k, v in (event.get("options") or {}).items()]
@@ -116,9 +117,10 @@ async def run_demo(config: Config | None = None, out: Any = None) -> int:
                         out.write(f"   {event['user']} › [{event['custom_id']}]\n")
                     await server.handle(event)
             out.flush()
+            ending = engine.ctx.t(engine.ctx.locale, "demo.end")
         finally:
             await engine.close()
-    out.write("\nThat was a month of entraide. Try it yourself: make console\n")
+    out.write(f"\n{ending}\n")
     return 0
 
 

@@ -84,3 +84,21 @@ def test_language_sets_the_consoles_own_words_for_the_session(tmp_path: Path) ->
     assert "Commands (time moves only when you advance it):" in out and "bad date-time 'nope'" in out
     assert "La console parle désormais français" in out and "Commandes (le temps" in out
     assert "La console parle fr ou en : « :langue fr » ou « :langue en »." in out
+
+
+def test_the_demos_story_is_told_in_the_communitys_language() -> None:
+    """`entraide demo` narrates from the catalogues (`demo.*`): French for a French community."""
+    import asyncio
+    import io
+
+    from bot.demo import SCRIPT, run_demo
+    from bot.i18n import load_catalogue
+
+    keys = [narration for narration, _ in SCRIPT if narration] + ["demo.end"]
+    assert all(key in load_catalogue(loc) for key in keys for loc in ("fr", "en")), keys
+    out = io.StringIO()
+    assert asyncio.run(run_demo(out=out)) == 0
+    told = [line for line in out.getvalue().splitlines() if line.startswith("── ")]
+    assert len(told) == len(keys) - 1 and told[0].startswith("── Camille, de l'équipe d'animation"), told
+    assert out.getvalue().rstrip().endswith("Voilà un mois d'entraide. Essayez vous-même : make console")
+    assert "→ #general : Ce soir" in out.getvalue()  # the reminder typed in words, read back in French

@@ -34,8 +34,8 @@ async def test_event_actions_read_in_words_in_mod_log_and_history(sim: Sim) -> N
 async def test_reminder_and_poll_cases_read_in_words(sim: Sim) -> None:
     from bot.services.moderation import action_words
 
-    assert action_words(sim.ctx, "fr", "remind-add", "#2 mercredi 2 décembre à 10 h → #general: AG")[1] == (
-        "n°2 : mercredi 2 décembre à 10 h → #general: AG")
+    assert action_words(sim.ctx, "fr", "remind-add", "#2 mercredi 2 décembre à 10 h → #general : AG")[1] == (
+        "n°2 : mercredi 2 décembre à 10 h → #general : AG")
     assert action_words(sim.ctx, "fr", "motm-open", "2026-12") == ("ouverture du vote du membre du mois",
                                                                    "décembre 2026")
     assert action_words(sim.ctx, "en", "motm-close", "2027-01")[1] == "January 2027"

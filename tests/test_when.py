@@ -157,6 +157,7 @@ async def test_remind_add_in_words_reads_back_in_words_everywhere(sim: Sim) -> N
     assert "* *" not in reply["text"] and reply["data"]["rule"] == "tous les jeudis à 18 h"
     log = of(sim.last, "post", kind="mod-log")
     assert len(log) == 1 and "tous les jeudis à 18 h" in log[0]["text"] and "0 18" not in log[0]["text"]
+    assert "tous les jeudis à 18 h → #general : Permanence" in log[0]["text"], log  # French punctuation
     listed = await sim.command(ani, "remind list")
     assert "tous les jeudis à 18 h" in listed["text"] and "0 18 * * 4" not in listed["text"]
     assert listed["data"]["reminders"][0]["when"] == "0 18 * * 4"

@@ -139,8 +139,9 @@ async def add_reminder(ctx: Community, author: Member, when: str, text: str, cha
         )
         reminder = await reminders_repo.by_id(tx, ctx.guild_id, reminder_id)
         assert reminder is not None
-        await record_case(tx, ctx, author, "remind-add", None,
-                          f"#{reminder_id} {spec_in_words(ctx, ctx.locale, reminder)} → #{target}: {text[:80]}")
+        said = ctx.t(ctx.locale, "reminders.case_reason", when=spec_in_words(ctx, ctx.locale, reminder),
+                     channel=target, text=text[:80])
+        await record_case(tx, ctx, author, "remind-add", None, f"#{reminder_id} {said}")
     return reminder
 
 
