@@ -60,11 +60,12 @@ async def handle_of(conn: aiosqlite.Connection, member_id: int | None) -> str | 
     return row[0] if row else None
 
 
-async def directory(conn: aiosqlite.Connection, guild_id: str, skill_id: int, limit: int) -> list[str]:
-    """Handles of visible, present, active members offering the skill: available first, then the
-    ones who helped most, then the longest-standing members."""
+async def directory(conn: aiosqlite.Connection, guild_id: str, skill_id: int,
+                    limit: int) -> list[tuple[str, str]]:
+    """(handle, platform id) of visible, present, active members offering the skill: available first,
+    then the ones who helped most, then the longest-standing members."""
     async with conn.execute(
-        "SELECT m.handle FROM member_skill ms JOIN member m ON m.id = ms.member_id "
+        "SELECT m.handle, m.platform_id FROM member_skill ms JOIN member m ON m.id = ms.member_id "
         "LEFT JOIN (SELECT h.helper_id AS member_id, COUNT(*) AS helped FROM request_helper h "
         "  JOIN request r ON r.id = h.request_id JOIN member_skill x ON x.member_id = h.helper_id "
         "  WHERE r.status = 'resolved' AND x.skill_id = ? AND x.kind = 'offer' GROUP BY h.helper_id) hc "
@@ -74,7 +75,7 @@ async def directory(conn: aiosqlite.Connection, guild_id: str, skill_id: int, li
         "ORDER BY m.available DESC, COALESCE(hc.helped, 0) DESC, m.joined_at, m.id LIMIT ?",
         (skill_id, skill_id, guild_id, limit),
     ) as cur:
-        return [row[0] for row in await cur.fetchall()]
+        return [(row[0], row[1]) for row in await cur.fetchall()]
 
 
 async def skill_counts(conn: aiosqlite.Connection, guild_id: str) -> list[SkillCount]:

@@ -148,7 +148,7 @@ async def event_show(inv: Invocation) -> Reply:
         inv.t("events.who_comes", count=len(names), names=inv.ctx.i18n.join(inv.locale, names)) if names
         else inv.t("events.nobody_yet" if joinable else "events.nobody_came"))
     data = _summary(inv, view)
-    data["participants"] = [p.member.handle for p in view.joined if not p.member.erased]
+    data["participants"] = [p.member.platform_id for p in view.joined if not p.member.erased]
     zone = events.event_zone(inv.ctx, view.event)
     data["end"] = from_epoch(view.event.end_at).astimezone(zone).isoformat()
     if zone.key != inv.ctx.tz.key:

@@ -74,7 +74,7 @@ async def mod_status(inv: Invocation) -> Reply:
     o = inv.options
     member = await moderation.set_member_status(inv.ctx, inv.member, o["member"], o["active"], o.get("reason") or None)
     key = "moderation.now_active" if member.active else "moderation.now_inactive"
-    return ok(inv.t(key, member=neutralize(member.handle)), {"member": member.handle, "active": member.active})
+    return ok(inv.t(key, member=neutralize(member.handle)), {"member": member.platform_id, "active": member.active})
 
 
 @command("report", Option("message", required=True, max_len=300), Option("member", "member", max_len=100))
@@ -82,4 +82,4 @@ async def report(inv: Invocation) -> Reply:
     """Any member may flag a message (on Discord: the "Report to animators" message menu)."""
     o = inv.options
     case_id, author = await moderation.report_message(inv.ctx, inv.member, o["message"], o.get("member"))
-    return ok(inv.t("moderation.reported"), {"case_id": case_id, "member": author.handle if author else None})
+    return ok(inv.t("moderation.reported"), {"case_id": case_id, "member": author.platform_id if author else None})

@@ -17,4 +17,4 @@ async def request_widen(inv: Invocation) -> Reply:
         text = inv.t("network_shared.widened_later", id=rid, count=widened.offerers)
     else:
         text = inv.t("network_shared.widened_nobody", id=rid)
-    return ok(text, {"request_id": rid, "pinged": [m.handle for m in shown]})
+    return ok(text, {"request_id": rid, "pinged": [m.platform_id for m in shown]})

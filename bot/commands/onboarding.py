@@ -36,4 +36,4 @@ async def mod_godparent(inv: Invocation) -> Reply:
     newcomer, godparent = await godparents.assign_by_animator(inv.ctx, inv.member, o["newcomer"], o["godparent"])
     text = inv.t("onboarding.godparent_assigned", newcomer=neutralize(newcomer.handle),
                  godparent=neutralize(godparent.handle))
-    return ok(text, {"newcomer": newcomer.handle, "godparent": godparent.handle})
+    return ok(text, {"newcomer": newcomer.platform_id, "godparent": godparent.platform_id})

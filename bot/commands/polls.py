@@ -13,14 +13,14 @@ MEMBER = Option("member", "member", required=True, max_len=100)
 async def nominate(inv: Invocation) -> Reply:
     result = await polls.nominate(inv.ctx, inv.member, inv.options["member"])
     return ok(inv.t("polls.nominated", nominee=neutralize(result.nominee)),
-              {"poll_id": result.poll_id, "nominee": result.nominee})
+              {"poll_id": result.poll_id, "nominee": result.nominee_ref})
 
 
 async def _vote(inv: Invocation, poll_id: int | None, nominee: str) -> Reply:
     result = await polls.vote(inv.ctx, inv.member, poll_id, nominee)
     key = "polls.vote_changed" if result.changed else "polls.voted"
     return ok(inv.t(key, nominee=neutralize(result.voted_for), count=result.ballots),
-              {"poll_id": result.poll_id, "voted_for": result.voted_for})
+              {"poll_id": result.poll_id, "voted_for": result.voted_for_ref})
 
 
 @command("motm vote", MEMBER)

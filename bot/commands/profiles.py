@@ -81,16 +81,16 @@ async def directory(inv: Invocation) -> Reply:
     members = await profiles.find_in_directory(inv.ctx, skill)
     if not members:
         return ok(inv.t("profiles.directory.empty", skill=neutralize(skill)), {"members": []})
-    page = paged([neutralize(name) for name in members], inv.page, DIRECTORY_PAGE)
+    page = paged([neutralize(name) for name, _ref in members], inv.page, DIRECTORY_PAGE)
     text = inv.t("profiles.directory.found", skill=neutralize(skill), count=len(members),
                  members=", ".join(page.items))
-    return page_reply(inv, "directory", page, text, {"members": members})
+    return page_reply(inv, "directory", page, text, {"members": [ref for _name, ref in members]})
 
 
 async def _network_directory(inv: Invocation, skill: str) -> Reply:
     """Members of every community who share their profile with the network, each with their community."""
     found = await network.find_in_network(inv.ctx, skill)
-    data = {"members": [f.handle for f in found], "network": [f.data() for f in found]}
+    data = {"members": [f.platform_id for f in found], "network": [f.data() for f in found]}
     if not found:
         return ok(inv.t("network_shared.directory.empty", skill=neutralize(skill)), data)
     entries = []

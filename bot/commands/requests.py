@@ -49,7 +49,7 @@ async def request_new(inv: Invocation) -> Reply:
     else:
         text = inv.t("requests.opened_nobody", id=rid, skills=skills)
     nobody = not opened.pinged and not opened.offerers  # the only case that says "nobody offers it"
-    return ok(text, {"request_id": rid, "pinged": [m.handle for m in shown], "offerers": opened.offerers,
+    return ok(text, {"request_id": rid, "pinged": [m.platform_id for m in shown], "offerers": opened.offerers,
                      "nobody_offers": nobody})
 
 
@@ -88,7 +88,7 @@ async def _claim(inv: Invocation, request_id: int) -> Reply:
     else:
         request = await requests_service.claim_request(inv.ctx, inv.member, request_id)
     return ok(inv.t("requests.claimed", id=request.id, title=neutralize(request.title)),
-              {"request_id": request.id, "helper": inv.member.handle})
+              {"request_id": request.id, "helper": inv.member.platform_id})
 
 
 @command("request claim", Option("id", "int", required=True))

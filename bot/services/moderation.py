@@ -37,10 +37,11 @@ class CaseView:
     reason: str | None
     at: datetime
     until: datetime | None
+    by_ref: str | None = None  # who acted, as `data` names members (their platform id, the console's `user`)
 
     def as_history(self) -> dict[str, Any]:
-        """The `mod history` shape from COMMANDS.md."""
-        return {"case_id": self.case_id, "action": self.action, "by": self.by, "reason": self.reason,
+        """The `mod history` shape from COMMANDS.md (`by` names the animator as `data` names members)."""
+        return {"case_id": self.case_id, "action": self.action, "by": self.by_ref, "reason": self.reason,
                 "at": self.at.isoformat()}
 
     def as_export(self) -> dict[str, Any]:
@@ -204,6 +205,7 @@ def _view(ctx: Community, case: Case, locale: str | None = None) -> CaseView:
     return CaseView(
         case_id=case.id, action=case.action, by=former if case.actor_erased else case.actor_handle,
         target=former if case.target_erased else case.target_handle,
+        by_ref=former if case.actor_erased else case.actor_platform_id,
         reason=case.reason, at=ctx.local(from_epoch(case.at)),
         until=ctx.local(from_epoch(case.until_at)) if case.until_at is not None else None,
     )

@@ -132,9 +132,10 @@ class NetworkListing:
     skills: tuple[str, ...] = ()  # the rest of their network profile, for the directory's text
     languages: tuple[str, ...] = ()
     bio: str = ""
+    platform_id: str = ""  # how `data` names them (the console's `user`), never their display name
 
     def data(self) -> dict[str, Any]:
-        return {"member": self.handle, "community": self.community, "communities": self.communities}
+        return {"member": self.platform_id, "community": self.community, "communities": self.communities}
 
 
 async def find_in_network(ctx: Community, skill: str) -> list[NetworkListing]:
@@ -154,7 +155,8 @@ async def find_in_network(ctx: Community, skill: str) -> list[NetworkListing]:
                   if g in names]
         skills = (await profiles_repo.skills_of(conn, entry.member_id))[OFFER]
         found.append(NetworkListing(entry.handle, community_id(home), community_name(home), places, tuple(skills),
-                                    tuple(x for x in entry.languages.split(",") if x), entry.bio))
+                                    tuple(x for x in entry.languages.split(",") if x), entry.bio,
+                                    entry.platform_id))
         if len(found) >= DIRECTORY_LIMIT:
             break
     return found

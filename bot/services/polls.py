@@ -50,15 +50,17 @@ NOMINATION_ACTION = "nomination"
 @dataclass(frozen=True)
 class VoteResult:
     poll_id: int
-    voted_for: str
+    voted_for: str  # the nominee's display name, for the text
     changed: bool
     ballots: int
+    voted_for_ref: str = ""  # the nominee as `data` names members (their platform id)
 
 
 @dataclass(frozen=True)
 class NominationResult:
     poll_id: int
-    nominee: str
+    nominee: str  # the nominee's display name, for the text
+    nominee_ref: str = ""  # the nominee as `data` names members (their platform id)
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ async def nominate(ctx: Community, nominator: Member, nominee_ref: str) -> Nomin
         nominees = await polls_repo.nominees(tx, poll.id)
         added = next(n for n in nominees if n.member_id == nominee.id)
         await post_ballot(tx, ctx, poll, nominees, new_nominee=added if poll.status == "open" else None)
-    return NominationResult(poll.id, nominee.handle)
+    return NominationResult(poll.id, nominee.handle, nominee.platform_id)
 
 
 # Voting -----------------------------------------------------------------------------------------
@@ -289,7 +291,7 @@ async def vote(ctx: Community, voter: Member, poll_id: int | None, nominee_ref: 
             raise conflict("polls.self_vote")
         changed = await polls_repo.cast_vote(tx, poll.id, me.id, chosen.member_id, ctx.now_ts())
         ballots = await polls_repo.ballots_cast(tx, poll.id)
-    return VoteResult(poll.id, chosen.handle, changed, ballots)
+    return VoteResult(poll.id, chosen.handle, changed, ballots, chosen.platform_id)
 
 
 # Closing ----------------------------------------------------------------------------------------

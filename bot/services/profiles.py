@@ -71,14 +71,15 @@ class ProfileView:
     skills: list[str]
     needs: list[str]
     helped: int
-    godparent: str | None
+    godparent: str | None  # the godparent's display name, for the text
     full: bool  # the owner or an animator: settings (quiet hours, visibility...) included
     network: bool | None = None  # shared with the network (`profile set network:true`): told to the owner only
     community: Community | None = None  # another community of the network, whose member shares this profile
+    godparent_ref: str | None = None  # the godparent as `data` names members: their reference (platform id)
 
     def data(self) -> dict[str, Any]:
-        data = {"member": self.member.handle, "skills": self.skills, "needs": self.needs,
-                "languages": self.member.language_list, "helped": self.helped, "godparent": self.godparent}
+        data = {"member": self.member.platform_id, "skills": self.skills, "needs": self.needs,
+                "languages": self.member.language_list, "helped": self.helped, "godparent": self.godparent_ref}
         if self.network is not None:
             data["network"] = self.network
         if self.community is not None:
@@ -257,10 +258,14 @@ async def show_profile(ctx: Community, viewer: Member, viewer_is_animator: bool,
     if not is_owner and not viewer_is_animator and (not target.visible or target.left_at is not None):
         raise denied("profiles.hidden")
     lists = await profiles_repo.skills_of(conn, target.id)
+    godparent = await members_repo.by_id(conn, target.godparent_id) if target.godparent_id is not None else None
+    if godparent is not None and godparent.erased:
+        godparent = None
     return ProfileView(
         member=target, skills=lists[OFFER], needs=lists[NEED],
         helped=await profiles_repo.helped_count(conn, target.id),
-        godparent=await profiles_repo.handle_of(conn, target.godparent_id),
+        godparent=godparent.handle if godparent else None,
+        godparent_ref=godparent.platform_id if godparent else None,
         full=is_owner or viewer_is_animator,
         network=await _network_flag(ctx, conn, target.id) if is_owner else None,
     )
@@ -300,8 +305,8 @@ async def own_bio(ctx: Community, platform_id: str) -> str:
     return (member.bio or "") if member is not None and not member.erased else ""
 
 
-async def find_in_directory(ctx: Community, skill: str) -> list[str]:
-    """Handles of visible members offering `skill` (any spelling or alias), best first."""
+async def find_in_directory(ctx: Community, skill: str) -> list[tuple[str, str]]:
+    """(handle, platform id) of visible members offering `skill` (any spelling or alias), best first."""
     key, _display = canonical(ctx, skill)
     ids = await find_skill_ids(ctx.db.reader, ctx, [key])
     if key not in ids:

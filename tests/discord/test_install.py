@@ -109,7 +109,8 @@ async def test_posts_show_server_display_names(dsim: DiscordSim) -> None:
     assert (await member_row(dsim, bob)).handle == "Bob le plombier"
     await dsim.command(dsim.members["alice"], "directory", skill="plomberie")
     reply = dsim.calls[-1].reply
-    assert reply.data["members"] == ["Bob le plombier"], reply.data
+    assert "Bob le plombier" in reply.text, reply.text  # what people read: the server display name
+    assert reply.data["members"] == [str(bob.id)], reply.data  # `data` names members by reference (the user)
 
 
 async def test_setup_check_reports_a_hidden_channel_and_a_role_above_the_bots(dsim: DiscordSim) -> None:
