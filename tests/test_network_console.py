@@ -172,7 +172,7 @@ async def test_network_helpers_ping_dms_are_edited_as_the_request_moves(tmp_path
         assert set(edits) == {"zoe", "yves"}, outs
         assert edits["yves"]["message"] == messages["yves"] and edits["yves"]["community"] == "quai"
         assert "Taken on by zoe" in edits["yves"]["text"], edits["yves"]
-        assert edits["yves"]["components"] == [{"custom_id": f"request:claim:{rid}", "label": "I'll help",
+        assert edits["yves"]["components"] == [{"custom_id": f"request:claim:{rid}", "label": "I'll take it",
                                                 "disabled": True}]
         assert edits["zoe"]["message"] == messages["zoe"] and edits["zoe"]["community"] == "ours"
         assert "Vous vous en occupez" in edits["zoe"]["text"] and edits["zoe"]["components"] == []

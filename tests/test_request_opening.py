@@ -39,7 +39,7 @@ async def test_helper_pings_speak_the_helpers_language(sim: Sim) -> None:
     await sim.onboard("req")
     await opened(sim, urgent=True)
     [ping] = of(sim.last, "dm", kind="helper-ping")
-    assert ping["text"].startswith("Hello ann! It's urgent") and ping["components"][0]["label"] == "I'll help"
+    assert ping["text"].startswith("Hello ann! It's urgent") and ping["components"][0]["label"] == "I'll take it"
     assert "Demande urgente" in of(sim.last, "post", kind="request")[0]["text"]
 
 
