@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
 from bot.errors import invalid, not_found
 from bot.mentions import neutralize
-from bot.services import polls
+from bot.services import poll_status, polls
 
 MEMBER = Option("member", "member", required=True, max_len=100)
 
@@ -39,7 +39,7 @@ async def vote_from_select(inv: Invocation, argument: str, values: list[str]) ->
 
 @command("motm status")
 async def status(inv: Invocation) -> Reply:
-    summary = await polls.poll_summary(inv.ctx.db.reader, inv.ctx, inv.member.id, inv.locale)
+    summary = await poll_status.poll_summary(inv.ctx.db.reader, inv.ctx, inv.member.id, inv.locale)
     if summary is None:
         return ok(inv.t("polls.status_none"), {"poll_id": None})
     names = inv.ctx.i18n.join(inv.locale, [neutralize(n) for n in summary.nominees])
