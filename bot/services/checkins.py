@@ -16,6 +16,7 @@ from bot.services.members import member_locale
 from storage import members as members_repo
 from storage import onboarding as onboarding_repo
 from storage import outbox as outbox_repo
+from storage.events import Event
 from storage.members import Member
 
 CHECKIN_CATCH_UP_DAYS = 6  # a check-in missed while the bot was down still goes out within this many days
@@ -64,7 +65,7 @@ async def send_checkins(tx: aiosqlite.Connection, ctx: Community, fire_time: dat
     godparents = await members_repo.many_by_id(
         tx, {m.godparent_id for m in newcomers.values() if m.godparent_id is not None}
     )
-    words = _CheckinWords(ctx)
+    words = _CheckinWords(ctx, await _deepening_sessions(tx, ctx, [newcomers[m] for m, o in due if o == final]))
     # One slot per newcomer DM and per godparent (at their first godchild's place), in sending order.
     slots: list[tuple] = []
     by_godparent: dict[int, list[tuple[Member, int]]] = {}
@@ -90,6 +91,20 @@ async def send_checkins(tx: aiosqlite.Connection, ctx: Community, fire_time: dat
             rows.append(words.godparent_row(godparent, by_godparent[godparent.id], final, today, now))
     await outbox_repo.enqueue_many(tx, rows)
     return len(rows)
+
+
+async def _deepening_sessions(tx: aiosqlite.Connection, ctx: Community, members: list[Member]) -> dict[int, Event]:
+    """The next deepening session (an event of kind `deepening` with room, in a language the member speaks)
+    for each member reaching the last check-in: when one exists, the check-ins name it instead of the
+    free-text `community.deepening_session` (issue 21: sessions replace it)."""
+    from bot.services.event_outreach import next_session_for
+
+    found: dict[int, Event] = {}
+    for member in members:
+        event = await next_session_for(tx, ctx, member, "deepening")
+        if event is not None:
+            found[member.id] = event
+    return found
 
 
 def _stop_button(ctx: Community, locale: str) -> Component:
@@ -122,9 +137,10 @@ def dm_row(
 class _CheckinWords:
     """Check-in texts for a day's batch: per-locale pieces are formatted once."""
 
-    def __init__(self, ctx: Community) -> None:
+    def __init__(self, ctx: Community, deepening: dict[int, Event] | None = None) -> None:
         self.ctx = ctx
         self._memo: dict[tuple, object] = {}
+        self.deepening = deepening or {}  # newcomer id → the deepening session their last check-in names
 
     def _once(self, key: tuple, make: Callable[[], object]) -> object:
         if key not in self._memo:
@@ -134,8 +150,16 @@ class _CheckinWords:
     def when(self, locale: str, offset: int) -> str:
         return str(self._once(("when", locale, offset), lambda: duration_words(self.ctx, locale, offset)))
 
-    def session(self, locale: str) -> str:
-        return str(self._once(("session", locale), lambda: deepening_session(self.ctx, locale)))
+    def session(self, locale: str, newcomers: tuple[Member, ...] = (), *, hint: bool = False) -> str:
+        """The deepening session to name: the next one planned for these newcomers (with how to sign up
+        when `hint`, for the newcomer), else the free-text `community.deepening_session` or its default."""
+        event = next((self.deepening[m.id] for m in newcomers if m.id in self.deepening), None)
+        if event is None:
+            return str(self._once(("session", locale), lambda: deepening_session(self.ctx, locale)))
+        from bot.services.event_cards import when_words
+
+        return self.ctx.t(locale, "onboarding.session_event" if hint else "onboarding.session_event_plain",
+                          title=neutralize(event.title), when=when_words(self.ctx, locale, event), id=event.id)
 
     def stop(self, locale: str) -> Component:
         button = self._once(("stop", locale), lambda: _stop_button(self.ctx, locale))
@@ -147,7 +171,7 @@ class _CheckinWords:
         loc = member_locale(ctx, newcomer)
         when = self.when(loc, offset)
         if final:
-            text = ctx.t(loc, "onboarding.checkin_final", when=when, session=self.session(loc),
+            text = ctx.t(loc, "onboarding.checkin_final", when=when, session=self.session(loc, (newcomer,), hint=True),
                          community=ctx.config.community.name)
         elif godparent is not None:
             text = ctx.t(loc, "onboarding.checkin_newcomer", when=when, godparent=mention(godparent.platform_id))
@@ -165,7 +189,7 @@ class _CheckinWords:
             newcomer, offset = godchildren[0]
             key = "onboarding.checkin_godparent_final" if offset == final else "onboarding.checkin_godparent"
             text = ctx.t(loc, key, newcomer=mention(newcomer.platform_id), when=self.when(loc, offset),
-                         session=self.session(loc))
+                         session=self.session(loc, (newcomer,)))
             return dm_row(ctx, godparent, "checkin", text, [self.stop(loc)], ctx.config.channels.welcome,
                           f"checkin-godparent:{newcomer.id}:{offset}", now)
         lines = [ctx.t(loc, "onboarding.checkin_godparent_many_final_line" if offset == final
@@ -174,6 +198,7 @@ class _CheckinWords:
                  for newcomer, offset in godchildren]
         text = ctx.t(loc, "onboarding.checkin_godparent_many", count=len(godchildren), lines="\n".join(lines))
         if any(offset == final for _, offset in godchildren):
-            text += "\n" + ctx.t(loc, "onboarding.checkin_godparent_many_session", session=self.session(loc))
+            finals = tuple(newcomer for newcomer, offset in godchildren if offset == final)
+            text += "\n" + ctx.t(loc, "onboarding.checkin_godparent_many_session", session=self.session(loc, finals))
         return dm_row(ctx, godparent, "checkin", text, [self.stop(loc)], ctx.config.channels.welcome,
                       f"checkin-godparent-day:{godparent.id}:{today.isoformat()}", now)
