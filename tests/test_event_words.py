@@ -103,6 +103,9 @@ async def test_an_events_time_reads_as_a_sentence_and_its_mod_log_names_no_one(a
     english = await animator.command("ben", "event show", id=made["data"]["event_id"])
     assert "Sat 5 Dec, 10:00 AM – 12:00 PM" in english["text"], english["text"]
     assert (await animator.command("ben", "event join", id=made["data"]["event_id"], slot="caisse"))["ok"]
+    shown = await animator.command("ana", "event show", id=made["data"]["event_id"])
+    assert "accueil (1 place libre sur 1), caisse (complet)" in shown["text"], shown["text"]
+    assert "caisse (full)" in (await animator.command("ben", "event show", id=made["data"]["event_id"]))["text"]
     await animator.advance(until="2026-12-04T10:30:00+01:00")
     reminders = [m for m in animator.outputs if m.get("kind") == "event-reminder" and m.get("user") == "ben"]
     assert reminders and "(Sat 5 Dec, 10:00 AM – 12:00 PM, Place du marché, slot: caisse)." in reminders[0]["text"], \

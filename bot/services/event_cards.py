@@ -98,8 +98,9 @@ def describe(ctx: Community, locale: str, view: EventView) -> str:
         lines.append(ctx.t(locale, "events.languages_line", languages=", ".join(event.language_list)))
     if view.slots:
         slot_text = ", ".join(ctx.t(locale, "events.slot_free", slot=neutralize(s.name),
-                                    free=max(0, s.places - s.taken), places=s.places,
-                                    count=max(0, s.places - s.taken)) for s in view.slots)
+                                    free=s.places - s.taken, places=s.places, count=s.places - s.taken)
+                              if s.places > s.taken else  # « caisse (complet) », not « 0 place libre sur 1 »
+                              ctx.t(locale, "events.slot_full", slot=neutralize(s.name)) for s in view.slots)
         lines.append(ctx.t(locale, "events.slots_line", slots=slot_text))
     elif view.free is not None:
         lines.append(ctx.t(locale, "events.free_line", count=view.free))
