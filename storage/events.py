@@ -238,10 +238,10 @@ async def call_candidates(
     conn: aiosqlite.Connection, guild_id: str, event_id: int | None, skill_keys: list[str], *, now: int,
     fatigue_since: int, fatigue_cap: int, limit: int,
 ) -> list[Member]:
-    """Members offering one of the skills, fairest first: fewest help pings and calls in the fatigue
-    window, then the longest since the last one, then seniority — the rules help requests follow —
-    excluding anyone already called for or signed up to this event (none when `event_id` is None), and
-    anyone at the fatigue cap."""
+    """Members offering one of the skills, fairest first: fewest help pings and calls (a shift's or an
+    accepted proposal's) in the fatigue window, then the longest since the last one, then seniority —
+    the rules help requests follow — excluding anyone already called for or signed up to this event
+    (none when `event_id` is None), and anyone at the fatigue cap."""
     if not skill_keys or limit <= 0:
         return []
     marks = ", ".join("?" for _ in skill_keys)
@@ -250,9 +250,11 @@ async def call_candidates(
         f" WHERE ms.kind = 'offer' AND s.guild_id = ? AND s.key IN ({marks})), "
         "load AS (SELECT o.member_id, "
         " (SELECT COUNT(*) FROM request_ping p WHERE p.helper_id = o.member_id AND p.at >= ?) "
-        " + (SELECT COUNT(*) FROM event_call c WHERE c.member_id = o.member_id AND c.at >= ?) AS recent, "
+        " + (SELECT COUNT(*) FROM event_call c WHERE c.member_id = o.member_id AND c.at >= ?) "
+        " + (SELECT COUNT(*) FROM proposal_call v WHERE v.member_id = o.member_id AND v.at >= ?) AS recent, "
         " MAX(COALESCE((SELECT MAX(p.at) FROM request_ping p WHERE p.helper_id = o.member_id), 0), "
-        "     COALESCE((SELECT MAX(c.at) FROM event_call c WHERE c.member_id = o.member_id), 0)) AS last_at "
+        "     COALESCE((SELECT MAX(c.at) FROM event_call c WHERE c.member_id = o.member_id), 0), "
+        "     COALESCE((SELECT MAX(v.at) FROM proposal_call v WHERE v.member_id = o.member_id), 0)) AS last_at "
         " FROM offerers o) "
         f"SELECT {MEMBER_COLUMNS_M} FROM load l JOIN member m ON m.id = l.member_id "
         "WHERE m.guild_id = ? AND m.left_at IS NULL AND m.erased = 0 AND m.active = 1 AND m.available = 1 "
@@ -260,7 +262,8 @@ async def call_candidates(
         " AND NOT EXISTS (SELECT 1 FROM event_call c WHERE c.event_id = ? AND c.member_id = m.id) "
         " AND NOT EXISTS (SELECT 1 FROM event_signup g WHERE g.event_id = ? AND g.member_id = m.id) "
         "ORDER BY l.recent, l.last_at, m.joined_at, m.id LIMIT ?",
-        (guild_id, *skill_keys, fatigue_since, fatigue_since, guild_id, fatigue_cap, event_id, event_id, limit),
+        (guild_id, *skill_keys, fatigue_since, fatigue_since, fatigue_since, guild_id, fatigue_cap, event_id, event_id,
+         limit),
     ) as cur:
         rows = await cur.fetchall()
     return [m for m in map(members_repo._member, rows) if m is not None]

@@ -135,6 +135,7 @@ EXPORT_QUERIES: dict[str, str] = {
         "ORDER BY id"
     ),
     "proposal_support": "SELECT proposal_id, at FROM proposal_support WHERE member_id = :me ORDER BY at",
+    "proposal_call": "SELECT proposal_id, at FROM proposal_call WHERE member_id = :me ORDER BY at",
     # The member's own ballots while a vote runs (they are destroyed at the close).
     "proposal_ballot": "SELECT proposal_id, choice, at FROM proposal_ballot WHERE voter_id = :me ORDER BY at",
 }
@@ -199,6 +200,7 @@ ERASURE_STATEMENTS: dict[str, tuple[str, ...]] = {
         "status = CASE WHEN status IN ('open', 'voting') THEN 'withdrawn' ELSE status END WHERE author_id = :me",
     ),
     "proposal_support": ("DELETE FROM proposal_support WHERE member_id = :me",),
+    "proposal_call": ("DELETE FROM proposal_call WHERE member_id = :me",),
     "proposal_ballot": ("DELETE FROM proposal_ballot WHERE voter_id = :me",),
     "member": (
         "UPDATE member SET platform_id = 'erased:' || id, handle = 'erased-' || id, locale = NULL, "

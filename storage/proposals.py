@@ -5,6 +5,7 @@ tally stays on the proposal (as for the member of the month).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import aiosqlite
@@ -114,6 +115,12 @@ async def tally(conn: aiosqlite.Connection, proposal_id: int) -> dict[str, int]:
         for choice, count in await cur.fetchall():
             counts[choice] = int(count)
     return counts
+
+
+async def record_calls(conn: aiosqlite.Connection, proposal_id: int, member_ids: Iterable[int], at: int) -> None:
+    """The members an accepted proposal asked for volunteers: they weigh on who is asked next."""
+    await conn.executemany("INSERT OR IGNORE INTO proposal_call (proposal_id, member_id, at) VALUES (?, ?, ?)",
+                           [(proposal_id, m, at) for m in member_ids])
 
 
 async def destroy_ballots(conn: aiosqlite.Connection, proposal_id: int) -> None:

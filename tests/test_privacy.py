@@ -128,6 +128,7 @@ async def _populate(sim: Sim) -> dict[str, int]:
                          (proposal, me, now))
         await tx.execute("INSERT INTO proposal_ballot (proposal_id, voter_id, choice, at) VALUES (?, ?, 'for', ?)",
                          (proposal, me, now))
+        await tx.execute("INSERT INTO proposal_call (proposal_id, member_id, at) VALUES (?, ?, ?)", (proposal, me, now))
         digest = (await tx.execute(
             "INSERT INTO outbox (guild_id, kind, target, payload, status, not_before, created_at) "
             "VALUES (?, 'digest', 'channel:general', ?, 'pending', ?, ?)",

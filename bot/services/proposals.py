@@ -257,9 +257,9 @@ async def _close_vote(tx: aiosqlite.Connection, ctx: Community, proposal: Propos
 
 
 async def _call_volunteers(tx: aiosqlite.Connection, ctx: Community, view: ProposalView) -> None:
-    """An accepted proposal asks members offering the skills it needs, fairest first (like a shift).
-    These DMs are not recorded as calls (no event holds them): only help pings and shift calls weigh
-    on who is asked next."""
+    """An accepted proposal asks members offering the skills it needs, fairest first (like a shift); the
+    members asked are recorded (proposal_call) and weigh, as help pings and shift calls do, on who is
+    asked next."""
     from bot.services.skills import skill_key
 
     cfg = ctx.config
@@ -270,6 +270,7 @@ async def _call_volunteers(tx: aiosqlite.Connection, ctx: Community, view: Propo
         limit=cfg.events.max_call_dms,
     )
     candidates = [m for m in candidates if m.id != view.proposal.author_id]
+    await proposals_repo.record_calls(tx, view.proposal.id, [m.id for m in candidates], now)
     author = author_name(ctx, ctx.locale, view)
     for member in candidates:
         loc = member_locale(ctx, member)
