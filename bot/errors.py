@@ -15,6 +15,14 @@ class DomainError(Exception):
         self.code = code
         self.detail_key = detail_key
         self.params = params
+        self.whole = False  # True: the detail is the whole answer, without the code's lead-in
+
+
+def whole(err: DomainError) -> DomainError:
+    """The refusal said by its detail alone (« Vous ne faites plus partie… », not « Vous ne pouvez pas encore
+    faire cela : vous ne faites plus partie… »)."""
+    err.whole = True
+    return err
 
 
 def invalid(detail_key: str, **params: Any) -> DomainError:

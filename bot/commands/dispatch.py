@@ -8,7 +8,7 @@ from bot.commands import aliases
 from bot.commands.options import parse_options
 from bot.commands.registry import COMMANDS, Actor, CommandSpec, Invocation, Reply, find_button
 from bot.context import Community
-from bot.errors import DomainError, denied, invalid, not_eligible, not_found
+from bot.errors import DomainError, denied, invalid, not_eligible, not_found, whole
 from bot.mentions import neutralize
 from bot.services import participation
 from bot.services.activity import ActivityRecorder
@@ -23,7 +23,10 @@ MAX_NAME = 64
 
 def error_reply(ctx: Community, locale: str, err: DomainError) -> Reply:
     detail = ctx.t(locale, err.detail_key, **err.params) if err.detail_key else ""
-    text = ctx.t(locale, f"common.error.{err.code}", detail=detail)
+    if getattr(err, "whole", False) and detail:
+        text = detail[:1].upper() + detail[1:]
+    else:
+        text = ctx.t(locale, f"common.error.{err.code}", detail=detail)
     return Reply(ok=False, text=text.strip(), error=err.code, data={},
                  components=list(getattr(err, "components", [])))
 
@@ -48,6 +51,13 @@ async def _require_charter(ctx: Community, actor: Actor) -> None:
         from bot.services.onboarding import accept_button
 
         raise participation.CharterFirst(accept_button(ctx, _locale(ctx, actor, member.locale if member else None)))
+
+
+async def _require_present(ctx: Community, actor: Actor) -> None:
+    """An old button pressed by someone who left: refused as such (leaving took the charter with it)."""
+    member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, actor.platform_id)
+    if actor.present is False or (member is not None and not member.present):
+        raise whole(not_eligible("trust.not_present"))
 
 
 def unknown_command(ctx: Community, locale: str, name: str) -> Reply:
@@ -165,11 +175,12 @@ async def run_click(
             raise denied("common.detail.animator_only")
         if participation.button_is_gated(spec.prefix, spec.animator):
             locale = await caller_locale(ctx, actor)
+            await _require_present(ctx, actor)  # a departed member is told so, not asked for the charter
             await _require_charter(ctx, actor)
         inv = await _caller(ctx, actor)
         locale = inv.locale
         if actor.present is False or not inv.member.present:  # an old DM's button outlives the membership
-            raise not_eligible("trust.not_present")
+            raise whole(not_eligible("trust.not_present"))
         if activity is not None:
             await activity.record(inv.member.id, actions=1)
         clean_values = [str(v)[:100] for v in (values or []) if isinstance(v, str | int)]
