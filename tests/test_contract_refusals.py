@@ -34,7 +34,8 @@ async def test_a_refusal_before_the_options_are_read_is_in_the_caller_s_language
     await sim.roles("anna", add=["animator"])
     kind = await sim.command("anna", "event new", title="E", when="2026-12-20T10:00:00+01:00", kind="party")
     assert kind["error"] == "invalid_input", kind
-    assert kind["text"].startswith("That input isn't valid") and "session, deepening, gathering, shift" in kind["text"]
+    assert kind["text"].startswith("That input isn't valid"), kind
+    assert "session, deepening, gathering or shift" in kind["text"], kind
     typo = await sim.command("anna", "mod warn", member="anna", raison_d_etre="x")
     assert typo["error"] == "invalid_input" and typo["text"].startswith("That input"), typo
     not_an_object = await sim.send({"type": "command", "user": "anna", "command": "help", "options": [1]})

@@ -22,4 +22,6 @@ async def test_an_event_of_another_community_is_shown_with_its_community(sim: Si
     english = await command(lilas, "amy", "event show", id=event_id)
     assert "Opened to the network by Pantin." in english["text"], english["text"]
     home = await command(pantin, "pa", "event show", id=event_id)
-    assert "community" not in home["data"] and "🌐" not in home["text"], home
+    assert "community" not in home["data"] and "Proposé au réseau par" not in home["text"], home
+    assert "🌐 Ouvert à tout le réseau" in home["text"], home  # at home: who may come (test_network_event_post.py)
+    assert "Ouvert à tout le réseau" not in shown["text"]  # elsewhere: « Proposé au réseau par Pantin » says it

@@ -1,6 +1,8 @@
 """Events' text face: `event new|edit|cancel|attended` (animators), `event list|show|join|leave`, the join button."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.clock import from_epoch
 from bot.commands.pages import page_reply, paged
 from bot.commands.registry import Invocation, Option, Reply, button, command, ok
@@ -17,7 +19,7 @@ FIELDS = (
     Option("when", max_len=100),
     Option("end", max_len=100),
     Option("place", max_len=MAX_PLACE),
-    Option("kind", "choice", choices=events.KINDS),
+    Option("kind", "choice", choices=events.KINDS, words=events.KIND_WORDS, refusal="events.detail.bad_kind"),
     Option("languages", "csv", max_len=100),
     Option("capacity", "int", min_value=1, max_value=MAX_CAPACITY),
     Option("slots", max_len=300),
@@ -42,8 +44,7 @@ def _summary(inv: Invocation, view: EventView) -> dict:
 
 
 @command("event new", Option("title", required=True, max_len=MAX_TITLE),
-         *(Option(o.name, o.kind, required=o.name == "when", max_len=o.max_len, choices=o.choices,
-                 min_value=o.min_value, max_value=o.max_value) for o in FIELDS),
+         *(replace(o, required=o.name == "when") for o in FIELDS),
          animator=True)
 async def event_new(inv: Invocation) -> Reply:
     view = await events.create_event(inv.ctx, inv.member, inv.options)

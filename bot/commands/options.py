@@ -68,10 +68,32 @@ def parse_value(spec: Option, value: Any) -> Any:
             raise invalid("common.detail.too_long", option=spec.name, max=spec.max_len)
         return items
     if spec.kind == "choice" and spec.choices and text not in spec.choices:
-        raise invalid("common.detail.bad_choice", option=spec.name, choices=", ".join(spec.choices))
+        return read_choice(spec, text)
     if spec.kind == "member":
         return text.lstrip("@").strip()
     return text
+
+
+def choice_key(text: str) -> str:
+    """How a choice is matched: case, accents, hyphens, curly apostrophes and a plural's final s or x aside."""
+    from bot.services.skills import skill_key
+
+    words = skill_key(text.replace("’", "'")).split()
+    return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in words)
+
+
+def read_choice(spec: Option, text: str) -> str:
+    """A choice written another way (`Shift`, « permanences », « séance d'information »), or the refusal."""
+    key = choice_key(text)
+    for word, choice in ((c, c) for c in spec.choices):
+        if choice_key(word) == key:
+            return choice
+    for word, choice in spec.words:
+        if choice_key(word) == key:
+            return choice
+    if spec.refusal:
+        raise invalid(spec.refusal, **{spec.name: neutralize(text[:40])})
+    raise invalid("common.detail.bad_choice", option=spec.name, choices=", ".join(spec.choices))
 
 
 def clean_text(spec: Option, value: str) -> str:

@@ -216,7 +216,7 @@ class _Reader:
 
     def options(self, spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
         by_name = {o.name: o for o in spec.options}
-        values, tokens = self.mentions(spec, tokens)
+        values, tokens = self.mentions(spec, _spaced_keys(spec, tokens))
         slots = positional_options(spec)
         current: Option | None = None  # the option the following bare words run on into
         for token in tokens:
@@ -268,6 +268,26 @@ class _Reader:
         if not names:
             return self.fail(self.t("no_options", command=spec.name, word=word[:40]))
         return self.fail(self.t("unexpected", command=spec.name, word=word[:40], options=names))
+
+
+def _spaced_keys(spec: CommandSpec, tokens: list[Token]) -> list[Token]:
+    """A key written in words (`heures calmes=22-07`, `fuseau horaire: Europe/Paris`) is the option its
+    underscored alias names (`heures_calmes`), when the last word alone names none."""
+    merged: list[Token] = []
+    for token in tokens:
+        unknown = token.sep is not None and aliases.option_name(spec.name, token.text[: token.sep]) is None
+        if unknown and token.sep is not None and not token.quoted:
+            for count in (2, 1):
+                words = merged[-count:]
+                if len(words) < count or any(w.sep is not None or w.quoted for w in words):
+                    continue
+                key = "_".join([w.text for w in words] + [token.text[: token.sep]])
+                if aliases.option_name(spec.name, key) is not None:
+                    del merged[-count:]
+                    token = Token(key + token.text[token.sep:], len(key), False)
+                    break
+        merged.append(token)
+    return merged
 
 
 def _is_mention(token: Token, prefix: str) -> bool:

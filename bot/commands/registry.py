@@ -34,6 +34,11 @@ class Option:
     required: bool = False
     max_len: int = 2000
     choices: tuple[str, ...] = ()
+    # A choice as people write it (`kind`: « permanence », « Rencontres »): (word, choice) pairs, matched case,
+    # accents and a plural aside; and the catalogue key that refuses anything else (`{value}`), when not the
+    # generic one.
+    words: tuple[tuple[str, str], ...] = ()
+    refusal: str | None = None
     # An int option's bounds, when the engine has them: Discord's slash option declares the same (tested).
     min_value: int | None = None
     max_value: int | None = None

@@ -96,6 +96,9 @@ def describe(ctx: Community, locale: str, view: EventView) -> str:
         lines.append(ctx.t(locale, "events.place_line", place=neutralize(event.place)))
     if event.language_list:
         lines.append(ctx.t(locale, "events.languages_line", languages=", ".join(event.language_list)))
+    # Who may come, at home (its post, its card); elsewhere `event show` says « Proposé au réseau par … ».
+    if event.network and event.guild_id == ctx.guild_id and net.is_network(ctx):
+        lines.append(ctx.t(locale, "events.network_line", network=neutralize(net.network_name(ctx))))
     if view.slots:
         slot_text = ", ".join(ctx.t(locale, "events.slot_free", slot=neutralize(s.name),
                                     free=s.places - s.taken, places=s.places, count=s.places - s.taken)

@@ -12,6 +12,17 @@ from bot.when import parse_when
 from bot.when_lexicon import WhenError, normalize, parse_duration
 
 KINDS = ("session", "deepening", "gathering", "shift")
+# The kinds as animators name them, in French and English (case, accents and plurals aside:
+# bot/commands/options.py `choice_key`): `kind=permanence`, `type=Rencontres`, `kind=séance d'information`.
+KIND_WORDS: tuple[tuple[str, str], ...] = tuple(
+    (word, kind) for kind, words in {
+        "session": ("séance", "séance d'information", "séance d'info", "information", "info", "réunion d'information",
+                    "information session", "info session", "accueil des nouveaux membres"),
+        "deepening": ("approfondissement", "séance d'approfondissement", "deepening session", "deeper session"),
+        "gathering": ("rencontre", "rassemblement", "réunion", "fête", "soirée", "apéro", "atelier", "sortie",
+                      "meeting", "get-together", "workshop"),
+        "shift": ("permanence", "permanence bénévole", "bénévolat", "volunteer shift", "volunteering"),
+    }.items() for word in words)
 MAX_TITLE = 100
 MAX_DESCRIPTION = 1000
 MAX_PLACE = 200
@@ -179,10 +190,11 @@ def read_skills(ctx: Community, items: list[str] | None) -> str:
 def read_kind(kind: str | None, slots: list[tuple[str, int]]) -> str:
     if not kind:
         return "shift" if slots else "gathering"
-    kind = kind.strip().lower()
-    if kind not in KINDS:
-        raise invalid("events.detail.bad_kind", kind=neutralize(kind[:20]))
-    return kind
+    from bot.commands.options import read_choice
+    from bot.commands.registry import Option
+
+    return read_choice(Option("kind", "choice", choices=KINDS, words=KIND_WORDS, refusal="events.detail.bad_kind"),
+                       kind.strip())
 
 
 def read_capacity(value: int | None) -> int | None:

@@ -42,6 +42,7 @@ from bot.services.event_cards import (  # noqa: F401
 )
 from bot.services.event_input import (  # noqa: F401
     EDITABLE,
+    KIND_WORDS,
     KINDS,
     MAX_DESCRIPTION,
     MAX_PLACE,
@@ -245,12 +246,14 @@ async def join_event(ctx: Community, member: Member, event_id: int, slot: str | 
 
 
 def _choose_slot(view: EventView, slot: str | None, current: str | None) -> str:
-    """The slot asked for (by name, case and accents aside) or, if none, the first with free places."""
-    from bot.services.skills import skill_key
+    """The slot asked for (by name, case, accents and a plural aside: « Caisses » is « caisse ») or, if none,
+    the first with free places."""
+    from bot.commands.options import choice_key
 
     free = [s for s in view.slots if s.taken < s.places or s.name == current]
     if slot:
-        wanted = [s for s in view.slots if skill_key(s.name) == skill_key(slot)]
+        wanted = [s for s in view.slots if s.name == slot.strip()] or \
+            [s for s in view.slots if choice_key(s.name) == choice_key(slot)]
         if not wanted:
             raise invalid("events.detail.unknown_slot", slot=neutralize(slot[:40]),
                           slots=", ".join(s.name for s in view.slots))

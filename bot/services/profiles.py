@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.context import Community
 from bot.errors import DomainError, denied, invalid
+from bot.mentions import neutralize
 from bot.services import languages
 from bot.services.language_names import language_code
 from bot.services.members import resolve_member
@@ -37,6 +38,9 @@ DIRECTORY_LIMIT = 50
 CLEAR_WORDS = {"-", "none", "aucun", "aucune", "rien", "nothing", "off"}
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 QUIET_HOURS = re.compile(r"^(\d{1,2})(?:[:h]00)?h?\s*-\s*(\d{1,2})(?:[:h]00)?h?$")
+# Quiet hours as people write them (parse_quiet_hours): « de 22h à 7h », « 22 h – 7 h »; 24-hour clock only.
+_QUIET_JOINS = re.compile(r"\s*(?:-|–|—|\bjusqu'à\b|\bà\b|\ba\b|\bet\b|\bto\b|\band\b)\s*")
+_QUIET_FROM = re.compile(r"^(?:de|du|dès|from|entre|between)\s+")
 BOOL_FIELDS = {"available": "available", "godparent": "godparent_volunteer", "nudges": "nudges", "visible": "visible"}
 # What `profile set` changes, in the order COMMANDS.md gives them (told to someone who gave none).
 SET_OPTIONS = ("skills", "needs", "add_skills", "remove_skills", "add_needs", "remove_needs", "languages",
@@ -142,16 +146,19 @@ def parse_timezone(text: str) -> str | None:
 
 
 def parse_quiet_hours(text: str) -> tuple[int | None, int | None]:
-    """`22-07` → (22, 7): quiet from 22:00 to 07:00 (may wrap midnight); empty or `none` clears."""
-    text = text.strip().lower()
+    """`22-07` → (22, 7): quiet from 22:00 to 07:00 (may wrap midnight); empty or `none` clears. Written
+    as people do too: `22h-7h`, `22 h – 7 h`, « de 22h à 7h », « entre 22h et 7h », "from 22 to 7"."""
+    typed = text.strip()
+    text = _QUIET_FROM.sub("", " ".join(typed.lower().split()))
+    text = _QUIET_JOINS.sub("-", text).replace(" ", "")
     if not text or text in CLEAR_WORDS:
         return None, None
     match = QUIET_HOURS.match(text)
     if not match:
-        raise invalid("profiles.bad_quiet_hours", value=text[:20])
+        raise invalid("profiles.bad_quiet_hours", value=neutralize(typed[:20]))
     start, end = int(match.group(1)), int(match.group(2))
     if start > 23 or end > 24 or start == end % 24:
-        raise invalid("profiles.bad_quiet_hours", value=text[:20])
+        raise invalid("profiles.bad_quiet_hours", value=neutralize(typed[:20]))
     return start, end % 24
 
 

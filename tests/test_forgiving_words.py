@@ -1,0 +1,74 @@
+"""What members and animators type the way they say it, found trying the bot through the console: an
+event's kind in French or in the plural, a slot named in the plural, quiet hours as « de 22h à 7h » and an
+option written in words (`heures calmes=…`)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.services.profiles import parse_quiet_hours
+from tests.harness import Sim, of
+
+
+@pytest.fixture
+async def animator(sim: Sim) -> Sim:
+    await sim.onboard("ana")
+    await sim.roles("ana", add=["animator"])
+    return sim
+
+
+async def text(sim: Sim, user: str, line: str) -> dict:
+    [reply] = of(await sim.send({"type": "command", "user": user, "text": line}), "reply")
+    return reply
+
+
+@pytest.mark.parametrize(("kind", "stored"), [
+    ("permanence", "shift"), ("Permanences", "shift"), ("Shift", "shift"), ("SHIFTS", "shift"),
+    ("rencontre", "gathering"), ("Rencontres", "gathering"), ("Gathering", "gathering"),
+    ("séance d'information", "session"), ("Séance d’information", "session"), ("seance", "session"),
+    ("approfondissement", "deepening"), ("Deepening", "deepening"),
+])
+async def test_an_event_kind_reads_in_french_english_any_case_or_plural(animator: Sim, kind: str,
+                                                                        stored: str) -> None:
+    made = await animator.command("ana", "event new", title="Essai", when="2026-12-05T10:00:00+01:00", kind=kind)
+    assert made["ok"], made
+    [event] = (await animator.command("ana", "event list"))["data"]["events"]
+    assert event["kind"] == stored
+
+
+async def test_an_unknown_kind_is_refused_in_french_words_and_event_edit_reads_kinds_too(animator: Sim) -> None:
+    bad = await animator.command("ana", "event new", title="Essai", when="2026-12-05T10:00:00+01:00", kind="pique")
+    assert bad["error"] == "invalid_input"
+    assert "type inconnu « pique »" in bad["text"] and "permanence" in bad["text"], bad["text"]
+    assert "shift" not in bad["text"] and "gathering" not in bad["text"]
+    assert (await animator.command("ana", "event list"))["data"]["events"] == []
+    made = await text(animator, "ana", "événement nouveau titre=Apéro quand=5/12 19h type=Rencontre")
+    assert made["ok"], made
+    edited = await animator.command("ana", "event edit", id=made["data"]["event_id"], kind="Permanence")
+    assert edited["ok"], edited
+    [event] = (await animator.command("ana", "event list"))["data"]["events"]
+    assert event["kind"] == "shift"
+
+
+async def test_a_slot_named_in_the_plural_or_another_case_is_that_slot(animator: Sim) -> None:
+    await animator.onboard("bob")
+    made = await animator.command("ana", "event new", title="Distribution", when="2026-12-05T10:00:00+01:00",
+                                  slots="accueil:2, caisse:1")
+    reply = await text(animator, "bob", f"événement rejoindre {made['data']['event_id']} créneau=Caisses")
+    assert reply["ok"], reply
+    assert reply["data"]["slot"] == "caisse"
+
+
+@pytest.mark.parametrize("typed", ["22-07", "22h-7h", "22 h – 7 h", "de 22h à 7h", "De 22 h à 7 h",
+                                   "entre 22h et 7h", "22h à 7h", "from 22 to 7"])
+def test_quiet_hours_read_as_people_write_them(typed: str) -> None:
+    assert parse_quiet_hours(typed) == (22, 7)
+
+
+async def test_heures_calmes_written_in_words_set_the_quiet_hours(sim: Sim) -> None:
+    await sim.onboard("bob")
+    reply = await text(sim, "bob", "profil modifier heures calmes=de 22h à 7h fuseau horaire=Europe/Paris")
+    assert reply["ok"], reply
+    row = await sim.ctx.db.fetchone("SELECT quiet_start, quiet_end, timezone FROM member WHERE handle = 'bob'")
+    assert tuple(row) == (22, 7, "Europe/Paris")
+    bad = await text(sim, "bob", "profil modifier heures calmes=soir")
+    assert bad["error"] == "invalid_input" and "« soir »" in bad["text"] and "« aucune »" in bad["text"], bad
