@@ -52,4 +52,5 @@ def test_joining_again_without_leaving_sends_no_second_welcome_and_stays_a_membe
     assert "Welcome" in welcomes[0]["text"]
     assert not [w for w in welcomes if "charter" in str(w.get("components"))][1:], welcomes
     show = [r for r in of(outs, "reply") if r["data"].get("member")]
-    assert show and show[0]["ok"] and show[0]["data"]["member"] == "Alice Martin", show  # renamed, still a member
+    assert show and show[0]["ok"] and show[0]["data"]["member"] == "alice", show  # still a member, named by handle
+    assert "Alice Martin" in show[0]["text"], show  # renamed: the text reads the new name
