@@ -69,6 +69,18 @@ _ELIDABLE = re.compile(r"\b([Dd]e|[Qq]ue) \{(\w+)\}")
 _VOWEL = re.compile(r"[aeiouyàâäéèêëîïôöûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÛÜ]")
 
 
+_ENDS_A_SENTENCE = (".", "!", "?", "…")
+
+
+def no_double_stop(template: str, params: dict[str, Any]) -> str:
+    """`Raison : {reason}.` with a reason that already ends a sentence (« Doublon. », « Spam ! ») keeps its
+    own stop: never « Doublon.. » nor « Spam !. »."""
+    for name, value in params.items():
+        if isinstance(value, str) and value.rstrip().endswith(_ENDS_A_SENTENCE) and "{" + name + "}." in template:
+            template = template.replace("{" + name + "}.", "{" + name + "}")
+    return template
+
+
 def elide(template: str, params: dict[str, Any]) -> str:
     """French `de {x}` / `que {x}` become `d'{x}` / `qu'{x}` when the value starts with a vowel."""
     def one(match: re.Match[str]) -> str:
@@ -108,6 +120,7 @@ class Translator:
             value = value.get(form, value["other"])
         if isinstance(value, list):
             value = "\n".join(value)
+        value = no_double_stop(str(value), params)
         if loc == "fr":
             value = elide(str(value), params)
         try:

@@ -65,7 +65,7 @@ def zone_words(ctx: Community, locale: str, zone: ZoneInfo) -> str:
 
 
 def when_words(ctx: Community, locale: str, event: Event) -> str:
-    """The event's span in its community's zone; named when it is not the caller's community's zone."""
+    """The event's span in its community's zone; named after a comma when it is not the caller's community's."""
     zone = event_zone(ctx, event)
     start, end = from_epoch(event.start_at), from_epoch(event.end_at)
     same_day = start.astimezone(zone).date() == end.astimezone(zone).date()
@@ -75,7 +75,9 @@ def when_words(ctx: Community, locale: str, event: Event) -> str:
     else:
         span = ctx.t(locale, "events.span", start=ctx.i18n.datetime(locale, start, zone),
                      end=ctx.i18n.datetime(locale, end, zone))
-    return span if zone.key == ctx.tz.key else f"{span} ({zone_words(ctx, locale, zone)})"
+    # "…, heure de Montréal", not "(…)": the span often stands inside parentheses already (« vous venez à « … »
+    # (samedi 5 décembre, de 14 h à 16 h, heure de Montréal) »), never « (… (heure de Montréal)) ».
+    return span if zone.key == ctx.tz.key else f"{span}, {zone_words(ctx, locale, zone)}"
 
 
 def start_words(ctx: Community, locale: str, event: Event) -> str:

@@ -56,6 +56,8 @@ def text_option(value: str | None, option: str, limit: int, required: bool = Fal
         raise invalid("common.detail.missing_option", option=option)
     if len(text) > limit:
         raise invalid("common.detail.too_long", option=option, max=limit)
+    if option in ("title", "place") and text.endswith(".") and not text.endswith(".."):
+        text = text[:-1].rstrip()  # « La cour. » reads inside sentences: « (samedi …, La cour) », never « La cour.). »
     return text
 
 
