@@ -72,3 +72,40 @@ async def test_heures_calmes_written_in_words_set_the_quiet_hours(sim: Sim) -> N
     assert tuple(row) == (22, 7, "Europe/Paris")
     bad = await text(sim, "bob", "profil modifier heures calmes=soir")
     assert bad["error"] == "invalid_input" and "« soir »" in bad["text"] and "« aucune »" in bad["text"], bad
+
+
+async def test_a_vote_and_attendance_typed_without_their_keys(sim: Sim) -> None:
+    from tests.harness import config_with
+
+    await sim.close()
+    voting = await Sim(sim.db.with_name("votes.sqlite"),
+                       config_with(proposals={"supports_needed": 1, "quorum_percent": 1})).open()
+    try:
+        for user in ("ana", "bob", "cat", "dan"):
+            await voting.join(user, joined_at="2025-01-01T10:00:00+01:00")
+        await voting.roles("ana", add=["animator"])
+        assert (await voting.command("ana", "setup adopt"))["ok"]
+        await voting.command("bob", "proposal new", title="Jardin partagé", details="Un potager")
+        assert (await text(voting, "cat", "proposition soutenir 1"))["data"]["status"] == "voting"
+        for user, said in (("cat", "proposition voter 1 pour"), ("dan", "proposition voter 1 je m'abstiens"),
+                           ("ana", "proposal vote 1 Contre")):
+            reply = await text(voting, user, said)
+            assert reply["ok"] and reply["data"]["voted"], (said, reply)
+        closed = await voting.command("ana", "proposal close", id=1)
+        [result] = [o for o in voting.last if o.get("kind") == "proposal-result" and o["type"] == "post"]
+        assert "Pour : 1 · Contre : 1 · Abstention : 1" in result["text"], (closed, result)
+        made = await voting.command("ana", "event new", title="Ménage", when="2026-12-01T10:00:00+01:00")
+        assert (await voting.command("cat", "event join", id=made["data"]["event_id"]))["ok"]
+        await voting.advance(by="3h")
+        attended = await text(voting, "ana", f"événement présents {made['data']['event_id']} cat, dan")
+        assert attended["ok"] and attended["data"]["attended"] == 2, attended
+    finally:
+        await voting.close()
+
+
+async def test_setting_quiet_hours_says_what_they_now_are(sim: Sim) -> None:
+    await sim.onboard("bob")
+    reply = await text(sim, "bob", "profil modifier heures calmes=de 23h à 7h")
+    assert "heures calmes : 23 h – 7 h" in reply["text"], reply["text"]
+    skills_only = await text(sim, "bob", "profil modifier compétences=jardinage")
+    assert "heures calmes" not in skills_only["text"], skills_only["text"]

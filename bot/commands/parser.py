@@ -54,6 +54,8 @@ POSITIONAL: dict[str, tuple[str, ...]] = {
     "mod skill rename": ("skill", "to"),
     "request resolve": ("id", "thanks"),
     "event join": ("id", "slot"),
+    "event attended": ("id", "members"),
+    "proposal vote": ("id", "choice"),
 }
 RUNS_ON = ("text", "csv")  # kinds whose value may span several words
 

@@ -7,6 +7,7 @@ from bot.mentions import neutralize
 from bot.services import network_shared as network
 from bot.services import profiles
 from bot.services.profiles import ProfileView
+from storage.members import Member
 
 SKILLS_PAGE = 25
 DIRECTORY_PAGE = 40
@@ -35,7 +36,24 @@ def _yes_no(inv: Invocation, value: bool) -> str:
 async def profile_set(inv: Invocation) -> Reply:
     data = await profiles.set_profile(inv.ctx, inv.member, inv.options)
     text = inv.t("profiles.saved", skills=_list(inv, data["skills"]), needs=_list(inv, data["needs"]))
+    if any(inv.options.get(name) is not None for name in SETTINGS):  # « heures calmes=… »: say what it now is
+        from storage import members as members_repo
+
+        member = await members_repo.by_platform_id(inv.ctx.db.reader, inv.ctx.guild_id, inv.actor.platform_id)
+        if member is not None:
+            text += "\n" + _settings_line(inv, member)
     return ok(text, data)
+
+
+SETTINGS = ("timezone", "quiet_hours", "available", "godparent", "nudges", "visible")
+
+
+def _settings_line(inv: Invocation, m: Member) -> str:
+    quiet = (inv.t("profiles.show.quiet_range", start=m.quiet_start, end=m.quiet_end)
+             if m.quiet_start is not None else inv.t("profiles.none"))
+    return inv.t("profiles.show.settings", timezone=m.timezone or inv.t("profiles.none"), quiet=quiet,
+                 available=_yes_no(inv, m.available), godparent=_yes_no(inv, m.godparent_volunteer),
+                 nudges=_yes_no(inv, m.nudges), visible=_yes_no(inv, m.visible))
 
 
 def render_profile(inv: Invocation, view: ProfileView) -> str:
@@ -54,13 +72,7 @@ def render_profile(inv: Invocation, view: ProfileView) -> str:
     if view.godparent:
         lines.append(inv.t("profiles.show.godparent", godparent=neutralize(view.godparent)))
     if view.full:
-        quiet = (inv.t("profiles.show.quiet_range", start=m.quiet_start, end=m.quiet_end)
-                 if m.quiet_start is not None else inv.t("profiles.none"))
-        lines.append(inv.t(
-            "profiles.show.settings", timezone=m.timezone or inv.t("profiles.none"), quiet=quiet,
-            available=_yes_no(inv, m.available), godparent=_yes_no(inv, m.godparent_volunteer),
-            nudges=_yes_no(inv, m.nudges), visible=_yes_no(inv, m.visible),
-        ))
+        lines.append(_settings_line(inv, m))
     if view.network is not None:
         lines.append(inv.t("profiles.show.network_on" if view.network else "profiles.show.network_off",
                            network=neutralize(network.network_name(inv.ctx))))

@@ -40,6 +40,12 @@ MAX_TITLE = 100
 MAX_DETAILS = 1000
 MAX_NEEDS = 5
 CHOICES = ("for", "against", "abstain")
+# A vote as members say it (`proposal vote 3 pour`, « je m'abstiens »).
+VOTE_WORDS = {"pour": "for", "contre": "against", "abstention": "abstain", "yes": "for", "no": "against",
+              "oui": "for", "non": "against", "je vote pour": "for", "je vote contre": "against",
+              "je m'abstiens": "abstain", "m'abstiens": "abstain", "abstiens": "abstain", "s'abstenir": "abstain",
+              "abstenir": "abstain", "blanc": "abstain", "vote blanc": "abstain", "neutre": "abstain",
+              "abstaining": "abstain", "in favour": "for", "in favor": "for"}
 DAY = 86400
 
 
@@ -195,9 +201,8 @@ async def _posts_changed(tx: aiosqlite.Connection, ctx: Community, proposal_id: 
 
 
 async def vote(ctx: Community, voter: Member, proposal_id: int, choice: str) -> None:
-    choice = (choice or "").strip().lower()
-    choice = {"pour": "for", "contre": "against", "abstention": "abstain", "yes": "for", "no": "against",
-              "oui": "for", "non": "against"}.get(choice, choice)
+    choice = " ".join((choice or "").strip().lower().replace("’", "'").split())
+    choice = VOTE_WORDS.get(choice, choice)
     if choice not in CHOICES:
         raise invalid("proposals.detail.bad_choice")
     check_voter(ctx, voter)
