@@ -65,3 +65,9 @@ async def test_the_member_of_the_month_names_nominees_by_their_handle(sim: Sim) 
     assert voted["data"] == {"poll_id": poll, "voted_for": "alice"}, voted
     clicked = await sim.click("carla", f"motm:vote:{poll}", ["alice"])
     assert clicked["data"] == {"poll_id": poll, "voted_for": "alice"}, clicked
+    status = await sim.command("carla", "motm status")
+    assert status["data"]["nominees"] == ["alice"] and "Alice Martin" in status["text"], status
+    assert (await sim.command("dan", "motm close"))["ok"]
+    closed = await sim.command("carla", "motm status")
+    assert closed["data"]["winner"] == "alice", closed
+    assert closed["data"]["results"] == [{"nominee": "alice", "votes": 2}], closed

@@ -44,12 +44,12 @@ async def status(inv: Invocation) -> Reply:
         return ok(inv.t("polls.status_none"), {"poll_id": None})
     names = inv.ctx.i18n.join(inv.locale, [neutralize(n) for n in summary.nominees])
     data: dict[str, object] = {
-        "poll_id": summary.poll_id, "status": summary.status, "nominees": summary.nominees,
+        "poll_id": summary.poll_id, "status": summary.status, "nominees": list(summary.nominee_refs),
         "votes_cast": summary.ballots, "closes_at": summary.closes_at.astimezone(inv.ctx.tz).isoformat(),
     }
     if summary.status == "closed":
-        data["winner"] = summary.winner
-        data["results"] = [{"nominee": name, "votes": votes} for name, votes in summary.results]
+        data["winner"] = summary.winner_ref
+        data["results"] = [{"nominee": ref, "votes": votes} for ref, votes in summary.result_refs]
         scores = " · ".join(f"{neutralize(name)} {votes}" for name, votes in summary.results if votes)
         if summary.winner is None and not scores:  # not « personne. Résultats : — »: say it in words
             text = inv.t("polls.status_closed_no_votes")

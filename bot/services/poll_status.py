@@ -26,6 +26,11 @@ class PollSummary:
     voted: bool
     winner: str | None = None
     results: tuple[tuple[str, int], ...] = ()
+    # The same people as `data` names members (their platform id, the console's `user`); the names above
+    # are for the text.
+    nominee_refs: tuple[str, ...] = ()
+    winner_ref: str | None = None
+    result_refs: tuple[tuple[str, int], ...] = ()
 
 
 async def poll_summary(conn: aiosqlite.Connection, ctx: Community, viewer_id: int | None = None,
@@ -45,11 +50,20 @@ async def poll_summary(conn: aiosqlite.Connection, ctx: Community, viewer_id: in
     def name(nominee: Nominee) -> str:
         return ctx.t(locale, "common.former_member") if nominee.erased else nominee.handle
 
+    def ref(nominee: Nominee) -> str:
+        return name(nominee) if nominee.erased else nominee.platform_id
+
+    winner_ref = None
+    result_refs: tuple[tuple[str, int], ...] = ()
     if closed:
         winner = next((name(n) for n in nominees if n.member_id == poll.winner_id), None)
-        results = tuple(sorted(((name(n), n.votes or 0) for n in nominees), key=lambda r: -r[1]))
+        winner_ref = next((ref(n) for n in nominees if n.member_id == poll.winner_id), None)
+        ranked = sorted(nominees, key=lambda n: -(n.votes or 0))
+        results = tuple((name(n), n.votes or 0) for n in ranked)
+        result_refs = tuple((ref(n), n.votes or 0) for n in ranked)
     return PollSummary(
         poll_id=poll.id, status=poll.status, nominees=[name(n) for n in nominees], ballots=ballots,
         closes_at=from_epoch(poll.closes_at), nominations_until=from_epoch(poll.nominations_until),
-        voted=voted, winner=winner, results=results,
+        voted=voted, winner=winner, results=results, nominee_refs=tuple(ref(n) for n in nominees),
+        winner_ref=winner_ref, result_refs=result_refs,
     )
