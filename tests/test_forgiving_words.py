@@ -109,3 +109,17 @@ async def test_setting_quiet_hours_says_what_they_now_are(sim: Sim) -> None:
     assert "heures calmes : 23 h – 7 h" in reply["text"], reply["text"]
     skills_only = await text(sim, "bob", "profil modifier compétences=jardinage")
     assert "heures calmes" not in skills_only["text"], skills_only["text"]
+
+
+async def test_an_edit_never_drops_a_volunteer_s_slot_from_under_them(animator: Sim) -> None:
+    await animator.onboard("cat")
+    made = await animator.command("ana", "event new", title="Ménage", when="2026-12-05T10:00:00+01:00",
+                                  slots="balai:2, cuisine:1")
+    event_id = made["data"]["event_id"]
+    assert (await animator.command("cat", "event join", id=event_id, slot="cuisine"))["ok"]
+    refused = await animator.command("ana", "event edit", id=event_id, slots="balai:1")
+    assert refused["error"] == "conflict", refused
+    assert "1 personne tient le créneau « cuisine »" in refused["text"] and "Rien n'a changé" in refused["text"]
+    shown = await animator.command("ana", "event show", id=event_id)
+    assert [s["slot"] for s in shown["data"]["slots"]] == ["balai", "cuisine"]
+    assert (await animator.command("ana", "event edit", id=event_id, slots="balai:1, cuisine:2"))["ok"]

@@ -158,6 +158,10 @@ async def edit_event(ctx: Community, author: Member, event_id: int, options: dic
             fields["network"] = int(bool(changes["network"]))
         if "slots" in changes:
             slots = read_slots(changes["slots"])
+            kept = dict(slots)
+            for slot in await events_repo.slots(tx, event_id):  # never drop a volunteer's slot from under them
+                if slot.taken and kept.get(slot.name, 0) < slot.taken:
+                    raise conflict("events.detail.slot_taken", slot=neutralize(slot.name), count=slot.taken)
             await events_repo.set_slots(tx, event_id, slots)
         await events_repo.update_fields(tx, event_id, **fields)
         updated = await _load(tx, ctx, event_id)
