@@ -36,7 +36,11 @@ async def _community(sim: Sim) -> dict[str, int]:
             (g, json.dumps({"text": f"Merci de {GONE}, et bienvenue à <@{GONE}> !", "mentions": [GONE]}),
              now + 3600, now))).lastrowid
         await tx.execute("INSERT INTO outbox_subject (member_id, outbox_id) VALUES (?, ?)", (me, queued))
-    return {"me": me, "bruno": bruno}
+        proposal = (await tx.execute(
+            "INSERT INTO proposal (guild_id, author_id, title, status, created_at, closed_at, votes_for, "
+            "votes_against, votes_abstain) VALUES (?, ?, 'Un potager', 'accepted', ?, ?, 3, 1, 0)",
+            (g, me, now - 20 * 86400, now - 5 * 86400))).lastrowid
+    return {"me": me, "bruno": bruno, "proposal": proposal}
 
 
 async def test_an_erased_member_is_a_former_member_in_every_list_and_message(sim: Sim) -> None:
@@ -59,5 +63,10 @@ async def test_an_erased_member_is_a_former_member_in_every_list_and_message(sim
     assert digest["text"] == "Merci d'un·e ancien·ne membre, et bienvenue à un·e ancien·ne membre !", digest
     assert digest["mentions"] == []
 
-    seen = json.dumps([status, english, history, digest], ensure_ascii=False)
+    shown = await sim.command("bruno", "proposal show", id=ids["proposal"])  # the tally stays, their words go
+    assert f"💡 Proposition n°{ids['proposal']} d'un·e ancien·ne membre : titre effacé" in shown["text"], shown
+    listed = await sim.command("emma", "proposal list")
+    assert f"#{ids['proposal']} · title erased · " in listed["text"], listed
+
+    seen = json.dumps([status, english, history, digest, shown, listed], ensure_ascii=False)
     assert f"erased-{ids['me']}" not in seen and "erased:" not in seen and GONE not in seen

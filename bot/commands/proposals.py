@@ -34,7 +34,8 @@ async def proposal_list(inv: Invocation) -> Reply:
                            "supports": v.supports} for v in views]}
     if not views:
         return ok(inv.t("proposals.list_empty"), data)
-    lines = [inv.t("proposals.list_line", id=v.proposal.id, title=neutralize(v.proposal.title),
+    lines = [inv.t("proposals.list_line", id=v.proposal.id,
+                   title=proposals.title_words(inv.ctx, inv.locale, v.proposal),
                    status=inv.t(f"proposals.state.{v.proposal.status}"), count=v.supports) for v in views]
     page = paged(lines, inv.page, LIST_PAGE)
     return page_reply(inv, "proposal list", page,

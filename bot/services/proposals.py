@@ -83,9 +83,15 @@ def vote_select(ctx: Community, locale: str, proposal_id: int) -> Component:
     return Component(f"proposal:vote:{proposal_id}", ctx.t(locale, "proposals.vote_select"), options=options)
 
 
+def title_words(ctx: Community, locale: str, proposal: Proposal) -> str:
+    """The title as typed; a proposal whose author's data was erased kept its tally, not their words:
+    « titre effacé » / "title erased", never an empty title."""
+    return neutralize(proposal.title) if proposal.title else ctx.t(locale, "proposals.title_erased")
+
+
 def describe(ctx: Community, locale: str, view: ProposalView) -> str:
     p = view.proposal
-    lines = [ctx.t(locale, "proposals.card_title", id=p.id, title=neutralize(p.title),
+    lines = [ctx.t(locale, "proposals.card_title", id=p.id, title=title_words(ctx, locale, p),
                    author=author_name(ctx, locale, view)),
              ctx.t(locale, f"proposals.status.{p.status}")]
     if p.details:
