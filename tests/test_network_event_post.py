@@ -43,3 +43,4 @@ async def test_a_lone_community_network_flag_says_nothing_of_a_network(sim: Sim)
     assert made["ok"], made
     [post] = of(sim.last, "post", kind="event")
     assert "🌐" not in post["text"]
+

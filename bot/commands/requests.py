@@ -7,7 +7,7 @@ from bot.errors import not_found
 from bot.mentions import neutralize
 from bot.services import network_requests
 from bot.services import requests as requests_service
-from bot.services.network_shared import community_id, community_name
+from bot.services.network_shared import community_id, community_name, is_network
 from bot.services.request_routing import next_try_words
 from bot.services.requests import MAX_DETAILS, MAX_REASON, MAX_TITLE
 
@@ -48,6 +48,8 @@ async def request_new(inv: Invocation) -> Reply:
         text = inv.t(key, id=rid, count=opened.offerers, skills=skills, time=when)
     else:
         text = inv.t("requests.opened_nobody", id=rid, skills=skills)
+        if is_network(inv.ctx) and not network_requests.auto_widen(inv.ctx):  # nobody here: say where else to ask
+            text += "\n" + inv.t("requests.widen_hint", id=rid)
     nobody = not opened.pinged and not opened.offerers  # the only case that says "nobody offers it"
     return ok(text, {"request_id": rid, "pinged": [m.platform_id for m in shown], "offerers": opened.offerers,
                      "nobody_offers": nobody})
