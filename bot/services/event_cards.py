@@ -108,7 +108,8 @@ def describe(ctx: Community, locale: str, view: EventView) -> str:
                               ctx.t(locale, "events.slot_full", slot=neutralize(s.name)) for s in view.slots)
         lines.append(ctx.t(locale, "events.slots_line", slots=slot_text))
     elif view.free is not None:
-        lines.append(ctx.t(locale, "events.free_line", count=view.free))
+        lines.append(ctx.t(locale, "events.full_line") if view.free == 0 else
+                     ctx.t(locale, "events.free_line", count=view.free))
     if event.description:
         lines.append(neutralize(event.description))
     return "\n".join(lines)
@@ -121,4 +122,5 @@ def join_components(ctx: Community, locale: str, view: EventView) -> list[Compon
         if not options:
             return []
         return [Component(f"event:join:{view.event.id}", ctx.t(locale, "events.join_select"), options=options)]
-    return [Component(f"event:join:{view.event.id}", ctx.t(locale, "events.join_button"))]
+    # Full: greyed out (the post is edited again when a place frees up)
+    return [Component(f"event:join:{view.event.id}", ctx.t(locale, "events.join_button"), disabled=view.free == 0)]
