@@ -10,7 +10,8 @@ from discord.ext import commands
 from bot.services.event_input import KINDS, MAX_DESCRIPTION, MAX_PLACE, MAX_TITLE
 from cogs.base import describe, option_descriptions, run_command
 
-KIND_CHOICES = [app_commands.Choice(name=kind, value=kind) for kind in KINDS]
+# Shown in the member's language (« séance d'information », « permanence bénévole »): cogs/translator.py
+KIND_CHOICES = [app_commands.Choice(name=describe(kind, key=f"events.kind.{kind}"), value=kind) for kind in KINDS]
 EVENT_OPTIONS = ("when", "end", "place", "kind", "languages", "capacity", "slots", "repeat", "description",
                  "network", "skills")
 ID = app_commands.Range[int, 1, 2**53]

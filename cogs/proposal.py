@@ -47,7 +47,8 @@ class ProposalCog(commands.GroupCog, group_name="proposal", group_description=de
 
     @app_commands.command(name="vote", description=describe("vote in secret", command="proposal vote"))
     @app_commands.describe(**option_descriptions("id", "choice"))
-    @app_commands.choices(choice=[app_commands.Choice(name=c, value=c) for c in CHOICES])
+    @app_commands.choices(choice=[app_commands.Choice(name=describe(c, key=f"proposals.choice.{c}"), value=c)
+                                  for c in CHOICES])  # « Pour », « Contre », « Abstention » in French
     async def proposal_vote(self, interaction: discord.Interaction, id: ID, choice: str) -> None:  # noqa: A002
         await run_command(interaction, "proposal vote", {"id": id, "choice": choice})
 

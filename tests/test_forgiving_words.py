@@ -123,3 +123,10 @@ async def test_an_edit_never_drops_a_volunteer_s_slot_from_under_them(animator: 
     shown = await animator.command("ana", "event show", id=event_id)
     assert [s["slot"] for s in shown["data"]["slots"]] == ["balai", "cuisine"]
     assert (await animator.command("ana", "event edit", id=event_id, slots="balai:1, cuisine:2"))["ok"]
+
+
+async def test_help_names_the_kinds_in_the_reader_s_words(animator: Sim) -> None:
+    shown = await text(animator, "ana", "aide événement nouveau")
+    assert "au choix : séance d'information, séance d'approfondissement, rencontre, permanence bénévole" \
+        in shown["text"], shown["text"]
+    assert "shift" not in shown["text"]

@@ -81,7 +81,8 @@ def command_card(inv: Invocation, spec: CommandSpec) -> Reply:
 
 
 def _option_line(inv: Invocation, option: Option) -> str:
-    kind = inv.t(f"core.kind.{option.kind}", choices=", ".join(option.choices))
+    names = [inv.t(f"{option.choice_names}.{c}") if option.choice_names else c for c in option.choices]
+    kind = inv.t(f"core.kind.{option.kind}", choices=", ".join(names))
     key = f"discord.option.{option.name}"
     description = inv.t(key) if inv.ctx.i18n.has(key) else ""
     also = aliases.option_aliases(option.name, inv.locale)

@@ -39,6 +39,8 @@ class Option:
     # generic one.
     words: tuple[tuple[str, str], ...] = ()
     refusal: str | None = None
+    # A catalogue prefix naming each choice in the reader's language (`events.kind` → « permanence bénévole »).
+    choice_names: str | None = None
     # An int option's bounds, when the engine has them: Discord's slash option declares the same (tested).
     min_value: int | None = None
     max_value: int | None = None
