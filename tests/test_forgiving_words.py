@@ -130,3 +130,17 @@ async def test_help_names_the_kinds_in_the_reader_s_words(animator: Sim) -> None
     assert "au choix : séance d'information, séance d'approfondissement, rencontre, permanence bénévole" \
         in shown["text"], shown["text"]
     assert "shift" not in shown["text"]
+
+
+async def test_an_edit_never_takes_a_place_from_someone_signed_up(animator: Sim) -> None:
+    await animator.onboard("bob")
+    await animator.onboard("cat")
+    made = await animator.command("ana", "event new", title="Balade", when="2026-12-02T10:00:00+01:00", capacity=3)
+    event_id = made["data"]["event_id"]
+    for user in ("bob", "cat"):
+        assert (await animator.command(user, "event join", id=event_id))["ok"]
+    refused = await animator.command("ana", "event edit", id=event_id, capacity=1)
+    assert refused["error"] == "conflict", refused
+    assert "2 personnes sont déjà inscrites : gardez au moins 2 places" in refused["text"], refused["text"]
+    assert (await animator.command("ana", "event show", id=event_id))["data"]["free"] == 1
+    assert (await animator.command("ana", "event edit", id=event_id, capacity=2))["ok"]

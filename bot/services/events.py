@@ -150,6 +150,9 @@ async def edit_event(ctx: Community, author: Member, event_id: int, options: dic
             fields["kind"] = read_kind(changes["kind"], [])
         if "capacity" in changes:
             fields["capacity"] = read_capacity(changes["capacity"])
+            coming = await events_repo.signup_count(tx, event_id)
+            if fields["capacity"] is not None and int(fields["capacity"]) < coming:  # nobody loses their place
+                raise conflict("events.detail.capacity_taken", count=coming)
         if "languages" in changes:
             fields["languages"] = read_languages(changes["languages"])
         if "skills" in changes:
