@@ -59,7 +59,8 @@ async def test_a_slot_named_in_the_plural_or_another_case_is_that_slot(animator:
 
 
 @pytest.mark.parametrize("typed", ["22-07", "22h-7h", "22 h – 7 h", "de 22h à 7h", "De 22 h à 7 h",
-                                   "entre 22h et 7h", "22h à 7h", "from 22 to 7"])
+                                   "entre 22h et 7h", "22h à 7h", "from 22 to 7", "10pm-7am",
+                                   "from 10pm to 7am", "10 pm – 7 am"])
 def test_quiet_hours_read_as_people_write_them(typed: str) -> None:
     assert parse_quiet_hours(typed) == (22, 7)
 

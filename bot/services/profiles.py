@@ -38,8 +38,9 @@ DIRECTORY_LIMIT = 50
 CLEAR_WORDS = {"-", "none", "aucun", "aucune", "rien", "nothing", "off"}
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 QUIET_HOURS = re.compile(r"^(\d{1,2})(?:[:h]00)?h?\s*-\s*(\d{1,2})(?:[:h]00)?h?$")
-# Quiet hours as people write them (parse_quiet_hours): « de 22h à 7h », « 22 h – 7 h »; 24-hour clock only.
+# Quiet hours as people write them (parse_quiet_hours): « de 22h à 7h », « 22 h – 7 h », 10pm-7am.
 _QUIET_JOINS = re.compile(r"\s*(?:-|–|—|\bjusqu'à\b|\bà\b|\ba\b|\bet\b|\bto\b|\band\b)\s*")
+_TWELVE_HOUR = re.compile(r"\b(1[0-2]|0?[1-9])(am|pm)\b")  # "10pm-7am" → 22-7
 _QUIET_FROM = re.compile(r"^(?:de|du|dès|from|entre|between)\s+")
 BOOL_FIELDS = {"available": "available", "godparent": "godparent_volunteer", "nudges": "nudges", "visible": "visible"}
 # What `profile set` changes, in the order COMMANDS.md gives them (told to someone who gave none).
@@ -147,10 +148,11 @@ def parse_timezone(text: str) -> str | None:
 
 def parse_quiet_hours(text: str) -> tuple[int | None, int | None]:
     """`22-07` → (22, 7): quiet from 22:00 to 07:00 (may wrap midnight); empty or `none` clears. Written
-    as people do too: `22h-7h`, `22 h – 7 h`, « de 22h à 7h », « entre 22h et 7h », "from 22 to 7"."""
+    as people do too: `22h-7h`, `22 h – 7 h`, « de 22h à 7h », « entre 22h et 7h », "from 22 to 7", "10pm-7am"."""
     typed = text.strip()
     text = _QUIET_FROM.sub("", " ".join(typed.lower().split()))
     text = _QUIET_JOINS.sub("-", text).replace(" ", "")
+    text = _TWELVE_HOUR.sub(lambda m: str(int(m.group(1)) % 12 + (12 if m.group(2) == "pm" else 0)), text)
     if not text or text in CLEAR_WORDS:
         return None, None
     match = QUIET_HOURS.match(text)
