@@ -145,3 +145,19 @@ async def test_an_edit_never_takes_a_place_from_someone_signed_up(animator: Sim)
     assert "2 personnes sont déjà inscrites : gardez au moins 2 places" in refused["text"], refused["text"]
     assert (await animator.command("ana", "event show", id=event_id))["data"]["free"] == 1
     assert (await animator.command("ana", "event edit", id=event_id, capacity=2))["ok"]
+
+
+async def test_an_option_named_in_words_without_an_equals_sign_takes_the_words_after_it(animator: Sim) -> None:
+    await animator.onboard("bob")
+    reply = await text(animator, "bob", "profil modifier heures calmes 22h-7h")
+    assert reply["ok"] and reply["data"]["skills"] == [], reply  # not a skill « heures calmes 22h-7h »
+    row = await animator.ctx.db.fetchone("SELECT quiet_start, quiet_end FROM member WHERE handle = 'bob'")
+    assert tuple(row) == (22, 7)
+    made = await animator.command("ana", "event new", title="Ménage", when="2026-12-05T10:00:00+01:00",
+                                  slots="balai:2, cuisine:1")
+    joined = await text(animator, "bob", f"événement rejoindre {made['data']['event_id']} créneau cuisine")
+    assert joined["ok"] and joined["data"]["slot"] == "cuisine", joined
+    warned = await text(animator, "ana", "mod warn bob raison trop de messages")
+    assert warned["ok"], warned
+    [dm] = [o for o in animator.last if o["type"] == "dm" and o["user"] == "bob"]
+    assert "trop de messages" in dm["text"] and "raison trop" not in dm["text"], dm["text"]

@@ -221,7 +221,11 @@ class _Reader:
         values, tokens = self.mentions(spec, _spaced_keys(spec, tokens))
         slots = positional_options(spec)
         current: Option | None = None  # the option the following bare words run on into
-        for token in tokens:
+        skip = 0
+        for index, token in enumerate(tokens):
+            if skip:
+                skip -= 1
+                continue
             option = self.keyed_option(spec, token, current)
             if option is not None:
                 if option.name in values:
@@ -236,6 +240,12 @@ class _Reader:
                 continue
             if current is not None and (current.kind in RUNS_ON or values[current.name] == ""):
                 values[current.name] = f"{values[current.name]} {token.text}".strip()
+                continue
+            named = _named_option(spec, tokens, index, values)
+            if named is not None:  # `heures calmes 22-07`, `créneau accueil`: an option named, its value after
+                current, used = named
+                values[current.name] = ""
+                skip = used - 1
                 continue
             slot = next((o for o in slots if o.name not in values), None)
             if slot is None:
@@ -270,6 +280,23 @@ class _Reader:
         if not names:
             return self.fail(self.t("no_options", command=spec.name, word=word[:40]))
         return self.fail(self.t("unexpected", command=spec.name, word=word[:40], options=names))
+
+
+def _named_option(spec: CommandSpec, tokens: list[Token], index: int,
+                  values: dict[str, Any]) -> tuple[Option, int] | None:
+    """The option that the bare word(s) at `index` name without `=` (`heures calmes`, `créneau`), when a plain
+    value follows them and it has none yet: (option, words used); yes/no options are flags, never this."""
+    by_name = {o.name: o for o in spec.options}
+    for count in (2, 1):
+        words = tokens[index:index + count]
+        after = tokens[index + count] if index + count < len(tokens) else None
+        if len(words) < count or after is None or after.sep is not None \
+                or any(w.sep is not None or w.quoted for w in words):
+            continue
+        name = aliases.option_name(spec.name, "_".join(w.text for w in words))
+        if name is not None and name not in values and by_name[name].kind != "bool":
+            return by_name[name], count
+    return None
 
 
 def _spaced_keys(spec: CommandSpec, tokens: list[Token]) -> list[Token]:
