@@ -71,3 +71,18 @@ async def test_the_member_of_the_month_names_nominees_by_their_handle(sim: Sim) 
     closed = await sim.command("carla", "motm status")
     assert closed["data"]["winner"] == "alice", closed
     assert closed["data"]["results"] == [{"nominee": "alice", "votes": 2}], closed
+
+
+async def test_the_ballot_tells_apart_two_nominees_who_share_a_display_name(sim: Sim) -> None:
+    for user, name in (("ana", "Ana"), ("bob", "Bob"), ("alice", "Alice"), ("alice2", "Alice")):
+        await sim.join(user, name=name, joined_at="2025-01-01T10:00:00+01:00")
+    await sim.roles("ana", add=["animator"])
+    assert (await sim.command("ana", "setup adopt"))["ok"]
+    poll = (await sim.command("ana", "motm open"))["data"]["poll_id"]
+    assert (await sim.command("bob", "motm nominate", member="alice"))["ok"]
+    assert (await sim.command("bob", "motm nominate", member="alice2"))["ok"]
+    ballots = [o for o in sim.outputs if o["type"] in ("post", "edit") and o.get("kind") == "motm-poll"]
+    select = next(c for c in ballots[-1]["components"] if c["custom_id"] == f"motm:vote:{poll}")
+    assert [o["value"] for o in select["options"]] == ["alice", "alice2"], select  # the labels are both « Alice »
+    clicked = await sim.click("ana", f"motm:vote:{poll}", [select["options"][1]["value"]])
+    assert clicked["data"] == {"poll_id": poll, "voted_for": "alice2"}, clicked

@@ -20,7 +20,8 @@ from storage.polls import Nominee, Poll
 
 
 def ballot_component(ctx: Community, poll: Poll, nominees: list[Nominee]) -> Component:
-    options = tuple({"label": neutralize_mentions(n.handle)[:100], "value": n.handle[:100]} for n in nominees)
+    # The value names the nominee as `data` does (their platform id): two people may share a display name.
+    options = tuple({"label": neutralize_mentions(n.handle)[:100], "value": n.platform_id[:100]} for n in nominees)
     return Component(f"motm:vote:{poll.id}", ctx.t(ctx.locale, "polls.select_label"), options=options)
 
 
