@@ -161,3 +161,11 @@ async def test_an_option_named_in_words_without_an_equals_sign_takes_the_words_a
     assert warned["ok"], warned
     [dm] = [o for o in animator.last if o["type"] == "dm" and o["user"] == "bob"]
     assert "trop de messages" in dm["text"] and "raison trop" not in dm["text"], dm["text"]
+
+
+@pytest.mark.parametrize(("typed", "choice"), [("Acceptée", "accepted"), ("acceptées", "accepted"),
+                                               ("ENVOYÉE", "send"), ("Envoyer", "send"), ("Accepted", "accepted")])
+def test_setup_adopt_charter_reads_french_any_case_or_accent(typed: str, choice: str) -> None:
+    from bot.services.setup import parse_charter_choice
+
+    assert parse_charter_choice(typed) == choice

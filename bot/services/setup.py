@@ -100,8 +100,12 @@ class AdoptionResult:
 # Adoption ---------------------------------------------------------------------------------------
 
 def parse_charter_choice(value: str | None) -> str:
-    choice = (value or "accepted").strip().lower()
-    aliases = {"accepte": "accepted", "acceptée": "accepted", "envoyer": "send", "envoi": "send"}
+    from bot.commands.options import choice_key
+
+    choice = choice_key(value or "accepted")  # case, accents and a plural aside: « Acceptées », « ENVOYÉE »
+    aliases = {"accepte": "accepted", "accepter": "accepted", "accept": "accepted", "acceptee": "accepted",
+               "envoyer": "send", "envoi": "send", "envoye": "send", "envoyee": "send", "sent": "send",
+               "dm": "send", "mp": "send", "message prive": "send"}
     choice = aliases.get(choice, choice)
     if choice not in CHARTER_CHOICES:
         raise invalid("setup.bad_charter_choice")
