@@ -169,3 +169,15 @@ def test_setup_adopt_charter_reads_french_any_case_or_accent(typed: str, choice:
     from bot.services.setup import parse_charter_choice
 
     assert parse_charter_choice(typed) == choice
+
+
+async def test_a_yes_no_option_named_then_its_answer_never_becomes_a_skill(sim: Sim) -> None:
+    await sim.onboard("zoe", skills="plomberie")
+    reply = await text(sim, "zoe", "profil modifier disponible non")
+    assert reply["ok"] and reply["data"]["skills"] == ["plomberie"], reply  # « non » was made her only skill
+    row = await sim.ctx.db.fetchone("SELECT available FROM member WHERE handle = 'zoe'")
+    assert row[0] == 0
+    again = await text(sim, "zoe", "profil modifier disponible oui visible")
+    assert again["ok"] and again["data"]["skills"] == ["plomberie"], again
+    row = await sim.ctx.db.fetchone("SELECT available, visible FROM member WHERE handle = 'zoe'")
+    assert tuple(row) == (1, 1)

@@ -236,6 +236,10 @@ class _Reader:
             flag = by_name.get(aliases.option_name(spec.name, token.text) or "") if not token.quoted else None
             if flag is not None and flag.kind == "bool" and flag.name not in values:
                 values[flag.name] = True
+                following = tokens[index + 1] if index + 1 < len(tokens) else None
+                if following is not None and following.sep is None and _yes_or_no(following.text):
+                    values[flag.name] = following.text  # `réseau oui`, `disponible non`: the word is its value
+                    skip = 1
                 current = None
                 continue
             if current is not None and (current.kind in RUNS_ON or values[current.name] == ""):
@@ -280,6 +284,12 @@ class _Reader:
         if not names:
             return self.fail(self.t("no_options", command=spec.name, word=word[:40]))
         return self.fail(self.t("unexpected", command=spec.name, word=word[:40], options=names))
+
+
+def _yes_or_no(word: str) -> bool:
+    from bot.commands.options import FALSE, TRUE
+
+    return word.strip().lower() in TRUE | FALSE
 
 
 def _named_option(spec: CommandSpec, tokens: list[Token], index: int,
