@@ -42,6 +42,9 @@ async def profile_set(inv: Invocation) -> Reply:
         member = await members_repo.by_platform_id(inv.ctx.db.reader, inv.ctx.guild_id, inv.actor.platform_id)
         if member is not None:
             text += "\n" + _settings_line(inv, member)
+    if inv.options.get("network") is not None and network.is_network(inv.ctx):  # « réseau oui »: say it took
+        text += "\n" + inv.t("profiles.show.network_on" if inv.options["network"] else "profiles.show.network_off",
+                             network=neutralize(network.network_name(inv.ctx)))
     return ok(text, data)
 
 
