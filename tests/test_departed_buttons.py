@@ -39,3 +39,25 @@ async def test_a_departed_member_pressing_old_buttons_is_told_so_and_nothing_cha
     assert shown["data"]["participants"] == []
     assert (await sim.command("ana", "proposal show", id=proposal["proposal_id"]))["data"]["supports"] == 0
     assert of(sim.last, "reply")[0]["ok"]
+
+
+@pytest.mark.parametrize(("locale", "words"), [
+    ("fr", "Vous ne faites plus partie de la communauté : rien n'a changé."),
+    ("en", "You are no longer part of the community: nothing changed."),
+])
+async def test_a_departed_member_typing_a_command_is_told_so_and_keeps_their_data_commands(
+        sim: Sim, locale: str, words: str) -> None:
+    """A command sent after leaving (from a DM, a Signal chat): told they left, not asked for the charter
+    they accepted; their data stays theirs (export still works)."""
+    await sim.onboard("cat", locale=locale)
+    await sim.send({"type": "leave", "user": "cat"})
+    mark = len(sim.outputs)
+    for command, options in (("request new", {"title": "Étagère", "details": "À monter", "skills": "bricolage"}),
+                             ("profile set", {"skills": "cuisine"}), ("event list", {})):
+        reply = await sim.command("cat", command, **options)
+        assert reply["error"] == "not_eligible", reply
+        assert reply["text"].startswith(words), reply["text"]
+        assert "profile export" in reply["text"] and "charte" not in reply["text"].lower()
+        assert not reply.get("components")
+    assert [o for o in sim.outputs[mark:] if o["type"] not in ("reply", "done")] == []
+    assert (await sim.command("cat", "profile export"))["ok"]

@@ -53,11 +53,12 @@ async def _require_charter(ctx: Community, actor: Actor) -> None:
         raise participation.CharterFirst(accept_button(ctx, _locale(ctx, actor, member.locale if member else None)))
 
 
-async def _require_present(ctx: Community, actor: Actor) -> None:
-    """An old button pressed by someone who left: refused as such (leaving took the charter with it)."""
+async def _require_present(ctx: Community, actor: Actor, key: str = "trust.not_present") -> None:
+    """Someone who left (an old button, or a command sent from a DM or a Signal chat): refused as such,
+    not asked for the charter (leaving took it with them)."""
     member = await members_repo.by_platform_id(ctx.db.reader, ctx.guild_id, actor.platform_id)
     if actor.present is False or (member is not None and not member.present):
-        raise whole(not_eligible("trust.not_present"))
+        raise whole(not_eligible(key))
 
 
 def unknown_command(ctx: Community, locale: str, name: str) -> Reply:
@@ -136,6 +137,7 @@ async def run_command(
             raise denied("common.detail.animator_only")
         if participation.command_is_gated(spec.name, spec.animator):
             locale = await caller_locale(ctx, actor)
+            await _require_present(ctx, actor, "trust.not_present_command")
             await _require_charter(ctx, actor)
         if raw_options is not None and not isinstance(raw_options, dict):
             raise invalid("common.detail.not_an_object")
