@@ -198,7 +198,8 @@ async def _posts_changed(tx: aiosqlite.Connection, ctx: Community, proposal_id: 
     view = await _view(tx, await _load(tx, ctx, proposal_id))
     status, loc = view.proposal.status, ctx.locale
     posted = await message_under(tx, ctx, f"proposal:{proposal_id}:posted")
-    await edit(tx, ctx, posted, text=ctx.t(loc, "proposals.posted") + "\n" + describe(ctx, loc, view),
+    lead = ctx.t(loc, "proposals.posted") + "\n" if status == "open" else ""  # « Soutenez-la… » while it can be
+    await edit(tx, ctx, posted, text=lead + describe(ctx, loc, view),
                components=[support_button(ctx, loc, proposal_id)] if status == "open" else [])
     voting = await message_under(tx, ctx, f"proposal-vote:{proposal_id}")
     if voting is not None and status != "voting":  # no more "au vote, jusqu'au …": the vote as it ended
