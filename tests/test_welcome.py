@@ -121,7 +121,7 @@ async def test_an_erased_member_who_comes_back_is_welcomed_as_new(sim: Sim) -> N
     async with sim.ctx.db.transaction() as tx:
         await members_repo.update_fields(tx, member.id, erased=1)
     [dm] = of(await sim.join("bob", "fr"), "dm", kind="welcome", user="bob")
-    assert "Bienvenue bob" in dm["text"] and "retour" not in dm["text"]
+    assert "Bienvenue dans" in dm["text"] and ", bob !" in dm["text"] and "retour" not in dm["text"]
 
 
 # Names never ping -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from bot.services.request_routing import (
     _languages,
     candidates_wanted,
     claim_button,
+    details_line,
     ping_key,
     round_size,
     skills_text,
@@ -185,7 +186,7 @@ async def network_round(
         who = neutralize(requester.handle) if requester and named else home.t(loc, "network_shared.someone")
         key = "network_shared.helper_ping_urgent" if request.urgent else "network_shared.helper_ping"
         text = home.t(loc, key, name=neutralize(helper.handle), requester=who, community=neutralize(place),
-                      title=neutralize(request.title), details=neutralize(request.details) or "—",
+                      title=neutralize(request.title), details=details_line(request.details),
                       skills=skills_text(skills), id=request.id)
         await send_dm(tx, home, helper, "helper-ping", text, components=[claim_button(home, loc, request.id)],
                       fallback_channel=home.config.channels.help_requests, paced=paced,

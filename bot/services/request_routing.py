@@ -49,6 +49,13 @@ def skills_text(names: list[str]) -> str:
     return ", ".join(neutralize(n) for n in names)
 
 
+def details_line(details: str | None) -> str:
+    """A request's details as the line under its title, or nothing when it has none (a lone « — »
+    line read as a glitch)."""
+    text = neutralize(details or "").strip()
+    return "\n" + text if text else ""
+
+
 # Routing ------------------------------------------------------------------------------------
 
 _languages = routing_repo.route_languages  # network_requests reads it here
@@ -181,7 +188,7 @@ async def route_round(
         who = neutralize(requester.handle) if requester else ctx.t(loc, "common.former_member")
         key = "requests.helper_ping_urgent" if request.urgent else "requests.helper_ping"
         text = ctx.t(loc, key, name=neutralize(helper.handle), requester=who, title=neutralize(request.title),
-                     details=neutralize(request.details) or "—", skills=skills_text(skills), id=request.id)
+                     details=details_line(request.details), skills=skills_text(skills), id=request.id)
         await send_dm(tx, ctx, helper, "helper-ping", text, components=[claim_button(ctx, loc, request.id)],
                       fallback_channel=ctx.config.channels.help_requests, fallback_thread=thread_name(request.id),
                       paced=paced, about=[request.requester_id], urgent=request.urgent,

@@ -34,6 +34,7 @@ from bot.services.request_posts import post_key, request_changed, thread_title
 from bot.services.request_routing import (  # noqa: F401 - route_params is part of this service's face
     candidates_wanted,
     claim_button,
+    details_line,
     escalate,
     route_params,
     route_round,
@@ -105,7 +106,7 @@ async def open_request(
         loc = ctx.locale
         key = "requests.post_urgent" if urgent else "requests.post"
         text = ctx.t(loc, key, id=request_id, requester=neutralize(requester.handle), title=neutralize(title),
-                     details=neutralize(details) or "—", skills=skills_text(names))
+                     details=details_line(details), skills=skills_text(names))
         await post(tx, ctx, ctx.config.channels.help_requests, "request", text,
                    components=[claim_button(ctx, loc, request_id)], create_thread=thread_name(request_id),
                    thread_name=thread_title(ctx, request), about=[requester.id], key=post_key(request_id),
